@@ -1,0 +1,255 @@
+"""Motion models for tracks in ECEF: ballistic (gravity with J2, Earth rotation, drag) and boost.
+
+State layout (ECEF, WGS-84, SI): ``[x, y, z, vx, vy, vz]`` [m, m/s], optionally followed by
+``kappa = Cd * A / m`` [m^2/kg], the inverse ballistic coefficient, when drag is estimated.
+
+Every model has the same four members, batched over tracks (leading axis ``N``):
+
+* ``ndim`` — state dimension (6 or 7);
+* ``function(states (N, n), dt (N,) or ()) -> (N, n)`` — the state after ``dt`` seconds
+  (``dt`` may be negative: retrodiction);
+* ``transition(states, dt) -> (states_after (N, n), F (N, n, n))`` — the same propagation with the
+  state transition matrix ``F = d x(t + dt) / d x(t)``;
+* ``process_noise(dt) -> (N, n, n)`` — the discrete process noise over ``|dt|``.
+
+The continuous dynamics are ``d r / dt = v``, ``d v / dt = a(r, v, kappa)`` with
+``a = g_J2(r) - 2 w x v - w x (w x r) - 1/2 rho(h) kappa |v| v`` (ECEF; the atmosphere
+co-rotates, so the air-relative velocity is the ECEF velocity). ``F`` comes from integrating
+``dF/dt = A(x(t)) F`` with the same classic Runge-Kutta stages as the state, where ``A`` is the
+analytic Jacobian: the point-mass + J2 gravity gradient, the rotating-frame terms and the drag
+partials.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bmdsim.earth.constants import A_M, GM_M3_S2, J2, OMEGA_RAD_S
+from bmdsim.earth.gravity import gravitation_ecef, rotating_frame_acceleration
+
+_CORIOLIS_V = np.array([[0.0, 2.0 * OMEGA_RAD_S, 0.0], [-2.0 * OMEGA_RAD_S, 0.0, 0.0], [0.0, 0.0, 0.0]])
+_CENTRIFUGAL_R = np.diag([OMEGA_RAD_S**2, OMEGA_RAD_S**2, 0.0])
+
+
+def gravity_gradient(r_ecef: np.ndarray, *, j2: bool = True) -> np.ndarray:
+    """Gradient ``d g / d r`` ``(..., 3, 3)`` [1/s^2] of :func:`gravitation_ecef` at ECEF ``r``.
+
+    Point mass: ``-GM/r^3 (I - 3 r r^T / r^2)``. J2: with ``c = -3/2 J2 GM a^2 / r^5`` and
+    ``s = 1 - 5 z^2 / r^2`` the acceleration is ``c u``, ``u = (x s, y s, z (s + 2))``, so the
+    gradient is ``u (dc/dr)^T + c du/dr`` with ``dc/dr = -5 c r / r^2`` and
+    ``ds/dr = 10 z^2 r / r^4 - 10 z e_z / r^2``.
+    """
+    r = np.asarray(r_ecef, dtype=float)
+    x, y, z = r[..., 0], r[..., 1], r[..., 2]
+    r2 = x * x + y * y + z * z
+    rn = np.sqrt(r2)
+    k = GM_M3_S2 / (r2 * rn)
+    rr = r[..., :, None] * r[..., None, :]
+    eye = np.eye(3)
+    g = -k[..., None, None] * (eye - 3.0 * rr / r2[..., None, None])
+    if j2:
+        c = -1.5 * J2 * GM_M3_S2 * A_M * A_M / (r2 * r2 * rn)
+        s = 1.0 - 5.0 * z * z / r2
+        u = np.stack([x * s, y * s, z * (s + 2.0)], axis=-1)
+        dc = (-5.0 * c / r2)[..., None] * r
+        ds = (10.0 * z * z / (r2 * r2))[..., None] * r
+        ds[..., 2] -= 10.0 * z / r2
+        du = s[..., None, None] * eye + r[..., :, None] * ds[..., None, :]
+        du[..., 2, 2] += 2.0
+        g = g + u[..., :, None] * dc[..., None, :] + c[..., None, None] * du
+    return g
+
+
+def _white_acceleration_noise(q: float, dt, ndim: int, q_extra: float = 0.0) -> np.ndarray:
+    """Discretised continuous white-noise acceleration, spectral density ``q`` [m^2/s^3].
+
+    ``Q = q [[dt^3/3 I, dt^2/2 I], [dt^2/2 I, dt I]]``; a 7th state gets a random walk
+    ``q_extra |dt|``.
+    """
+    dt = np.abs(np.atleast_1d(np.asarray(dt, dtype=float)))
+    out = np.zeros((dt.shape[0], ndim, ndim))
+    i3 = np.arange(3)
+    out[:, i3, i3] = (q * dt**3 / 3.0)[:, None]
+    out[:, i3, i3 + 3] = (q * dt**2 / 2.0)[:, None]
+    out[:, i3 + 3, i3] = (q * dt**2 / 2.0)[:, None]
+    out[:, i3 + 3, i3 + 3] = (q * dt)[:, None]
+    if ndim == 7:
+        out[:, 6, 6] = q_extra * dt
+    return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BallisticMotion:
+    """Ballistic flight in ECEF: J2 gravity, Coriolis and centrifugal terms, optional drag.
+
+    ``drag=True`` adds the 7th state ``kappa = Cd A / m`` [m^2/kg] (inverse ballistic
+    coefficient) and the drag acceleration ``-1/2 rho(h) kappa |v| v`` with ``rho`` from
+    :func:`bmdsim.earth.atmosphere.density` (USSA76) at the geodetic altitude. ``q`` [m^2/s^3] is the spectral
+    density of the white acceleration noise that covers unmodelled forces; ``q_kappa``
+    [m^4/kg^2/s] the random-walk density of ``kappa``. ``max_step_s`` bounds the Runge-Kutta
+    sub-step.
+    """
+
+    q: float = 1.0
+    drag: bool = False
+    q_kappa: float = 1e-8
+    j2: bool = True
+    max_step_s: float = 10.0
+
+    @property
+    def ndim(self) -> int:
+        return 7 if self.drag else 6
+
+    # -- continuous dynamics -------------------------------------------------------------
+    def _density(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Air density and its radial derivative d rho / d h at ECEF ``r`` (geodetic height)."""
+        from bmdsim.earth.atmosphere import density
+        from bmdsim.earth.frames import ecef_to_geodetic
+
+        _, _, h = ecef_to_geodetic(r)
+        h = np.maximum(h, 0.0)
+        dh = 50.0
+        rho = density(h)
+        return rho, (density(h + dh) - rho) / dh
+
+    def derivative(self, states: np.ndarray) -> np.ndarray:
+        """Time derivative ``(N, n)`` of ECEF states ``(N, n)``."""
+        r, v = states[:, :3], states[:, 3:6]
+        a = gravitation_ecef(r, j2=self.j2) + rotating_frame_acceleration(r, v)
+        out = np.zeros_like(states)
+        if self.drag:
+            rho, _ = self._density(r)
+            speed = np.linalg.norm(v, axis=-1)
+            a = a - (0.5 * rho * states[:, 6] * speed)[:, None] * v
+        out[:, :3] = v
+        out[:, 3:6] = a
+        return out
+
+    def derivative_jacobian(self, states: np.ndarray) -> np.ndarray:
+        """``A = d f / d x`` ``(N, n, n)`` of :meth:`derivative` (analytic)."""
+        n = self.ndim
+        r, v = states[:, :3], states[:, 3:6]
+        a = np.zeros((states.shape[0], n, n))
+        a[:, 0, 3] = a[:, 1, 4] = a[:, 2, 5] = 1.0
+        a[:, 3:6, 0:3] = gravity_gradient(r, j2=self.j2) + _CENTRIFUGAL_R
+        a[:, 3:6, 3:6] = _CORIOLIS_V
+        if self.drag:
+            rho, drho = self._density(r)
+            kappa = states[:, 6]
+            speed = np.maximum(np.linalg.norm(v, axis=-1), 1e-9)
+            vv = v[:, :, None] * v[:, None, :] / speed[:, None, None]
+            a[:, 3:6, 3:6] -= (0.5 * rho * kappa)[:, None, None] * (
+                speed[:, None, None] * np.eye(3) + vv
+            )
+            a[:, 3:6, 6] = -(0.5 * rho * speed)[:, None] * v
+            up = r / np.linalg.norm(r, axis=-1, keepdims=True)
+            a[:, 3:6, 0:3] -= (0.5 * drho * kappa * speed)[:, None, None] * (
+                v[:, :, None] * up[:, None, :]
+            )
+        return a
+
+    # -- discrete propagation -------------------------------------------------------------
+    def _steps(self, dt: np.ndarray) -> tuple[int, np.ndarray]:
+        m = max(1, int(np.ceil(np.max(np.abs(dt), initial=0.0) / self.max_step_s)))
+        return m, dt / m
+
+    def function(self, states, dt) -> np.ndarray:
+        """States ``(N, n)`` propagated by ``dt`` seconds (RK4, ECEF)."""
+        x = np.asarray(states, dtype=float)
+        dt = np.broadcast_to(np.asarray(dt, dtype=float), x.shape[:1])
+        m, h = self._steps(dt)
+        hc = h[:, None]
+        for _ in range(m):
+            k1 = self.derivative(x)
+            k2 = self.derivative(x + 0.5 * hc * k1)
+            k3 = self.derivative(x + 0.5 * hc * k2)
+            k4 = self.derivative(x + hc * k3)
+            x = x + hc / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        return x
+
+    def transition(self, states, dt) -> tuple[np.ndarray, np.ndarray]:
+        """Propagated states ``(N, n)`` and transition matrices ``F`` ``(N, n, n)`` over ``dt``.
+
+        ``F`` integrates ``dF/dt = A(x(t)) F`` with the RK4 stages of the state.
+        """
+        x = np.asarray(states, dtype=float)
+        dt = np.broadcast_to(np.asarray(dt, dtype=float), x.shape[:1])
+        m, h = self._steps(dt)
+        hc = h[:, None]
+        hm = h[:, None, None]
+        f = np.broadcast_to(np.eye(self.ndim), (x.shape[0], self.ndim, self.ndim)).copy()
+        for _ in range(m):
+            x1 = x
+            a1 = self.derivative_jacobian(x1)
+            k1 = self.derivative(x1)
+            x2 = x + 0.5 * hc * k1
+            a2 = self.derivative_jacobian(x2)
+            k2 = self.derivative(x2)
+            x3 = x + 0.5 * hc * k2
+            a3 = self.derivative_jacobian(x3)
+            k3 = self.derivative(x3)
+            x4 = x + hc * k3
+            a4 = self.derivative_jacobian(x4)
+            k4 = self.derivative(x4)
+            x = x + hc / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+            # RK4 for the linear matrix ODE, with A evaluated at the same stage states
+            m1 = a1 @ f
+            m2 = a2 @ (f + 0.5 * hm * m1)
+            m3 = a3 @ (f + 0.5 * hm * m2)
+            m4 = a4 @ (f + hm * m3)
+            f = f + hm / 6.0 * (m1 + 2.0 * m2 + 2.0 * m3 + m4)
+        return x, f
+
+    def process_noise(self, dt) -> np.ndarray:
+        """Discrete process noise ``(N, n, n)`` over ``|dt|`` (white acceleration, kappa walk)."""
+        return _white_acceleration_noise(self.q, dt, self.ndim, self.q_kappa)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BoostMotion:
+    """Powered flight: gravity and rotation as :class:`BallisticMotion`, thrust as process noise.
+
+    The unknown thrust acceleration (tens of m/s^2 along the velocity, changing at staging
+    and burnout) is modelled as white acceleration noise of spectral density ``q``
+    [m^2/s^3]; ``q = 900`` covers ~30 m/s^2 changes over one second. The drag state, if
+    present, is held constant (drag is negligible beside thrust). Used as the boost mode of
+    the IMM in :class:`bmdsim.tracking.predictor.InteractingMultipleModelPredictor`.
+    """
+
+    q: float = 900.0
+    drag: bool = False
+    j2: bool = True
+    max_step_s: float = 10.0
+
+    @property
+    def ndim(self) -> int:
+        return 7 if self.drag else 6
+
+    def _ballistic(self) -> BallisticMotion:
+        return BallisticMotion(q=self.q, drag=False, j2=self.j2, max_step_s=self.max_step_s)
+
+    def function(self, states, dt) -> np.ndarray:
+        """States ``(N, n)`` propagated by ``dt`` seconds under gravity and rotation only."""
+        x = np.asarray(states, dtype=float)
+        out = x.copy()
+        out[:, :6] = self._ballistic().function(x[:, :6], dt)
+        return out
+
+    def transition(self, states, dt) -> tuple[np.ndarray, np.ndarray]:
+        """Propagated states and transition matrices ``(N, n, n)`` (kappa held constant)."""
+        x = np.asarray(states, dtype=float)
+        x6, f6 = self._ballistic().transition(x[:, :6], dt)
+        if not self.drag:
+            return x6, f6
+        out = x.copy()
+        out[:, :6] = x6
+        f = np.zeros((x.shape[0], 7, 7))
+        f[:, :6, :6] = f6
+        f[:, 6, 6] = 1.0
+        return out, f
+
+    def process_noise(self, dt) -> np.ndarray:
+        """Discrete white-acceleration process noise ``(N, n, n)`` over ``|dt|``."""
+        return _white_acceleration_noise(self.q, dt, self.ndim, 0.0)

@@ -1,0 +1,122 @@
+"""Predictor/updater contract, one test body for every filter variant."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tracking_helpers import RADAR_SIGMA, fly, launch_state, radar_at
+
+from bmdsim.tracking import (
+    BallisticMotion,
+    BoostMotion,
+    ExtendedKalmanPredictor,
+    ExtendedKalmanUpdater,
+    InteractingMultipleModelPredictor,
+    TrackBatch,
+    UnscentedKalmanPredictor,
+    UnscentedKalmanUpdater,
+)
+
+R = np.diag(RADAR_SIGMA**2)
+
+
+def _imm():
+    return InteractingMultipleModelPredictor(
+        predictors=(
+            ExtendedKalmanPredictor(motion=BoostMotion(q=400.0)),
+            ExtendedKalmanPredictor(motion=BallisticMotion(q=0.01)),
+        ),
+        transition_rates=np.array([[0.0, 0.02], [1e-4, 0.0]]),
+    )
+
+
+FILTERS = {
+    "ekf": (lambda: ExtendedKalmanPredictor(motion=BallisticMotion(q=0.01)), ExtendedKalmanUpdater, 1),
+    "ukf": (lambda: UnscentedKalmanPredictor(motion=BallisticMotion(q=0.01)), UnscentedKalmanUpdater, 1),
+    "imm-ekf": (_imm, ExtendedKalmanUpdater, 2),
+    "imm-ukf": (_imm, UnscentedKalmanUpdater, 2),
+}
+
+
+def _tracks(truth0, rng, n_modes, n=50):
+    p0 = np.diag([500.0**2] * 3 + [50.0**2] * 3)
+    x = truth0 + rng.multivariate_normal(np.zeros(6), p0, n)
+    return TrackBatch.new(
+        ids=np.arange(n),
+        states=x,
+        covariances=np.repeat(p0[None], n, 0),
+        times_s=np.zeros(n),
+        mode_probabilities=np.full((n, n_modes), 1.0 / n_modes),
+    )
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_filter_converges_and_keeps_covariances_positive_definite(name):
+    make_predictor, updater_cls, n_modes = FILTERS[name]
+    predictor, updater = make_predictor(), updater_cls()
+    radar = radar_at(37.0, 44.5)
+    truth = fly(launch_state(36.0, 46.0, 120e3, [-1500, 1500, 1800]), 60.0)[:, 0]
+    rng = np.random.default_rng(7)
+    tracks = _tracks(truth[0], rng, n_modes)
+    n = len(tracks)
+    for k in range(1, 61):
+        tracks = predictor.predict(tracks, float(k))
+        assert np.all(tracks.times_s == k)
+        z = radar.function(truth[k]) + rng.normal(size=(n, 3)) * RADAR_SIGMA
+        before = np.trace(tracks.covariances, axis1=1, axis2=2)
+        tracks, ll = updater.update(tracks, z, np.repeat(R[None], n, 0), radar)
+        assert ll.shape == (n,) and np.all(np.isfinite(ll))
+        assert np.all(np.trace(tracks.covariances, axis1=1, axis2=2) < before)
+        p = tracks.mode_covariances.reshape(-1, 6, 6)
+        assert np.allclose(p, np.swapaxes(p, -1, -2), rtol=0, atol=1e-9 * np.abs(p).max())
+        assert np.all(np.linalg.eigvalsh(p) > 0.0)
+        assert np.allclose(tracks.mode_probabilities.sum(1), 1.0)
+    rms = np.sqrt(np.mean(np.sum((tracks.states[:, :3] - truth[60, :3]) ** 2, axis=1)))
+    sigma = np.sqrt(np.mean(np.trace(tracks.covariances[:, :3, :3], axis1=1, axis2=2)))
+    assert rms < 60.0, f"{name}: position RMS error {rms:.1f} m after 60 updates"
+    assert 0.5 < rms / sigma < 1.6, f"{name}: RMS error / filter sigma = {rms / sigma:.2f}"
+
+
+@pytest.mark.parametrize("name", ["ekf", "ukf"])
+def test_ekf_and_ukf_agree_on_a_mildly_nonlinear_update(name):
+    radar = radar_at(37.0, 44.5)
+    x = launch_state(36.0, 46.0, 120e3, [-1500, 1500, 1800])[None]
+    p = np.diag([30.0**2] * 3 + [5.0**2] * 3)[None]
+    tracks = TrackBatch.new(ids=np.arange(1), states=x, covariances=p, times_s=np.zeros(1),
+                            mode_probabilities=np.ones((1, 1)))
+    z = radar.function(x) + np.array([[15.0, 2e-3, -1e-3]])
+    ekf, _ = ExtendedKalmanUpdater().update(tracks, z, R[None], radar)
+    out, _ = FILTERS[name][1]().update(tracks, z, R[None], radar)
+    assert np.max(np.abs(out.states - ekf.states)[:, :3]) < 0.5
+    assert np.allclose(out.covariances, ekf.covariances, rtol=2e-2, atol=1e-3)
+
+
+def test_azimuth_residual_wraps_across_north():
+    radar = radar_at(0.0, 0.0)
+    # target due north, slightly east/west: azimuth near 0 / 2 pi
+    x = launch_state(2.0, 0.0, 100e3, [0, 100, 0])[None]
+    p = np.diag([100.0**2] * 3 + [10.0**2] * 3)[None]
+    tracks = TrackBatch.new(ids=np.arange(1), states=x, covariances=p, times_s=np.zeros(1),
+                            mode_probabilities=np.ones((1, 1)))
+    z = radar.function(x)
+    z[0, 1] = 2 * np.pi - 1e-4 if z[0, 1] < 1.0 else 1e-4
+    for updater in (ExtendedKalmanUpdater(), UnscentedKalmanUpdater()):
+        out, _ = updater.update(tracks, z, R[None], radar)
+        assert np.linalg.norm(out.states[0, :3] - x[0, :3]) < 100.0
+
+
+def test_imm_prefers_boost_mode_under_thrust_and_ballistic_after_burnout():
+    radar = radar_at(37.0, 44.5)
+    truth = fly(launch_state(36.0, 46.0, 20e3, [-300, 300, 1200]), 120.0, thrust_m_s2=30.0, burn_s=60.0)[:, 0]
+    rng = np.random.default_rng(3)
+    predictor, updater = _imm(), ExtendedKalmanUpdater()
+    tracks = _tracks(truth[0], rng, 2, n=20)
+    mu = []
+    for k in range(1, 121):
+        tracks = predictor.predict(tracks, float(k))
+        z = radar.function(truth[k]) + rng.normal(size=(20, 3)) * RADAR_SIGMA
+        tracks, _ = updater.update(tracks, z, np.repeat(R[None], 20, 0), radar)
+        mu.append(tracks.mode_probabilities.mean(0))
+    mu = np.array(mu)
+    assert mu[30:58, 0].mean() > 0.8, f"boost probability in boost {mu[30:58, 0].mean():.2f}"
+    assert mu[80:, 1].mean() > 0.9, f"ballistic probability after burnout {mu[80:, 1].mean():.2f}"
