@@ -14,9 +14,12 @@ def safe_cholesky(p: np.ndarray, *, jitter: float = 1e-12, max_tries: int = 8) -
     """Lower Cholesky factor of a batch of symmetric PSD matrices ``(..., n, n)``.
 
     Matrices that fail (semi-definite, rounding) get a diagonal jitter scaled to
-    their own trace, multiplied by 10 at each try; the matrices that succeed
-    are untouched. Raises ``numpy.linalg.LinAlgError`` if a matrix is still not
-    positive definite after ``max_tries``.
+    their own trace (``jitter * trace / n``), multiplied by 10 at each retry;
+    the matrices that factor as they are are untouched (failures are isolated
+    by bisecting the batch, so one bad matrix costs O(log N) batched
+    factorisations, not a Python loop over the batch). Raises
+    ``numpy.linalg.LinAlgError`` if a matrix is still not positive definite
+    after ``max_tries`` retries.
     """
     p = symmetrise(np.asarray(p, dtype=float))
     n = p.shape[-1]
@@ -24,21 +27,38 @@ def safe_cholesky(p: np.ndarray, *, jitter: float = 1e-12, max_tries: int = 8) -
         return np.linalg.cholesky(p)
     except np.linalg.LinAlgError:
         pass
-    flat = p.reshape(-1, n, n).copy()
+    flat = p.reshape(-1, n, n)
     out = np.zeros_like(flat)
+    failed: list[int] = []
+    _factor_isolating_failures(flat, np.arange(flat.shape[0]), out, failed)
     eye = np.eye(n)
-    scale = np.maximum(np.trace(flat, axis1=1, axis2=2) / n, np.finfo(float).tiny)
-    for i in range(flat.shape[0]):  # only reached for ill-conditioned batches
+    for i in failed:  # only the matrices that really failed get jitter
+        scale = max(np.trace(flat[i]) / n, np.finfo(float).tiny)
         eps = jitter
         for _ in range(max_tries + 1):
             try:
-                out[i] = np.linalg.cholesky(flat[i] + eps * scale[i] * eye)
+                out[i] = np.linalg.cholesky(flat[i] + eps * scale * eye)
                 break
             except np.linalg.LinAlgError:
                 eps *= 10.0
         else:
             raise np.linalg.LinAlgError(f"matrix {i} of the batch is not positive definite")
     return out.reshape(p.shape)
+
+
+def _factor_isolating_failures(
+    flat: np.ndarray, idx: np.ndarray, out: np.ndarray, failed: list[int]
+) -> None:
+    """Batched Cholesky of ``flat[idx]`` into ``out``; bisects to find the members that fail."""
+    try:
+        out[idx] = np.linalg.cholesky(flat[idx])
+    except np.linalg.LinAlgError:
+        if idx.size == 1:
+            failed.append(int(idx[0]))
+            return
+        half = idx.size // 2
+        _factor_isolating_failures(flat, idx[:half], out, failed)
+        _factor_isolating_failures(flat, idx[half:], out, failed)
 
 
 def mahalanobis_squared(d: np.ndarray, s: np.ndarray) -> np.ndarray:

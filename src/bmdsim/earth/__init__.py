@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import importlib
 
+# imported eagerly (it is cheap): a lazy attribute would be shadowed by the submodule
+# ``bmdsim.earth.atmosphere`` as soon as anything imported it, breaking ``earth.atmosphere(z)``
+from bmdsim.earth.atmosphere import atmosphere
 from bmdsim.earth.constants import A_M, B_M, E2, F, G0_M_S2, GM_M3_S2, J2, OMEGA_RAD_S
 from bmdsim.earth.frames import (
     aer_to_ecef,
@@ -26,7 +29,6 @@ from bmdsim.earth.gravity import gravitation_ecef, gravity_ecef, rotating_frame_
 
 # name -> module that defines it, imported on first attribute access
 _LAZY = {
-    "atmosphere": "bmdsim.earth.atmosphere",
     "geodesic_inverse": "bmdsim.earth.geodesic",
     "geodesic_direct": "bmdsim.earth.geodesic",
     "country_at": "bmdsim.earth.geography.borders",
@@ -58,6 +60,7 @@ __all__ = [
     "OMEGA_RAD_S",
     "aer_to_ecef",
     "aer_to_enu",
+    "atmosphere",
     "ecef_to_aer",
     "ecef_to_enu",
     "ecef_to_geodetic",

@@ -108,6 +108,7 @@ def enu_to_aer(enu) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     e, n, u = enu[..., 0], enu[..., 1], enu[..., 2]
     horiz = np.hypot(e, n)
     az = np.mod(np.arctan2(e, n), 2.0 * np.pi)
+    az = np.where(az < 2.0 * np.pi, az, 0.0)  # mod(-tiny, 2 pi) rounds to 2 pi
     el = np.arctan2(u, horiz)
     return az, el, np.hypot(horiz, u)
 
