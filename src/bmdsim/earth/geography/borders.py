@@ -1,0 +1,226 @@
+"""Country borders: which country a point lies in, names, geometries, rings for maps.
+
+Data: Natural Earth 4.1.0 Admin-0 countries at 1:10m (public domain), converted from
+the TopoJSON of ``world-atlas@2.0.2`` by ``tools/build_geography.py`` into
+``data/borders.npz`` (sources, code choices and licences in ``docs/geography.md``).
+The quantization of that TopoJSON puts vertices on a grid of 0.0036 deg of longitude by
+0.0017 deg of latitude (about 400 m by 190 m), and 1:10m borders are generalised at
+the few-hundred-metre level: answers within about a kilometre of a border or a
+coast are only as good as that.
+
+Codes are ISO 3166-1 alpha-3. Each Natural Earth feature carries the code of the
+state with sovereignty over it; notably Akrotiri and Dhekelia (UK Sovereign Base
+Areas) are ``GBR``, and the Republic of Cyprus, the UN buffer zone and the north of
+the island are ``CYP``. A few codes are not ISO codes: ``XKX`` (Kosovo), ``XSP``
+(Spratly Islands, disputed), ``XSC`` (Scarborough Reef, disputed). The Vatican is too
+small for the data (points there read ``ITA``).
+
+Geometries are in longitude/latitude order (x = lon_deg, y = lat_deg), WGS-84 degrees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+from bmdsim.earth.geography import UnknownNameError
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BorderRing:
+    """One closed ring of a country's outline, for plotting.
+
+    ``lonlat_deg``: ``(n, 2)`` array of ``[lon_deg, lat_deg]`` (GeoJSON order), first
+    point repeated last. ``feature`` is the Natural Earth feature name (several
+    features can share one code: "Cyprus", "N. Cyprus", ...). ``hole`` marks an
+    interior ring (e.g. Lesotho's outline inside South Africa's)."""
+
+    iso3: str
+    feature: str
+    hole: bool
+    lonlat_deg: np.ndarray
+
+
+class _Borders:
+    """Decoded borders, lookup grid and lazily prepared geometries."""
+
+    def __init__(self, path=None) -> None:
+        import shapely
+
+        if path is None:
+            path = resources.files("bmdsim.earth") / "data" / "borders.npz"
+        with path.open("rb") as f, np.load(f) as z:
+            d = {name: z[name] for name in z.files}
+        self.feature_iso3 = d["feature_iso3"].astype(object)
+        self.feature_name = d["feature_name"].astype(object)
+        self.names = dict(zip(d["country_iso3"].tolist(), d["country_name"].tolist(), strict=True))
+        # integer grid coordinates, delta-encoded per ring
+        q = np.cumsum(d["coords_delta"].astype(np.int64), axis=0)
+        ring_off = d["ring_offsets"]
+        starts, lengths = ring_off[:-1], np.diff(ring_off)
+        before = np.zeros_like(q)
+        before[1:] = q[:-1]
+        q -= np.repeat(before[starts], lengths, axis=0)
+        sx, sy, tx, ty = d["transform"]
+        coords = np.column_stack([q[:, 0] * sx + tx, q[:, 1] * sy + ty])
+        coords[d["exact_index"]] = d["exact_xy"]
+        self.geoms = shapely.from_ragged_array(
+            shapely.GeometryType.MULTIPOLYGON,
+            coords,
+            (ring_off, d["polygon_offsets"], d["feature_offsets"]),
+        )
+        self.bounds = shapely.bounds(self.geoms)
+        self.grid_deg = float(d["grid_deg"])
+        self.grid = d["grid"].ravel()
+        self.n_lon = d["grid"].shape[1]
+        self.mixed_cells = d["mixed_cells"]
+        self.mixed_offsets = d["mixed_offsets"]
+        self.mixed_features = d["mixed_features"]
+        self._prepared = np.zeros(len(self.geoms), dtype=bool)
+        # code of feature k at k, None (sea) at -1
+        self.code_lut = np.append(self.feature_iso3, None)
+        self.name_lut = np.append(self.feature_name, None)
+
+    def prepared(self, k: int):
+        if not self._prepared[k]:
+            import shapely
+
+            shapely.prepare(self.geoms[k])
+            self._prepared[k] = True
+        return self.geoms[k]
+
+    def feature_at(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Feature index of each point (1-D arrays, deg), -1 at sea or for NaN."""
+        import shapely
+
+        out = np.full(lat.shape, -1, dtype=np.int64)
+        ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+        lat, lon = lat[ok], lon[ok]
+        g = self.grid_deg
+        n_lat = self.grid.size // self.n_lon
+        i = np.minimum(((lat + 90.0) / g).astype(np.int64), n_lat - 1)
+        j = np.minimum(((lon + 180.0) / g).astype(np.int64), self.n_lon - 1)
+        cell = i * self.n_lon + j
+        state = self.grid[cell]
+        out[ok] = state  # -1 sea, k inside feature k, -2 mixed (resolved below)
+        mixed = np.flatnonzero(state == -2)
+        if mixed.size == 0:
+            return out
+        out[ok[mixed]] = -1
+        row = np.searchsorted(self.mixed_cells, cell[mixed])
+        first = self.mixed_offsets[row]
+        n_cand = self.mixed_offsets[row + 1] - first
+        for c in range(int(n_cand.max())):
+            active = np.flatnonzero((n_cand > c) & (out[ok[mixed]] < 0))
+            if active.size == 0:
+                break
+            feature = self.mixed_features[first[active] + c]
+            order = np.argsort(feature, kind="stable")
+            feature, active = feature[order], active[order]
+            bounds = np.flatnonzero(np.diff(feature)) + 1
+            for sel in np.split(np.arange(active.size), bounds):
+                k = int(feature[sel[0]])
+                pts = mixed[active[sel]]
+                hit = shapely.intersects_xy(self.prepared(k), lon[pts], lat[pts])
+                out[ok[pts[hit]]] = k
+        return out
+
+
+@cache
+def _borders() -> _Borders:
+    return _Borders()
+
+
+def country_at(lat_deg, lon_deg):
+    """ISO 3166-1 alpha-3 code of the country at each point, ``None`` at sea.
+
+    ``lat_deg``, ``lon_deg``: WGS-84 geodetic degrees, scalars or arrays that
+    broadcast; longitudes in any turn (``370`` is ``10``). A scalar query returns a
+    ``str`` or ``None``; an array query an object array of the broadcast shape. A
+    point on a border gets one of the countries that share it; NaN gives ``None``.
+    """
+    return _lookup(lat_deg, lon_deg, _borders().code_lut)
+
+
+def territory_at(lat_deg, lon_deg):
+    """Natural Earth name of the territory at each point (``"N. Cyprus"``,
+    ``"Akrotiri"``, ``"Turkey"``, ...), ``None`` at sea; shapes as :func:`country_at`.
+
+    Finer than the country code where several territories share one code."""
+    return _lookup(lat_deg, lon_deg, _borders().name_lut)
+
+
+def _lookup(lat_deg, lon_deg, lut: np.ndarray):
+    lat, lon = np.broadcast_arrays(np.asarray(lat_deg, float), np.asarray(lon_deg, float))
+    if np.any(np.abs(lat) > 90.0):
+        raise ValueError("latitude outside [-90, 90] deg")
+    shape = lat.shape
+    lon = np.mod(lon.ravel() + 180.0, 360.0) - 180.0
+    values = lut[_borders().feature_at(lat.ravel(), lon)]
+    return values[0] if shape == () else values.reshape(shape)
+
+
+def country_name(iso3: str) -> str:
+    """English short name of a country (``"TUR" -> "Türkiye"``)."""
+    names = _borders().names
+    try:
+        return names[iso3]
+    except KeyError:
+        raise UnknownNameError("country code", iso3, countries()) from None
+
+
+def countries() -> list[str]:
+    """Sorted alpha-3 codes that :func:`country_at` can return."""
+    return sorted(set(_borders().feature_iso3))
+
+
+def country_geometry(iso3: str):
+    """Shapely (Multi)Polygon of a country in lon/lat degrees: the union of its features
+    (``"CYP"`` is the whole island but the two UK Sovereign Base Areas)."""
+    return _country_geometry(_check(iso3))
+
+
+@cache
+def _country_geometry(iso3: str):
+    import shapely
+
+    b = _borders()
+    parts = b.geoms[b.feature_iso3 == iso3]
+    return parts[0] if len(parts) == 1 else shapely.union_all(parts)
+
+
+def _check(iso3: str) -> str:
+    if iso3 not in set(_borders().feature_iso3):
+        raise UnknownNameError("country code", iso3, countries())
+    return iso3
+
+
+def border_rings(bbox: tuple[float, float, float, float] | None = None) -> list[BorderRing]:
+    """Every ring of every polygon whose bounding box meets ``bbox``.
+
+    ``bbox = (lon_min_deg, lat_min_deg, lon_max_deg, lat_max_deg)``; ``None`` for the
+    whole world. Rings are whole (not clipped to ``bbox``), in GeoJSON order."""
+    import shapely
+
+    b = _borders()
+    parts, part_feature = shapely.get_parts(b.geoms, return_index=True)
+    if bbox is not None:
+        x0, y0, x1, y1 = bbox
+        pb = shapely.bounds(parts)
+        keep = (pb[:, 0] <= x1) & (pb[:, 2] >= x0) & (pb[:, 1] <= y1) & (pb[:, 3] >= y0)
+        parts, part_feature = parts[keep], part_feature[keep]
+    rings = []
+    for poly, k in zip(parts, part_feature, strict=True):
+        for r, ring in enumerate(shapely.get_rings(poly)):
+            rings.append(
+                BorderRing(
+                    iso3=b.feature_iso3[k],
+                    feature=b.feature_name[k],
+                    hole=r > 0,
+                    lonlat_deg=shapely.get_coordinates(ring),
+                )
+            )
+    return rings

