@@ -1,24 +1,28 @@
 """U.S. Standard Atmosphere 1976 (USSA76), -5 km to 1,000 km geometric altitude, vectorised.
 
 Source: *U.S. Standard Atmosphere, 1976*, NOAA-S/T 76-1562 (NASA-TM-X-74335), U.S. Government
-Printing Office, Washington D.C., 1976. Equation and table numbers below refer to it.
+Printing Office, Washington D.C., 1976 (Part 1: defining equations and constants; Table I:
+temperature, pressure, density; Table III: speed of sound). The upper-atmosphere coefficients
+were cross-checked against S. S. Pietrobon's public-domain implementation of the standard
+(Public Domain Aeronautical Software, ``ussa1976``, 1999).
 
 Below 86 km (84.852 km geopotential) the seven standard layers are evaluated with the exact
-closed forms of the standard (eqs. 23, 33a, 33b, 42): linear molecular-scale temperature in
-geopotential height ``H = r0 Z / (r0 + Z)``, hydrostatic pressure, ``rho = P M0 / (R* T_M)``.
-Between 80 and 86 km the kinetic temperature is ``T = T_M M / M0`` with the molecular-weight
-ratio of Table 8, linearly interpolated.
+closed forms of the standard: linear molecular-scale temperature ``T_M`` in geopotential
+height ``H = r0 Z / (r0 + Z)``, hydrostatic pressure (power law, or exponential in the
+isothermal layers), ``rho = P M0 / (R* T_M)``. Between 80 and 86 km the kinetic temperature is
+``T = T_M M / M0`` with the standard's tabulated molecular-weight ratio, linearly interpolated.
 
-Above 86 km the standard defines the kinetic temperature in four segments (eqs. 24-30:
-isothermal to 91 km, elliptical to 110 km, linear to 120 km, exponential to 1,000 km) and the
-number densities of N2, O, O2, Ar, He and H by the diffusion equations (eqs. 31-40) with the
-standard's boundary values, eddy/molecular diffusion coefficients and flux terms (Tables 6, 7,
-9). This module integrates those equations once, at import, on a 10 m grid (trapezoidal rule,
-vectorised: the only coupling is one-way, N2 -> O, O2 -> Ar, He -> H); ``P = n k T`` and
-``rho = sum(n_i M_i) / N_A``. The result matches the standard's Table I to 0.05 % or better
-from 86 to 1,000 km (see ``tests/validation/test_atmosphere.py``). Pressure and density at
-an arbitrary altitude above 86 km are linearly interpolated in ``log`` on that grid
+Above 86 km the standard defines the kinetic temperature in four segments (isothermal to
+91 km, elliptical to 110 km, linear to 120 km, exponential to 1,000 km) and the number
+densities of N2, O, O2, Ar, He and H by vertical diffusion equations with the standard's
+boundary values, eddy and molecular diffusion coefficients, thermal-diffusion factors and flux
+terms. This module integrates those equations once, on first use (about 20 ms), on a 10 m
+grid (trapezoidal rule, vectorised: the only coupling is one-way, N2 -> O, O2 -> Ar, He -> H);
+``P = n k T`` and ``rho = sum(n_i M_i) / N_A``. The result matches the standard's Table I to
+0.03 % from 86 to 1,000 km (see ``tests/validation/test_atmosphere.py``). Pressure and density
+at an arbitrary altitude above 86 km are linearly interpolated in ``log`` on that grid
 (interpolation error < 1e-5 relative); the temperature is the exact closed form.
+The equations are written out in ``docs/models/earth.md``.
 
 Speed of sound: ``c = sqrt(gamma R* T_M / M0)`` (eq. 50) below 86 km. The standard gives no
 speed of sound above 86 km (the continuum assumption fails there); this module uses the same
@@ -45,7 +49,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-# --- constants of the standard (Table 2 and section 1.2) -------------------------------------
+# --- constants of the standard (Part 1) -------------------------------------------------------
 #: Universal gas constant R* [J / (kmol K)] (the standard's value, not CODATA).
 R_STAR: float = 8314.32
 #: Sea-level mean molecular weight M0 [kg/kmol].
@@ -70,7 +74,7 @@ ALT_MAX_M: float = 1_000_000.0
 #: Geometric altitude [m] where the lower (mixed) model hands over to the upper model.
 Z7_M: float = 86_000.0
 
-# --- lower atmosphere: the seven layers (Table 4) --------------------------------------------
+# --- lower atmosphere: the seven layers (base heights and gradients, Table 4) -----------------
 _HB = np.array([0.0, 11_000.0, 20_000.0, 32_000.0, 47_000.0, 51_000.0, 71_000.0, 84_852.0])
 _LM = np.array([-6.5e-3, 0.0, 1.0e-3, 2.8e-3, 0.0, -2.8e-3, -2.0e-3])  # K per geopotential m
 _A_STAR = G0 * M0 / R_STAR  # g0 M0 / R*  [K/m]
@@ -92,7 +96,7 @@ def _layer_bases() -> tuple[np.ndarray, np.ndarray]:
 
 _TB, _PB = _layer_bases()
 
-# Molecular-weight ratio M/M0 from 80 to 86 km at 0.5 km steps (Table 8).
+# Molecular-weight ratio M/M0 from 80 to 86 km at 0.5 km steps (the standard's table).
 _MW_RATIO = np.array(
     [
         1.000000, 0.999996, 0.999989, 0.999971, 0.999941, 0.999909, 0.999870,
@@ -119,7 +123,7 @@ def _lower(z_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     return p, rho, t, tm
 
 
-# --- upper atmosphere: temperature (eqs. 24-30) -----------------------------------------------
+# --- upper atmosphere: kinetic temperature ----------------------------------------------------
 T7_K: float = 186.8673  # kinetic temperature at 86 km
 _Z8, _Z9, _Z10 = 91_000.0, 110_000.0, 120_000.0
 _TC, _A_ELL, _a_ELL = 263.1905, -76.3232, 19_942.9  # elliptical segment: T_c [K], A [K], |a| [m]
@@ -146,15 +150,15 @@ def _upper_temperature(z_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return t, dt
 
 
-# --- upper atmosphere: number densities (eqs. 31-40, Tables 6, 7, 9) -----------------------
+# --- upper atmosphere: number densities -------------------------------------------------------
 # species order: N2, O, O2, Ar, He, H
 _M_I = np.array([28.0134, 15.9994, 31.9988, 39.948, 4.0026, 1.00797])  # kg/kmol
 _N7 = np.array([1.129794e20, 8.6e16, 3.030898e19, 1.3514e18, 7.58173e14])  # 1/m^3 at 86 km
 _ALPHA = np.array([0.0, 0.0, 0.0, 0.0, -0.40, -0.25])  # thermal-diffusion coefficients
-# molecular diffusion D_i = a_i (T / 273.15)^b_i / n  (Table 6), for O, O2, Ar, He, H
+# molecular diffusion D_i = a_i (T / 273.15)^b_i / n, for O, O2, Ar, He, H
 _A_DIFF = np.array([np.nan, 6.986e20, 4.863e20, 4.487e20, 1.700e21, 3.305e21])  # 1/(m s)
 _B_DIFF = np.array([np.nan, 0.750, 0.750, 0.870, 0.691, 0.500])
-# vertical flux terms v_i / (D_i + K) = Q (Z - U)^2 exp(-W (Z - U)^3)  (Table 7), O..He
+# vertical flux terms v_i / (D_i + K) = Q (Z - U)^2 exp(-W (Z - U)^3), O..He
 _Q_FLUX = np.array([np.nan, -5.809644e-13, 1.366212e-13, 9.434079e-14, -2.457369e-13])  # 1/m^3
 _U_FLUX = np.array([np.nan, 56_903.11, 86_000.0, 86_000.0, 86_000.0])  # m
 _W_FLUX = np.array([np.nan, 2.706240e-14, 8.333333e-14, 8.333333e-14, 6.666667e-13])  # 1/m^3
@@ -213,7 +217,7 @@ def _upper_number_densities(z: np.ndarray, dz: float) -> tuple[np.ndarray, np.nd
     n[3] = diffusive(3, heavy, m_heavy)
     n[4] = diffusive(4, heavy, m_heavy)
 
-    # H (eqs. 37-40): from 150 km, flux-limited below 500 km, diffusive equilibrium above
+    # H: from 150 km, flux-limited below 500 km, diffusive equilibrium above
     i11 = round((_Z11 - z[0]) / dz)
     t11 = t[i11]
     tau = _cumtrapz(_M_I[5] * gr, dz)
@@ -228,7 +232,7 @@ def _upper_number_densities(z: np.ndarray, dz: float) -> tuple[np.ndarray, np.nd
     return n, t
 
 
-# --- precomputed tables ------------------------------------------------------------------------
+# --- precomputed tables -----------------------------------------------------------------------
 #: Grid step of the precomputed tables [m].
 TABLE_STEP_M: float = 10.0
 

@@ -38,8 +38,9 @@ def ecef_to_geodetic(xyz) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Vermeille's closed-form solution (J. Geodesy 76:451, 2002; 85:105, 2011),
     exact to rounding (well below 1 mm) for every point farther than ~45 km from
     the Earth's centre, i.e. any altitude from the deep crust to beyond
-    geostationary orbit. The longitude uses the half-angle form, which is
-    stable at +/-180 deg.
+    geostationary orbit. The latitude uses the half-angle form
+    ``2 atan(z / (D + sqrt(D^2 + z^2)))``, stable at the poles; the longitude is
+    ``atan2(y, x)`` in ``(-180, 180]``.
     """
     xyz = np.asarray(xyz, dtype=float)
     x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
