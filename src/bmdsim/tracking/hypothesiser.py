@@ -49,9 +49,12 @@ class ChiSquareGater:
     """Ellipsoidal chi-square gate on the innovation, ``d^2 <= chi2.ppf(probability, m)``.
 
     The innovation covariance of a pair is ``S_ij = H P_i H^T + R_j`` (each detection keeps
-    its own noise). A cheap box pre-gate on every pair (component-wise, with the largest
-    detection noise of the scan) leaves only candidates for the exact test, so the cost
-    stays near linear in tracks x detections. ``chunk`` bounds the memory of the box gate.
+    its own noise). A box pre-gate (component-wise, with the largest detection noise of the
+    scan) leaves only candidates for the exact test: detections are sorted on the first
+    measurement component (range for a radar, an angle about boresight for an IR sensor:
+    never wrapped) and each track's window found by binary search, so the cost is
+    ``O((N + K) log K)`` plus the candidates, not ``N x K``. ``chunk`` bounds the memory
+    of the candidate expansion.
     """
 
     probability: float = 0.9999
@@ -77,22 +80,45 @@ class ChiSquareGater:
         hph = prediction.innovation_covariance
         r_max = np.max(np.diagonal(noise, axis1=1, axis2=2), axis=0)
         box = np.sqrt(g * (np.diagonal(hph, axis1=1, axis2=2) + r_max))  # (N, m)
-        ti_list, di_list = [], []
-        for start in range(0, n, self.chunk):
-            sl = slice(start, min(n, start + self.chunk))
-            nu = residual(model, z[None, :, :], prediction.z[sl, None, :])  # (n, K, m)
-            inside = np.all(np.abs(nu) <= box[sl, None, :], axis=-1)
-            ti, di = np.nonzero(inside)
-            ti_list.append(ti + start)
-            di_list.append(di)
-        ti = np.concatenate(ti_list)
-        di = np.concatenate(di_list)
+        ti, di = _box_candidates(prediction.z, box, z, model, self.chunk)
         if ti.size == 0:
             return Hypotheses.none()
         nu = residual(model, z[di], prediction.z[ti])
         s = hph[ti] + noise[di]
-        sign, logdet = np.linalg.slogdet(s)
+        _sign, logdet = np.linalg.slogdet(s)
         d2 = np.einsum("pi,pi->p", nu, np.linalg.solve(s, nu[..., None])[..., 0])
         keep = d2 <= g
         cost = d2 + logdet + m * np.log(2.0 * np.pi)
         return Hypotheses(track=ti[keep], detection=di[keep], distance2=d2[keep], cost=cost[keep])
+
+
+def _box_candidates(z_pred, box, z, model, chunk):
+    """Pairs (track, detection) with every residual component inside the track's box."""
+    order = np.argsort(z[:, 0], kind="stable")
+    z0 = z[order, 0]
+    lo = np.searchsorted(z0, z_pred[:, 0] - box[:, 0], side="left")
+    hi = np.searchsorted(z0, z_pred[:, 0] + box[:, 0], side="right")
+    counts = hi - lo
+    ti_all, di_all = [], []
+    n = z_pred.shape[0]
+    start = 0
+    while start < n:
+        # a block of tracks whose candidates fit in about chunk * 64 pairs
+        csum = np.cumsum(counts[start:])
+        stop = start + max(1, int(np.searchsorted(csum, chunk * 64, side="right")))
+        stop = min(stop, n)
+        c = counts[start:stop]
+        total = int(c.sum())
+        if total:
+            ti = np.repeat(np.arange(start, stop), c)
+            offsets = np.arange(total) - np.repeat(np.cumsum(c) - c, c)
+            di = order[np.repeat(lo[start:stop], c) + offsets]
+            nu = residual(model, z[di], z_pred[ti])
+            inside = np.all(np.abs(nu) <= box[ti], axis=-1)
+            ti_all.append(ti[inside])
+            di_all.append(di[inside])
+        start = stop
+    if not ti_all:
+        e = np.zeros(0, np.int64)
+        return e, e.copy()
+    return np.concatenate(ti_all), np.concatenate(di_all)

@@ -134,7 +134,11 @@ class StereoInitiator:
         """New tracks at ``max(a.time_s, b.time_s)`` and the rows of ``a`` and ``b`` used."""
         empty = np.zeros(0, np.int64)
         if len(rows_a) == 0 or len(rows_b) == 0 or abs(a.time_s - b.time_s) > self.max_gap_s:
-            return TrackBatch.empty(self.initial.ndim, len(self.initial.mode_probabilities)), empty, empty
+            return (
+                TrackBatch.empty(self.initial.ndim, len(self.initial.mode_probabilities)),
+                empty,
+                empty,
+            )
         ua = a.model.line_of_sight_ecef(a.z[rows_a])
         ub = b.model.line_of_sight_ecef(b.z[rows_b])
         oa = np.broadcast_to(a.model.sensor_position_ecef, ua.shape)
@@ -150,7 +154,11 @@ class StereoInitiator:
         score = miss / np.maximum(expected, 1.0)
         feasible = score <= self.gate_sigma
         if not feasible.any():
-            return TrackBatch.empty(self.initial.ndim, len(self.initial.mode_probabilities)), empty, empty
+            return (
+                TrackBatch.empty(self.initial.ndim, len(self.initial.mode_probabilities)),
+                empty,
+                empty,
+            )
         cost = np.where(feasible, score, 1e9)
         ia, ib = linear_sum_assignment(cost)
         ok = feasible[ia, ib]

@@ -29,7 +29,9 @@ import numpy as np
 from bmdsim.earth.constants import A_M, GM_M3_S2, J2, OMEGA_RAD_S
 from bmdsim.earth.gravity import gravitation_ecef, rotating_frame_acceleration
 
-_CORIOLIS_V = np.array([[0.0, 2.0 * OMEGA_RAD_S, 0.0], [-2.0 * OMEGA_RAD_S, 0.0, 0.0], [0.0, 0.0, 0.0]])
+_CORIOLIS_V = np.array(
+    [[0.0, 2.0 * OMEGA_RAD_S, 0.0], [-2.0 * OMEGA_RAD_S, 0.0, 0.0], [0.0, 0.0, 0.0]]
+)
 _CENTRIFUGAL_R = np.diag([OMEGA_RAD_S**2, OMEGA_RAD_S**2, 0.0])
 
 

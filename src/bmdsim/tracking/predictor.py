@@ -34,7 +34,9 @@ def _combine(mode_states, mode_covariances, probabilities):
     """Moment-matched mixture mean ``(N, n)`` and covariance ``(N, n, n)`` over the mode axis."""
     x = np.einsum("nm,nmi->ni", probabilities, mode_states)
     d = mode_states - x[:, None]
-    p = np.einsum("nm,nmij->nij", probabilities, mode_covariances + d[..., :, None] * d[..., None, :])
+    p = np.einsum(
+        "nm,nmij->nij", probabilities, mode_covariances + d[..., :, None] * d[..., None, :]
+    )
     return x, symmetrise(p)
 
 
@@ -154,9 +156,7 @@ class InteractingMultipleModelPredictor:
         xs, ps = tracks.mode_states, tracks.mode_covariances
         x0 = np.einsum("kij,kin->kjn", w, xs)
         d = xs[:, :, None, :] - x0[:, None, :, :]  # (k, i, j, n)
-        p0 = np.einsum("kij,kiab->kjab", w, ps) + np.einsum(
-            "kij,kija,kijb->kjab", w, d, d
-        )
+        p0 = np.einsum("kij,kiab->kjab", w, ps) + np.einsum("kij,kija,kijb->kjab", w, d, d)
         new_x = np.empty_like(x0)
         new_p = np.empty_like(p0)
         for j, predictor in enumerate(self.predictors):

@@ -75,7 +75,8 @@ class Tracker:
 
     predictor (``predict``/``propagate``), updater (``predict_measurement``/``update``),
     gater (``hypothesise``), associator (``associate``), initiator (``initiate`` from radar),
-    stereo_initiator (two angle-only scans), confirmer (``confirm``/``failed``), deleter
+    stereo_initiator (two angle-only scans; default: a :class:`StereoInitiator` with the
+    initiator's initial state), confirmer (``confirm``/``failed``), deleter
     (``delete``). ``update_event_period_s``: at most one 'track updated' event per track per
     period. ``biases``: known registration bias per sensor id, subtracted from its
     measurements (same units as the measurement).
@@ -86,7 +87,7 @@ class Tracker:
     gater: object = field(default_factory=ChiSquareGater)
     associator: object = field(default_factory=GlobalNearestNeighbourAssociator)
     initiator: object = field(default_factory=SinglePointInitiator)
-    stereo_initiator: object = field(default_factory=StereoInitiator)
+    stereo_initiator: object = None
     confirmer: object = field(default_factory=MOfNConfirmer)
     deleter: object = field(default_factory=Deleter)
     update_event_period_s: float = 10.0
@@ -98,6 +99,8 @@ class Tracker:
     _pending_los: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        if self.stereo_initiator is None:
+            self.stereo_initiator = StereoInitiator(initial=self.initiator.initial)
         if self.tracks is None:
             probs = self.initiator.initial.mode_probabilities
             self.tracks = TrackBatch.empty(self.initiator.initial.ndim, len(probs))
@@ -177,7 +180,10 @@ class Tracker:
             ho = self.gater.hypothesise(mpo, scan.z, scan.noise, model)
             hyp = hyp.concat(
                 Hypotheses(
-                    track=back[ho.track], detection=ho.detection, distance2=ho.distance2, cost=ho.cost
+                    track=back[ho.track],
+                    detection=ho.detection,
+                    distance2=ho.distance2,
+                    cost=ho.cost,
                 )
             )
             retro = (back, model, lag)
@@ -273,7 +279,11 @@ class Tracker:
             return
         if not scan.angle_only:
             new = self.initiator.initiate(scan, free, self._next_id)
-            self._add(new.with_(sensors=np.full(len(new), self._sensor_bits[scan.sensor_id])), scan.sensor_id, events)
+            self._add(
+                new.with_(sensors=np.full(len(new), self._sensor_bits[scan.sensor_id])),
+                scan.sensor_id,
+                events,
+            )
             return
         # angle-only: pair with another sensor's recent unclaimed lines of sight (stereo)
         left = free
@@ -290,7 +300,9 @@ class Tracker:
                 self._pending_los[other_id] = (other, np.setdiff1d(rows, used_other))
         self._pending_los[scan.sensor_id] = (scan, left)
         gap = self.stereo_initiator.max_gap_s
-        for other_id in [k for k, (s, _) in self._pending_los.items() if scan.time_s - s.time_s > gap]:
+        for other_id in [
+            k for k, (s, _) in self._pending_los.items() if scan.time_s - s.time_s > gap
+        ]:
             del self._pending_los[other_id]
 
     def _add(self, new: TrackBatch, sensor_id: str, events):

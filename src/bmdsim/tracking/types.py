@@ -95,9 +95,7 @@ class TrackBatch:
             times_s=times,
             last_update_s=times.copy(),
             initiated_s=times.copy(),
-            status=(
-                np.full(n, TrackStatus.TENTATIVE, np.int8) if status is None else status
-            ),
+            status=(np.full(n, TrackStatus.TENTATIVE, np.int8) if status is None else status),
             hits=np.ones(n, np.int64),
             opportunities=np.ones(n, np.int64),
             history=np.ones(n, np.uint64),

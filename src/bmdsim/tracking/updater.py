@@ -66,7 +66,7 @@ def _solve_gain(cross: np.ndarray, s: np.ndarray) -> np.ndarray:
 def log_likelihood(nu: np.ndarray, s: np.ndarray) -> np.ndarray:
     """Gaussian log density of innovations ``nu (K, m)`` with covariances ``S (K, m, m)``."""
     m = nu.shape[-1]
-    sign, logdet = np.linalg.slogdet(s)
+    _sign, logdet = np.linalg.slogdet(s)
     d2 = np.einsum("ki,ki->k", nu, np.linalg.solve(s, nu[..., None])[..., 0])
     return -0.5 * (d2 + logdet + m * np.log(2.0 * np.pi))
 
@@ -138,7 +138,9 @@ class ExtendedKalmanUpdater(KalmanUpdater):
         h = measurement_jacobian(model, states)
         cross = covariances @ np.swapaxes(h, -1, -2)
         s = symmetrise(h @ cross + noise)
-        return MeasurementPrediction(z=z, innovation_covariance=s, cross_covariance=cross, jacobian=h)
+        return MeasurementPrediction(
+            z=z, innovation_covariance=s, cross_covariance=cross, jacobian=h
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,8 +157,9 @@ class UnscentedKalmanUpdater(KalmanUpdater):
 
     def predict_measurement(self, states, covariances, model, noise) -> MeasurementPrediction:
         k, n = states.shape
+        m = np.asarray(noise).shape[-1]
         pts, wm, wc = sigma_points(states, covariances, self.alpha, self.beta, self.kappa)
-        zs = np.asarray(model.function(pts.reshape(-1, n)), dtype=float).reshape(k, 2 * n + 1, -1)
+        zs = np.asarray(model.function(pts.reshape(-1, n)), dtype=float).reshape(k, 2 * n + 1, m)
         centre = zs[:, 0]
         dz = residual(model, zs, centre[:, None])
         mean_offset = np.einsum("s,ksi->ki", wm, dz)
@@ -167,4 +170,6 @@ class UnscentedKalmanUpdater(KalmanUpdater):
         cross = np.einsum("s,ksi,ksj->kij", wc, dx, dz)
         # statistical linearisation H = P_xz^T P^-1 (for the Joseph form)
         h = np.swapaxes(np.linalg.solve(covariances, cross), -1, -2)
-        return MeasurementPrediction(z=z, innovation_covariance=s, cross_covariance=cross, jacobian=h)
+        return MeasurementPrediction(
+            z=z, innovation_covariance=s, cross_covariance=cross, jacobian=h
+        )

@@ -31,8 +31,16 @@ def _imm():
 
 
 FILTERS = {
-    "ekf": (lambda: ExtendedKalmanPredictor(motion=BallisticMotion(q=0.01)), ExtendedKalmanUpdater, 1),
-    "ukf": (lambda: UnscentedKalmanPredictor(motion=BallisticMotion(q=0.01)), UnscentedKalmanUpdater, 1),
+    "ekf": (
+        lambda: ExtendedKalmanPredictor(motion=BallisticMotion(q=0.01)),
+        ExtendedKalmanUpdater,
+        1,
+    ),
+    "ukf": (
+        lambda: UnscentedKalmanPredictor(motion=BallisticMotion(q=0.01)),
+        UnscentedKalmanUpdater,
+        1,
+    ),
     "imm-ekf": (_imm, ExtendedKalmanUpdater, 2),
     "imm-ukf": (_imm, UnscentedKalmanUpdater, 2),
 }
@@ -82,8 +90,13 @@ def test_ekf_and_ukf_agree_on_a_mildly_nonlinear_update(name):
     radar = radar_at(37.0, 44.5)
     x = launch_state(36.0, 46.0, 120e3, [-1500, 1500, 1800])[None]
     p = np.diag([30.0**2] * 3 + [5.0**2] * 3)[None]
-    tracks = TrackBatch.new(ids=np.arange(1), states=x, covariances=p, times_s=np.zeros(1),
-                            mode_probabilities=np.ones((1, 1)))
+    tracks = TrackBatch.new(
+        ids=np.arange(1),
+        states=x,
+        covariances=p,
+        times_s=np.zeros(1),
+        mode_probabilities=np.ones((1, 1)),
+    )
     z = radar.function(x) + np.array([[15.0, 2e-3, -1e-3]])
     ekf, _ = ExtendedKalmanUpdater().update(tracks, z, R[None], radar)
     out, _ = FILTERS[name][1]().update(tracks, z, R[None], radar)
@@ -96,8 +109,13 @@ def test_azimuth_residual_wraps_across_north():
     # target due north, slightly east/west: azimuth near 0 / 2 pi
     x = launch_state(2.0, 0.0, 100e3, [0, 100, 0])[None]
     p = np.diag([100.0**2] * 3 + [10.0**2] * 3)[None]
-    tracks = TrackBatch.new(ids=np.arange(1), states=x, covariances=p, times_s=np.zeros(1),
-                            mode_probabilities=np.ones((1, 1)))
+    tracks = TrackBatch.new(
+        ids=np.arange(1),
+        states=x,
+        covariances=p,
+        times_s=np.zeros(1),
+        mode_probabilities=np.ones((1, 1)),
+    )
     z = radar.function(x)
     z[0, 1] = 2 * np.pi - 1e-4 if z[0, 1] < 1.0 else 1e-4
     for updater in (ExtendedKalmanUpdater(), UnscentedKalmanUpdater()):
@@ -107,7 +125,9 @@ def test_azimuth_residual_wraps_across_north():
 
 def test_imm_prefers_boost_mode_under_thrust_and_ballistic_after_burnout():
     radar = radar_at(37.0, 44.5)
-    truth = fly(launch_state(36.0, 46.0, 20e3, [-300, 300, 1200]), 120.0, thrust_m_s2=30.0, burn_s=60.0)[:, 0]
+    truth = fly(
+        launch_state(36.0, 46.0, 20e3, [-300, 300, 1200]), 120.0, thrust_m_s2=30.0, burn_s=60.0
+    )[:, 0]
     rng = np.random.default_rng(3)
     predictor, updater = _imm(), ExtendedKalmanUpdater()
     tracks = _tracks(truth[0], rng, 2, n=20)

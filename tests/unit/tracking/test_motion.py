@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tracking_helpers import launch_state
 
 from bmdsim.earth.gravity import gravitation_ecef
 from bmdsim.tracking.motion import BallisticMotion, BoostMotion, gravity_gradient
 
-from tracking_helpers import launch_state
-
 
 def _points():
     return np.array(
-        [launch_state(36.0, 46.0, 150e3, [0, 0, 0])[:3], launch_state(-20.0, 170.0, 900e3, [0, 0, 0])[:3],
-         launch_state(80.0, -30.0, 30e3, [0, 0, 0])[:3]]
+        [
+            launch_state(36.0, 46.0, 150e3, [0, 0, 0])[:3],
+            launch_state(-20.0, 170.0, 900e3, [0, 0, 0])[:3],
+            launch_state(80.0, -30.0, 30e3, [0, 0, 0])[:3],
+        ]
     )
 
 
@@ -24,7 +26,10 @@ def test_gravity_gradient_matches_central_differences(j2):
     g = gravity_gradient(r, j2=j2)
     h = 1.0
     fd = np.stack(
-        [(gravitation_ecef(r + h * e, j2=j2) - gravitation_ecef(r - h * e, j2=j2)) / (2 * h) for e in np.eye(3)],
+        [
+            (gravitation_ecef(r + h * e, j2=j2) - gravitation_ecef(r - h * e, j2=j2)) / (2 * h)
+            for e in np.eye(3)
+        ],
         axis=-1,
     )
     err = np.max(np.abs(g - fd)) / np.max(np.abs(fd))
@@ -45,8 +50,12 @@ def _fd_transition(model, x, dt, steps):
 @pytest.mark.parametrize("dt", [1.0, 30.0, -5.0])
 def test_ballistic_transition_matches_finite_differences(dt):
     model = BallisticMotion()
-    x = np.stack([launch_state(36.0, 46.0, 150e3, [-1500, 1500, 2000]),
-                  launch_state(10.0, -60.0, 400e3, [3000, 100, -500])])
+    x = np.stack(
+        [
+            launch_state(36.0, 46.0, 150e3, [-1500, 1500, 2000]),
+            launch_state(10.0, -60.0, 400e3, [3000, 100, -500]),
+        ]
+    )
     moved, f = model.transition(x, dt)
     fd = _fd_transition(model, x, dt, [1.0] * 3 + [0.01] * 3)
     err = np.max(np.abs(f - fd))
@@ -83,7 +92,10 @@ def test_rk4_step_size_converges():
     assert err < 0.05, f"10 s RK4 sub-steps drift {err:.3f} m over 300 s"
 
 
-@pytest.mark.parametrize("model", [BallisticMotion(q=2.0), BallisticMotion(q=2.0, drag=True), BoostMotion(q=900.0, drag=True)])
+@pytest.mark.parametrize(
+    "model",
+    [BallisticMotion(q=2.0), BallisticMotion(q=2.0, drag=True), BoostMotion(q=900.0, drag=True)],
+)
 def test_process_noise_is_symmetric_positive_semidefinite(model):
     q = model.process_noise(np.array([0.5, 1.0, -3.0]))
     assert q.shape == (3, model.ndim, model.ndim)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 from bmdsim.earth.frames import enu_basis, geodetic_to_ecef
 from bmdsim.earth.gravity import gravitation_ecef, rotating_frame_acceleration
 from bmdsim.sensors.models import EcefToRangeAzEl
@@ -45,7 +44,7 @@ def fly(states, t_end_s, dt_s=1.0, thrust_m_s2=0.0, burn_s=0.0, substeps=20):
             a = a + thrust_m_s2 * v / np.linalg.norm(v, axis=1, keepdims=True)
         return np.concatenate([v, a], axis=1)
 
-    for _ in range(int(round(t_end_s / dt_s))):
+    for _ in range(round(t_end_s / dt_s)):
         for _ in range(substeps):
             k1 = deriv(x, t)
             k2 = deriv(x + 0.5 * h * k1, t + 0.5 * h)
