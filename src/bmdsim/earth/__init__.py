@@ -11,7 +11,7 @@ import importlib
 # imported eagerly (it is cheap): a lazy attribute would be shadowed by the submodule
 # ``bmdsim.earth.atmosphere`` as soon as anything imported it, breaking ``earth.atmosphere(z)``
 from bmdsim.earth.atmosphere import atmosphere
-from bmdsim.earth.constants import A_M, B_M, E2, F, G0_M_S2, GM_M3_S2, J2, OMEGA_RAD_S
+from bmdsim.earth.constants import A_M, B_M, E2, G0_M_S2, GM_M3_S2, J2, OMEGA_RAD_S, F
 from bmdsim.earth.frames import (
     aer_to_ecef,
     aer_to_enu,
