@@ -12,9 +12,10 @@ Every model has the same four members, batched over tracks (leading axis ``N``):
   state transition matrix ``F = d x(t + dt) / d x(t)``;
 * ``process_noise(dt) -> (N, n, n)`` — the discrete process noise over ``|dt|``.
 
-The continuous dynamics are ``d r / dt = v``, ``d v / dt = a(r, v, kappa)`` with
-``a = g_J2(r) - 2 w x v - w x (w x r) - 1/2 rho(h) kappa |v| v`` (ECEF; the atmosphere
-co-rotates, so the air-relative velocity is the ECEF velocity). ``F`` comes from integrating
+The continuous dynamics are the flight layer's (:mod:`bmdsim.flight.dynamics`):
+``d r / dt = v``, ``d v / dt = a(r, v, kappa)`` with
+``a = g_J2(r) - 2 w x v - w x (w x r) - 1/2 rho(h) kappa Cd(M)/Cd_hyp |v| v`` (ECEF; the
+atmosphere co-rotates, so the air-relative velocity is the ECEF velocity). ``F`` comes from integrating
 ``dF/dt = A(x(t)) F`` with the same classic Runge-Kutta stages as the state, where ``A`` is the
 analytic Jacobian: the point-mass + J2 gravity gradient, the rotating-frame terms and the drag
 partials.
@@ -27,12 +28,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from bmdsim.earth.constants import A_M, GM_M3_S2, J2, OMEGA_RAD_S
-from bmdsim.earth.gravity import gravitation_ecef, rotating_frame_acceleration
 
 _CORIOLIS_V = np.array(
     [[0.0, 2.0 * OMEGA_RAD_S, 0.0], [-2.0 * OMEGA_RAD_S, 0.0, 0.0], [0.0, 0.0, 0.0]]
 )
 _CENTRIFUGAL_R = np.diag([OMEGA_RAD_S**2, OMEGA_RAD_S**2, 0.0])
+_DRAG_TABLE: list = []
+
+
+def _generic_drag_table(drag_table, curve) -> np.ndarray:
+    """The flight layer's drag table of the generic RV curve, built once."""
+    if not _DRAG_TABLE:
+        _DRAG_TABLE.append(drag_table([curve]))
+    return _DRAG_TABLE[0]
 
 
 def gravity_gradient(r_ecef: np.ndarray, *, j2: bool = True) -> np.ndarray:
@@ -86,9 +94,10 @@ def _white_acceleration_noise(q: float, dt, ndim: int, q_extra: float = 0.0) -> 
 class BallisticMotion:
     """Ballistic flight in ECEF: J2 gravity, Coriolis and centrifugal terms, optional drag.
 
+    The dynamics are the flight layer's (:func:`bmdsim.flight.dynamics.derivative`).
     ``drag=True`` adds the 7th state ``kappa = Cd A / m`` [m^2/kg] (inverse ballistic
-    coefficient) and the drag acceleration ``-1/2 rho(h) kappa |v| v`` with ``rho`` from
-    :func:`bmdsim.earth.atmosphere.density` (USSA76) at the geodetic altitude. ``q`` [m^2/s^3] is the spectral
+    coefficient, with the hypersonic Cd) and the drag acceleration
+    ``-1/2 rho(h) kappa Cd(M)/Cd_hyp |v| v`` (USSA76 air, generic RV drag curve). ``q`` [m^2/s^3] is the spectral
     density of the white acceleration noise that covers unmodelled forces; ``q_kappa``
     [m^4/kg^2/s] the random-walk density of ``kappa``. ``max_step_s`` bounds the Runge-Kutta
     sub-step.
@@ -105,29 +114,59 @@ class BallisticMotion:
         return 7 if self.drag else 6
 
     # -- continuous dynamics -------------------------------------------------------------
-    def _density(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Air density and its radial derivative d rho / d h at ECEF ``r`` (geodetic height)."""
-        from bmdsim.earth.atmosphere import density
-        from bmdsim.earth.frames import ecef_to_geodetic
+    def _flight_inputs(self, states: np.ndarray):
+        """Flight-layer state ``[r, v, m = 1]`` and drag parameters for ``kappa`` (unit mass)."""
+        from bmdsim.flight.dynamics import Aero, Physics, drag_table
+        from bmdsim.flight.propagation import GENERIC_RV_DRAG_CURVE
 
-        _, _, h = ecef_to_geodetic(r)
-        h = np.maximum(h, 0.0)
-        dh = 50.0
-        rho = density(h)
-        return rho, (density(h + dh) - rho) / dh
+        k = states.shape[0]
+        y = np.empty((k, 7))
+        y[:, :6] = states[:, :6]
+        y[:, 6] = 1.0
+        physics = Physics(j2=self.j2, drag=self.drag)
+        aero = None
+        if self.drag:
+            cd_ref = GENERIC_RV_DRAG_CURVE[-1][1]
+            aero = Aero(
+                area_m2=np.maximum(states[:, 6], 0.0) / cd_ref,
+                drag_row=np.zeros(k, dtype=np.intp),
+                cd_table=_generic_drag_table(drag_table, GENERIC_RV_DRAG_CURVE),
+            )
+        return y, physics, aero
 
     def derivative(self, states: np.ndarray) -> np.ndarray:
-        """Time derivative ``(N, n)`` of ECEF states ``(N, n)``."""
-        r, v = states[:, :3], states[:, 3:6]
-        a = gravitation_ecef(r, j2=self.j2) + rotating_frame_acceleration(r, v)
+        """Time derivative ``(N, n)`` of ECEF states ``(N, n)``.
+
+        The flight layer's equations of motion (:func:`bmdsim.flight.dynamics.derivative`:
+        J2 gravity, Coriolis and centrifugal terms, and with ``drag`` the drag of a body whose
+        ``Cd(M) A / m`` is ``kappa`` scaled by the generic reentry-vehicle drag curve,
+        ``kappa = Cd_hypersonic A / m``).
+        """
+        from bmdsim.flight.dynamics import derivative
+
+        y, physics, aero = self._flight_inputs(states)
+        d = derivative(0.0, y, np.arange(states.shape[0]), physics=physics, aero=aero)
         out = np.zeros_like(states)
-        if self.drag:
-            rho, _ = self._density(r)
-            speed = np.linalg.norm(v, axis=-1)
-            a = a - (0.5 * rho * states[:, 6] * speed)[:, None] * v
-        out[:, :3] = v
-        out[:, 3:6] = a
+        out[:, :6] = d[:, :6]
         return out
+
+    def _density(self, r: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Effective density ``rho Cd(M) / Cd_hyp`` and its height derivative at ECEF ``r``.
+
+        Flight-layer air (USSA76 table) and generic RV drag curve; the slope of ``Cd(M)`` is
+        neglected in the derivative.
+        """
+        from bmdsim.flight.air import air
+        from bmdsim.flight.dynamics import altitude
+        from bmdsim.flight.propagation import GENERIC_RV_DRAG_CURVE
+
+        h = altitude(r[:, 0], r[:, 1], r[:, 2])
+        dh = 50.0
+        rho, _, c = air(h)
+        curve = np.asarray(GENERIC_RV_DRAG_CURVE)
+        mach = np.linalg.norm(v, axis=-1) / c
+        ratio = np.interp(mach, curve[:, 0], curve[:, 1]) / curve[-1, 1]
+        return rho * ratio, (air(h + dh)[0] - rho) / dh * ratio
 
     def derivative_jacobian(self, states: np.ndarray) -> np.ndarray:
         """``A = d f / d x`` ``(N, n, n)`` of :meth:`derivative` (analytic)."""
@@ -138,7 +177,8 @@ class BallisticMotion:
         a[:, 3:6, 0:3] = gravity_gradient(r, j2=self.j2) + _CENTRIFUGAL_R
         a[:, 3:6, 3:6] = _CORIOLIS_V
         if self.drag:
-            rho, drho = self._density(r)
+            # drag partials with Cd held at its hypersonic value (Cd(M) varies slowly there)
+            rho, drho = self._density(r, v)
             kappa = states[:, 6]
             speed = np.maximum(np.linalg.norm(v, axis=-1), 1e-9)
             vv = v[:, :, None] * v[:, None, :] / speed[:, None, None]
