@@ -2,5 +2,28 @@
 
 from bmdsim.catalog.errors import UnknownTypeError
 from bmdsim.catalog.missiles import MissileType, ReentryVehicle, Stage, missile, missiles
+from bmdsim.catalog.sensors import (
+    InfraredType,
+    RadarType,
+    SensorKind,
+    SensorType,
+    SwerlingCase,
+    sensor,
+    sensors,
+)
 
-__all__ = ["MissileType", "ReentryVehicle", "Stage", "UnknownTypeError", "missile", "missiles"]
+__all__ = [
+    "InfraredType",
+    "MissileType",
+    "RadarType",
+    "ReentryVehicle",
+    "SensorKind",
+    "SensorType",
+    "Stage",
+    "SwerlingCase",
+    "UnknownTypeError",
+    "missile",
+    "missiles",
+    "sensor",
+    "sensors",
+]

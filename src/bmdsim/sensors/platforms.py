@@ -1,0 +1,129 @@
+"""Where a sensor is: a fixed site, a ship following waypoints, or a satellite.
+
+A platform answers ``state_at(t_s) -> (position_ecef (..., 3), velocity_ecef (..., 3))``
+and ``basis_at(t_s) -> (..., 3, 3)`` (the rows of the sensor's measurement frame in
+ECEF) for times ``t_s (...)``. Radars measure in the local east-north-up frame of
+their position; satellites in geocentric north-east-down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bmdsim.earth.frames import enu_basis, geodetic_to_ecef
+from bmdsim.sensors.models import geocentric_ned_basis
+from bmdsim.sensors.orbits import KeplerOrbit
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FixedSite:
+    """A ground site (geodetic degrees, metres above the ellipsoid)."""
+
+    lat_deg: float
+    lon_deg: float
+    alt_m: float
+
+    def geodetic_at(self, t_s):
+        t = np.asarray(t_s, dtype=float)
+        return (
+            np.full(t.shape, self.lat_deg),
+            np.full(t.shape, self.lon_deg),
+            np.full(t.shape, self.alt_m),
+        )
+
+    def state_at(self, t_s):
+        t = np.asarray(t_s, dtype=float)
+        r = geodetic_to_ecef(self.lat_deg, self.lon_deg, self.alt_m)
+        return np.broadcast_to(r, (*t.shape, 3)), np.zeros((*t.shape, 3))
+
+    def basis_at(self, t_s):
+        t = np.asarray(t_s, dtype=float)
+        return np.broadcast_to(enu_basis(self.lat_deg, self.lon_deg), (*t.shape, 3, 3))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaypointPlatform:
+    """A ship (or any surface platform) moving between timed waypoints.
+
+    ``t_s (W,)`` strictly increasing; ``lat_deg (W,)``, ``lon_deg (W,)``; constant
+    ``alt_m`` (antenna height). Latitude and longitude are interpolated linearly in
+    time between waypoints (legs of a few tens of km, where this and the great
+    circle differ by metres); the platform holds its first position before the
+    first waypoint and its last after the last. Velocity is the time derivative of
+    that path in ECEF (zero while holding).
+    """
+
+    t_s: np.ndarray
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    alt_m: float
+
+    def __post_init__(self) -> None:
+        w = self.t_s.shape[0]
+        assert w >= 1 and self.lat_deg.shape == (w,) and self.lon_deg.shape == (w,)
+        assert np.all(np.diff(self.t_s) > 0.0), "waypoint times must increase"
+
+    @classmethod
+    def from_waypoints(cls, t_s, lat_deg, lon_deg, alt_m: float = 0.0) -> WaypointPlatform:
+        return cls(
+            t_s=np.atleast_1d(np.asarray(t_s, dtype=float)),
+            lat_deg=np.atleast_1d(np.asarray(lat_deg, dtype=float)),
+            lon_deg=np.atleast_1d(np.asarray(lon_deg, dtype=float)),
+            alt_m=float(alt_m),
+        )
+
+    def geodetic_at(self, t_s):
+        t = np.asarray(t_s, dtype=float)
+        lat = np.interp(t, self.t_s, self.lat_deg)
+        lon = np.interp(t, self.t_s, self.lon_deg)
+        return lat, lon, np.full(t.shape, self.alt_m)
+
+    def _rates(self, t):
+        """d(lat)/dt, d(lon)/dt [deg/s] of the leg containing ``t`` (0 outside)."""
+        if self.t_s.shape[0] < 2:
+            return np.zeros(t.shape), np.zeros(t.shape)
+        i = np.clip(np.searchsorted(self.t_s, t, side="right") - 1, 0, self.t_s.shape[0] - 2)
+        dt = self.t_s[i + 1] - self.t_s[i]
+        moving = (t >= self.t_s[0]) & (t < self.t_s[-1])
+        dlat = np.where(moving, (self.lat_deg[i + 1] - self.lat_deg[i]) / dt, 0.0)
+        dlon = np.where(moving, (self.lon_deg[i + 1] - self.lon_deg[i]) / dt, 0.0)
+        return dlat, dlon
+
+    def state_at(self, t_s):
+        t = np.asarray(t_s, dtype=float)
+        lat, lon, alt = self.geodetic_at(t)
+        r = geodetic_to_ecef(lat, lon, alt)
+        dlat, dlon = self._rates(t)
+        # d r / d(lat, lon) by central differences of the closed-form geodetic_to_ecef
+        h = 1e-6
+        dr_dlat = (geodetic_to_ecef(lat + h, lon, alt) - geodetic_to_ecef(lat - h, lon, alt)) / (
+            2.0 * h
+        )
+        dr_dlon = (geodetic_to_ecef(lat, lon + h, alt) - geodetic_to_ecef(lat, lon - h, alt)) / (
+            2.0 * h
+        )
+        v = dr_dlat * dlat[..., None] + dr_dlon * dlon[..., None]
+        return r, v
+
+    def basis_at(self, t_s):
+        lat, lon, _ = self.geodetic_at(t_s)
+        return enu_basis(lat, lon)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrbitPlatform:
+    """A satellite on a Keplerian orbit (see :mod:`bmdsim.sensors.orbits`)."""
+
+    orbit: KeplerOrbit
+
+    def state_at(self, t_s):
+        return self.orbit.state_ecef(t_s)
+
+    def basis_at(self, t_s):
+        r, _ = self.orbit.state_ecef(t_s)
+        return geocentric_ned_basis(r)
+
+
+Platform = FixedSite | WaypointPlatform | OrbitPlatform

@@ -1,0 +1,374 @@
+"""Ground and ship BMD radars: search fence, track/cued dwells, false alarms.
+
+Looks
+    *Search*: frame ``k`` starts at ``phase + k * search_frame_s``; the beam sweeps
+    the field of regard in azimuth during the frame, so an object is looked at
+    ``search_frame_s * u`` after the frame start, ``u in [0, 1)`` its azimuth's
+    place in the sector (measured at the frame start). Only the search fence
+    (apparent elevation up to ``search_max_elevation_rad``) is searched.
+    *Track*: tick ``j`` at ``phase + j * track_revisit_s``; for each cue active at
+    the tick the radar dwells on the cue's predicted centre. An object is in the
+    dwell if its direction is within ``max(beamwidth / 2, atan(radius / range))``
+    of the cue's and its range within ``radius + range_resolution``; the dwell
+    covers the whole field of regard in elevation and has ``track_snr_gain_db``
+    more SNR. One dwell detection per object and tick at most.
+
+Visibility (every look): the object exists, the 4/3-Earth ray clears the Earth
+(:func:`bmdsim.sensors.geometry.refracted_elevation`), its apparent elevation is
+within ``[elevation mask, max]``, its azimuth within the sector about the
+boresight, its range within ``max_range_m``. A visible object is detected with
+the single-look probability of its mean SNR (:mod:`bmdsim.sensors.detection`).
+
+Measurements: ``[range, azimuth, elevation(, range rate)]`` from the true
+geometry (:class:`bmdsim.sensors.models.EcefToRangeAzElRangeRate`, geometric
+elevation: the radar corrects refraction) plus independent Gaussian errors of
+standard deviation :func:`bmdsim.sensors.detection.measurement_sigma` at the
+look's mean SNR; the reported ``snr`` is that mean SNR.
+
+False alarms: per search frame, Poisson with mean ``pfa * n_cells`` where
+``n_cells`` counts the range cells times beam positions of the searched volume;
+each is a uniform cell (range, azimuth, apparent elevation) with a range rate
+uniform in ``+/- FALSE_ALARM_RANGE_RATE_M_S`` and the detection statistic of
+noise above the threshold (``-ln Pfa + Exp(1)``; its ``snr`` is that minus one).
+Dwells cover a few hundred cells and make no false alarms (``< 1e-5`` per dwell).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from bmdsim.catalog.sensors import RadarType
+from bmdsim.sensors.base import Sensor, assemble, scan_indices, standard_normals
+from bmdsim.sensors.detection import detection_probability, measurement_sigma, radar_snr
+from bmdsim.sensors.geometry import STANDARD_REFRACTION_K, refracted_elevation
+from bmdsim.sensors.models import EcefToRangeAzElRangeRate, wrap_angle
+from bmdsim.sensors.outages import OutageSchedule
+from bmdsim.sensors.platforms import FixedSite, WaypointPlatform
+from bmdsim.sensors.truth import TruthTable
+from bmdsim.sensors.types import CueSet, DetectionBatch, DetectionMode, MeasurementKind
+
+#: Half-width of the range-rate interval a false alarm's Doppler is drawn from [m/s].
+FALSE_ALARM_RANGE_RATE_M_S = 8000.0
+
+#: Cap on (ticks x cues x objects) evaluated at once in track dwells (memory bound).
+_DWELL_CHUNK = 2_000_000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Radar(Sensor):
+    """A BMD radar on a fixed site or a ship.
+
+    ``boresight_az_rad`` (clockwise from north) centres the azimuth sector of a
+    limited-sector type; ``elevation_mask_rad`` overrides the type's minimum
+    elevation (terrain at a site); ``refraction_k`` is the effective-Earth factor.
+    """
+
+    type: RadarType
+    platform: FixedSite | WaypointPlatform
+    boresight_az_rad: float = 0.0
+    elevation_mask_rad: float | None = None
+    refraction_k: float = STANDARD_REFRACTION_K
+
+    @property
+    def min_elevation_rad(self) -> float:
+        if self.elevation_mask_rad is None:
+            return self.type.min_elevation_rad
+        return self.elevation_mask_rad
+
+    @property
+    def measurement_kind(self) -> MeasurementKind:
+        if self.type.measures_range_rate:
+            return MeasurementKind.RANGE_AZ_EL_RATE
+        return MeasurementKind.RANGE_AZ_EL
+
+    def search_cells(self) -> float:
+        """Resolution cells in the searched volume: range cells x beam positions."""
+        t = self.type
+        width = 2.0 * t.azimuth_half_width_rad
+        height = t.search_max_elevation_rad - self.min_elevation_rad
+        beams = max(width / t.beamwidth_rad, 1.0) * max(height / t.beamwidth_rad, 1.0)
+        return beams * t.max_range_m / t.range_resolution_m
+
+    def false_alarms_per_frame(self) -> float:
+        """Mean number of false alarms per search frame."""
+        return self.type.pfa * self.search_cells()
+
+    # -- geometry -------------------------------------------------------------------
+
+    def _sector_fraction(self, az):
+        """Place ``u in [0, 1)`` of azimuths in the sweep of the sector."""
+        t = self.type
+        if t.full_azimuth:
+            return np.mod(az, 2.0 * np.pi) / (2.0 * np.pi)
+        off = wrap_angle(az - self.boresight_az_rad)
+        return np.clip(
+            (off + t.azimuth_half_width_rad) / (2.0 * t.azimuth_half_width_rad), 0.0, 1.0 - 1e-12
+        )
+
+    def _geometry(self, t_look, states):
+        """True measurements and visibility of looks at ``t_look (...)`` on ``states (..., 6)``.
+
+        Returns ``(z (..., 4), visible_for (...), el_app (...), pos, vel, basis)``
+        with ``visible_for`` the visibility without the elevation upper limit.
+        """
+        pos, vel = self.platform.state_at(t_look)
+        basis = self.platform.basis_at(t_look)
+        lat, lon, alt = self.platform.geodetic_at(t_look)
+        model = EcefToRangeAzElRangeRate(
+            sensor_position_ecef=pos,
+            sensor_velocity_ecef=vel,
+            sensor_basis=basis,
+            noise_covariance=np.zeros(4),
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = model.function(states)
+            el_app, clear = refracted_elevation(lat, lon, alt, states[..., :3], k=self.refraction_k)
+            ok = clear & (z[..., 0] <= self.type.max_range_m) & (el_app >= self.min_elevation_rad)
+            if not self.type.full_azimuth:
+                off = wrap_angle(z[..., 1] - self.boresight_az_rad)
+                ok &= np.abs(off) <= self.type.azimuth_half_width_rad
+        return z, ok, el_app, pos, vel, basis
+
+    def visible(self, t_s, states_ecef, *, search: bool = False) -> np.ndarray:
+        """Whether objects at ECEF ``states_ecef (..., 6)`` at times ``t_s (...)`` can be
+        seen (horizon, sector, elevation limits, range); ``search`` uses the search
+        fence's upper elevation instead of the field of regard's."""
+        t = np.broadcast_to(np.asarray(t_s, dtype=float), np.shape(states_ecef)[:-1])
+        _, ok, el_app, *_ = self._geometry(t, np.asarray(states_ecef, dtype=float))
+        top = self.type.search_max_elevation_rad if search else self.type.max_elevation_rad
+        return ok & (el_app <= top)
+
+    # -- looks ----------------------------------------------------------------------
+
+    def _detect(self, t_look, truth, draws, candidate, *, gain, el_top, t0_s, t1_s, down):
+        """Evaluate looks ``(M, N)`` and return the flat arrays of those detected."""
+        states = truth.state_at(t_look)
+        z, ok, el_app, pos, vel, basis = self._geometry(t_look, states)
+        ok &= candidate & (el_app <= el_top) & (t_look >= t0_s) & (t_look < t1_s)
+        ok &= ~down(t_look)
+        t = self.type
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            snr = gain * radar_snr(
+                z[..., 0],
+                truth.rcs_at(t_look),
+                reference_snr=t.reference_snr,
+                reference_range_m=t.reference_range_m,
+                reference_rcs_m2=t.reference_rcs_m2,
+            )
+            pd = detection_probability(snr, t.pfa, t.swerling)
+        hit = ok & (special.ndtr(draws[..., 0]) < pd)
+        m, n = np.nonzero(hit)
+        snr_h = snr[m, n]
+        sigma = self._sigma(snr_h)
+        dim = self.measurement_kind.dim
+        zn = z[m, n, :dim] + sigma * draws[m, n, 1 : 1 + dim]
+        zn[:, 1] = np.mod(zn[:, 1], 2.0 * np.pi)
+        basis_full = np.broadcast_to(basis, (*t_look.shape, 3, 3))
+        return dict(
+            t_s=t_look[m, n],
+            z=zn,
+            sigma=sigma,
+            snr=snr_h,
+            sensor_position_ecef=np.broadcast_to(pos, (*t_look.shape, 3))[m, n],
+            sensor_velocity_ecef=np.broadcast_to(vel, (*t_look.shape, 3))[m, n],
+            sensor_basis=basis_full[m, n],
+            object_id=truth.object_id[n],
+            false_alarm=np.zeros(m.shape, bool),
+        )
+
+    def _sigma(self, snr):
+        t = self.type
+        cols = [
+            measurement_sigma(
+                snr,
+                reference_snr=t.reference_snr,
+                sigma_ref=t.range_sigma_ref_m,
+                sigma_floor=t.range_sigma_floor_m,
+            ),
+            measurement_sigma(
+                snr,
+                reference_snr=t.reference_snr,
+                sigma_ref=t.angle_sigma_ref_rad,
+                sigma_floor=t.angle_sigma_floor_rad,
+            ),
+            measurement_sigma(
+                snr,
+                reference_snr=t.reference_snr,
+                sigma_ref=t.angle_sigma_ref_rad,
+                sigma_floor=t.angle_sigma_floor_rad,
+            ),
+        ]
+        if t.measures_range_rate:
+            cols.append(
+                measurement_sigma(
+                    snr,
+                    reference_snr=t.reference_snr,
+                    sigma_ref=t.range_rate_sigma_ref_m_s,
+                    sigma_floor=t.range_rate_sigma_floor_m_s,
+                )
+            )
+        return np.stack(cols, axis=-1)
+
+    def _search(self, t0_s, t1_s, truth, down):
+        t = self.type
+        frame = t.search_frame_s
+        phase = self.phase_s(frame, "search")
+        ks = scan_indices(t0_s, t1_s, phase, frame, frame)
+        n = truth.n_objects
+        if ks.size == 0 or n == 0:
+            return None
+        t_start = phase + ks * frame
+        states0 = truth.state_at(t_start)
+        pos0, _ = self.platform.state_at(t_start)
+        basis0 = self.platform.basis_at(t_start)
+        with np.errstate(invalid="ignore"):
+            enu = np.einsum("kij,knj->kni", basis0, states0[..., :3] - pos0[:, None, :])
+            az0 = np.mod(np.arctan2(enu[..., 0], enu[..., 1]), 2.0 * np.pi)
+        u = np.nan_to_num(self._sector_fraction(az0), nan=0.0)
+        t_look = t_start[:, None] + frame * u
+        draws = standard_normals(self, "search", ks, n, 5)
+        return self._detect(
+            t_look,
+            truth,
+            draws,
+            True,
+            gain=1.0,
+            el_top=t.search_max_elevation_rad,
+            t0_s=t0_s,
+            t1_s=t1_s,
+            down=down,
+        )
+
+    def _false_alarms(self, t0_s, t1_s, down):
+        t = self.type
+        frame = t.search_frame_s
+        phase = self.phase_s(frame, "search")
+        ks = scan_indices(t0_s, t1_s, phase, frame, frame)
+        lam = self.false_alarms_per_frame()
+        threshold = -math.log(t.pfa)
+        rows = []
+        for k in ks:  # one small Poisson batch per frame
+            rng = self.rng("search-false-alarms", str(int(k)))
+            count = int(rng.poisson(lam))
+            if count == 0:
+                continue
+            draws = rng.random((count, 5))
+            rows.append((phase + k * frame, draws))
+        if not rows:
+            return None
+        t_start = np.concatenate([np.full(len(d), t0) for t0, d in rows])
+        d = np.concatenate([r[1] for r in rows])
+        rng_m = d[:, 0] * t.max_range_m
+        if t.full_azimuth:
+            az = d[:, 1] * 2.0 * np.pi
+        else:
+            az = np.mod(
+                self.boresight_az_rad + (2.0 * d[:, 1] - 1.0) * t.azimuth_half_width_rad,
+                2.0 * np.pi,
+            )
+        el = self.min_elevation_rad + d[:, 2] * (
+            t.search_max_elevation_rad - self.min_elevation_rad
+        )
+        rate = (2.0 * d[:, 3] - 1.0) * FALSE_ALARM_RANGE_RATE_M_S
+        statistic = threshold - np.log1p(-d[:, 4])
+        t_look = t_start + frame * self._sector_fraction(az)
+        keep = (t_look >= t0_s) & (t_look < t1_s) & ~down(t_look)
+        if not np.any(keep):
+            return None
+        t_look, rng_m, az, el, rate, statistic = (
+            a[keep] for a in (t_look, rng_m, az, el, rate, statistic)
+        )
+        snr = statistic - 1.0
+        pos, vel = self.platform.state_at(t_look)
+        basis = self.platform.basis_at(t_look)
+        dim = self.measurement_kind.dim
+        z = np.stack([rng_m, az, el, rate], axis=-1)[:, :dim]
+        return dict(
+            t_s=t_look,
+            z=z,
+            sigma=self._sigma(snr),
+            snr=snr,
+            sensor_position_ecef=pos,
+            sensor_velocity_ecef=vel,
+            sensor_basis=basis,
+            object_id=np.full(t_look.shape, ""),
+            false_alarm=np.ones(t_look.shape, bool),
+        )
+
+    def _dwells(self, t0_s, t1_s, truth, cues, down):
+        t = self.type
+        if cues is None or len(cues) == 0 or truth.n_objects == 0:
+            return None
+        period = t.track_revisit_s
+        phase = self.phase_s(period, "track")
+        js = scan_indices(t0_s, t1_s, phase, period, 1e-9 * period)
+        t_tick = phase + js * period
+        active = cues.active_at(t_tick)
+        busy = np.any(active, axis=1)
+        js, t_tick, active = js[busy], t_tick[busy], active[busy]
+        if js.size == 0:
+            return None
+        n = truth.n_objects
+        states = truth.state_at(t_tick)
+        pos, _ = self.platform.state_at(t_tick)
+        centre = cues.position_at(t_tick)
+        hit = np.zeros((js.size, n), dtype=bool)
+        # cue geometry: direction and range from the radar, dwell half-angle
+        gate = cues.radius_m + t.range_resolution_m
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dc = centre - pos[:, None, :]
+            rc = np.linalg.norm(dc, axis=-1)
+            uc = dc / rc[..., None]
+            half = np.maximum(0.5 * t.beamwidth_rad, np.arctan2(cues.radius_m, rc))
+            do = states[..., :3] - pos[:, None, :]
+            ro = np.linalg.norm(do, axis=-1)
+            uo = do / ro[..., None]
+        step = max(1, _DWELL_CHUNK // max(1, len(cues) * n))
+        for a in range(0, js.size, step):  # chunks of ticks bound the (J, C, N) memory
+            b = slice(a, a + step)
+            with np.errstate(invalid="ignore"):
+                cosang = np.einsum("jci,jni->jcn", uc[b], uo[b])
+                inside = (cosang >= np.cos(half[b])[..., None]) & (
+                    np.abs(ro[b][:, None, :] - rc[b][..., None]) <= gate[None, :, None]
+                )
+            hit[b] = np.any(inside & active[b][..., None], axis=1)
+        if not np.any(hit):
+            return None
+        draws = standard_normals(self, "track", js, n, 5)
+        t_look = np.broadcast_to(t_tick[:, None], (js.size, n))
+        return self._detect(
+            np.ascontiguousarray(t_look),
+            truth,
+            draws,
+            hit,
+            gain=t.track_snr_gain,
+            el_top=t.max_elevation_rad,
+            t0_s=t0_s,
+            t1_s=t1_s,
+            down=down,
+        )
+
+    def observe(
+        self, t0_s: float, t1_s: float, truth: TruthTable, cues: CueSet | None = None
+    ) -> DetectionBatch:
+        """Search, dwell and false-alarm detections with look times in ``[t0_s, t1_s)``."""
+        intervals = self.down_intervals(t1_s)
+
+        def down(t):
+            return OutageSchedule.down_mask(t, intervals)
+
+        parts = []
+        for mode, found in (
+            (DetectionMode.SEARCH, self._search(t0_s, t1_s, truth, down)),
+            (DetectionMode.SEARCH, self._false_alarms(t0_s, t1_s, down)),
+            (DetectionMode.TRACK, self._dwells(t0_s, t1_s, truth, cues, down)),
+        ):
+            if found is not None and found["t_s"].size:
+                parts.append(
+                    assemble(sensor_id=self.id, kind=self.measurement_kind, mode=mode, **found)
+                )
+        return DetectionBatch.concat(parts)

@@ -1,0 +1,140 @@
+"""Truth as the sensors see it: sampled ECEF states of every object and their signatures.
+
+A :class:`TruthTable` holds ``N`` objects sampled on one time grid ``t_s (T,)``:
+ECEF states ``(T, N, 6)`` with NaN where an object does not exist (before launch,
+after impact), radar cross-sections and infrared plume radiant intensities.
+Sensors ask for states at arbitrary look times; positions and velocities are
+interpolated with cubic Hermite polynomials (position and velocity at both ends
+of the interval, exact at the samples, error O(h^4 * jerk) in position), and
+signatures are held from the last sample at or before the look time. A look
+time outside the grid, or in an interval with a NaN end, gives NaN (the object
+does not exist there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TruthTable:
+    """Sampled truth of ``N`` objects.
+
+    * ``t_s (T,)`` — strictly increasing sample times [s], ``T >= 2``;
+    * ``states_ecef (T, N, 6)`` — ECEF ``[x, y, z, vx, vy, vz]`` [m, m/s], NaN where
+      the object does not exist;
+    * ``object_id (N,)`` — stable string ids (labels of detections);
+    * ``rcs_m2 (N,)`` or ``(T, N)`` — mean radar cross-section [m²];
+    * ``ir_intensity_w_sr (T, N)`` or ``None`` — plume radiant intensity in the
+      infrared band [W/sr], 0 when no plume burns.
+    """
+
+    t_s: np.ndarray
+    states_ecef: np.ndarray
+    object_id: np.ndarray
+    rcs_m2: np.ndarray
+    ir_intensity_w_sr: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        t, n = self.states_ecef.shape[:2]
+        assert self.t_s.shape == (t,) and t >= 2, "need at least two samples"
+        assert self.states_ecef.shape == (t, n, 6)
+        assert np.all(np.diff(self.t_s) > 0.0), "t_s must be strictly increasing"
+        assert self.object_id.shape == (n,)
+        assert self.rcs_m2.shape in ((n,), (t, n))
+        if self.ir_intensity_w_sr is not None:
+            assert self.ir_intensity_w_sr.shape == (t, n)
+
+    @property
+    def n_objects(self) -> int:
+        return int(self.states_ecef.shape[1])
+
+    @classmethod
+    def from_arrays(
+        cls, t_s, states_ecef, *, rcs_m2, ir_intensity_w_sr=None, object_id=None
+    ) -> TruthTable:
+        """Build from array-likes; ``object_id`` defaults to ``"0", "1", ...``;
+        a scalar or ``(N,)`` ``rcs_m2`` is broadcast."""
+        states = np.asarray(states_ecef, dtype=float)
+        n = states.shape[1]
+        ids = np.arange(n).astype(str) if object_id is None else np.asarray(object_id, dtype=str)
+        rcs = np.asarray(rcs_m2, dtype=float)
+        if rcs.ndim == 0:
+            rcs = np.full(n, float(rcs))
+        ir = None if ir_intensity_w_sr is None else np.asarray(ir_intensity_w_sr, dtype=float)
+        return cls(
+            t_s=np.asarray(t_s, dtype=float),
+            states_ecef=states,
+            object_id=ids,
+            rcs_m2=rcs,
+            ir_intensity_w_sr=ir,
+        )
+
+    def _locate(self, t):
+        """Interval index ``i`` with ``t_s[i] <= t <= t_s[i+1]`` and a validity mask."""
+        t = np.asarray(t, dtype=float)
+        i = np.searchsorted(self.t_s, t, side="right") - 1
+        inside = (t >= self.t_s[0]) & (t <= self.t_s[-1])
+        return np.clip(i, 0, self.t_s.shape[0] - 2), inside
+
+    def state_at(self, t_s) -> np.ndarray:
+        """States ``(..., N, 6)`` at look times.
+
+        ``t_s`` is either ``(K,)`` (one time for all objects; result ``(K, N, 6)``)
+        or ``(K, N)`` (a look time per object; result ``(K, N, 6)``). Cubic Hermite
+        interpolation of position with its velocity; velocity is the derivative of
+        that polynomial. NaN outside the grid or where a bracketing sample is NaN.
+        """
+        t = np.asarray(t_s, dtype=float)
+        n = self.n_objects
+        if t.ndim == 1:
+            t = np.broadcast_to(t[:, None], (t.shape[0], n))
+        assert t.ndim == 2 and t.shape[1] == n, "t_s must be (K,) or (K, N)"
+        i, inside = self._locate(t)
+        cols = np.arange(n)
+        a = self.states_ecef[i, cols]
+        b = self.states_ecef[i + 1, cols]
+        h = (self.t_s[i + 1] - self.t_s[i])[..., None]
+        s = (t[..., None] - self.t_s[i][..., None]) / h
+        s2, s3 = s * s, s * s * s
+        h00 = 2.0 * s3 - 3.0 * s2 + 1.0
+        h10 = s3 - 2.0 * s2 + s
+        h01 = -2.0 * s3 + 3.0 * s2
+        h11 = s3 - s2
+        p0, v0, p1, v1 = a[..., :3], a[..., 3:], b[..., :3], b[..., 3:]
+        pos = h00 * p0 + h10 * h * v0 + h01 * p1 + h11 * h * v1
+        d00 = (6.0 * s2 - 6.0 * s) / h
+        d10 = 3.0 * s2 - 4.0 * s + 1.0
+        d01 = (-6.0 * s2 + 6.0 * s) / h
+        d11 = 3.0 * s2 - 2.0 * s
+        vel = d00 * p0 + d10 * v0 + d01 * p1 + d11 * v1
+        out = np.concatenate([pos, vel], axis=-1)
+        out[~inside] = np.nan
+        return out
+
+    def _hold(self, values: np.ndarray, t_s) -> np.ndarray:
+        t = np.asarray(t_s, dtype=float)
+        n = self.n_objects
+        if t.ndim == 1:
+            t = np.broadcast_to(t[:, None], (t.shape[0], n))
+        i = np.searchsorted(self.t_s, t, side="right") - 1
+        inside = (i >= 0) & (t <= self.t_s[-1])
+        out = values[np.clip(i, 0, None), np.arange(n)]
+        return np.where(inside, out, 0.0)
+
+    def rcs_at(self, t_s) -> np.ndarray:
+        """Radar cross-section ``(K, N)`` [m²] at look times ``(K,)`` or ``(K, N)``."""
+        if self.rcs_m2.ndim == 1:
+            t = np.asarray(t_s, dtype=float)
+            shape = (t.shape[0], self.n_objects)
+            return np.broadcast_to(self.rcs_m2, shape)
+        return self._hold(self.rcs_m2, t_s)
+
+    def ir_intensity_at(self, t_s) -> np.ndarray:
+        """Plume radiant intensity ``(K, N)`` [W/sr] at look times (0 without a plume)."""
+        t = np.asarray(t_s, dtype=float)
+        if self.ir_intensity_w_sr is None:
+            return np.zeros((t.shape[0], self.n_objects))
+        return self._hold(self.ir_intensity_w_sr, t_s)
