@@ -1,6 +1,7 @@
 """Notional, public-source types: missiles, sensors, interceptors (frozen records from bundled data)."""
 
 from bmdsim.catalog.errors import UnknownTypeError
+from bmdsim.catalog.interceptors import InterceptorType, interceptor, interceptors
 from bmdsim.catalog.missiles import MissileType, ReentryVehicle, Stage, missile, missiles
 from bmdsim.catalog.sensors import (
     InfraredType,
@@ -14,6 +15,7 @@ from bmdsim.catalog.sensors import (
 
 __all__ = [
     "InfraredType",
+    "InterceptorType",
     "MissileType",
     "RadarType",
     "ReentryVehicle",
@@ -22,6 +24,8 @@ __all__ = [
     "Stage",
     "SwerlingCase",
     "UnknownTypeError",
+    "interceptor",
+    "interceptors",
     "missile",
     "missiles",
     "sensor",

@@ -1,1 +1,86 @@
-"""bmdsim.scenario"""
+"""Scenario files: the schema (pydantic v2), loading and validation, bundled scenarios.
+
+User input is checked here, once: :func:`load_scenario` returns a validated, immutable
+:class:`Scenario` or raises :class:`ScenarioError` whose ``problems`` name the field path,
+the bad value and what is allowed. ``docs/scenario-format.md`` describes the format.
+"""
+
+from bmdsim.scenario.errors import Problem, ScenarioError
+from bmdsim.scenario.loader import (
+    bundled_scenarios,
+    load_scenario,
+    scenario_from_yaml,
+    scenario_json_schema,
+)
+from bmdsim.scenario.schema import (
+    C2,
+    AllianceSpec,
+    C2Link,
+    C2Node,
+    C2NodeRole,
+    DecisionDelays,
+    DefendedAsset,
+    FireUnit,
+    GeoOrbit,
+    GeoPoint,
+    GuidanceError,
+    HeoOrbit,
+    LaunchPoint,
+    Outage,
+    Placement,
+    Platform,
+    PlatformKind,
+    Posture,
+    PostureChange,
+    PostureLevel,
+    PostureLevelSpec,
+    Profile,
+    Scenario,
+    Sensor,
+    Site,
+    StageFailure,
+    Threat,
+    Waypoint,
+    WeaponControl,
+)
+from bmdsim.scenario.types import InterceptorSpec, MissileSpec
+
+__all__ = [
+    "C2",
+    "AllianceSpec",
+    "C2Link",
+    "C2Node",
+    "C2NodeRole",
+    "DecisionDelays",
+    "DefendedAsset",
+    "FireUnit",
+    "GeoOrbit",
+    "GeoPoint",
+    "GuidanceError",
+    "HeoOrbit",
+    "InterceptorSpec",
+    "LaunchPoint",
+    "MissileSpec",
+    "Outage",
+    "Placement",
+    "Platform",
+    "PlatformKind",
+    "Posture",
+    "PostureChange",
+    "PostureLevel",
+    "PostureLevelSpec",
+    "Problem",
+    "Profile",
+    "Scenario",
+    "ScenarioError",
+    "Sensor",
+    "Site",
+    "StageFailure",
+    "Threat",
+    "Waypoint",
+    "WeaponControl",
+    "bundled_scenarios",
+    "load_scenario",
+    "scenario_from_yaml",
+    "scenario_json_schema",
+]
