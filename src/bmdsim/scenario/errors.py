@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types
-from pydantic import BaseModel, Tag, ValidationError
+from pydantic import BaseModel, Discriminator, Tag, ValidationError
 from pydantic.fields import FieldInfo
 
 #: Path of problems that concern the whole file (not YAML, empty, missing, ...).
@@ -99,6 +99,8 @@ def _unwrap(tp: Any, meta: list[Any]) -> _Node:
     while get_origin(tp) is Annotated:
         args = get_args(tp)
         tp, meta = args[0], [*meta, *args[1:]]
+    # a Field(...) inside Annotated carries its constraints in its own metadata
+    meta = [*meta, *(c for m in meta if isinstance(m, FieldInfo) for c in m.metadata)]
     return tp, meta
 
 
@@ -158,7 +160,7 @@ def _step(node: _Node, key: Any) -> tuple[_Node, bool] | None:
         return None
     if _is_model(tp) and isinstance(key, str):
         info = _field(tp, key)
-        return None if info is None else ((info.annotation, list(info.metadata)), False)
+        return None if info is None else ((info.annotation, [*info.metadata, info]), False)
     origin, args = get_origin(tp), get_args(tp)
     if origin in (list, tuple, typing.Sequence) and isinstance(key, int):
         if origin is tuple and args and args[-1] is not Ellipsis:
@@ -220,6 +222,9 @@ def describe(tp: Any, meta: list[Any] | None = None) -> str:
     """Plain-words description of what a field of type ``tp`` accepts."""
     tp, meta = _unwrap(tp, list(meta or ()))
     described = next((m.description for m in meta if isinstance(m, FieldInfo)), None)
+    for m in meta:
+        if isinstance(m, Discriminator) and "allowed" in (m.custom_error_context or {}):
+            return str(m.custom_error_context["allowed"])
     if _is_union(tp):
         members = get_args(tp)
         parts = [describe(m) for m in members if m is not type(None)]
@@ -232,8 +237,7 @@ def describe(tp: Any, meta: list[Any] | None = None) -> str:
     if tp is float:
         return "a number" + _bounds(meta)
     if tp is str:
-        pattern = next((m.pattern for m in meta if getattr(m, "pattern", None)), None)
-        if described and pattern:
+        if described:
             return f"an {described}" if described[0].lower() in "aeiou" else f"a {described}"
         return "a string"
     if tp is datetime:

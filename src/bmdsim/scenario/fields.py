@@ -44,7 +44,7 @@ Id = Annotated[
 Iso3 = Annotated[
     str, Strict(), Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 code")
 ]
-Text = Annotated[str, Strict(), Field(description="free text")]
+Text = Annotated[str, Strict()]
 
 LatDeg = number_field("geodetic latitude [deg], WGS-84", ge=-90.0, le=90.0)
 LonDeg = number_field("longitude [deg], WGS-84, east positive", ge=-180.0, le=180.0)

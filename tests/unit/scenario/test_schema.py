@@ -305,3 +305,32 @@ def test_json_schema_allows_an_extension_with_only_extends():
         assert forms[0]["required"][:2] == ["id", "name"]
         assert forms[1]["required"] == ["extends"]
         assert forms[1]["additionalProperties"] is False
+
+
+def _models_below(model, seen=None):
+    import typing
+
+    seen = set() if seen is None else seen
+    if model in seen:
+        return seen
+    seen.add(model)
+    stack = [f.annotation for f in model.model_fields.values()]
+    while stack:
+        tp = stack.pop()
+        if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
+            _models_below(tp, seen)
+        stack.extend(a for a in typing.get_args(tp) if a is not Ellipsis)
+    return seen
+
+
+def test_docs_describe_every_field_of_the_format():
+    import re
+
+    text = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
+    missing = sorted(
+        f"{model.__name__}.{name}"
+        for model in _models_below(Scenario)
+        for name in model.model_fields
+        if not re.search(rf"\b{re.escape(name)}\b", text)
+    )
+    assert missing == []
