@@ -143,12 +143,15 @@ class StageFailure(SpecModel):
 class GuidanceError(SpecModel):
     """Misguidance of a threat: where it flies instead of its aim point.
 
-    Give the burnout speed error either as a fraction of the nominal burnout speed
-    or in m/s, not both.
+    ``azimuth_bias_deg`` turns the whole flight plane about the launch point's vertical
+    (an azimuth misalignment of the guidance platform). Give the burnout speed error
+    either as a fraction of the nominal burnout speed or in m/s, not both.
+    ``early_cutoff_s`` ends thrust that long before the nominal burnout.
     """
 
-    azimuth_bias_deg: number_field("heading error at burnout [deg], + clockwise",
-                                   ge=-90.0, le=90.0) = 0.0
+    azimuth_bias_deg: number_field(
+        "launch azimuth error [deg], + clockwise: the flight plane turns about the launch "
+        "point's vertical", ge=-90.0, le=90.0) = 0.0
     burnout_speed_error_frac: number_field("burnout speed error as a fraction",
                                            gt=-1.0, lt=1.0) | None = None
     burnout_speed_error_m_s: number_field("burnout speed error [m/s]",
