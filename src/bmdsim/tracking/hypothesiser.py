@@ -22,26 +22,28 @@ class Hypotheses:
     track (P,), detection (P,): row indices into the tracks and the scan;
     distance2 (P,): squared Mahalanobis distance of the innovation;
     cost (P,): ``d^2 + ln det(2 pi S)`` — minus twice the Gaussian log likelihood, the cost a
-    global nearest neighbour assignment minimises.
+    global nearest neighbour assignment minimises;
+    pair (P,): index of each kept pair among the candidate pairs that were tested.
     """
 
     track: np.ndarray
     detection: np.ndarray
     distance2: np.ndarray
     cost: np.ndarray
+    pair: np.ndarray
 
     @classmethod
     def none(cls) -> Hypotheses:
         e = np.zeros(0, np.int64)
-        return cls(track=e, detection=e.copy(), distance2=np.zeros(0), cost=np.zeros(0))
-
-    def concat(self, other: Hypotheses) -> Hypotheses:
-        return Hypotheses(
-            track=np.concatenate([self.track, other.track]),
-            detection=np.concatenate([self.detection, other.detection]),
-            distance2=np.concatenate([self.distance2, other.distance2]),
-            cost=np.concatenate([self.cost, other.cost]),
+        return cls(
+            track=e, detection=e.copy(), distance2=np.zeros(0), cost=np.zeros(0), pair=e.copy()
         )
+
+    def find(self, track: np.ndarray, detection: np.ndarray, n_detections: int) -> np.ndarray:
+        """Positions in this set of the given (track, detection) pairs (all must be present)."""
+        key = self.track * n_detections + self.detection
+        order = np.argsort(key)
+        return order[np.searchsorted(key[order], track * n_detections + detection)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,26 +72,53 @@ class ChiSquareGater:
         of it (``H P H^T``, plus any extra track-side noise); ``noise (K, m, m)`` is each
         detection's measurement covariance.
         """
+        ti, di = self.candidates(prediction, z, noise, model)
+        return self.test_pairs(
+            ti, di, prediction.z[ti], prediction.innovation_covariance[ti], z, noise, model
+        )
+
+    def candidates(self, prediction, z, noise, model, widen=None) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs ``(track, detection)`` inside a component-wise box gate.
+
+        The box half-width per component is ``sqrt(g (S_track + R_max))`` plus ``widen (N, m)``
+        (e.g. how far the prediction moves over the spread of detection times).
+        """
         z = np.asarray(z, dtype=float)
         noise = np.asarray(noise, dtype=float)
         n, m = prediction.z.shape
-        k = z.shape[0]
-        if n == 0 or k == 0:
-            return Hypotheses.none()
+        if n == 0 or z.shape[0] == 0:
+            e = np.zeros(0, np.int64)
+            return e, e.copy()
         g = self.threshold(m)
         hph = prediction.innovation_covariance
         r_max = np.max(np.diagonal(noise, axis1=1, axis2=2), axis=0)
         box = np.sqrt(g * (np.diagonal(hph, axis1=1, axis2=2) + r_max))  # (N, m)
-        ti, di = _box_candidates(prediction.z, box, z, model, self.chunk)
-        if ti.size == 0:
+        if widen is not None:
+            box = box + widen
+        return _box_candidates(prediction.z, box, z, model, self.chunk)
+
+    def test_pairs(self, ti, di, z_pred, hph, z, noise, model) -> Hypotheses:
+        """Exact chi-square test of candidate pairs.
+
+        ``z_pred (P, m)`` and ``hph (P, m, m)`` are the track side of each pair (predicted to
+        the detection's time); ``z (K, m)``, ``noise (K, m, m)`` the scan's detections.
+        """
+        if len(ti) == 0:
             return Hypotheses.none()
-        nu = residual(model, z[di], prediction.z[ti])
-        s = hph[ti] + noise[di]
-        _sign, logdet = np.linalg.slogdet(s)
+        m = z_pred.shape[-1]
+        nu = residual(model, np.asarray(z, dtype=float)[di], z_pred)
+        s = hph + np.asarray(noise, dtype=float)[di]
+        _, logdet = np.linalg.slogdet(s)
         d2 = np.einsum("pi,pi->p", nu, np.linalg.solve(s, nu[..., None])[..., 0])
-        keep = d2 <= g
+        keep = d2 <= self.threshold(m)
         cost = d2 + logdet + m * np.log(2.0 * np.pi)
-        return Hypotheses(track=ti[keep], detection=di[keep], distance2=d2[keep], cost=cost[keep])
+        return Hypotheses(
+            track=ti[keep],
+            detection=di[keep],
+            distance2=d2[keep],
+            cost=cost[keep],
+            pair=np.flatnonzero(keep),
+        )
 
 
 def _box_candidates(z_pred, box, z, model, chunk):

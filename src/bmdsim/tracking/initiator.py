@@ -48,16 +48,19 @@ class InitialState:
         return np.repeat((mu / mu.sum())[None], k, axis=0)
 
 
-def _information_fit(x0, info0, models_and_rows):
+def _information_fit(x0, info0, models_and_rows, n_components=None):
     """One Gauss-Newton step of the prior ``(x0, info0)`` with measurements (information form).
 
-    ``models_and_rows``: list of ``(model, z (k, m), noise (k, m, m))``; returns ``(x, P)``.
+    ``models_and_rows``: list of ``(model, z (k, m), noise (k, m, m))``; only the first
+    ``n_components`` measurement components are used (all if None); returns ``(x, P)``.
     """
     info = info0.copy()
     grad = np.zeros_like(x0)
+    c = slice(None) if n_components is None else slice(0, n_components)
     for model, zz, rr in models_and_rows:
-        h = measurement_jacobian(model, x0)
-        nu = residual(model, zz, model.function(x0))
+        h = measurement_jacobian(model, x0)[:, c]
+        nu = residual(model, zz, model.function(x0))[:, c]
+        rr = rr[:, c, c]
         rinv_h = np.linalg.solve(rr, h)
         info += np.swapaxes(h, -1, -2) @ rinv_h
         grad += np.einsum("kmi,km->ki", rinv_h, nu)
@@ -70,12 +73,18 @@ class SinglePointInitiator:
     """One radar detection -> a tentative track.
 
     Position from the model's inverse (range, angles -> ECEF); velocity from the prior
-    (zero mean, ``velocity_sigma_m_s`` per axis), refined by the range rate when the
-    measurement has one; covariance from the measurement information plus the prior:
-    ``P = (H^T R^-1 H + P0^-1)^-1`` at the initial state.
+    (zero mean, ``velocity_sigma_m_s`` per axis); covariance from the measurement
+    information plus the prior: ``P = (H^T R^-1 H + P0^-1)^-1`` at the initial state.
+
+    A range rate, if measured, is not used by default (``use_range_rate``): with the
+    tangential velocity unknown by kilometres per second, the range rate one second later
+    depends on it quadratically (``v_t^2 dt / range``, ~10 m/s), which a linearised
+    covariance cannot represent; leaving the radial velocity to the prior keeps the second
+    detection inside the gate, and the following updates use the range rate.
     """
 
     initial: InitialState = InitialState()
+    use_range_rate: bool = False
 
     def initiate(self, scan: Scan, detections: np.ndarray, first_id: int) -> TrackBatch:
         k = len(detections)
@@ -83,7 +92,7 @@ class SinglePointInitiator:
         r = scan.noise[detections]
         x0, info0 = self.initial.prior(k)
         x0[:, :3] = scan.model.inverse(z)
-        x, p = _information_fit(x0, info0, [(scan.model, z, r)])
+        x, p = _information_fit(x0, info0, [(scan.model, z, r)], None if self.use_range_rate else 3)
         return TrackBatch.new(
             ids=first_id + np.arange(k),
             states=x,

@@ -9,23 +9,31 @@ from bmdsim.sensors.types import DetectionBatch, MeasurementKind
 from bmdsim.tracking.types import Scan
 
 
-def scans_from_detections(batch: DetectionBatch, coverage=None) -> list[Scan]:
-    """Split a :class:`DetectionBatch` into scans: one per (sensor, look time, measurement kind).
+def scans_from_detections(
+    batch: DetectionBatch, *, max_span_s: float = 0.5, coverage=None
+) -> list[Scan]:
+    """Split a :class:`DetectionBatch` into scans, in time order.
 
-    Each scan gets its sensor's measurement model (:func:`bmdsim.sensors.models.model_for`)
-    with the sensor geometry of that look (one sensor position and basis, so the model
-    broadcasts over every track); the measurement covariances stay per detection. Truth
-    labels, if any, are not passed on. ``coverage``: optional mapping sensor id ->
-    ``(time_s, states (N, n)) -> bool (N,)`` (which tracks the sensor could see).
+    A scan holds one sensor's detections of one measurement kind whose look times fall in
+    the same ``max_span_s`` bin (a radar's beam sweeps its sector, so the detections of a
+    frame have their own times; each keeps it, see :attr:`Scan.detection_times_s`). The
+    scan's measurement model (:func:`bmdsim.sensors.models.model_for`) has the sensor
+    geometry of the scan's first look, so it broadcasts over every track; keep
+    ``max_span_s`` short enough for a moving sensor (a ship covers a few metres in 0.5 s).
+    Measurement covariances stay per detection; truth labels are not passed on.
+    ``coverage``: optional mapping sensor id -> ``(time_s, states (N, n)) -> bool (N,)``.
     """
     if len(batch) == 0:
         return []
-    keys = np.rec.fromarrays([batch.sensor_id, batch.t_s, batch.kind], names="s,t,k")
+    t = batch.t_s
+    bins = np.floor((t - t.min()) / max_span_s).astype(np.int64)
+    keys = np.rec.fromarrays([bins, batch.sensor_id, batch.kind], names="b,s,k")
     uniq, inverse = np.unique(keys, return_inverse=True)
-    order = np.argsort(inverse, kind="stable")
+    inverse = inverse.reshape(-1)
+    order = np.lexsort((t, inverse))
     bounds = np.searchsorted(inverse[order], np.arange(len(uniq) + 1))
     scans = []
-    for g, key in enumerate(uniq):
+    for g, key in enumerate(uniq):  # a loop over scans, not over objects
         rows = order[bounds[g] : bounds[g + 1]]
         kind = MeasurementKind(int(key["k"]))
         m = kind.dim
@@ -39,7 +47,8 @@ def scans_from_detections(batch: DetectionBatch, coverage=None) -> list[Scan]:
             noise_covariance=noise,
         )
         sensor_id = str(key["s"])
-        time_s = float(key["t"])
+        times = t[rows]
+        time_s = float(times[0])
         cov = None
         if coverage is not None and sensor_id in coverage:
             fn = coverage[sensor_id]
@@ -55,6 +64,8 @@ def scans_from_detections(batch: DetectionBatch, coverage=None) -> list[Scan]:
                 noise=noise,
                 model=model,
                 coverage=cov,
+                detection_times_s=None if np.all(times == time_s) else times,
             )
         )
+    scans.sort(key=lambda s: s.time_s)
     return scans

@@ -17,7 +17,7 @@ import numpy as np
 
 from bmdsim.tracking.associator import GlobalNearestNeighbourAssociator
 from bmdsim.tracking.deleter import Deleter, MOfNConfirmer, recent_hits
-from bmdsim.tracking.hypothesiser import ChiSquareGater, Hypotheses
+from bmdsim.tracking.hypothesiser import ChiSquareGater
 from bmdsim.tracking.initiator import SinglePointInitiator, StereoInitiator, tracks_from_cue
 from bmdsim.tracking.types import (
     Scan,
@@ -62,6 +62,31 @@ class RetrodictedMeasurement:
         back = self.motion.function(states, self.dt)
         h = measurement_jacobian(self.model, back)
         return h @ self.motion.process_noise(self.dt) @ np.swapaxes(h, -1, -2)
+
+
+@dataclass(slots=True)
+class _Pairs:
+    """Track-side predictions of the candidate pairs of one scan (tracker internal).
+
+    Pairs are ordered ``order``: first those whose detection is newer than the track
+    (``ahead``: the track predicted to the detection time), then the out-of-sequence ones
+    (``behind``: the track as it is, with ``retro`` and its lag noise).
+    """
+
+    track: np.ndarray
+    order: np.ndarray
+    n_ahead: int = 0
+    ahead: TrackBatch | None = None
+    behind: TrackBatch | None = None
+    retro: RetrodictedMeasurement | None = None
+    lag: np.ndarray | None = None
+
+
+def _velocity_row(states: np.ndarray) -> np.ndarray:
+    """``[v, a ~ 0]`` direction of motion of states (N, n) for the first 6 columns."""
+    out = np.zeros((states.shape[0], 6))
+    out[:, :3] = states[:, 3:6]
+    return out
 
 
 def _retrodiction_motion(predictor):
@@ -111,10 +136,10 @@ class Tracker:
         events = TrackEvents()
         for scan in sorted(scans, key=lambda s: s.time_s):
             scan = self._registered(scan)
-            hyp, fwd, predicted, retro = self._hypothesise(scan)
+            hyp, pairs, predicted = self._hypothesise(scan)
             rows, dets = self.associator.associate(hyp, len(self.tracks), len(scan))
-            self._update(scan, rows, dets, fwd, predicted, retro, events)
-            self._account_misses(scan, rows, predicted, fwd)
+            self._update(scan, rows, dets, hyp, pairs, events)
+            self._account_misses(scan, rows, predicted)
             self._confirm(scan.time_s, events)
             self._initiate(scan, np.setdiff1d(np.arange(len(scan)), dets), events)
             self.time_s = max(self.time_s, scan.time_s)
@@ -124,6 +149,30 @@ class Tracker:
     def tracks_at(self, time_s: float) -> TrackBatch:
         """Live tracks predicted to ``time_s`` (the stored estimates are not changed)."""
         return self.predictor.predict(self.tracks, time_s)
+
+    def cues(
+        self, t_start_s: float, t_end_s: float, *, n_sigma: float = 4.0, min_radius_m: float = 300.0
+    ):
+        """Radar cues for every live track over ``[t_start_s, t_end_s)``.
+
+        Each track predicted to ``t_start_s`` gives a :class:`bmdsim.sensors.types.CueSet`
+        entry moving with the track's velocity, of radius ``n_sigma`` times the largest
+        position standard deviation (at least ``min_radius_m``); ``cue_id`` is the track id.
+        """
+        from bmdsim.sensors.types import CueSet
+
+        tr = self.tracks_at(t_start_s)
+        if len(tr) == 0:
+            return CueSet.empty()
+        sigma = np.sqrt(np.linalg.eigvalsh(tr.covariances[:, :3, :3])[:, -1])
+        return CueSet.from_states(
+            t_start_s=t_start_s,
+            t_end_s=t_end_s,
+            t_ref_s=t_start_s,
+            state_ecef=tr.states[:, :6],
+            radius_m=np.maximum(n_sigma * sigma, min_radius_m),
+            cue_id=tr.ids.astype(str),
+        )
 
     def cue(self, time_s: float, states, covariances, *, confirmed: bool = False) -> TrackEvents:
         """Start tracks from an external cue (ECEF states and covariances at ``time_s``)."""
@@ -157,68 +206,86 @@ class Tracker:
         )
 
     def _hypothesise(self, scan: Scan):
+        """Gated pairs, with each pair's track predicted to its detection's time."""
         tr = self.tracks
-        fwd = np.flatnonzero(tr.times_s <= scan.time_s)
-        back = np.flatnonzero(tr.times_s > scan.time_s)
-        predicted = self.predictor.predict(tr.take(fwd), scan.time_s)
-        zero = np.zeros((len(fwd), scan.z.shape[1], scan.z.shape[1]))
+        n, m = len(tr), scan.z.shape[1]
+        t_det = scan.times_s
+        coarse = self.predictor.predict(tr, scan.time_s)
         mp = self.updater.predict_measurement(
-            predicted.states, predicted.covariances, scan.model, zero
+            coarse.states, coarse.covariances, scan.model, np.zeros((n, m, m))
         )
-        hyp = self.gater.hypothesise(mp, scan.z, scan.noise, scan.model)
-        hyp = Hypotheses(
-            track=fwd[hyp.track], detection=hyp.detection, distance2=hyp.distance2, cost=hyp.cost
+        spread = float(np.max(np.abs(t_det - scan.time_s), initial=0.0))
+        widen = None
+        if spread > 0.0:  # how far each prediction moves in measurement space over the spread
+            rate = np.einsum("kmi,ki->km", mp.jacobian[:, :, :6], _velocity_row(coarse.states))
+            widen = 1.5 * np.abs(rate) * spread
+        ti, di = self.gater.candidates(mp, scan.z, scan.noise, scan.model, widen)
+        dt = t_det[di] - tr.times_s[ti]
+        fwd = dt >= 0.0
+        pairs = _Pairs(track=ti, order=np.concatenate([np.flatnonzero(fwd), np.flatnonzero(~fwd)]))
+        if spread == 0.0:
+            pairs.ahead = coarse.take(ti[fwd])
+            z_f, s_f = mp.z[ti[fwd]], mp.innovation_covariance[ti[fwd]]
+        else:
+            pairs.ahead = self.predictor.predict(tr.take(ti[fwd]), t_det[di[fwd]])
+            mpf = self.updater.predict_measurement(
+                pairs.ahead.states,
+                pairs.ahead.covariances,
+                scan.model,
+                np.zeros((int(fwd.sum()), m, m)),
+            )
+            z_f, s_f = mpf.z, mpf.innovation_covariance
+        z_pred, hph = [z_f], [s_f]
+        if (~fwd).any():  # out-of-sequence: update the newer estimate with a retrodicted model
+            pairs.behind = tr.take(ti[~fwd])
+            pairs.retro = RetrodictedMeasurement(
+                scan.model, _retrodiction_motion(self.predictor), dt[~fwd]
+            )
+            pairs.lag = pairs.retro.lag_noise(pairs.behind.states)
+            mpo = self.updater.predict_measurement(
+                pairs.behind.states, pairs.behind.covariances, pairs.retro, pairs.lag
+            )
+            z_pred.append(mpo.z)
+            hph.append(mpo.innovation_covariance)
+        pairs.n_ahead = int(fwd.sum())
+        o = pairs.order
+        hyp = self.gater.test_pairs(
+            ti[o],
+            di[o],
+            np.concatenate(z_pred),
+            np.concatenate(hph),
+            scan.z,
+            scan.noise,
+            scan.model,
         )
-        retro = None
-        if back.size:
-            old = tr.take(back)
-            model = RetrodictedMeasurement(
-                scan.model, _retrodiction_motion(self.predictor), scan.time_s - old.times_s
-            )
-            lag = model.lag_noise(old.states)
-            mpo = self.updater.predict_measurement(old.states, old.covariances, model, lag)
-            ho = self.gater.hypothesise(mpo, scan.z, scan.noise, model)
-            hyp = hyp.concat(
-                Hypotheses(
-                    track=back[ho.track],
-                    detection=ho.detection,
-                    distance2=ho.distance2,
-                    cost=ho.cost,
-                )
-            )
-            retro = (back, model, lag)
-        return hyp, fwd, predicted, retro
+        return hyp, pairs, coarse
 
-    def _update(self, scan, rows, dets, fwd, predicted, retro, events):
+    def _update(self, scan, rows, dets, hyp, pairs, events):
         if rows.size == 0:
             return
         tr = self.tracks
-        pos_in_fwd = np.full(len(tr), -1)
-        pos_in_fwd[fwd] = np.arange(len(fwd))
-        is_fwd = pos_in_fwd[rows] >= 0
+        p = hyp.pair[hyp.find(rows, dets, len(scan))]
+        ahead = p < pairs.n_ahead
         merged = tr.take(rows)
-        if is_fwd.any():
-            sel = pos_in_fwd[rows[is_fwd]]
+        if ahead.any():
             up, _ = self.updater.update(
-                predicted.take(sel), scan.z[dets[is_fwd]], scan.noise[dets[is_fwd]], scan.model
+                pairs.ahead.take(p[ahead]), scan.z[dets[ahead]], scan.noise[dets[ahead]], scan.model
             )
-            merged = merged.put(np.flatnonzero(is_fwd), up)
-        if (~is_fwd).any():
-            back, model, lag = retro
-            pos_in_back = np.full(len(tr), -1)
-            pos_in_back[back] = np.arange(len(back))
-            sel = pos_in_back[rows[~is_fwd]]
-            sub = RetrodictedMeasurement(model.model, model.motion, model.dt[sel])
+            merged = merged.put(np.flatnonzero(ahead), up)
+        if (~ahead).any():
+            q = p[~ahead] - pairs.n_ahead
+            retro = RetrodictedMeasurement(pairs.retro.model, pairs.retro.motion, pairs.retro.dt[q])
             up, _ = self.updater.update(
-                tr.take(rows[~is_fwd]),
-                scan.z[dets[~is_fwd]],
-                scan.noise[dets[~is_fwd]] + lag[sel],
-                sub,
+                pairs.behind.take(q),
+                scan.z[dets[~ahead]],
+                scan.noise[dets[~ahead]] + pairs.lag[q],
+                retro,
             )
-            merged = merged.put(np.flatnonzero(~is_fwd), up)
+            merged = merged.put(np.flatnonzero(~ahead), up)
+        t_det = scan.times_s[dets]
         bit = self._sensor_bits[scan.sensor_id]
         merged = merged.with_(
-            last_update_s=np.maximum(merged.last_update_s, scan.time_s),
+            last_update_s=np.maximum(merged.last_update_s, t_det),
             hits=merged.hits + 1,
             opportunities=merged.opportunities + 1,
             history=(merged.history << np.uint64(1)) | np.uint64(1),
@@ -226,12 +293,12 @@ class Tracker:
         )
         merged = merged.with_(quality=_quality(merged.history, merged.opportunities))
         due = (merged.status == TrackStatus.CONFIRMED) & (
-            scan.time_s - merged.reported_s >= self.update_event_period_s
+            t_det - merged.reported_s >= self.update_event_period_s
         )
         for i in np.flatnonzero(due):
             events.updated.append(
                 TrackUpdated(
-                    time_s=scan.time_s,
+                    time_s=float(t_det[i]),
                     track_id=int(merged.ids[i]),
                     sensor_id=scan.sensor_id,
                     state=tuple(float(v) for v in merged.states[i]),
@@ -240,19 +307,17 @@ class Tracker:
                 )
             )
         reported = merged.reported_s.copy()
-        reported[due] = scan.time_s
+        reported[due] = t_det[due]
         self.tracks = tr.put(rows, merged.with_(reported_s=reported))
 
-    def _account_misses(self, scan, rows, predicted, fwd):
+    def _account_misses(self, scan, rows, predicted):
         tr = self.tracks
         bit = self._sensor_bits[scan.sensor_id]
         expected = (tr.sensors & bit) != 0
-        if scan.coverage is not None and fwd.size:
-            covered = np.zeros(len(tr), bool)
-            covered[fwd] = np.asarray(scan.coverage(predicted.states), bool)
-            expected &= covered
+        if scan.coverage is not None and len(tr):
+            expected &= np.asarray(scan.coverage(predicted.states), bool)
         expected[rows] = False
-        expected &= tr.last_update_s < scan.time_s
+        expected &= tr.last_update_s < float(np.min(scan.times_s, initial=scan.time_s))
         if not expected.any():
             return
         history = tr.history.copy()
@@ -271,8 +336,8 @@ class Tracker:
         status = self.tracks.status.copy()
         status[ok] = TrackStatus.CONFIRMED
         self.tracks = self.tracks.with_(status=status)
-        for i in np.flatnonzero(ok):
-            events.confirmed.append(self._confirmed_event(self.tracks, i, time_s))
+        for i in np.flatnonzero(ok):  # at the time of the update that confirmed the track
+            events.confirmed.append(self._confirmed_event(self.tracks, i, self.tracks.times_s[i]))
 
     def _initiate(self, scan: Scan, free: np.ndarray, events):
         if free.size == 0:

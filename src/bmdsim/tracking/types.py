@@ -250,6 +250,9 @@ class Scan:
     coverage: optional ``states (N, n) -> bool (N,)``, the tracks the sensor could have
     detected (a track outside it is not charged a miss); ``None``: every track that this
     sensor has updated before.
+    detection_times_s: optional ``(K,)`` time of each detection when they differ (a radar
+    beam sweeping its sector); ``time_s`` is then a time inside their span, and each
+    track is predicted to the time of each detection it may have produced.
     """
 
     time_s: float
@@ -258,9 +261,17 @@ class Scan:
     noise: np.ndarray
     model: object
     coverage: object = None
+    detection_times_s: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.z.shape[0])
+
+    @property
+    def times_s(self) -> np.ndarray:
+        """``(K,)`` time of each detection [s]."""
+        if self.detection_times_s is None:
+            return np.full(len(self), float(self.time_s))
+        return np.asarray(self.detection_times_s, dtype=float)
 
     @property
     def angle_only(self) -> bool:

@@ -131,7 +131,39 @@ class KalmanUpdater:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExtendedKalmanUpdater(KalmanUpdater):
-    """EKF: ``z = h(x)``, ``H = dh/dx`` at the predicted state, ``S = H P H^T + R``."""
+    """EKF: ``z = h(x)``, ``H = dh/dx`` at the predicted state, ``S = H P H^T + R``.
+
+    ``iterations > 1``: iterated EKF (Bell & Cathey 1993, a Gauss-Newton solution of the
+    MAP problem): ``x_{i+1} = x + K_i (z - h(x_i) - H_i (x - x_i))`` with ``H_i``, ``K_i``
+    relinearised at ``x_i``; the covariance uses the last linearisation. It matters when a
+    precise measurement meets a vague prediction (new tracks: a range rate with the
+    tangential velocity still unknown).
+    """
+
+    iterations: int = 1
+
+    def update_arrays(self, states, covariances, z, noise, model):
+        if self.iterations <= 1:
+            return KalmanUpdater.update_arrays(self, states, covariances, z, noise, model)
+        x_i = states
+        for _ in range(self.iterations):
+            h = measurement_jacobian(model, x_i)
+            cross = covariances @ np.swapaxes(h, -1, -2)
+            s = symmetrise(h @ cross + noise)
+            k = _solve_gain(cross, s)
+            nu = residual(model, z, model.function(x_i)) - np.einsum("kmi,ki->km", h, states - x_i)
+            x_i = states + np.einsum("kij,kj->ki", k, nu)
+        n = states.shape[-1]
+        ikh = np.eye(n) - k @ h
+        p = ikh @ covariances @ np.swapaxes(ikh, -1, -2) + k @ noise @ np.swapaxes(k, -1, -2)
+        nu0 = residual(model, z, model.function(states))
+        s0 = symmetrise(
+            measurement_jacobian(model, states)
+            @ covariances
+            @ np.swapaxes(measurement_jacobian(model, states), -1, -2)
+            + noise
+        )
+        return x_i, symmetrise(p), log_likelihood(nu0, s0), nu0, s0
 
     def predict_measurement(self, states, covariances, model, noise) -> MeasurementPrediction:
         z = np.asarray(model.function(states), dtype=float)

@@ -22,6 +22,7 @@ def test_gnn_finds_the_global_optimum_where_greedy_nearest_fails():
         detection=np.array([0, 1, 0]),
         distance2=np.array([0.1, 1.0, 0.5]),
         cost=np.array([0.1, 1.0, 0.5]),
+        pair=np.arange(3),
     )
     t, d = GlobalNearestNeighbourAssociator().associate(hyp, 2, 2)
     assert dict(zip(t.tolist(), d.tolist(), strict=True)) == {0: 1, 1: 0}
@@ -33,7 +34,7 @@ def test_gnn_assigns_unambiguous_pairs_directly_and_never_reuses_a_detection():
     t = np.concatenate([np.arange(n), rng.integers(0, n, 50)])
     d = np.concatenate([np.arange(n), rng.integers(0, n, 50)])
     c = rng.uniform(0, 10, t.size)
-    hyp = Hypotheses(track=t, detection=d, distance2=c, cost=c)
+    hyp = Hypotheses(track=t, detection=d, distance2=c, cost=c, pair=np.arange(t.size))
     tt, dd = GlobalNearestNeighbourAssociator().associate(hyp, n, n)
     assert len(np.unique(tt)) == len(tt) and len(np.unique(dd)) == len(dd)
     assert len(tt) == n, "a perfect matching exists (the diagonal) and has the most pairs"
