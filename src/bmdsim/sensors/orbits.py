@@ -30,13 +30,15 @@ def solve_kepler(mean_anomaly_rad, eccentricity, *, tol: float = 1e-14) -> np.nd
     """Eccentric anomaly ``E`` [rad] with ``M = E - e sin E`` (elliptic, ``0 <= e < 1``)."""
     m = np.mod(np.asarray(mean_anomaly_rad, dtype=float), 2.0 * np.pi)
     e = np.asarray(eccentricity, dtype=float)
-    big = np.where(e > 0.8, np.pi, m)
-    ecc = big
+    ecc = np.where(e > 0.8, np.pi, m)
+    # each element iterates until its own step is below ``tol`` and then stays put, so its
+    # value does not depend on the other elements of the batch
+    active = np.ones(ecc.shape, dtype=bool)
     for _ in range(50):
-        f = ecc - e * np.sin(ecc) - m
-        step = f / (1.0 - e * np.cos(ecc))
-        ecc = ecc - step
-        if np.all(np.abs(step) < tol):
+        step = (ecc - e * np.sin(ecc) - m) / (1.0 - e * np.cos(ecc))
+        ecc = np.where(active, ecc - step, ecc)
+        active &= np.abs(step) >= tol
+        if not np.any(active):
             break
     return ecc
 

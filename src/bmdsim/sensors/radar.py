@@ -54,8 +54,8 @@ from bmdsim.sensors.types import CueSet, DetectionBatch, DetectionMode, Measurem
 #: Half-width of the range-rate interval a false alarm's Doppler is drawn from [m/s].
 FALSE_ALARM_RANGE_RATE_M_S = 8000.0
 
-#: Cap on (ticks x cues x objects) evaluated at once in track dwells (memory bound).
-_DWELL_CHUNK = 2_000_000
+#: Ranges beyond this are "far" in the dwell range gate's sort key [m].
+_FAR_M = 1.0e9
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,40 +144,39 @@ class Radar(Sensor):
 
     # -- looks ----------------------------------------------------------------------
 
-    def _detect(self, t_look, truth, draws, candidate, *, gain, el_top, t0_s, t1_s, down):
-        """Evaluate looks ``(M, N)`` and return the flat arrays of those detected."""
-        states = truth.state_at(t_look)
+    def _detect(self, t_look, obj, draws, truth, *, gain, el_top):
+        """Evaluate looks (flat: times ``(L,)``, object indices ``(L,)``, draws ``(L, 5)``)
+        and return the arrays of those detected. Window and outages are the caller's."""
+        states = truth.states_of(t_look, obj)
         z, ok, el_app, pos, vel, basis = self._geometry(t_look, states)
-        ok &= candidate & (el_app <= el_top) & (t_look >= t0_s) & (t_look < t1_s)
-        ok &= ~down(t_look)
+        ok &= el_app <= el_top
         t = self.type
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             snr = gain * radar_snr(
-                z[..., 0],
-                truth.rcs_at(t_look),
+                z[:, 0],
+                truth.rcs_of(t_look, obj),
                 reference_snr=t.reference_snr,
                 reference_range_m=t.reference_range_m,
                 reference_rcs_m2=t.reference_rcs_m2,
             )
             pd = detection_probability(snr, t.pfa, t.swerling)
-        hit = ok & (special.ndtr(draws[..., 0]) < pd)
-        m, n = np.nonzero(hit)
-        snr_h = snr[m, n]
+        hit = np.flatnonzero(ok & (special.ndtr(draws[:, 0]) < pd))
+        snr_h = snr[hit]
         sigma = self._sigma(snr_h)
         dim = self.measurement_kind.dim
-        zn = z[m, n, :dim] + sigma * draws[m, n, 1 : 1 + dim]
+        zn = z[hit, :dim] + sigma * draws[hit, 1 : 1 + dim]
         zn[:, 1] = np.mod(zn[:, 1], 2.0 * np.pi)
-        basis_full = np.broadcast_to(basis, (*t_look.shape, 3, 3))
+        size = t_look.shape[0]
         return dict(
-            t_s=t_look[m, n],
+            t_s=t_look[hit],
             z=zn,
             sigma=sigma,
             snr=snr_h,
-            sensor_position_ecef=np.broadcast_to(pos, (*t_look.shape, 3))[m, n],
-            sensor_velocity_ecef=np.broadcast_to(vel, (*t_look.shape, 3))[m, n],
-            sensor_basis=basis_full[m, n],
-            object_id=truth.object_id[n],
-            false_alarm=np.zeros(m.shape, bool),
+            sensor_position_ecef=np.broadcast_to(pos, (size, 3))[hit],
+            sensor_velocity_ecef=np.broadcast_to(vel, (size, 3))[hit],
+            sensor_basis=np.broadcast_to(basis, (size, 3, 3))[hit],
+            object_id=truth.object_id[obj[hit]],
+            false_alarm=np.zeros(hit.shape, bool),
         )
 
     def _sigma(self, snr):
@@ -231,16 +230,12 @@ class Radar(Sensor):
         u = np.nan_to_num(self._sector_fraction(az0), nan=0.0)
         t_look = t_start[:, None] + frame * u
         draws = standard_normals(self, "search", ks, n, 5)
+        # looks in the window, sensor up, object in existence at the frame start
+        take = (t_look >= t0_s) & (t_look < t1_s) & np.isfinite(states0[..., 0])
+        take &= ~down(t_look)
+        k, i = np.nonzero(take)
         return self._detect(
-            t_look,
-            truth,
-            draws,
-            True,
-            gain=1.0,
-            el_top=t.search_max_elevation_rad,
-            t0_s=t0_s,
-            t1_s=t1_s,
-            down=down,
+            t_look[k, i], i, draws[k, i], truth, gain=1.0, el_top=t.search_max_elevation_rad
         )
 
     def _false_alarms(self, t0_s, t1_s, down):
@@ -315,41 +310,47 @@ class Radar(Sensor):
         n = truth.n_objects
         states = truth.state_at(t_tick)
         pos, _ = self.platform.state_at(t_tick)
-        centre = cues.position_at(t_tick)
-        hit = np.zeros((js.size, n), dtype=bool)
-        # cue geometry: direction and range from the radar, dwell half-angle
-        gate = cues.radius_m + t.range_resolution_m
+        # (tick, cue) pairs in service; each pair is one dwell on the cue's predicted centre
+        pj, pc = np.nonzero(active)
+        centre = (
+            cues.position_ecef[pc]
+            + cues.velocity_ecef[pc] * (t_tick[pj] - cues.t_ref_s[pc])[:, None]
+        )
+        gate = cues.radius_m[pc] + t.range_resolution_m
         with np.errstate(invalid="ignore", divide="ignore"):
-            dc = centre - pos[:, None, :]
+            dc = centre - pos[pj]
             rc = np.linalg.norm(dc, axis=-1)
-            uc = dc / rc[..., None]
-            half = np.maximum(0.5 * t.beamwidth_rad, np.arctan2(cues.radius_m, rc))
+            uc = dc / rc[:, None]
+            cos_half = np.cos(np.maximum(0.5 * t.beamwidth_rad, np.arctan2(cues.radius_m[pc], rc)))
             do = states[..., :3] - pos[:, None, :]
             ro = np.linalg.norm(do, axis=-1)
             uo = do / ro[..., None]
-        step = max(1, _DWELL_CHUNK // max(1, len(cues) * n))
-        for a in range(0, js.size, step):  # chunks of ticks bound the (J, C, N) memory
-            b = slice(a, a + step)
-            with np.errstate(invalid="ignore"):
-                cosang = np.einsum("jci,jni->jcn", uc[b], uo[b])
-                inside = (cosang >= np.cos(half[b])[..., None]) & (
-                    np.abs(ro[b][:, None, :] - rc[b][..., None]) <= gate[None, :, None]
-                )
-            hit[b] = np.any(inside & active[b][..., None], axis=1)
+        # candidates by range gate: objects sorted by range at each tick, one searchsorted
+        # per dwell over the ticks laid end to end (offset per tick); then the exact tests
+        r_key = np.where(np.isfinite(ro), np.minimum(ro, _FAR_M), _FAR_M)
+        order = np.argsort(r_key, axis=1)
+        offset = np.arange(js.size)[:, None] * (4.0 * _FAR_M)
+        key = (np.take_along_axis(r_key, order, axis=1) + offset).ravel()
+        base = pj * (4.0 * _FAR_M) + rc
+        lo = np.searchsorted(key, base - gate - 1.0, side="left")
+        hi = np.searchsorted(key, base + gate + 1.0, side="right")
+        counts = hi - lo
+        p = np.repeat(np.arange(pj.size), counts)
+        flat = lo[p] + np.arange(p.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        j = pj[p]
+        obj = order.ravel()[flat]
+        with np.errstate(invalid="ignore"):
+            cosang = np.einsum("ci,ci->c", uc[p], uo[j, obj])
+            inside = (cosang >= cos_half[p]) & (np.abs(ro[j, obj] - rc[p]) <= gate[p])
+        hit = np.zeros((js.size, n), dtype=bool)
+        hit[j[inside], obj[inside]] = True
+        hit &= ((t_tick >= t0_s) & (t_tick < t1_s) & ~down(t_tick))[:, None]
         if not np.any(hit):
             return None
         draws = standard_normals(self, "track", js, n, 5)
-        t_look = np.broadcast_to(t_tick[:, None], (js.size, n))
+        j, i = np.nonzero(hit)
         return self._detect(
-            np.ascontiguousarray(t_look),
-            truth,
-            draws,
-            hit,
-            gain=t.track_snr_gain,
-            el_top=t.max_elevation_rad,
-            t0_s=t0_s,
-            t1_s=t1_s,
-            down=down,
+            t_tick[j], i, draws[j, i], truth, gain=t.track_snr_gain, el_top=t.max_elevation_rad
         )
 
     def observe(

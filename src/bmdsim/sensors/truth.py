@@ -80,20 +80,55 @@ class TruthTable:
         return np.clip(i, 0, self.t_s.shape[0] - 2), inside
 
     def state_at(self, t_s) -> np.ndarray:
-        """States ``(..., N, 6)`` at look times.
+        """States ``(K, N, 6)`` of every object at look times.
 
-        ``t_s`` is either ``(K,)`` (one time for all objects; result ``(K, N, 6)``)
-        or ``(K, N)`` (a look time per object; result ``(K, N, 6)``). Cubic Hermite
-        interpolation of position with its velocity; velocity is the derivative of
-        that polynomial. NaN outside the grid or where a bracketing sample is NaN.
+        ``t_s`` is either ``(K,)`` (one time for all objects) or ``(K, N)`` (a look time
+        per object). Cubic Hermite interpolation of position with its velocity; velocity
+        is the derivative of that polynomial. NaN outside the grid or where a bracketing
+        sample is NaN.
         """
         t = np.asarray(t_s, dtype=float)
         n = self.n_objects
         if t.ndim == 1:
-            t = np.broadcast_to(t[:, None], (t.shape[0], n))
+            return self._rows_at(t)
         assert t.ndim == 2 and t.shape[1] == n, "t_s must be (K,) or (K, N)"
+        return self.states_of(t, np.broadcast_to(np.arange(n), t.shape))
+
+    def _rows_at(self, t: np.ndarray) -> np.ndarray:
+        """:meth:`state_at` for one time per row: the Hermite weights are per row, so the
+        (K, N, 6) work is a handful of multiply-adds (the polynomial of :meth:`states_of`)."""
         i, inside = self._locate(t)
-        cols = np.arange(n)
+        a = self.states_ecef[i]
+        b = self.states_ecef[i + 1]
+        h = self.t_s[i + 1] - self.t_s[i]
+        s = (t - self.t_s[i]) / h
+        s2, s3 = s * s, s * s * s
+        w = np.stack(
+            [
+                2.0 * s3 - 3.0 * s2 + 1.0,
+                (s3 - 2.0 * s2 + s) * h,
+                -2.0 * s3 + 3.0 * s2,
+                (s3 - s2) * h,
+                (6.0 * s2 - 6.0 * s) / h,
+                3.0 * s2 - 4.0 * s + 1.0,
+                (-6.0 * s2 + 6.0 * s) / h,
+                3.0 * s2 - 2.0 * s,
+            ],
+            axis=-1,
+        )[:, None, :, None]
+        p0, v0, p1, v1 = a[..., :3], a[..., 3:], b[..., :3], b[..., 3:]
+        out = np.empty(a.shape)
+        out[..., :3] = w[..., 0, :] * p0 + w[..., 1, :] * v0 + w[..., 2, :] * p1 + w[..., 3, :] * v1
+        out[..., 3:] = w[..., 4, :] * p0 + w[..., 5, :] * v0 + w[..., 6, :] * p1 + w[..., 7, :] * v1
+        out[~inside] = np.nan
+        return out
+
+    def states_of(self, t_s, index) -> np.ndarray:
+        """States ``(..., 6)`` of objects ``index (...)`` at times ``t_s (...)`` (same shape):
+        the look-by-look form of :meth:`state_at`."""
+        t = np.asarray(t_s, dtype=float)
+        cols = np.asarray(index)
+        i, inside = self._locate(t)
         a = self.states_ecef[i, cols]
         b = self.states_ecef[i + 1, cols]
         h = (self.t_s[i + 1] - self.t_s[i])[..., None]
@@ -114,14 +149,16 @@ class TruthTable:
         out[~inside] = np.nan
         return out
 
-    def _hold(self, values: np.ndarray, t_s) -> np.ndarray:
+    def _hold(self, values: np.ndarray, t_s, index=None) -> np.ndarray:
         t = np.asarray(t_s, dtype=float)
-        n = self.n_objects
-        if t.ndim == 1:
-            t = np.broadcast_to(t[:, None], (t.shape[0], n))
+        if index is None:
+            n = self.n_objects
+            if t.ndim == 1:
+                t = np.broadcast_to(t[:, None], (t.shape[0], n))
+            index = np.broadcast_to(np.arange(n), t.shape)
         i = np.searchsorted(self.t_s, t, side="right") - 1
         inside = (i >= 0) & (t <= self.t_s[-1])
-        out = values[np.clip(i, 0, None), np.arange(n)]
+        out = values[np.clip(i, 0, None), index]
         return np.where(inside, out, 0.0)
 
     def rcs_at(self, t_s) -> np.ndarray:
@@ -131,6 +168,12 @@ class TruthTable:
             shape = (t.shape[0], self.n_objects)
             return np.broadcast_to(self.rcs_m2, shape)
         return self._hold(self.rcs_m2, t_s)
+
+    def rcs_of(self, t_s, index) -> np.ndarray:
+        """Radar cross-section [m²] of objects ``index (...)`` at times ``t_s (...)``."""
+        if self.rcs_m2.ndim == 1:
+            return self.rcs_m2[np.asarray(index)]
+        return self._hold(self.rcs_m2, t_s, np.asarray(index))
 
     def ir_intensity_at(self, t_s) -> np.ndarray:
         """Plume radiant intensity ``(K, N)`` [W/sr] at look times (0 without a plume)."""
