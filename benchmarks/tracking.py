@@ -339,7 +339,7 @@ def run_life_cycle(n: int, false_alarms_per_scan: float, seed: int = 1):
         "confirmed_tracks_on_a_target": int(matched.sum()),
         "targets_held": len(set(d.argmin(axis=1)[matched])),
         "tracks_ever_confirmed": len(confirmed_ids),
-        "rmse_m": float(np.sqrt(np.mean(d.min(axis=1)[matched] ** 2))),
+        "final_position_rmse_m": float(np.sqrt(np.mean(d.min(axis=1)[matched] ** 2))),
     }
 
 
