@@ -91,6 +91,7 @@ def test_two_geostationary_satellites_triangulate_the_boost(missile_truth):
         errors.append(np.linalg.norm(p - truth))
     assert len(errors) >= 5
     # 10 µrad at ~38,000 km is ~0.4 km per LOS, plus up to 1 s of motion between unsynchronised frames
+    print(f"\nstereo triangulation errors [m]: {np.round(errors)}")
     assert np.median(errors) < 3e3, f"triangulation errors {np.round(errors)} m"
 
 
