@@ -51,13 +51,15 @@ class MOfNConfirmer:
 class Deleter:
     """Drop tracks that coasted too long, grew too uncertain, or reached the ground.
 
-    tentative_coast_s / confirmed_coast_s: longest time without an update [s];
+    tentative_coast_s / confirmed_coast_s: longest time without an update [s] (the
+    tentative limit outlasts a 10 s radar search frame, so a track started in search
+    survives to the next frame even when nobody cues the radar);
     max_position_sigma_m: largest RMS position standard deviation
     ``sqrt(trace P_pos / 3)`` [m]; min_altitude_m: a track below this geodetic height
     [m] has impacted.
     """
 
-    tentative_coast_s: float = 5.0
+    tentative_coast_s: float = 12.0
     confirmed_coast_s: float = 30.0
     max_position_sigma_m: float = 20_000.0
     min_altitude_m: float = -500.0

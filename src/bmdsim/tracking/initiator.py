@@ -97,7 +97,7 @@ class SinglePointInitiator:
             ids=first_id + np.arange(k),
             states=x,
             covariances=p,
-            times_s=np.full(k, scan.time_s),
+            times_s=scan.times_s[detections],
             mode_probabilities=self.initial.probabilities(k),
         )
 
@@ -179,13 +179,14 @@ class StereoInitiator:
         x, p = _information_fit(
             x0, info0, [(a.model, za, a.noise[rows_a[ia]]), (b.model, zb, b.noise[rows_b[ib]])]
         )
-        gap = abs(a.time_s - b.time_s)
-        p[:, :3, :3] += np.eye(3) * (self.max_speed_m_s * gap) ** 2 / 3.0
+        ta, tb = a.times_s[rows_a[ia]], b.times_s[rows_b[ib]]
+        gap = np.abs(ta - tb)
+        p[:, :3, :3] += np.eye(3) * ((self.max_speed_m_s * gap) ** 2 / 3.0)[:, None, None]
         tracks = TrackBatch.new(
             ids=first_id + np.arange(k),
             states=x,
             covariances=p,
-            times_s=np.full(k, max(a.time_s, b.time_s)),
+            times_s=np.maximum(ta, tb),
             mode_probabilities=self.initial.probabilities(k),
         )
         return tracks, rows_a[ia], rows_b[ib]

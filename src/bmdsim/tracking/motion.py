@@ -103,7 +103,7 @@ class BallisticMotion:
     sub-step.
     """
 
-    q: float = 1.0
+    q: float = 1e-3
     drag: bool = False
     q_kappa: float = 1e-8
     j2: bool = True

@@ -277,3 +277,32 @@ def test_ukf_tracker_tracks_with_false_alarms():
     confirmed = tracker.tracks.take(tracker.tracks.status == TrackStatus.CONFIRMED)
     assert len(confirmed) == 1
     assert np.linalg.norm(confirmed.states[0, :3] - truth[40, :3]) < 100.0
+
+
+def test_detections_of_one_sweep_are_each_used_at_their_own_look_time():
+    """A sector sweep: three targets seen at 0.0, 0.4, 0.8 s into each frame, one scan."""
+    radar = radar_at(37.0, 44.5)
+    x0 = [launch_state(36.0 + 0.3 * i, 46.0, 150e3, [-1500, 1500, 1500]) for i in range(3)]
+    truth = fly(np.stack(x0), 30.0, dt_s=0.2)  # (151, 3, 6)
+    rng = np.random.default_rng(12)
+    tracker = _tracker()
+    offsets = np.array([0, 2, 4])  # samples of 0.2 s
+    for k in range(1, 30):
+        rows = 5 * k + offsets
+        states = truth[rows, np.arange(3)]
+        z = radar.function(states) + rng.normal(size=(3, 3)) * RADAR_SIGMA
+        scan = Scan(
+            time_s=float(k),
+            sensor_id="radar",
+            z=z,
+            noise=np.repeat(R[None], 3, 0),
+            model=radar,
+            detection_times_s=k + 0.2 * offsets,
+        )
+        tracker.step([scan])
+    assert len(tracker.tracks) == 3 and np.all(tracker.tracks.status == TrackStatus.CONFIRMED)
+    assert np.allclose(tracker.tracks.times_s, 29 + 0.2 * offsets)
+    err = np.linalg.norm(
+        tracker.tracks.states[:, :3] - truth[145 + offsets, np.arange(3), :3], axis=1
+    )
+    assert np.all(err < 100.0), err
