@@ -28,6 +28,7 @@ from bmdsim.sensors.models import (
 )
 from bmdsim.sensors.orbits import KeplerOrbit
 from bmdsim.sensors.outages import OutageSchedule
+from bmdsim.sensors.placement import sensors_from_scenario
 from bmdsim.sensors.platforms import FixedSite, OrbitPlatform, WaypointPlatform
 from bmdsim.sensors.radar import Radar
 from bmdsim.sensors.suite import SensorSuite
@@ -71,6 +72,7 @@ __all__ = [
     "refracted_elevation",
     "required_snr",
     "segment_clears_ellipsoid",
+    "sensors_from_scenario",
     "triangulate_lines",
     "wrap_angle",
 ]

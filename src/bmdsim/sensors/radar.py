@@ -4,8 +4,9 @@ Looks
     *Search*: frame ``k`` starts at ``phase + k * search_frame_s``; the beam sweeps
     the field of regard in azimuth during the frame, so an object is looked at
     ``search_frame_s * u`` after the frame start, ``u in [0, 1)`` its azimuth's
-    place in the sector (measured at the frame start). Only the search fence
-    (apparent elevation up to ``search_max_elevation_rad``) is searched.
+    place in the sector (measured at the frame start; an object launched during a
+    frame waits for the next). Only the search fence (apparent elevation up to
+    ``search_max_elevation_rad``) is searched.
     *Track*: tick ``j`` at ``phase + j * track_revisit_s``; for each cue active at
     the tick the radar dwells on the cue's predicted centre. An object is in the
     dwell if its direction is within ``max(beamwidth / 2, atan(radius / range))``

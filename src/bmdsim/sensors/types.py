@@ -230,8 +230,8 @@ class DetectionBatch:
         cols = {
             "t_s": self.t_s,
             "sensor_id": self.sensor_id,
-            "kind": [MeasurementKind(k).name.lower() for k in self.kind],
-            "mode": [DetectionMode(k).name.lower() for k in self.mode],
+            "kind": np.array([k.name.lower() for k in MeasurementKind])[self.kind],
+            "mode": np.array([m.name.lower() for m in DetectionMode])[self.mode],
             "snr_db": self.snr_db,
         }
         for i in range(MAX_MEASUREMENT_DIM):
