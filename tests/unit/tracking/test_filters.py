@@ -140,3 +140,40 @@ def test_imm_prefers_boost_mode_under_thrust_and_ballistic_after_burnout():
     mu = np.array(mu)
     assert mu[30:58, 0].mean() > 0.8, f"boost probability in boost {mu[30:58, 0].mean():.2f}"
     assert mu[80:, 1].mean() > 0.9, f"ballistic probability after burnout {mu[80:, 1].mean():.2f}"
+
+
+def test_drag_state_converges_to_the_ballistic_coefficient_in_reentry():
+    """kappa = Cd_hyp A / m = 1 / beta for the flight layer's body of ballistic coefficient beta."""
+    from bmdsim.flight.propagation import propagate
+
+    beta = 5000.0  # kg/m^2
+    x0 = launch_state(35.0, 40.0, 90e3, [-2500.0, 1500.0, -2000.0])
+    t = np.arange(0.0, 31.0)
+    truth = propagate(x0[None], t, ballistic_coefficient_kg_m2=beta)[:, 0]
+    assert np.all(np.isfinite(truth)), "still flying at 30 s"
+    radar = radar_at(34.5, 38.5)
+    rng = np.random.default_rng(13)
+    n = 20
+    p0 = np.diag([100.0**2] * 3 + [20.0**2] * 3 + [5e-4**2])
+    x = np.concatenate([truth[0], [1e-3]]) + rng.multivariate_normal(
+        np.zeros(7), np.diag([100.0**2] * 3 + [20.0**2] * 3 + [0.0]), n
+    )
+    tracks = TrackBatch.new(
+        ids=np.arange(n),
+        states=x,
+        covariances=np.repeat(p0[None], n, 0),
+        times_s=np.zeros(n),
+        mode_probabilities=np.ones((n, 1)),
+    )
+    predictor = ExtendedKalmanPredictor(motion=BallisticMotion(q=0.01, drag=True, q_kappa=1e-10))
+    updater = ExtendedKalmanUpdater()
+    for k in range(1, 31):
+        tracks = predictor.predict(tracks, t[k])
+        z = radar.function(truth[k]) + rng.normal(size=(n, 3)) * RADAR_SIGMA
+        tracks, _ = updater.update(tracks, z, np.repeat(R[None], n, 0), radar)
+    kappa = tracks.states[:, 6]
+    rel = np.abs(kappa.mean() * beta - 1.0)
+    assert rel < 0.1, f"mean kappa {kappa.mean():.3e} vs 1/beta {1 / beta:.3e} ({rel:.1%})"
+    pos = np.sqrt(np.mean(np.sum((tracks.states[:, :3] - truth[30, :3]) ** 2, axis=1)))
+    sigma = np.sqrt(np.mean(np.trace(tracks.covariances[:, :3, :3], axis1=1, axis2=2)))
+    assert pos < 2.0 * sigma, f"position RMS error {pos:.1f} m vs filter sigma {sigma:.1f} m"
