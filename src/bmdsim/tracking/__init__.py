@@ -22,6 +22,7 @@ from bmdsim.tracking.predictor import (
     InteractingMultipleModelPredictor,
     UnscentedKalmanPredictor,
 )
+from bmdsim.tracking.scans import scans_from_detections
 from bmdsim.tracking.tracker import RetrodictedMeasurement, Tracker
 from bmdsim.tracking.types import (
     MeasurementPrediction,
@@ -64,5 +65,6 @@ __all__ = [
     "UnscentedKalmanPredictor",
     "UnscentedKalmanUpdater",
     "gravity_gradient",
+    "scans_from_detections",
     "tracks_from_cue",
 ]
