@@ -72,6 +72,28 @@ class TruthTable:
             ir_intensity_w_sr=ir,
         )
 
+    @staticmethod
+    def stack(tables) -> TruthTable:
+        """Objects of several tables on the same time grid, side by side (threats,
+        interceptors, debris). Cross-sections become ``(T, N)``; missing plumes are 0."""
+        tables = list(tables)
+        t = tables[0].t_s
+        assert all(np.array_equal(tb.t_s, t) for tb in tables), "tables need the same time grid"
+        rcs = [np.broadcast_to(tb.rcs_m2, tb.states_ecef.shape[:2]) for tb in tables]
+        ir = [
+            np.zeros(tb.states_ecef.shape[:2])
+            if tb.ir_intensity_w_sr is None
+            else tb.ir_intensity_w_sr
+            for tb in tables
+        ]
+        return TruthTable(
+            t_s=t,
+            states_ecef=np.concatenate([tb.states_ecef for tb in tables], axis=1),
+            object_id=np.concatenate([tb.object_id for tb in tables]),
+            rcs_m2=np.concatenate(rcs, axis=1),
+            ir_intensity_w_sr=np.concatenate(ir, axis=1),
+        )
+
     def _locate(self, t):
         """Interval index ``i`` with ``t_s[i] <= t <= t_s[i+1]`` and a validity mask."""
         t = np.asarray(t, dtype=float)

@@ -76,3 +76,19 @@ def test_signatures_hold_the_last_sample():
 def test_truth_requires_increasing_times():
     with pytest.raises(AssertionError):
         TruthTable.from_arrays([0.0, 0.0], np.zeros((2, 1, 6)), rcs_m2=1.0)
+
+
+def test_stack_puts_objects_side_by_side():
+    t = np.array([0.0, 1.0])
+    a = TruthTable.from_arrays(t, np.zeros((2, 1, 6)), rcs_m2=1.0, object_id=["a"])
+    b = TruthTable.from_arrays(
+        t,
+        np.ones((2, 2, 6)),
+        rcs_m2=[2.0, 3.0],
+        ir_intensity_w_sr=np.ones((2, 2)),
+        object_id=["b", "c"],
+    )
+    both = TruthTable.stack([a, b])
+    assert both.object_id.tolist() == ["a", "b", "c"]
+    assert both.rcs_m2.shape == (2, 3) and both.rcs_m2[0].tolist() == [1.0, 2.0, 3.0]
+    assert both.ir_intensity_w_sr[0].tolist() == [0.0, 1.0, 1.0]
