@@ -226,10 +226,14 @@ def _dp_stage_kernel(Y, K, s, h, A, out):  # pragma: no cover - compiled
     k, m = Y.shape
     for c in range(k):
         for j in range(m):
-            acc = 0.0
-            for i in range(s):
-                acc += A[s, i] * K[i, c, j]
-            out[c, j] = Y[c, j] + h[j] * acc
+            out[c, j] = A[s, 0] * K[0, c, j]
+        for i in range(1, s):
+            a = A[s, i]
+            if a != 0.0:
+                for j in range(m):
+                    out[c, j] += a * K[i, c, j]
+        for j in range(m):
+            out[c, j] = Y[c, j] + h[j] * out[c, j]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -239,14 +243,55 @@ def _dp_error_kernel(Y, Yn, K, h, E, rtol, atol, norm):  # pragma: no cover - co
         norm[j] = 0.0
     for c in range(k):
         for j in range(m):
-            e = 0.0
-            for i in range(7):
+            e = E[0] * K[0, c, j]
+            for i in range(2, 7):
                 e += E[i] * K[i, c, j]
             sc = atol[c] + rtol * max(abs(Y[c, j]), abs(Yn[c, j]))
             q = h[j] * e / sc
             norm[j] += q * q
     for j in range(m):
         norm[j] = np.sqrt(norm[j] / k)
+
+
+@numba.njit(cache=True, nogil=True)
+def _hermite_kernel(h, y0, f0, y1, f1, s, n, out):  # pragma: no cover - compiled
+    """Compiled :func:`hermite` on component-major arrays (one pass over memory)."""
+    k, m = y0.shape
+    for j in range(m):
+        sj = s[j]
+        hj = h[j]
+        s2 = sj * sj
+        s3 = s2 * sj
+        c00 = 2.0 * s3 - 3.0 * s2 + 1.0
+        c10 = hj * (s3 - 2.0 * s2 + sj)
+        c01 = -2.0 * s3 + 3.0 * s2
+        c11 = hj * (s3 - s2)
+        for c in range(2 * n, k):
+            out[c, j] = c00 * y0[c, j] + c10 * f0[c, j] + c01 * y1[c, j] + c11 * f1[c, j]
+        if n:
+            s4 = s3 * sj
+            s5 = s4 * sj
+            h2 = hj * hj
+            b0 = 1.0 - 10.0 * s3 + 15.0 * s4 - 6.0 * s5
+            b1 = hj * (sj - 6.0 * s3 + 8.0 * s4 - 3.0 * s5)
+            b2 = h2 * (0.5 * s2 - 1.5 * s3 + 1.5 * s4 - 0.5 * s5)
+            b3 = h2 * (0.5 * s3 - s4 + 0.5 * s5)
+            b4 = hj * (-4.0 * s3 + 7.0 * s4 - 3.0 * s5)
+            b5 = 1.0 - b0
+            d0 = (-30.0 * s2 + 60.0 * s3 - 30.0 * s4) / hj
+            d1 = 1.0 - 18.0 * s2 + 32.0 * s3 - 15.0 * s4
+            d2 = hj * (sj - 4.5 * s2 + 6.0 * s3 - 2.5 * s4)
+            d3 = hj * (1.5 * s2 - 4.0 * s3 + 2.5 * s4)
+            d4 = -12.0 * s2 + 28.0 * s3 - 15.0 * s4
+            for c in range(n):
+                q0 = y0[c, j]
+                v0 = y0[n + c, j]
+                a0 = f0[n + c, j]
+                q1 = y1[c, j]
+                v1 = y1[n + c, j]
+                a1 = f1[n + c, j]
+                out[c, j] = b0 * q0 + b1 * v0 + b2 * a0 + b3 * a1 + b4 * v1 + b5 * q1
+                out[n + c, j] = d0 * (q0 - q1) + d1 * v0 + d2 * a0 + d3 * a1 + d4 * v1
 
 
 def _as_km(f: DerivativeFn, t, Y, idx) -> np.ndarray:
@@ -312,6 +357,7 @@ def _locate_event(g, f, t0, Y0, F0, t1, Y1, F1, idx, g0, g1, second_order, tol_s
     gb = g1.copy()
     side = np.zeros(h.shape, dtype=np.int8)
     s = b.copy()
+    Ys = np.empty_like(Y0)
     n_it = 0
     for _ in range(60):
         n_it += 1
@@ -320,7 +366,7 @@ def _locate_event(g, f, t0, Y0, F0, t1, Y1, F1, idx, g0, g1, second_order, tol_s
             denom > 0.0, (a * gb - b * ga) / np.where(denom > 0.0, -denom, 1.0), 0.5 * (a + b)
         )
         s = np.clip(s, a, b)
-        Ys = hermite(h, Y0, F0, Y1, F1, s, second_order=second_order)
+        _hermite_kernel(h, Y0, F0, Y1, F1, s, second_order, Ys)
         gs = np.asarray(g(t0 + s * h, Ys.T, idx), dtype=float)
         pos = gs > 0.0
         # keep the bracket [a, b] with g(a) > 0 >= g(b); Illinois halving on the stale end
@@ -353,9 +399,8 @@ def _fill_outputs(y_out, t_out, ia, Ta, Tna, Ya, Fa, Yna, Fna, second_order, *, 
     hs = (Tna - Ta)[rep]
     hs = np.where(hs > 0.0, hs, 1.0)  # zero-length step: s = 0 gives the start state
     s = np.clip((t_out[jj] - Ta[rep]) / hs, 0.0, 1.0)
-    vals = hermite(
-        hs, Ya[:, rep], Fa[:, rep], Yna[:, rep], Fna[:, rep], s, second_order=second_order
-    )
+    vals = np.empty((Ya.shape[0], rep.size))
+    _hermite_kernel(hs, Ya[:, rep], Fa[:, rep], Yna[:, rep], Fna[:, rep], s, second_order, vals)
     y_out[jj, ia[rep]] = vals.T
 
 

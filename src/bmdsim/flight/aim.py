@@ -199,6 +199,9 @@ class _Paths:
 
     me: np.ndarray
     maps: list
+    #: ``(N, J)`` cut-off grid and range-maximising pitch-over of each flight's map.
+    map_cutoff_s: np.ndarray
+    map_pitch_rad: np.ndarray
     total_s: np.ndarray
     first_cut_s: np.ndarray
     pitch_opt: np.ndarray
@@ -209,7 +212,7 @@ class _Paths:
     def controls(self, sel: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(pitch_over_rad, cutoff_s)`` for flights ``sel`` at parameters ``p``."""
         me = self.me[sel]
-        pitch_me = np.array([self.maps[i].pitch_for_cutoff(x) for i, x in zip(sel, p, strict=True)])
+        pitch_me = _interp_rows(p, self.map_cutoff_s[sel], self.map_pitch_rad[sel])
         a = np.clip(p, 0.0, 1.0)
         b = np.clip(p - 1.0, 0.0, 1.0)
         lp = (1.0 - a) * np.log(self.pitch_opt[sel]) + a * np.log(self.pitch_end[sel])
@@ -234,8 +237,20 @@ def _paths(maps, profile) -> _Paths:
     )
     lo = np.where(me, first, 0.0)
     hi = np.where(me, total, 2.0)
-    return _Paths(me=me, maps=list(maps), total_s=total, first_cut_s=first, pitch_opt=opt,
-                  pitch_end=end, lo=lo, hi=hi)  # fmt: skip
+    return _Paths(
+        me=me, maps=list(maps), map_cutoff_s=np.stack([m.cutoff_s for m in maps]),
+        map_pitch_rad=np.stack([m.best_pitch_rad for m in maps]), total_s=total,
+        first_cut_s=first, pitch_opt=opt, pitch_end=end, lo=lo, hi=hi,
+    )  # fmt: skip
+
+
+def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
+    """Row-wise ``np.interp``: ``x (N,)`` in rows of increasing ``xp (N, J)`` (held at ends)."""
+    rows = np.arange(x.size)
+    j = np.clip(np.sum(xp <= x[:, None], axis=1) - 1, 0, xp.shape[1] - 2)
+    x0, x1 = xp[rows, j], xp[rows, j + 1]
+    w = np.clip((x - x0) / (x1 - x0), 0.0, 1.0)
+    return fp[rows, j] + w * (fp[rows, j + 1] - fp[rows, j])
 
 
 def _initial_p(paths: _Paths, profile, distance) -> np.ndarray:
@@ -317,9 +332,10 @@ def solve_aim(
         return e, jac
 
     iterations = np.zeros(n, dtype=int)
-    miss = np.full(n, np.inf)
-    step_scale = np.ones(n)
-    prev = {}
+    best_err, best_az, best_p = np.full(n, np.inf), az.copy(), p.copy()
+    prev_err, prev_az, prev_p = np.full(n, np.inf), az.copy(), p.copy()
+    prev_daz, prev_dp = np.zeros(n), np.zeros(n)
+    scale = np.ones(n)
     active = np.arange(n)
     for _ in range(MAX_ITERATIONS):
         if active.size == 0:
@@ -328,38 +344,43 @@ def solve_aim(
         err = np.linalg.norm(e, axis=1)
         err = np.where(np.isfinite(err), err, np.inf)
         iterations[active] += 1
-        keep = []
-        for j, i in enumerate(active):  # 2x2 bookkeeping per flight (a few flights)
-            if i in prev and err[j] > prev[i][2] and step_scale[i] > 1e-3:
-                # worse than before: go back and take half the step
-                step_scale[i] *= 0.5
-                az[i], p[i] = (
-                    prev[i][0] + step_scale[i] * prev[i][3],
-                    prev[i][1] + step_scale[i] * prev[i][4],
-                )
-                p[i] = np.clip(p[i], p_lo[i], p_hi[i])
-                keep.append(i)
-                continue
-            miss[i] = err[j]
-            if err[j] <= AIM_TOLERANCE_M:
-                continue
-            try:
-                d_az, d_p = np.linalg.solve(jac[j], -e[j])
-            except np.linalg.LinAlgError:
-                continue
-            # damping: bounded azimuth change and control change
-            span = p_hi[i] - p_lo[i]
-            lim = min(1.0, 0.05 / max(abs(d_az), 1e-300), 0.25 * span / max(abs(d_p), 1e-300))
-            d_az, d_p = lim * d_az, lim * d_p
-            prev[i] = (az[i], p[i], err[j], d_az, d_p)
-            step_scale[i] = 1.0
-            az[i] += d_az
-            p[i] = np.clip(p[i] + d_p, p_lo[i], p_hi[i])
-            keep.append(i)
-        active = np.array(keep, dtype=np.intp)
+        better = err < best_err[active]
+        i = active[better]
+        best_err[i], best_az[i], best_p[i] = err[better], az[i], p[i]
+        # worse than the point the step came from: back to it, half the step
+        worse = (err > prev_err[active]) & (scale[active] > 1e-3)
+        back = active[worse]
+        scale[back] *= 0.5
+        az[back] = prev_az[back] + scale[back] * prev_daz[back]
+        p[back] = np.clip(prev_p[back] + scale[back] * prev_dp[back], p_lo[back], p_hi[back])
+        # a damped Newton step for the others still off target
+        go = ~worse & (err > AIM_TOLERANCE_M) & np.all(np.isfinite(jac), axis=(1, 2))
+        k = active[go]
+        jk, ek = jac[go], e[go]
+        det = jk[:, 0, 0] * jk[:, 1, 1] - jk[:, 0, 1] * jk[:, 1, 0]
+        ok = np.abs(det) > 1e-12 * np.abs(jk).max(axis=(1, 2)) ** 2
+        safe = np.where(ok, det, 1.0)
+        d_az = -(jk[:, 1, 1] * ek[:, 0] - jk[:, 0, 1] * ek[:, 1]) / safe
+        d_p = -(-jk[:, 1, 0] * ek[:, 0] + jk[:, 0, 0] * ek[:, 1]) / safe
+        span = p_hi[k] - p_lo[k]
+        lim = np.minimum.reduce(
+            [
+                np.ones(k.size),
+                0.05 / np.maximum(np.abs(d_az), 1e-300),
+                0.25 * span / np.maximum(np.abs(d_p), 1e-300),
+            ]
+        )
+        k, d_az, d_p, lim = k[ok], d_az[ok], d_p[ok], lim[ok]
+        prev_err[k], prev_az[k], prev_p[k] = err[go][ok], az[k], p[k]
+        prev_daz[k], prev_dp[k] = lim * d_az, lim * d_p
+        scale[k] = 1.0
+        az[k] += prev_daz[k]
+        p[k] = np.clip(p[k] + prev_dp[k], p_lo[k], p_hi[k])
+        active = np.sort(np.concatenate([back, k]))
 
+    miss = best_err
     out = []
-    for i in range(n):
+    for i in range(n):  # one record per flight
         if not miss[i] <= AIM_ACCEPT_M:
             pm = maps[i]
             if miss[i] == np.inf or distance[i] > 0.9 * pm.max_range_m:
@@ -375,10 +396,10 @@ def solve_aim(
                 distance_m=float(distance[i]),
                 max_range_m=pm.max_range_m,
             )
-        pitch, cutoff = paths.controls(np.array([i]), p[i : i + 1])
+        pitch, cutoff = paths.controls(np.array([i]), best_p[i : i + 1])
         out.append(
             AimSolution(
-                azimuth_rad=float(np.mod(az[i], 2.0 * np.pi)),
+                azimuth_rad=float(np.mod(best_az[i], 2.0 * np.pi)),
                 pitch_over_rad=float(pitch[0]),
                 cutoff_s=float(cutoff[0]),
                 miss_m=float(miss[i]),
