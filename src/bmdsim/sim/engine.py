@@ -1,0 +1,480 @@
+"""The engine: one clock that wires flight -> sensors -> tracking -> assessment -> engagement.
+
+:class:`Simulation` is steppable (DESIGN.md, "One engine, steppable"): ``advance(until_s)``
+moves every layer to ``until_s`` in fixed steps of ``step_s``; :meth:`Simulation.command`
+queues timed operator commands (posture, weapon control status, sensor outage);
+:meth:`Simulation.run` is a loop over ``advance`` that ends when every threat is resolved.
+Monte Carlo campaigns call :func:`run`, a live picture drives the same object at
+wall-clock pace. There is no other engine.
+
+One step ``[t0, t1)``:
+
+1. operator commands due in the step; sensor outages and returns (events);
+2. truth of every object on a sub-step grid: the threats' precomputed flights (an RV
+   killed by an intercept stops existing then), interceptors in flight, as a
+   :class:`bmdsim.sensors.TruthTable`;
+3. every sensor observes the window, radars cued by the tracker's tracks;
+4. detections travel to the operations centre over their C2 link (latency, jitter, loss)
+   and the tracker processes those that have arrived;
+5. the assessor evaluates the confirmed tracks; the battle manager acts on what has reached
+   it (alerts, engagement orders, launches);
+6. interceptors fly; an intercept ends the threat and makes a debris field.
+
+Truth is read only to fly objects and to label detections for scoring, never by the
+tracker, the assessor or the battle manager.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bmdsim.sim.events import EventKind, EventLog
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineSettings:
+    """Numerical settings of the engine.
+
+    step_s: engine step [s]; truth_substeps: truth samples per step for the sensors'
+    interpolation; assessment_period_s: how often confirmed tracks are re-assessed [s];
+    track_sample_period_s: how often track states are recorded for the result [s];
+    end_margin_s: how long the run goes on after the last threat ends [s].
+    """
+
+    step_s: float = 1.0
+    truth_substeps: int = 4
+    assessment_period_s: float = 2.0
+    track_sample_period_s: float = 2.0
+    end_margin_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not self.step_s > 0.0:
+            raise ValueError(f"step_s must be > 0, got {self.step_s}")
+        if self.truth_substeps < 1:
+            raise ValueError(f"truth_substeps must be >= 1, got {self.truth_substeps}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OperatorCommand:
+    """A timed operator command.
+
+    action: ``"posture"`` (value: level name), ``"weapon_control"`` (target: fire-unit id,
+    value: ``hold``/``tight``/``free``) or ``"sensor_outage"`` (target: sensor id,
+    value: outage duration [s]).
+    """
+
+    time_s: float
+    action: str
+    target: str = ""
+    value: object = None
+
+    def __post_init__(self) -> None:
+        if self.action not in ("posture", "weapon_control", "sensor_outage"):
+            raise ValueError(
+                f"unknown operator command {self.action!r}; allowed: posture, "
+                "weapon_control, sensor_outage"
+            )
+
+
+@dataclass(slots=True)
+class _PendingDetections:
+    """Detections on their way to the operations centre, with arrival times."""
+
+    batches: list = field(default_factory=list)
+    arrivals: list = field(default_factory=list)
+
+    def push(self, batch, arrival_s: np.ndarray) -> None:
+        if len(batch):
+            self.batches.append(batch)
+            self.arrivals.append(np.asarray(arrival_s, dtype=float))
+
+    def pop_until(self, t_s: float):
+        """Detections that have arrived by ``t_s`` (any order), removed from the queue."""
+        from bmdsim.sensors import DetectionBatch
+
+        out, keep_b, keep_a = [], [], []
+        for b, a in zip(self.batches, self.arrivals, strict=True):
+            due = a <= t_s
+            if due.all():
+                out.append(b)
+            elif due.any():
+                out.append(b.take(np.flatnonzero(due)))
+                keep_b.append(b.take(np.flatnonzero(~due)))
+                keep_a.append(a[~due])
+            else:
+                keep_b.append(b)
+                keep_a.append(a)
+        self.batches, self.arrivals = keep_b, keep_a
+        return DetectionBatch.concat(out) if out else None
+
+
+def _link_table(scenario) -> dict[str, tuple[float, float, float]]:
+    """Sensor id -> (latency_s, jitter_s, loss probability) of its link to an operations
+    centre (first matching link of the scenario's C2; zero latency if none is given)."""
+    table: dict[str, tuple[float, float, float]] = {}
+    c2 = scenario.c2
+    if c2 is None:
+        return table
+    centres = {n.id for n in c2.nodes if str(getattr(n.role, "value", n.role)) == "ops-centre"}
+    for link in c2.links:
+        if link.target in centres and link.source not in table:
+            table[link.source] = (link.latency_s, link.jitter_s, link.loss_probability)
+    return table
+
+
+class Simulation:
+    """One scenario run, advanced step by step (see the module docstring).
+
+    ``scenario``: a validated :class:`bmdsim.scenario.Scenario`; ``seed``: the run's seed
+    (default: the scenario's); ``settings``: :class:`EngineSettings`; ``progress``: an
+    optional callable ``progress(time_s, end_s)`` called after each step.
+    """
+
+    def __init__(self, scenario, seed: int | None = None, *, settings: EngineSettings | None = None,
+                 progress=None) -> None:
+        from bmdsim.assessment import Assessor
+        from bmdsim.flight.threats import flights_from_scenario
+        from bmdsim.sensors.placement import sensors_from_scenario
+
+        self.scenario = scenario
+        self.seed = int(scenario.seed if seed is None else seed)
+        self.settings = settings or EngineSettings()
+        self.progress = progress
+        self.log = EventLog()
+        self.time_s = 0.0
+        self.end_s = float(scenario.duration_s)
+        self._commands: list[OperatorCommand] = []
+        # truth of the threats: flown once, killed RVs are masked from their kill time
+        self.threat_ids = [t.id for t in scenario.threats]
+        self.raid = flights_from_scenario(scenario) if scenario.threats else None
+        self.flights = dict(zip(self.threat_ids, self.raid.flights if self.raid else (), strict=True))
+        self.killed_s: dict[str, float] = {}
+        self._impact_logged: set[str] = set()
+        # sensing, tracking, assessment
+        self.sensors = sensors_from_scenario(scenario, seed=self.seed)
+        self.tracker = _default_tracker()
+        self.assessor = Assessor.from_scenario(scenario, seed=self.seed)
+        self._links = _link_table(scenario)
+        self._pending = _PendingDetections()
+        self._first_detection: dict[tuple[str, str], float] = {}
+        self._last_assessment_s = -np.inf
+        self._last_track_sample_s = -np.inf
+        self.track_rows: list[tuple] = []
+        self.assessment_rows: list[tuple] = []
+        self.assessment_steps: list = []
+        self.track_threat: dict[int, str] = {}
+        self.detections_lost = 0
+        self._step_index = 0
+        self._log_launches()
+
+    # -- public --------------------------------------------------------------------------
+    def command(self, command: OperatorCommand) -> None:
+        """Queue a timed operator command (applied in the step that contains its time)."""
+        if command.time_s < self.time_s:
+            raise ValueError(
+                f"command at {command.time_s} s is in the past (simulation time {self.time_s} s)"
+            )
+        self._commands.append(command)
+        self._commands.sort(key=lambda c: c.time_s)
+
+    def advance(self, until_s: float) -> None:
+        """Advance every layer to ``until_s`` [s since epoch] (clamped to the scenario end)."""
+        until = min(float(until_s), self.end_s)
+        step = self.settings.step_s
+        while self.time_s < until - 1e-9:
+            t1 = min(self.time_s + step, until)
+            self._step(self.time_s, t1)
+            self.time_s = t1
+            if self.progress is not None:
+                self.progress(self.time_s, self.end_s)
+
+    @property
+    def finished(self) -> bool:
+        """True when the scenario time is over, or every threat has ended (impact or kill)
+        and the end margin has passed."""
+        if self.time_s >= self.end_s - 1e-9:
+            return True
+        return self.time_s >= self.threats_resolved_s() + self.settings.end_margin_s
+
+    def threats_resolved_s(self) -> float:
+        """Time by which every threat's RV has ended (killed or impacted) [s]."""
+        ends = []
+        for tid, f in self.flights.items():
+            end = f.rv.end_s
+            ends.append(min(end, self.killed_s.get(tid, np.inf)))
+        return max(ends, default=0.0)
+
+    def run(self):
+        """Advance until :attr:`finished` and return the :class:`bmdsim.sim.result.Result`."""
+        while not self.finished:
+            self.advance(self.time_s + self.settings.step_s)
+        from bmdsim.sim.summary import build_result
+
+        return build_result(self)
+
+    # -- the step ------------------------------------------------------------------------
+    def _step(self, t0: float, t1: float) -> None:
+        from bmdsim.tracking import scans_from_detections
+
+        self._apply_commands(t0, t1)
+        for change in self.sensors.status_changes(t0, t1):
+            kind = EventKind.SENSOR_UP if change.up else EventKind.SENSOR_DOWN
+            self.log.add(change.t_s, kind, source=change.sensor_id,
+                         text=f"{change.sensor_id} {'back up' if change.up else 'down'} ({change.cause})",
+                         cause=change.cause)
+        truth = self._truth(t0, t1)
+        if truth is not None:
+            detections = self.sensors.observe(t0, t1, truth, self.tracker.cues(t0, t1))
+            self._log_first_detections(detections)
+            self._send_detections(detections)
+        arrived = self._pending.pop_until(t1)
+        if arrived is not None and len(arrived):
+            events = self.tracker.step(scans_from_detections(arrived.without_truth()))
+            self._log_track_events(events)
+        if t1 - self._last_track_sample_s >= self.settings.track_sample_period_s - 1e-9:
+            self._sample_tracks(t1)
+        if t1 - self._last_assessment_s >= self.settings.assessment_period_s - 1e-9:
+            self._assess(t1)
+        self._log_impacts(t0, t1)
+        self._step_index += 1
+
+    # -- parts ---------------------------------------------------------------------------
+    def _apply_commands(self, t0: float, t1: float) -> None:
+        due = [c for c in self._commands if c.time_s < t1]
+        self._commands = [c for c in self._commands if c.time_s >= t1]
+        for c in due:
+            self.log.add(c.time_s, EventKind.OPERATOR_COMMAND, source="operator", subject=c.target,
+                         text=f"operator: {c.action} {c.target} {c.value}".strip(),
+                         action=c.action, value=c.value)
+            if c.action == "sensor_outage":
+                self.sensors = self.sensors.with_outage(c.target, c.time_s, c.time_s + float(c.value))
+            else:
+                self._engagement_command(c)
+
+    def _engagement_command(self, command: OperatorCommand) -> None:
+        """Posture and weapon-control commands go to the battle manager."""
+        handler = getattr(self, "battle_manager", None)
+        if handler is None:
+            raise ValueError(f"no battle manager to take the {command.action} command")
+        handler.command(command)
+
+    def _truth(self, t0: float, t1: float):
+        """TruthTable of the threats' objects on the step's sub-grid (killed RVs masked)."""
+        if self.raid is None:
+            return None
+        from bmdsim.sensors.flight_truth import truth_from_flights
+
+        grid = np.linspace(t0, t1, self.settings.truth_substeps + 1)
+        truth = truth_from_flights(self.flights, grid)
+        if self.killed_s:
+            states = truth.states_ecef.copy()
+            for j, oid in enumerate(truth.object_id):
+                tid, label = str(oid).split("/", 1)
+                if label == "rv" and tid in self.killed_s:
+                    states[grid >= self.killed_s[tid], j] = np.nan
+            from dataclasses import replace
+
+            truth = replace(truth, states_ecef=states)
+        return truth
+
+    def _log_first_detections(self, detections) -> None:
+        """A 'detection' event for each sensor's first detection of each threat (scoring
+        labels; the tracker never sees them)."""
+        if not len(detections) or detections.truth is None:
+            return
+        real = ~detections.truth.false_alarm
+        for k in np.flatnonzero(real):
+            sensor = str(detections.sensor_id[k])
+            threat = str(detections.truth.object_id[k]).split("/", 1)[0]
+            key = (sensor, threat)
+            if key in self._first_detection:
+                continue
+            t = float(detections.t_s[k])
+            self._first_detection[key] = t
+            obj = str(detections.truth.object_id[k])
+            self.log.add(t, EventKind.DETECTION, source=sensor, subject=threat,
+                         text=f"{sensor} first detects {threat} ({obj})",
+                         object_id=obj, snr_db=float(detections.snr_db[k]),
+                         first=True)
+
+    def _send_detections(self, detections) -> None:
+        """Detections travel to the operations centre: latency + uniform jitter, loss per
+        detection (counted in a visible event)."""
+        if not len(detections):
+            return
+        for sensor in np.unique(detections.sensor_id):
+            rows = np.flatnonzero(detections.sensor_id == sensor)
+            latency, jitter, loss = self._links.get(str(sensor), (0.0, 0.0, 0.0))
+            rng = _stream(self.seed, "c2-detections", str(sensor), str(self._step_index))
+            delay = latency + rng.uniform(0.0, jitter, rows.size)
+            lost = rng.random(rows.size) < loss
+            if lost.any():
+                self.detections_lost += int(lost.sum())
+                self.log.add(float(detections.t_s[rows[lost]].min()), EventKind.DETECTIONS_LOST,
+                             source=str(sensor), text=f"{int(lost.sum())} detections from {sensor} lost on the link",
+                             count=int(lost.sum()))
+            keep = rows[~lost]
+            self._pending.push(detections.take(keep), detections.t_s[keep] + delay[~lost])
+
+    def _log_track_events(self, events) -> None:
+        for e in events.all():
+            text = {
+                "track_initiated": f"track {e.track_id} initiated",
+                "track_confirmed": f"track {e.track_id} confirmed",
+                "track_updated": f"track {e.track_id} updated",
+                "track_deleted": f"track {e.track_id} deleted",
+            }[e.kind]
+            if e.kind == "track_confirmed":
+                threat = self._label_track(e.track_id, e.time_s, np.asarray(e.state[:3]))
+                if threat:
+                    text += f" ({threat})"
+            self.log.record(e, source="tracker", subject=str(e.track_id), text=text)
+
+    def _label_track(self, track_id: int, t_s: float, position) -> str:
+        """Scoring: the threat whose true object is nearest to a confirmed track (within
+        20 km), or '' for a false track. Uses truth, only for the report."""
+        best, best_d = "", 20_000.0
+        for tid, f in self.flights.items():
+            states = f.state_at(np.array([t_s]))[0]  # (objects, 6)
+            d = np.linalg.norm(states[:, :3] - position, axis=1)
+            if np.isfinite(d).any() and np.nanmin(d) < best_d:
+                best, best_d = tid, float(np.nanmin(d))
+        if best:
+            self.track_threat[int(track_id)] = best
+        return best
+
+    def _sample_tracks(self, t_s: float) -> None:
+        from bmdsim.earth.frames import ecef_to_geodetic
+        from bmdsim.tracking import TrackStatus
+
+        self._last_track_sample_s = t_s
+        tracks = self.tracker.tracks
+        if tracks is None or not len(tracks):
+            return
+        live = np.asarray(tracks.status) != TrackStatus.DELETED
+        if not live.any():
+            return
+        tr = self.tracker.tracks_at(t_s)
+        tr = tr.take(np.asarray(tr.status) != TrackStatus.DELETED)
+        lat, lon, alt = ecef_to_geodetic(tr.states[:, :3])
+        sigma = np.sqrt(np.trace(tr.covariances[:, :3, :3], axis1=1, axis2=2))
+        for i in range(len(tr)):  # rows of a results table, not a hot path
+            self.track_rows.append((t_s, int(tr.ids[i]), int(tr.status[i]), float(lat[i]),
+                                    float(lon[i]), float(alt[i]), *map(float, tr.states[i, :6]),
+                                    float(sigma[i])))
+
+    def _assess(self, t_s: float) -> None:
+        from bmdsim.tracking import TrackStatus
+
+        self._last_assessment_s = t_s
+        tracks = self.tracker.tracks
+        if tracks is None or not np.any(np.asarray(tracks.status) == TrackStatus.CONFIRMED):
+            return
+        tr = self.tracker.tracks_at(t_s)
+        step = self.assessor.step(tr, t_s)
+        self.assessment_steps.append(step)
+        for e in step.events:
+            threat = self.track_threat.get(int(e.track_id), "")
+            self.log.record(e, source="bmd-ops", subject=str(e.track_id),
+                            text=_assessment_text(e, threat))
+        ell = step.impacts.ellipse(0.95)
+        th = step.threats
+        for i, tid in enumerate(th.track_ids):
+            self.assessment_rows.append((
+                t_s, int(tid), self.track_threat.get(int(tid), ""),
+                float(step.impacts.lat_deg[i]), float(step.impacts.lon_deg[i]),
+                float(ell.semi_major_m[i]), float(ell.semi_minor_m[i]),
+                float(np.degrees(ell.azimuth_rad[i])), float(step.impacts.time_to_impact_s[i]),
+                "" if th.most_likely_country[i] is None else str(th.most_likely_country[i]),
+                _category_label(th.category[i]), float(th.p_allied[i]),
+            ))
+        self.on_assessment(step)
+
+    def on_assessment(self, step) -> None:
+        """Hook for the engagement layer: called after every assessment step."""
+
+    def _log_launches(self) -> None:
+        for tid, f in self.flights.items():
+            self.log.add(f.launch_time_s, EventKind.LAUNCH, source=tid, subject=tid,
+                         text=f"{tid}: {f.missile.name} launched from ({f.launch_lat_deg:.2f}, "
+                              f"{f.launch_lon_deg:.2f})",
+                         lat_deg=f.launch_lat_deg, lon_deg=f.launch_lon_deg,
+                         missile=f.missile.id)
+            if f.rv.burnout is not None:
+                self.log.add(f.rv.burnout.t_s, EventKind.BURNOUT, source=tid, subject=tid,
+                             text=f"{tid}: burnout at {f.rv.burnout.alt_m / 1e3:.0f} km",
+                             alt_m=f.rv.burnout.alt_m)
+
+    def _log_impacts(self, t0: float, t1: float) -> None:
+        """Threat impacts (RVs not killed) in the step."""
+        from bmdsim.earth import country_at
+
+        for tid, f in self.flights.items():
+            imp = f.rv.impact
+            if imp is None or tid in self._impact_logged or tid in self.killed_s:
+                continue
+            if t0 <= imp.t_s < t1 or (imp.t_s < t1 and self._step_index == 0):
+                self._impact_logged.add(tid)
+                country = country_at(imp.lat_deg, imp.lon_deg)
+                self.log.add(imp.t_s, EventKind.THREAT_IMPACT, source=tid, subject=tid,
+                             text=f"{tid} impacts at ({imp.lat_deg:.3f}, {imp.lon_deg:.3f}) "
+                                  f"{country or 'sea'}",
+                             lat_deg=imp.lat_deg, lon_deg=imp.lon_deg, country=country)
+
+
+def _stream(seed: int, *names: str):
+    from bmdsim.core.random import stream
+
+    return stream(seed, *names)
+
+
+def _category_label(value) -> str:
+    from bmdsim.assessment import ThreatCategory
+
+    return ThreatCategory(int(value)).label
+
+
+def _assessment_text(e, threat: str) -> str:
+    who = f"track {e.track_id}" + (f" ({threat})" if threat else "")
+    if e.kind == "threat_evaluated":
+        return (f"{who}: {e.category}, impact most likely {e.most_likely_country} "
+                f"(p={e.probability:.2f}), {e.time_to_impact_s:.0f} s to impact")
+    if e.kind == "threat_updated":
+        return f"{who}: {e.category}, {e.most_likely_country} p={e.probability:.2f}"
+    if e.kind == "threat_category_changed":
+        return f"{who}: category {e.previous} -> {e.current}"
+    if e.kind == "impact_country_changed":
+        return f"{who}: impact country {e.previous} -> {e.current} (p={e.probability:.2f})"
+    if e.kind == "launch_point_estimated":
+        return f"{who}: launch point ({e.lat_deg:.2f}, {e.lon_deg:.2f}) {e.country}"
+    return who
+
+
+def _default_tracker():
+    """The tracker of a run: boost/ballistic IMM, iterated EKF updates (docs/models/tracking.md)."""
+    from bmdsim.tracking import (
+        BallisticMotion,
+        BoostMotion,
+        Deleter,
+        ExtendedKalmanPredictor,
+        ExtendedKalmanUpdater,
+        InitialState,
+        InteractingMultipleModelPredictor,
+        SinglePointInitiator,
+        Tracker,
+    )
+
+    return Tracker(
+        predictor=InteractingMultipleModelPredictor(
+            predictors=(
+                ExtendedKalmanPredictor(motion=BoostMotion(q=400.0)),
+                ExtendedKalmanPredictor(motion=BallisticMotion(q=1e-3)),
+            ),
+            transition_rates=[[0.0, 0.02], [1e-4, 0.0]],
+        ),
+        updater=ExtendedKalmanUpdater(iterations=3),
+        initiator=SinglePointInitiator(initial=InitialState(mode_probabilities=(0.5, 0.5))),
+        deleter=Deleter(tentative_coast_s=12.0),
+    )
