@@ -17,7 +17,9 @@ for all three:
   location as bmdsim's driver, calling the same per-object acceleration function).
 
 Prints trajectories per second, the ratios (goal: >= 100x the scipy loop, within 2x of the
-numba loop) and the largest difference between the three answers.
+numba loop) and the largest difference between the three answers. Then the time to fly a raid
+of ``--raid`` missiles (all catalog types, random launch points and aims at 30-90 % of range):
+aim solving and boost-to-impact flight of every missile and spent stage, one batch.
 
 Run: ``.venv/bin/python benchmarks/flight.py`` (``--n 10000``, about 20 s on 2 cores);
 the README figures are for ``--n 100000``.
@@ -329,6 +331,29 @@ def timed(fn, *args, repeat: int = 1):
     return best, result
 
 
+def raid(n: int, seed: int) -> tuple[float, int]:
+    """Seconds to fly ``n`` missiles with :func:`bmdsim.flight.fly_many`, and the objects."""
+    from bmdsim.catalog import missiles
+    from bmdsim.earth import geodesic_direct
+    from bmdsim.flight import fly_many, max_range_m
+
+    rng = np.random.default_rng(seed)
+    types = list(missiles().values())
+    chosen = [types[i % len(types)] for i in range(n)]
+    for m in types:  # performance maps: computed once per type and process, not timed
+        max_range_m(m)
+    launch = np.column_stack([rng.uniform(30.0, 38.0, n), rng.uniform(45.0, 55.0, n)])
+    reach = np.array([max_range_m(m) for m in chosen]) * rng.uniform(0.3, 0.9, n)
+    lat, lon, _ = geodesic_direct(
+        launch[:, 0], launch[:, 1], rng.uniform(0.0, 2.0 * np.pi, n), reach
+    )
+    t0 = time.perf_counter()
+    flown = fly_many(
+        chosen, launch, np.column_stack([lat, lon]), launch_times_s=rng.uniform(0.0, 300.0, n)
+    )
+    return time.perf_counter() - t0, len(flown.objects)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=10_000, help="trajectories (README: 100000)")
@@ -336,6 +361,9 @@ def main() -> None:
         "--scipy-sample", type=int, default=20, help="trajectories timed with scipy"
     )
     parser.add_argument("--repeat", type=int, default=1, help="best of this many runs")
+    parser.add_argument(
+        "--raid", type=int, default=100, help="missiles flown with fly_many (0: skip)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
@@ -367,6 +395,11 @@ def main() -> None:
     print(f"batched vs numba loop: {t_batch / t_numba:.2f}x the numba time (goal <= 2x)")
     print(f"max position difference: batched-numba {diff_numba:.2e} m ({nan_mismatch} NaN mismatches), "
           f"batched-scipy {diff_scipy:.2e} m")  # fmt: skip
+    if args.raid:
+        seconds, objects = raid(args.raid, args.seed)
+        print(
+            f"fly_many: {args.raid} missiles (aim solved, boost to impact, {objects} objects) in {seconds:.2f} s"
+        )
 
 
 if __name__ == "__main__":
