@@ -1,0 +1,272 @@
+"""Compiled (numba, ``cache=True``) fixed-step coast of ballistic objects to an altitude.
+
+One object at a time (a loop the batch cannot avoid: every object takes its own number of
+steps and stops at its own crossing), classic Runge-Kutta 4 with a step chosen from the
+altitude: ``h_exo`` above ``alt_endo_m`` (the step shrinks so as to land on that altitude
+rather than jump through it), ``h_endo`` below. The acceleration is the flight layer's
+ballistic one (:func:`bmdsim.flight.dynamics.derivative` with unit mass): point-mass and J2
+gravity, Coriolis and centrifugal terms, and the drag of a body of inverse ballistic
+coefficient ``kappa = Cd_ref A / m`` on the flight layer's air table and a drag-curve row
+``cd(M) / Cd_ref``. Tests check it against that function and the coast against the adaptive
+Dormand-Prince propagation of :func:`bmdsim.flight.propagation.predict_impact`.
+
+The crossing of the target altitude is located on the cubic Hermite interpolant of the last
+step (Illinois regula falsi), then reached by one Runge-Kutta step of that length from the
+start of the step. Integration runs backwards in time with ``direction = -1``.
+
+The crossing is a passage from above the target altitude to below it: an object that starts
+below the target but moves up (in the direction of integration) is followed until it has
+risen above the target and comes back down (a reentering object coasted backwards to its
+burnout altitude passes its apogee first).
+
+Status codes: 1 crossed the target altitude; 2 at or below it at the start and moving down;
+0 no crossing within ``max_dt_s`` (an orbit), or an apogee below the target.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from bmdsim.earth.constants import A_M, B_M, E2, GM_M3_S2, J2, OMEGA_RAD_S
+
+_J2_K = -1.5 * J2 * GM_M3_S2 * A_M * A_M
+
+CROSSED = 1
+BELOW_AT_START = 2
+NO_CROSSING = 0
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _altitude(x, y, z):
+    rho2 = x * x + y * y
+    r2 = rho2 + z * z
+    return math.sqrt(r2) - B_M / math.sqrt(1.0 - E2 * rho2 / r2)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _accel(x, y, z, vx, vy, vz, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step):
+    """Ballistic acceleration ``(ax, ay, az)`` [m/s^2], ECEF (see the module docstring)."""
+    w = OMEGA_RAD_S
+    rho2 = x * x + y * y
+    r2 = rho2 + z * z
+    r = math.sqrt(r2)
+    inv_r2 = 1.0 / r2
+    k = -GM_M3_S2 * inv_r2 / r
+    if j2:
+        c = _J2_K * inv_r2 * inv_r2 / r
+        zr = 5.0 * z * z * inv_r2
+        kxy = k + c * (1.0 - zr)
+        ax = kxy * x
+        ay = kxy * y
+        az = (k + c * (3.0 - zr)) * z
+    else:
+        ax = k * x
+        ay = k * y
+        az = k * z
+    ax += (2.0 * w) * vy + (w * w) * x
+    ay += (w * w) * y - (2.0 * w) * vx
+    if kappa > 0.0:
+        h = r - B_M / math.sqrt(1.0 - E2 * rho2 * inv_r2)
+        # air table: cubic Hermite in altitude (flight.air.interpolate)
+        s = (h - alt_min) * inv_step
+        if s < 0.0:
+            s = 0.0
+        elif s > last_node - 1e-9:
+            s = last_node - 1e-9
+        i = int(s)
+        s -= i
+        s2 = s * s
+        s3 = s2 * s
+        h01 = 3.0 * s2 - 2.0 * s3
+        h10 = s3 - 2.0 * s2 + s
+        h11 = s3 - s2
+        lnrho = (
+            rows[i, 0]
+            + h01 * (rows[i + 1, 0] - rows[i, 0])
+            + h10 * rows[i, 3]
+            + h11 * rows[i + 1, 3]
+        )
+        c_snd = (
+            rows[i, 2]
+            + h01 * (rows[i + 1, 2] - rows[i, 2])
+            + h10 * rows[i, 5]
+            + h11 * rows[i + 1, 5]
+        )
+        v = math.sqrt(vx * vx + vy * vy + vz * vz)
+        m = v / c_snd * inv_mach_step
+        n = cd.shape[0]
+        if m < 0.0:
+            m = 0.0
+        elif m > n - 1 - 1e-9:
+            m = n - 1 - 1e-9
+        j = int(m)
+        ratio = cd[j] + (m - j) * (cd[j + 1] - cd[j])
+        kd = -0.5 * math.exp(lnrho) * v * ratio * kappa
+        ax += kd * vx
+        ay += kd * vy
+        az += kd * vz
+    return ax, ay, az
+
+
+@numba.njit(cache=True, nogil=True)
+def _rk4(s, h, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, out):
+    """One RK4 step of size ``h`` from state ``s`` (6,) into ``out`` (6,); returns nothing."""
+    x, y, z, vx, vy, vz = s[0], s[1], s[2], s[3], s[4], s[5]
+    a1x, a1y, a1z = _accel(
+        x, y, z, vx, vy, vz, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step
+    )
+    hh = 0.5 * h
+    x2, y2, z2 = x + hh * vx, y + hh * vy, z + hh * vz
+    vx2, vy2, vz2 = vx + hh * a1x, vy + hh * a1y, vz + hh * a1z
+    a2x, a2y, a2z = _accel(
+        x2, y2, z2, vx2, vy2, vz2, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step
+    )
+    x3, y3, z3 = x + hh * vx2, y + hh * vy2, z + hh * vz2
+    vx3, vy3, vz3 = vx + hh * a2x, vy + hh * a2y, vz + hh * a2z
+    a3x, a3y, a3z = _accel(
+        x3, y3, z3, vx3, vy3, vz3, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step
+    )
+    x4, y4, z4 = x + h * vx3, y + h * vy3, z + h * vz3
+    vx4, vy4, vz4 = vx + h * a3x, vy + h * a3y, vz + h * a3z
+    a4x, a4y, a4z = _accel(
+        x4, y4, z4, vx4, vy4, vz4, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step
+    )
+    h6 = h / 6.0
+    out[0] = x + h6 * (vx + 2.0 * vx2 + 2.0 * vx3 + vx4)
+    out[1] = y + h6 * (vy + 2.0 * vy2 + 2.0 * vy3 + vy4)
+    out[2] = z + h6 * (vz + 2.0 * vz2 + 2.0 * vz3 + vz4)
+    out[3] = vx + h6 * (a1x + 2.0 * a2x + 2.0 * a3x + a4x)
+    out[4] = vy + h6 * (a1y + 2.0 * a2y + 2.0 * a3y + a4y)
+    out[5] = vz + h6 * (a1z + 2.0 * a2z + 2.0 * a3z + a4z)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _hermite_altitude(s0, s1, h, u):
+    """Altitude at fraction ``u`` of a step on the cubic Hermite interpolant of position."""
+    u2 = u * u
+    u3 = u2 * u
+    c00 = 2.0 * u3 - 3.0 * u2 + 1.0
+    c10 = (u3 - 2.0 * u2 + u) * h
+    c01 = -2.0 * u3 + 3.0 * u2
+    c11 = (u3 - u2) * h
+    x = c00 * s0[0] + c10 * s0[3] + c01 * s1[0] + c11 * s1[3]
+    y = c00 * s0[1] + c10 * s0[4] + c01 * s1[1] + c11 * s1[4]
+    z = c00 * s0[2] + c10 * s0[5] + c01 * s1[2] + c11 * s1[5]
+    return _altitude(x, y, z)
+
+
+@numba.njit(cache=True, nogil=True)
+def coast_kernel(
+    y0, kappa, target_alt, direction, h_exo, h_endo, alt_endo, max_dt, j2,
+    rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+    out_dt, out_y, out_status, knots_t, knots_y, n_knots,
+):  # fmt: skip
+    """Coast objects ``y0`` ``(M, 6)`` (ECEF) until their altitude falls to ``target_alt (M,)``.
+
+    Writes the elapsed time ``out_dt (M,)`` [s] (negative backwards), the state there
+    ``out_y (M, 6)`` and ``out_status (M,)``. When ``knots_t`` has ``K > 0`` columns the
+    first ``K`` step ends of each object (its start included) go to ``knots_t (M, K)`` and
+    ``knots_y (M, K, 6)`` and their number to ``n_knots (M,)``.
+    """
+    kmax = knots_t.shape[1]
+    s0 = np.empty(6)
+    s1 = np.empty(6)
+    for o in range(y0.shape[0]):
+        for c in range(6):
+            s0[c] = y0[o, c]
+        kap = kappa[o]
+        tgt = target_alt[o]
+        t = 0.0
+        alt0 = _altitude(s0[0], s0[1], s0[2])
+        nk = 0
+        if kmax > 0:
+            knots_t[o, 0] = 0.0
+            for c in range(6):
+                knots_y[o, 0, c] = s0[c]
+            nk = 1
+        status = NO_CROSSING
+        # the crossing counts once the object is above the target: a state starting below
+        # it (e.g. a reentering object coasted backwards to a higher altitude) first rises
+        armed = alt0 > tgt
+        if not armed:
+            vr0 = direction * (s0[0] * s0[3] + s0[1] * s0[4] + s0[2] * s0[5])
+            if vr0 <= 0.0:
+                status = BELOW_AT_START
+        while status == NO_CROSSING and abs(t) < max_dt:
+            h = h_endo
+            if alt0 > alt_endo:
+                # radial speed in the direction of integration (negative: descending)
+                r = math.sqrt(s0[0] * s0[0] + s0[1] * s0[1] + s0[2] * s0[2])
+                vr = direction * (s0[0] * s0[3] + s0[1] * s0[4] + s0[2] * s0[5]) / r
+                h = h_exo
+                if vr < 0.0:
+                    to_endo = (alt0 - alt_endo) / -vr
+                    if to_endo < h:
+                        h = max(to_endo, h_endo)
+            h *= direction
+            _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+            alt1 = _altitude(s1[0], s1[1], s1[2])
+            if not armed:
+                if alt1 > tgt:
+                    armed = True
+                elif alt1 < alt0:
+                    break  # turned back down without reaching the target altitude
+                t += h
+            elif alt1 <= tgt:
+                # Illinois regula falsi on the Hermite interpolant: g(u) = alt(u) - tgt
+                ua, ga = 0.0, alt0 - tgt
+                ub, gb = 1.0, alt1 - tgt
+                side = 0
+                u = 1.0
+                for _ in range(60):
+                    u = (ua * gb - ub * ga) / (gb - ga)
+                    g = _hermite_altitude(s0, s1, h, u) - tgt
+                    if abs(g) < 1e-4:
+                        break
+                    if g > 0.0:
+                        ua, ga = u, g
+                        if side == 1:
+                            gb *= 0.5
+                        side = 1
+                    else:
+                        ub, gb = u, g
+                        if side == -1:
+                            ga *= 0.5
+                        side = -1
+                _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+                t += u * h
+                status = CROSSED
+            else:
+                t += h
+            for c in range(6):
+                s0[c] = s1[c]
+            alt0 = alt1
+            if nk < kmax:
+                knots_t[o, nk] = t
+                for c in range(6):
+                    knots_y[o, nk, c] = s0[c]
+                nk += 1
+        out_dt[o] = t
+        for c in range(6):
+            out_y[o, c] = s0[c]
+        out_status[o] = status
+        if kmax > 0:
+            n_knots[o] = nk
+
+
+@numba.njit(cache=True, nogil=True)
+def accelerations(y, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step):
+    """``(M, 3)`` accelerations of states ``y (M, 6)`` (what :func:`coast_kernel` integrates)."""
+    out = np.empty((y.shape[0], 3))
+    for o in range(y.shape[0]):
+        ax, ay, az = _accel(
+            y[o, 0], y[o, 1], y[o, 2], y[o, 3], y[o, 4], y[o, 5], kappa[o], j2,
+            rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+        )  # fmt: skip
+        out[o, 0] = ax
+        out[o, 1] = ay
+        out[o, 2] = az
+    return out

@@ -1,0 +1,313 @@
+"""The assessment step the engine calls once per tracker update, and its events.
+
+:class:`Assessor` runs, for every confirmed track of a ``TrackBatch`` in one batched call:
+impact prediction (with samples), threat evaluation, launch point estimation, and, for a
+track assessed for the first time, its predicted path. :class:`ThreatMonitor` turns the
+succession of assessments into the events of the timeline:
+
+* :class:`~bmdsim.assessment.types.ThreatEvaluated` the first time a track is assessed;
+* :class:`~bmdsim.assessment.types.ThreatUpdated` at most once per ``update_event_period_s``;
+* :class:`~bmdsim.assessment.types.ThreatCategoryChanged` and
+  :class:`~bmdsim.assessment.types.ImpactCountryChanged` when the reported category or most
+  likely impact country changes (e.g. ``CYP -> TUR``);
+* :class:`~bmdsim.assessment.types.LaunchPointEstimated` the first time a launch point is
+  found.
+
+Hysteresis (``margin``): the reported most likely country changes only when another
+country's probability exceeds the reported one's by more than the margin; a category is
+raised as soon as the rule gives a higher one, and lowered only when the rule with every
+threshold lowered by the margin still gives a lower one. Each track's impact samples come
+from its own random stream ``stream(seed, "assessment", str(track_id))``, drawn afresh at
+every step: the same standard normals each time (common random numbers), so the
+probabilities of a track move only when its estimate moves, not with sampling noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from bmdsim.assessment.impact import ImpactPredictor
+from bmdsim.assessment.launch import BoostObservations, LaunchPointEstimator
+from bmdsim.assessment.path import PathPredictor
+from bmdsim.assessment.threat import ThreatEvaluator
+from bmdsim.assessment.types import (
+    AirspaceCrossing,
+    AssessmentEvent,
+    ImpactCountryChanged,
+    ImpactPrediction,
+    LaunchEstimate,
+    LaunchMethod,
+    LaunchPointEstimated,
+    ThreatAssessment,
+    ThreatCategory,
+    ThreatCategoryChanged,
+    ThreatEvaluated,
+    ThreatUpdated,
+)
+from bmdsim.core.random import stream
+
+
+def _label(value) -> str:
+    return "" if value is None else str(value)
+
+
+@dataclass(slots=True)
+class _Memory:
+    category: int
+    country: str
+    reported_s: float
+    launch_reported: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class ThreatMonitor:
+    """Events from successive assessments, with hysteresis (see the module docstring)."""
+
+    evaluator: ThreatEvaluator
+    update_event_period_s: float = 10.0
+    margin: float = 0.05
+    _memory: dict[int, _Memory] = field(default_factory=dict)
+
+    def reported_categories(self, threats: ThreatAssessment) -> np.ndarray:
+        """``(N,)`` categories with hysteresis against the reported ones (new tracks: the
+        rule's)."""
+        ev = self.evaluator
+        relaxed = replace(
+            ev,
+            asset_threshold=max(ev.asset_threshold - self.margin, 1e-9),
+            territory_threshold=max(ev.territory_threshold - self.margin, 1e-9),
+        )
+        p_asset = (
+            threats.asset_probability.max(axis=1)
+            if threats.asset_probability.shape[1]
+            else np.zeros(len(threats))
+        )
+        loose = relaxed.categorise(p_asset, threats.p_allied, threats.p_non_allied)
+        strict = np.asarray(threats.category)
+        out = strict.copy()
+        for i, tid in enumerate(threats.track_ids):  # bookkeeping per track (a dict look-up)
+            mem = self._memory.get(int(tid))
+            if mem is not None and strict[i] < mem.category:
+                out[i] = mem.category if loose[i] >= mem.category else loose[i]
+        return out
+
+    def reported_countries(self, threats: ThreatAssessment) -> np.ndarray:
+        """``(N,)`` most likely countries with hysteresis against the reported ones."""
+        out = np.asarray(threats.most_likely_country, dtype=object).copy()
+        for i, tid in enumerate(threats.track_ids):
+            mem = self._memory.get(int(tid))
+            if mem is None or out[i] is None or mem.country == out[i]:
+                continue
+            if mem.country in threats.countries:
+                p_old = threats.country_probability[i, threats.countries.index(mem.country)]
+                if threats.most_likely_probability[i] <= p_old + self.margin:
+                    out[i] = mem.country
+        return out
+
+    def observe(
+        self,
+        threats: ThreatAssessment,
+        impacts: ImpactPrediction,
+        launches: LaunchEstimate | None = None,
+    ) -> list[AssessmentEvent]:
+        """Events of one assessment step (``threats`` carrying the reported categories and
+        countries, e.g. from :class:`Assessor`); updates the memory."""
+        t = float(threats.time_s)
+        events: list[AssessmentEvent] = []
+        ell = impacts.ellipse(0.95)
+        for i, tid in enumerate(threats.track_ids):  # one record per track
+            tid = int(tid)
+            if not impacts.valid[i]:
+                continue
+            cat = int(threats.category[i])
+            country = _label(threats.most_likely_country[i])
+            mem = self._memory.get(tid)
+            common = {
+                "time_s": t,
+                "track_id": tid,
+                "category": ThreatCategory(cat).label,
+                "most_likely_country": country,
+                "probability": float(threats.most_likely_probability[i]),
+                "p_allied": float(threats.p_allied[i]),
+                "impact_lat_deg": float(impacts.lat_deg[i]),
+                "impact_lon_deg": float(impacts.lon_deg[i]),
+                "ellipse_semi_major_m": float(ell.semi_major_m[i]),
+                "ellipse_semi_minor_m": float(ell.semi_minor_m[i]),
+                "time_to_impact_s": float(impacts.time_to_impact_s[i]),
+                "rank": int(threats.rank[i]),
+            }
+            if mem is None:
+                events.append(
+                    ThreatEvaluated(
+                        **common,
+                        most_likely_land_country=_label(threats.most_likely_land_country[i]),
+                        ellipse_azimuth_deg=float(np.degrees(ell.azimuth_rad[i])),
+                    )
+                )
+                mem = self._memory[tid] = _Memory(category=cat, country=country, reported_s=t)
+            else:
+                if cat != mem.category:
+                    events.append(
+                        ThreatCategoryChanged(
+                            time_s=t,
+                            track_id=tid,
+                            previous=ThreatCategory(mem.category).label,
+                            current=ThreatCategory(cat).label,
+                            p_allied=float(threats.p_allied[i]),
+                        )
+                    )
+                    mem.category = cat
+                if country != mem.country:
+                    events.append(
+                        ImpactCountryChanged(
+                            time_s=t,
+                            track_id=tid,
+                            previous=mem.country,
+                            current=country,
+                            probability=float(threats.most_likely_probability[i]),
+                        )
+                    )
+                    mem.country = country
+                if t - mem.reported_s >= self.update_event_period_s:
+                    events.append(ThreatUpdated(**common))
+                    mem.reported_s = t
+            if launches is not None and launches.valid[i] and not mem.launch_reported:
+                le = launches.ellipse(0.95)
+                events.append(
+                    LaunchPointEstimated(
+                        time_s=t,
+                        track_id=tid,
+                        lat_deg=float(launches.lat_deg[i]),
+                        lon_deg=float(launches.lon_deg[i]),
+                        country=_label(launches.country[i]),
+                        launch_time_s=float(launches.launch_time_s[i]),
+                        ellipse_semi_major_m=float(le.semi_major_m[i]),
+                        ellipse_semi_minor_m=float(le.semi_minor_m[i]),
+                        method=LaunchMethod(int(launches.method[i])).name.lower(),
+                    )
+                )
+                mem.launch_reported = True
+        return events
+
+    def known(self, track_id: int) -> bool:
+        """Whether the track has been assessed before."""
+        return int(track_id) in self._memory
+
+    def forget(self, track_ids) -> None:
+        """Drop the memory of tracks (deleted by the tracker)."""
+        for tid in np.atleast_1d(track_ids):
+            self._memory.pop(int(tid), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssessmentStep:
+    """What one :meth:`Assessor.step` produced (batches over the assessed tracks)."""
+
+    time_s: float
+    impacts: ImpactPrediction
+    threats: ThreatAssessment
+    launches: LaunchEstimate | None
+    #: Predicted paths of the tracks assessed for the first time, by track id.
+    paths: dict[int, tuple[AirspaceCrossing, ...]]
+    events: tuple[AssessmentEvent, ...]
+
+
+@dataclass(slots=True, kw_only=True)
+class Assessor:
+    """Impact, threat, launch and path assessment of all confirmed tracks in one call.
+
+    Collaborators come in through the constructor; :meth:`from_scenario` assembles the
+    defaults for a scenario (its alliance on its date, its defended assets, the boost
+    profiles of its threat types as the expected types in theatre). ``seed`` names the
+    random streams of the impact samples.
+    """
+
+    impact_predictor: ImpactPredictor
+    threat_evaluator: ThreatEvaluator
+    launch_estimator: LaunchPointEstimator | None = None
+    path_predictor: PathPredictor | None = None
+    monitor: ThreatMonitor | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.monitor is None:
+            self.monitor = ThreatMonitor(evaluator=self.threat_evaluator)
+
+    @classmethod
+    def from_scenario(cls, scenario, *, seed: int | None = None, **kwargs) -> Assessor:
+        """Defaults for ``scenario`` (a :class:`bmdsim.scenario.Scenario`)."""
+        evaluator = kwargs.pop("threat_evaluator", None) or ThreatEvaluator.from_scenario(scenario)
+        launch = kwargs.pop("launch_estimator", None) or LaunchPointEstimator.for_missiles(
+            [t.missile_type for t in scenario.threats]
+        )
+        return cls(
+            impact_predictor=kwargs.pop("impact_predictor", None) or ImpactPredictor(),
+            threat_evaluator=evaluator,
+            launch_estimator=launch,
+            path_predictor=kwargs.pop("path_predictor", None) or PathPredictor(),
+            seed=scenario.seed if seed is None else seed,
+            **kwargs,
+        )
+
+    def rngs(self, track_ids) -> list[np.random.Generator]:
+        """One named stream per track: ``stream(seed, "assessment", str(track_id))``."""
+        return [stream(self.seed, "assessment", str(int(i))) for i in track_ids]
+
+    def step(
+        self, tracks, time_s: float, *, boost: BoostObservations | None = None
+    ) -> AssessmentStep:
+        """Assess the confirmed tracks of a ``TrackBatch`` at ``time_s`` [s since epoch].
+
+        ``boost``: boost observations for the launch point estimator (e.g. from stereo
+        infrared tracks). Returns the batches (over the confirmed tracks, in their order),
+        the paths of tracks seen for the first time and the events.
+        """
+        from bmdsim.tracking.types import TrackStatus
+
+        tracks = tracks.take(np.asarray(tracks.status) == TrackStatus.CONFIRMED)
+        impacts = self.impact_predictor.predict(tracks, time_s, self.rngs(tracks.ids))
+        threats = self.threat_evaluator.evaluate(impacts)
+        monitor = self.monitor
+        category = monitor.reported_categories(threats)
+        country = monitor.reported_countries(threats)
+        if len(threats):
+            j = [threats.countries.index(c) if c in threats.countries else -1 for c in country]
+            prob = np.array(
+                [threats.country_probability[i, k] if k >= 0 else np.nan for i, k in enumerate(j)]
+            )
+        else:
+            prob = np.zeros(0)
+        threats = replace(
+            threats,
+            category=category,
+            most_likely_country=country,
+            most_likely_probability=prob,
+            rank=self.threat_evaluator.rank(
+                category, threats.time_to_impact_s, threats.value_at_risk
+            ),
+        )
+        launches = None
+        if self.launch_estimator is not None and len(tracks):
+            launches = self.launch_estimator.estimate(tracks, time_s, boost=boost)
+        paths: dict[int, tuple[AirspaceCrossing, ...]] = {}
+        new = np.array([not monitor.known(i) for i in tracks.ids], dtype=bool)
+        if self.path_predictor is not None and new.any():
+            sub = tracks.take(new)
+            found = self.path_predictor.predict(
+                sub, launches=None if launches is None else launches.take(new)
+            )
+            paths = {int(i): p for i, p in zip(sub.ids, found, strict=True)}
+        events = monitor.observe(threats, impacts, launches)
+        return AssessmentStep(
+            time_s=float(time_s),
+            impacts=impacts,
+            threats=threats,
+            launches=launches,
+            paths=paths,
+            events=tuple(events),
+        )
+
+
+__all__ = ["AssessmentStep", "Assessor", "ThreatMonitor"]

@@ -1,0 +1,553 @@
+"""Launch point estimation: where and when a track's missile lifted off.
+
+A ballistic track only knows the free-flight arc that began at thrust termination; the
+powered flight before it is not ballistic, so the arc traced backwards to the ground misses
+the launch point by tens of kilometres. The estimator corrects for the boost with the
+catalog's nominal boost of the expected missile types (:class:`BoostProfile`, flown once per
+type by the flight layer's aim solver: minimum-energy trajectories at several ranges).
+
+**Boost-profile method** (no infrared observation). For each profile ``j`` (a cut-off time
+``t_c,j``; burnout altitude ``h_j``, speed ``v_j``, downrange ``D_j``) the track state is
+coasted backwards (with drag) to ``h_j``, where the arc's speed is ``s_j``. The residual
+``s_j - v_j`` falls with ``j`` (a higher burnout is slower on the arc, a longer burn is
+faster), and its zero, interpolated between profiles, gives the burn ``t_c*`` and burnout
+altitude ``h*`` that make the arc and the nominal boost meet. The arc at ``h*`` is the
+estimated burnout point ``B`` at time ``t_B``; the launch point lies ``D(t_c*)`` back from
+``B``'s ground point along the ground track, and the launch time is ``t_B - t_c*``.
+
+**Infrared method** (a boost observation: a position ``p`` [ECEF] with covariance at time
+``t_p``, e.g. the state of a stereo infrared track at its initiation). The launch point is
+``p``'s ground point moved back by the nominal downrange ``d(h_p)`` at ``p``'s altitude (a
+few kilometres: the missile rises nearly vertically), toward the track's burnout point;
+the launch time is ``t_p - tau(h_p)``, ``tau`` the nominal time to climb to ``h_p``. The
+nominal tables are those of the burn ``t_c*`` matched as above when the track is ballistic,
+else an average over the profiles.
+
+Uncertainty: the track's (or the observation's) Gaussian is carried by sigma points and the
+quadratic surrogate of :mod:`bmdsim.assessment.sigma`; the spread of the estimates over the
+missile types adds to it (a mixture), and the boost model adds a fraction of the
+powered-flight offsets (``downrange_relative_sigma`` of the downrange, along the ground
+track; ``time_relative_sigma`` of the boost duration).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+
+from bmdsim.assessment.coast import CROSSED, BallisticCoast
+from bmdsim.assessment.impact import DragPrior, augmented_state
+from bmdsim.assessment.sigma import QuadraticSurrogate, sigma_points
+from bmdsim.assessment.types import SEA, LaunchEstimate, LaunchMethod
+from bmdsim.earth.frames import ecef_to_geodetic, ecef_vector_to_enu, enu_basis, geodetic_to_ecef
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BoostProfile:
+    """Nominal boosts of one missile type at several ranges and launch azimuths.
+
+    Earth rotation makes a boost launched east go farther downrange than one launched west
+    (a few per cent), so the tables have an azimuth axis ``A`` (launch azimuths
+    ``azimuth_rad``, evenly spaced, clockwise from north) besides the range axis ``J``
+    (burns cut off for ranges from a quarter to nine tenths of the maximum).
+
+    cutoff_s (A, J): burn durations, increasing along ``J``; burnout_alt_m,
+    burnout_speed_m_s, burnout_downrange_m (A, J): where each ends (downrange: ground
+    distance from the launch point [m]); alt_grid_m (H,): altitudes; time_to_alt_s,
+    downrange_at_alt_m (A, J, H): when and how far downrange each boost passes them (NaN
+    above its burnout altitude). Launch latitude: ``launch_lat_deg``.
+    """
+
+    missile_id: str
+    launch_lat_deg: float
+    azimuth_rad: np.ndarray
+    cutoff_s: np.ndarray
+    burnout_alt_m: np.ndarray
+    burnout_speed_m_s: np.ndarray
+    burnout_downrange_m: np.ndarray
+    alt_grid_m: np.ndarray
+    time_to_alt_s: np.ndarray
+    downrange_at_alt_m: np.ndarray
+
+    @classmethod
+    def from_missile(
+        cls,
+        missile,
+        *,
+        range_fractions=(0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.92),
+        n_azimuths: int = 8,
+        launch_lat_deg: float = 35.0,
+        launch_lon_deg: float = 45.0,
+        alt_step_m: float = 250.0,
+    ) -> BoostProfile:
+        """Fly minimum-energy trajectories of ``missile`` (a catalog
+        :class:`~bmdsim.catalog.missiles.MissileType`) to these fractions of its maximum
+        range along ``n_azimuths`` launch azimuths from a reference launch point (one
+        batch: the flight layer's aim solver and fly-out) and tabulate their boosts."""
+        from bmdsim.earth.geodesic import geodesic_direct, geodesic_inverse
+        from bmdsim.flight import fly_many, max_range_m
+
+        frac = np.asarray(range_fractions, dtype=float)
+        az = np.arange(n_azimuths) * (2.0 * np.pi / n_azimuths)
+        aa, ff = np.meshgrid(az, frac, indexing="ij")
+        lat2, lon2, _ = geodesic_direct(
+            launch_lat_deg, launch_lon_deg, aa.ravel(), ff.ravel() * max_range_m(missile)
+        )
+        raid = fly_many(missile, (launch_lat_deg, launch_lon_deg), np.stack([lat2, lon2], axis=1))
+        shape = aa.shape
+        cut, h_bo, v_bo, d_bo = (np.empty(shape) for _ in range(4))
+        curves = []
+        for i, flight in enumerate(raid.flights):  # reference flights, once per missile type
+            bo = flight.rv.burnout
+            t = np.linspace(0.0, bo.t_s - flight.launch_time_s, 600) + flight.launch_time_s
+            lat, lon, alt = flight.rv.geodetic_at(t)
+            alt = np.maximum.accumulate(np.maximum(alt, 0.0))
+            dist, _, _ = geodesic_inverse(launch_lat_deg, launch_lon_deg, lat, lon)
+            a, j = np.unravel_index(i, shape)
+            cut[a, j] = bo.t_s - flight.launch_time_s
+            h_bo[a, j] = bo.alt_m
+            v_bo[a, j] = float(np.linalg.norm(bo.state[3:6]))
+            d_bo[a, j] = float(dist[-1])
+            curves.append((t - flight.launch_time_s, alt, dist))
+        grid = np.arange(0.0, h_bo.max() + alt_step_m, alt_step_m)
+        tau = np.full((*shape, grid.size), np.nan)
+        down = np.full((*shape, grid.size), np.nan)
+        for i, (t, alt, dist) in enumerate(curves):
+            a, j = np.unravel_index(i, shape)
+            inside = grid <= alt[-1]
+            tau[a, j, inside] = np.interp(grid[inside], alt, t)
+            down[a, j, inside] = np.interp(grid[inside], alt, dist)
+        order = np.argsort(cut, axis=1)
+
+        def sort(x):
+            return np.take_along_axis(x, order.reshape(*order.shape, *(1,) * (x.ndim - 2)), 1)
+
+        return cls(
+            missile_id=missile.id,
+            launch_lat_deg=launch_lat_deg,
+            azimuth_rad=az,
+            cutoff_s=sort(cut),
+            burnout_alt_m=sort(h_bo),
+            burnout_speed_m_s=sort(v_bo),
+            burnout_downrange_m=sort(d_bo),
+            alt_grid_m=grid,
+            time_to_alt_s=sort(tau),
+            downrange_at_alt_m=sort(down),
+        )
+
+    @property
+    def n_ranges(self) -> int:
+        return int(self.cutoff_s.shape[1])
+
+    def _azimuth_weights(self, azimuth_rad) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Bracketing azimuth bins ``(M,)``, ``(M,)`` and the weight of the second."""
+        n = self.azimuth_rad.size
+        x = np.mod(np.asarray(azimuth_rad, dtype=float), 2.0 * np.pi) / (2.0 * np.pi) * n
+        a0 = np.floor(x).astype(np.intp) % n
+        return a0, (a0 + 1) % n, x - np.floor(x)
+
+    def burnout_tables(self, azimuth_rad) -> dict[str, np.ndarray]:
+        """``(M, J)`` cut-off, burnout altitude, speed and downrange for launch azimuths
+        ``(M,)`` (linear between the tabulated azimuths)."""
+        a0, a1, w = self._azimuth_weights(azimuth_rad)
+        w = w[:, None]
+        return {
+            name: (1.0 - w) * getattr(self, name)[a0] + w * getattr(self, name)[a1]
+            for name in ("cutoff_s", "burnout_alt_m", "burnout_speed_m_s", "burnout_downrange_m")
+        }
+
+    def at_altitude(self, alt_m, fraction, azimuth_rad) -> tuple[np.ndarray, np.ndarray]:
+        """Nominal time to climb to ``alt_m (M,)`` and downrange there, for boosts at
+        fractional range index ``fraction (M,)`` in ``[0, J - 1]`` and launch azimuths
+        ``(M,)`` (linear between tables; a boost that never reaches the altitude uses the
+        next longer one that does)."""
+        nj = self.n_ranges
+        j = np.clip(np.asarray(fraction, dtype=float), 0.0, nj - 1.0)
+        h = np.clip(np.asarray(alt_m, dtype=float), 0.0, self.alt_grid_m[-1])
+        k = np.clip(
+            np.searchsorted(self.alt_grid_m, h, side="right") - 1, 0, self.alt_grid_m.size - 2
+        )
+        w = (h - self.alt_grid_m[k]) / (self.alt_grid_m[k + 1] - self.alt_grid_m[k])
+        a0, a1, wa = self._azimuth_weights(azimuth_rad)
+        lo = np.floor(j).astype(np.intp)
+        hi = np.minimum(lo + 1, nj - 1)
+        f = j - lo
+
+        def table(arr):
+            filled = _fill_up(arr)  # (A, J, H)
+
+            def at(a, jj):
+                return (1.0 - w) * filled[a, jj, k] + w * filled[a, jj, k + 1]
+
+            def along_j(a):
+                return (1.0 - f) * at(a, lo) + f * at(a, hi)
+
+            return (1.0 - wa) * along_j(a0) + wa * along_j(a1)
+
+        return table(self.time_to_alt_s), table(self.downrange_at_alt_m)
+
+
+def _fill_up(a: np.ndarray) -> np.ndarray:
+    """Tables ``a (A, J, H)`` with NaN (above a boost's burnout) filled from the next
+    longer burn (which reaches higher), and above the longest from its last value."""
+    out = a.copy()
+    for j in range(out.shape[1] - 2, -1, -1):
+        gap = np.isnan(out[:, j])
+        out[:, j][gap] = out[:, j + 1][gap]
+    last = out[:, -1]
+    idx = np.where(np.isnan(last), 0, np.arange(last.shape[-1]))
+    np.maximum.accumulate(idx, axis=-1, out=idx)
+    out[:, -1] = np.take_along_axis(last, idx, axis=-1)
+    return out
+
+
+@cache
+def boost_profile(missile) -> BoostProfile:
+    """:meth:`BoostProfile.from_missile` with the defaults, computed once per type."""
+    return BoostProfile.from_missile(missile)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BoostObservations:
+    """Positions of missiles seen in powered flight (e.g. stereo infrared).
+
+    track_ids (K,): the track each belongs to; time_s (K,) [s since epoch]; position_ecef
+    (K, 3) [m]; covariance (K, 3, 3) [m^2]. The earliest (lowest) observation of a boost
+    gives the best launch point.
+    """
+
+    track_ids: np.ndarray
+    time_s: np.ndarray
+    position_ecef: np.ndarray
+    covariance: np.ndarray
+
+    @classmethod
+    def from_tracks(cls, tracks, *, track_ids=None) -> BoostObservations:
+        """From the position part of tracks (a ``TrackBatch``), optionally re-labelled with
+        the ids of the tracks they are to serve."""
+        ids = tracks.ids if track_ids is None else track_ids
+        return cls(
+            track_ids=np.asarray(ids, dtype=np.int64),
+            time_s=np.asarray(tracks.times_s, dtype=float),
+            position_ecef=np.asarray(tracks.states[:, :3], dtype=float),
+            covariance=np.asarray(tracks.covariances[:, :3, :3], dtype=float),
+        )
+
+    def __len__(self) -> int:
+        return int(self.track_ids.shape[0])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Burnout:
+    """Matched burnout of sigma points ``(M,)``: fractional profile index, position, velocity,
+    time [s since epoch], burn duration, downrange; ``ok`` where the match succeeded."""
+
+    fraction: np.ndarray
+    position: np.ndarray
+    velocity: np.ndarray
+    t_s: np.ndarray
+    burn_s: np.ndarray
+    downrange_m: np.ndarray
+    ok: np.ndarray
+
+
+def _offset_point(lat, lon, azimuth_rad, distance_m) -> tuple[np.ndarray, np.ndarray]:
+    from bmdsim.earth.geodesic import geodesic_direct
+
+    lat2, lon2, _ = geodesic_direct(lat, lon, azimuth_rad, distance_m)
+    return lat2, lon2
+
+
+def _enu_of(lat, lon, lat0, lon0) -> np.ndarray:
+    """East, north ``(..., 2)`` of ground points about ground points (broadcast)."""
+    from bmdsim.earth.frames import ecef_to_enu
+
+    return ecef_to_enu(geodetic_to_ecef(lat, lon, 0.0), lat0, lon0, 0.0)[..., :2]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LaunchPointEstimator:
+    """Estimates launch points and times of a batch of tracks (module docstring).
+
+    profiles: nominal boosts of the expected missile types; coast: the backward
+    integrator; drag_prior: ``kappa`` of tracks without one; downrange_relative_sigma,
+    time_relative_sigma: standard deviations of the boost model's downrange and duration
+    relative to their size (guidance and propulsion dispersions, a boost shaped unlike the
+    nominal one); gate: squared
+    Mahalanobis distance under which an observation without a track id is matched to a
+    track's boost-profile estimate.
+    """
+
+    profiles: tuple[BoostProfile, ...]
+    coast: BallisticCoast = field(default_factory=BallisticCoast)
+    drag_prior: DragPrior = field(default_factory=DragPrior)
+    downrange_relative_sigma: float = 0.1
+    time_relative_sigma: float = 0.03
+    gate: float = 16.0
+
+    def __post_init__(self) -> None:
+        if not self.profiles:
+            raise ValueError("the launch point estimator needs at least one boost profile")
+
+    @classmethod
+    def for_missiles(cls, missiles, **kwargs) -> LaunchPointEstimator:
+        """With the (cached) profiles of catalog missile types (duplicates dropped)."""
+        unique = {m.id: m for m in missiles}
+        return cls(profiles=tuple(boost_profile(m) for m in unique.values()), **kwargs)
+
+    # -- the boost-profile match ------------------------------------------------------------
+    def _burnout(self, profile: BoostProfile, x7: np.ndarray, times: np.ndarray) -> _Burnout:
+        m = x7.shape[0]
+        kappa = np.maximum(x7[:, 6], 0.0)
+        lat, lon, _ = ecef_to_geodetic(x7[:, :3])
+        v = ecef_vector_to_enu(x7[:, 3:6], lat, lon)
+        tab = profile.burnout_tables(np.arctan2(v[:, 0], v[:, 1]))  # (M, J) each
+        alt, speed_bo = tab["burnout_alt_m"], tab["burnout_speed_m_s"]
+        nj = profile.n_ranges
+        resid = np.full((m, nj), np.nan)
+        for j in range(nj):  # a few nominal burns, each a batched coast of every sigma point
+            res = self.coast.to_altitude(x7[:, :6], kappa, target_alt_m=alt[:, j], backward=True)
+            speed = np.linalg.norm(res.state[:, 3:6], axis=1)
+            resid[:, j] = np.where(res.status == CROSSED, speed - speed_bo[:, j], np.nan)
+        # residuals fall with j: the zero lies after the last positive one
+        k = np.clip(np.sum(resid > 0.0, axis=1), 1, nj - 1)
+        r0 = np.take_along_axis(resid, (k - 1)[:, None], 1)[:, 0]
+        r1 = np.take_along_axis(resid, k[:, None], 1)[:, 0]
+        w = np.clip(r0 / (r0 - r1), -1.0, 2.0)  # mild extrapolation beyond the table
+        frac = (k - 1) + w
+
+        def lin(a):  # (M, J) at the fractional index, linear (and beyond the table)
+            j0 = np.clip(np.floor(frac).astype(np.intp), 0, nj - 2)
+            f = frac - j0
+            rows = np.arange(m)
+            return (1.0 - f) * a[rows, j0] + f * a[rows, j0 + 1]
+
+        h = lin(alt)
+        ok = np.isfinite(r0) & np.isfinite(r1) & (r0 != r1) & np.isfinite(h)
+        res = self.coast.to_altitude(
+            x7[:, :6], kappa, target_alt_m=np.where(ok, h, 0.0), backward=True
+        )
+        ok &= res.status == CROSSED
+        return _Burnout(
+            fraction=frac,
+            position=res.state[:, :3],
+            velocity=res.state[:, 3:6],
+            t_s=times + res.dt_s,
+            burn_s=lin(tab["cutoff_s"]),
+            downrange_m=lin(tab["burnout_downrange_m"]),
+            ok=ok,
+        )
+
+    def _profile_launch(self, b: _Burnout) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Launch ``(lat, lon, t)`` from matched burnouts, and the along-track azimuth."""
+        lat, lon, _ = ecef_to_geodetic(b.position)
+        v = ecef_vector_to_enu(b.velocity, lat, lon)
+        az = np.arctan2(v[:, 0], v[:, 1])
+        back = np.mod(az + np.pi, 2.0 * np.pi)
+        la, lo = _offset_point(lat, lon, back, np.where(b.ok, b.downrange_m, 0.0))
+        return la, lo, b.t_s - b.burn_s, az
+
+    # -- the estimate -------------------------------------------------------------------------
+    def estimate(
+        self, tracks, t_s: float, *, boost: BoostObservations | None = None
+    ) -> LaunchEstimate:
+        """Launch estimates of every track of a ``TrackBatch`` (see the module docstring).
+
+        ``boost``: optional boost observations; those whose ``track_ids`` name a track of
+        the batch serve it, those with id ``-1`` are matched to the track whose
+        boost-profile estimate they fit best (within :attr:`gate`).
+        """
+        return self.estimate_states(
+            tracks.states, tracks.covariances, tracks.times_s, t_s,
+            track_ids=tracks.ids, boost=boost,
+        )  # fmt: skip
+
+    def estimate_states(
+        self, states, covariances, times_s, t_s: float, *, track_ids=None, boost=None
+    ) -> LaunchEstimate:
+        """As :meth:`estimate` from ECEF arrays ``(N, 6|7)`` and times (scalar or ``(N,)``)."""
+        x, p = augmented_state(states, covariances, self.drag_prior)
+        n = x.shape[0]
+        times = np.broadcast_to(np.asarray(times_s, dtype=float), (n,))
+        ids = np.arange(n, dtype=np.int64) if track_ids is None else np.asarray(track_ids, np.int64)
+        pts = sigma_points(x, p)  # (N, 15, 7)
+        s = pts.shape[1]
+        flat = pts.reshape(-1, 7)
+        t_flat = np.repeat(times, s)
+        per_type = []
+        for prof in self.profiles:  # one batched match per expected missile type
+            b = self._burnout(prof, flat, t_flat)
+            la, lo, tl, az = self._profile_launch(b)
+            per_type.append((prof, b, la.reshape(n, s), lo.reshape(n, s), tl.reshape(n, s), az))
+        prior = self._combine(
+            [(la, lo, tl, b.ok.reshape(n, s), b.downrange_m.reshape(n, s), b.burn_s.reshape(n, s),
+              az.reshape(n, s)) for _, b, la, lo, tl, az in per_type]
+        )  # fmt: skip
+        lat, lon, cov, t_mean, t_var, valid = prior
+        # burnout time: the central sigma point's, averaged over the types that matched
+        ok_t = np.stack([b.ok.reshape(n, s)[:, 0] for _, b, *_ in per_type], 1)
+        t_bo = np.stack([b.t_s.reshape(n, s)[:, 0] for _, b, *_ in per_type], 1)
+        burnout = np.where(
+            ok_t.any(axis=1),
+            np.sum(np.where(ok_t, t_bo, 0.0), axis=1) / np.maximum(ok_t.sum(axis=1), 1),
+            np.nan,
+        )
+        method = np.where(valid, LaunchMethod.BOOST_PROFILE, LaunchMethod.NONE).astype(np.int8)
+        if boost is not None and len(boost):
+            obs = self._assign(boost, ids, lat, lon, cov, valid)
+            rows = np.flatnonzero(obs >= 0)
+            if rows.size:
+                ir = self._infrared(boost, obs[rows], per_type, rows, s)
+                lat[rows], lon[rows], cov[rows], t_mean[rows], t_var[rows] = ir
+                valid[rows] = True
+                method[rows] = LaunchMethod.INFRARED
+        return self._record(ids, t_s, valid, lat, lon, cov, t_mean, t_var, method, burnout)
+
+    def _combine(self, per_type):
+        """Mixture over missile types of the sigma-point surrogates of ``(e, n, t)``."""
+        la0, lo0 = per_type[0][0][:, 0], per_type[0][1][:, 0]
+        means, covs, oks = [], [], []
+        for la, lo, tl, ok, down, burn, az in per_type:
+            f = np.concatenate([_enu_of(la, lo, la0[:, None], lo0[:, None]), tl[..., None]], -1)
+            sur = QuadraticSurrogate.from_sigma_values(np.where(ok[..., None], f, 0.0))
+            mu, c = sur.mean(), sur.covariance()
+            c = c + self._model_covariance(down[:, 0], burn[:, 0], az[:, 0])
+            means.append(mu)
+            covs.append(c)
+            oks.append(ok.all(axis=1))
+        means, covs = np.stack(means, 1), np.stack(covs, 1)  # (N, T, 3), (N, T, 3, 3)
+        ok = np.stack(oks, 1)
+        w = ok / np.maximum(ok.sum(axis=1, keepdims=True), 1)
+        mu = np.einsum("nt,nti->ni", w, means)
+        d = means - mu[:, None]
+        cov = np.einsum("nt,ntij->nij", w, covs) + np.einsum("nt,nti,ntj->nij", w, d, d)
+        valid = ok.any(axis=1)
+        lat, lon = self._ground_from_enu(mu[:, :2], la0, lo0)
+        return lat, lon, cov[:, :2, :2].copy(), mu[:, 2].copy(), cov[:, 2, 2].copy(), valid
+
+    def _model_covariance(self, downrange_m, burn_s, azimuth_rad) -> np.ndarray:
+        """``(N, 3, 3)`` boost-model uncertainty: along the ground track
+        ``downrange_relative_sigma * downrange``, in time ``time_relative_sigma * burn``."""
+        u = np.stack([np.sin(azimuth_rad), np.cos(azimuth_rad)], axis=-1)
+        sd = self.downrange_relative_sigma * np.nan_to_num(np.abs(downrange_m))
+        out = np.zeros((u.shape[0], 3, 3))
+        out[:, :2, :2] = (sd * sd)[:, None, None] * u[:, :, None] * u[:, None, :]
+        out[:, 2, 2] = (self.time_relative_sigma * np.nan_to_num(np.abs(burn_s))) ** 2
+        return out
+
+    @staticmethod
+    def _ground_from_enu(enu, lat0, lon0) -> tuple[np.ndarray, np.ndarray]:
+        site = geodetic_to_ecef(lat0, lon0, 0.0)
+        pts = site + np.einsum("ni,nij->nj", enu, enu_basis(lat0, lon0)[:, :2])
+        lat, lon, _ = ecef_to_geodetic(pts)
+        return lat, lon
+
+    def _assign(self, boost, ids, lat, lon, cov, valid) -> np.ndarray:
+        """Observation row for each track (-1: none): the earliest observation with the
+        track's id; observations with an unknown id go to the track whose boost-profile
+        estimate they fit best (gated)."""
+        n = ids.size
+        out = np.full(n, -1, np.int64)
+        order = np.argsort(boost.time_s, kind="stable")[::-1]  # earliest last: it wins
+        pos = {int(t): i for i, t in enumerate(ids)}
+        for k in order:  # observations are few (one per launch)
+            i = pos.get(int(boost.track_ids[k]))
+            if i is not None:
+                out[i] = k
+        free = [k for k in order if int(boost.track_ids[k]) not in pos]
+        if not free:
+            return out
+        from bmdsim.core.linalg import mahalanobis_squared
+
+        olat, olon, _ = ecef_to_geodetic(boost.position_ecef[free])
+        for k, la, lo in zip(free, olat, olon, strict=True):
+            cand = np.flatnonzero(valid & (out < 0))
+            if cand.size == 0:
+                break
+            d = _enu_of(np.full(cand.size, la), np.full(cand.size, lo), lat[cand], lon[cand])
+            obs_cov = boost.covariance[k][:2, :2]
+            m2 = mahalanobis_squared(d, cov[cand] + obs_cov)
+            best = int(np.argmin(m2))
+            if m2[best] <= self.gate:
+                out[cand[best]] = k
+        return out
+
+    def _infrared(self, boost, obs, per_type, rows, s):
+        """Launch estimates of tracks ``rows`` from their observations ``obs``."""
+        from bmdsim.earth.geodesic import geodesic_inverse
+
+        m = rows.size
+        pts = sigma_points(boost.position_ecef[obs], boost.covariance[obs])  # (m, 7, 3)
+        q = pts.shape[1]
+        lat, lon, alt = ecef_to_geodetic(pts.reshape(-1, 3))
+        lat, lon, alt = lat.reshape(m, q), lon.reshape(m, q), alt.reshape(m, q)
+        t_obs = boost.time_s[obs]
+        means, covs, oks = [], [], []
+        for prof, b, *_ in per_type:
+            ok_b = b.ok.reshape(-1, s)[rows, 0]
+            frac = np.where(ok_b, b.fraction.reshape(-1, s)[rows, 0], 0.5 * (prof.n_ranges - 1))
+            # launch azimuth: the track's ground track at burnout (north if unknown)
+            bv = b.velocity.reshape(-1, s, 3)[rows, 0]
+            bl, bo_, _ = ecef_to_geodetic(b.position.reshape(-1, s, 3)[rows, 0])
+            ve = ecef_vector_to_enu(bv, bl, bo_)
+            heading = np.where(ok_b, np.arctan2(ve[:, 0], ve[:, 1]), 0.0)
+            tau, down = prof.at_altitude(alt.ravel(), np.repeat(frac, q), np.repeat(heading, q))
+            tau, down = tau.reshape(m, q), down.reshape(m, q)
+            # toward the track's burnout point (the central sigma point's)
+            blat, blon, _ = ecef_to_geodetic(b.position.reshape(-1, s, 3)[rows, 0])
+            _, az, _ = geodesic_inverse(lat, lon, blat[:, None], blon[:, None])
+            az = np.where(ok_b[:, None], az, 0.0)
+            dist = np.where(ok_b[:, None], down, 0.0)
+            la, lo = _offset_point(lat, lon, np.mod(az + np.pi, 2.0 * np.pi), dist)
+            f = np.concatenate(
+                [_enu_of(la, lo, lat[:, :1], lon[:, :1]), (t_obs[:, None] - tau)[..., None]], -1
+            )
+            sur = QuadraticSurrogate.from_sigma_values(f)
+            c = sur.covariance() + self._model_covariance(down[:, 0], tau[:, 0], az[:, 0])
+            # without a burnout direction the offset's direction is unknown: isotropic
+            iso = np.where(ok_b, 0.0, (down[:, 0] ** 2))
+            c[:, 0, 0] += iso
+            c[:, 1, 1] += iso
+            means.append(sur.mean())
+            covs.append(c)
+            oks.append(np.isfinite(sur.mean()).all(axis=1))
+        means, covs = np.stack(means, 1), np.stack(covs, 1)
+        ok = np.stack(oks, 1)
+        w = ok / np.maximum(ok.sum(axis=1, keepdims=True), 1)
+        mu = np.einsum("nt,nti->ni", w, np.nan_to_num(means))
+        d = np.nan_to_num(means) - mu[:, None]
+        cov = np.einsum("nt,ntij->nij", w, np.nan_to_num(covs)) + np.einsum(
+            "nt,nti,ntj->nij", w, d, d
+        )
+        la, lo = self._ground_from_enu(mu[:, :2], lat[:, 0], lon[:, 0])
+        return la, lo, cov[:, :2, :2], mu[:, 2], cov[:, 2, 2]
+
+    @staticmethod
+    def _record(ids, t_s, valid, lat, lon, cov, t_mean, t_var, method, burnout) -> LaunchEstimate:
+        from bmdsim.earth.geography.borders import country_at
+
+        nan = ~valid
+        lat = np.where(nan, np.nan, lat)
+        lon = np.where(nan, np.nan, lon)
+        code = np.full(lat.shape, None, dtype=object)
+        if valid.any():
+            code[valid] = np.asarray(country_at(lat[valid], lon[valid]), dtype=object).reshape(-1)
+        code[valid & np.equal(code, None)] = SEA
+        return LaunchEstimate(
+            track_ids=ids,
+            time_s=float(t_s),
+            valid=valid,
+            lat_deg=lat,
+            lon_deg=lon,
+            covariance_enu_m2=np.where(nan[:, None, None], np.nan, cov),
+            event_time_s=np.where(nan, np.nan, t_mean),
+            event_time_std_s=np.where(nan, np.nan, np.sqrt(np.maximum(t_var, 0.0))),
+            country=code,
+            method=method,
+            burnout_time_s=burnout,
+        )
+
+
+__all__ = ["BoostObservations", "BoostProfile", "LaunchPointEstimator", "boost_profile"]

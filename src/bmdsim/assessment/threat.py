@@ -1,0 +1,262 @@
+"""Threat evaluation: whose territory and which defended assets each track endangers.
+
+From the impact samples of an :class:`~bmdsim.assessment.types.ImpactPrediction` (every
+sample equally likely) the evaluator counts, per track:
+
+* the probability of impact in each country (``country_at`` of each sample; the sea is a
+  category of its own, so each row sums to 1), and whether each country belongs to the
+  scenario's alliance on the scenario's date;
+* the most likely country, the most likely *land* country and the most likely territory
+  (Natural Earth's finer names: ``country_at`` reports the UK Sovereign Base Area of
+  Akrotiri on Cyprus as ``GBR``, an Ally, while the rest of the island is ``CYP``, not an
+  Ally: "aimed at Cyprus" and "aimed at RAF Akrotiri" are told apart only by territory and
+  place), and the gazetteer place nearest the mean impact point;
+* the probability of impact inside each defended asset's disc (ground distance from the
+  asset's point at most its radius).
+
+Category rule (:meth:`ThreatEvaluator.categorise`), most severe first:
+
+1. ``DEFENDED_ASSET`` when some asset's probability is at least ``asset_threshold``;
+2. ``ALLIED_TERRITORY`` when the probability of impact on Allied land is at least
+   ``territory_threshold``;
+3. ``NON_ALLIED_TERRITORY`` when the probability of impact on other land is at least
+   ``territory_threshold``;
+4. ``NONE`` otherwise (the sea, most likely), and for tracks without a valid prediction.
+
+Ranking across simultaneous threats: by category (most severe first), then by time to
+impact (soonest first), then by value at risk ``sum_a value_a P(asset a)`` (largest first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bmdsim.assessment.types import SEA, ImpactPrediction, ThreatAssessment, ThreatCategory
+from bmdsim.earth.frames import geodetic_to_ecef
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DefendedArea:
+    """A defended asset as the evaluator sees it: a disc on the ground.
+
+    id; lat_deg, lon_deg: centre [deg]; radius_m [m]; value: its weight.
+    """
+
+    id: str
+    lat_deg: float
+    lon_deg: float
+    radius_m: float
+    value: float = 1.0
+
+    @classmethod
+    def from_scenario(cls, asset) -> DefendedArea:
+        """From a :class:`bmdsim.scenario.DefendedAsset`."""
+        return cls(
+            id=asset.id,
+            lat_deg=asset.lat_deg,
+            lon_deg=asset.lon_deg,
+            radius_m=asset.radius_m,
+            value=asset.value,
+        )
+
+
+def _frequencies(lookup, lat, lon, ok) -> tuple[tuple[str, ...], np.ndarray]:
+    """Labels (sorted, :data:`SEA` last) and their frequencies ``(N, C)`` over the usable
+    samples ``ok (N, S)`` of each row; ``lookup(lat, lon)`` gives a code or None (sea)."""
+    n = lat.shape[0]
+    codes = np.asarray(lookup(lat[ok], lon[ok]), dtype=object).reshape(-1)
+    codes[np.equal(codes, None)] = SEA
+    names, idx = np.unique(codes.astype(str), return_inverse=True)
+    names = [str(x) for x in names]
+    if SEA in names:  # the sea last
+        j = names.index(SEA)
+        order = [*range(j), *range(j + 1, len(names)), j]
+        remap = np.empty(len(names), np.intp)
+        remap[order] = np.arange(len(names))
+        idx = remap[idx]
+        names = [names[k] for k in order]
+    rows = np.nonzero(ok)[0]
+    c = len(names)
+    counts = np.bincount(rows * c + idx.reshape(-1), minlength=n * c).reshape(n, c)
+    return tuple(names), counts / np.maximum(ok.sum(axis=1), 1)[:, None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreatEvaluator:
+    """Evaluates impact predictions against territories, an alliance and defended assets.
+
+    alliance_members: ISO alpha-3 codes of the alliance's members on the scenario's date;
+    assets: the defended areas; asset_threshold, territory_threshold: probabilities of the
+    category rule (module docstring); nearest_place: look up the gazetteer place nearest
+    each mean impact point.
+    """
+
+    alliance_members: frozenset[str] = frozenset()
+    assets: tuple[DefendedArea, ...] = ()
+    asset_threshold: float = 0.1
+    territory_threshold: float = 0.1
+    nearest_place: bool = True
+    _asset_ecef: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not (0.0 < self.asset_threshold <= 1.0 and 0.0 < self.territory_threshold <= 1.0):
+            raise ValueError("thresholds must be in (0, 1]")
+        ecef = (
+            geodetic_to_ecef(
+                [a.lat_deg for a in self.assets], [a.lon_deg for a in self.assets], 0.0
+            )
+            if self.assets
+            else np.zeros((0, 3))
+        )
+        object.__setattr__(self, "_asset_ecef", ecef.reshape(-1, 3))
+
+    @classmethod
+    def from_scenario(cls, scenario, **kwargs) -> ThreatEvaluator:
+        """Alliance members on the scenario's date and its defended assets."""
+        return cls(
+            alliance_members=frozenset(scenario.alliance_members()),
+            assets=tuple(DefendedArea.from_scenario(a) for a in scenario.defended_assets),
+            **kwargs,
+        )
+
+    # -- the rule -------------------------------------------------------------------------
+    def categorise(self, p_asset_max, p_allied, p_non_allied) -> np.ndarray:
+        """``(N,)`` int8 :class:`ThreatCategory` values from the probabilities (see the
+        module docstring). NaN probabilities (no valid prediction) give ``NONE``."""
+        p_asset_max = np.nan_to_num(np.asarray(p_asset_max, dtype=float))
+        p_allied = np.nan_to_num(np.asarray(p_allied, dtype=float))
+        p_non_allied = np.nan_to_num(np.asarray(p_non_allied, dtype=float))
+        cat = np.full(p_allied.shape, ThreatCategory.NONE, np.int8)
+        cat[p_non_allied >= self.territory_threshold] = ThreatCategory.NON_ALLIED_TERRITORY
+        cat[p_allied >= self.territory_threshold] = ThreatCategory.ALLIED_TERRITORY
+        cat[p_asset_max >= self.asset_threshold] = ThreatCategory.DEFENDED_ASSET
+        return cat
+
+    @staticmethod
+    def rank(category, time_to_impact_s, value_at_risk) -> np.ndarray:
+        """``(N,)`` ranks, 1 = most urgent: category (severe first), time to impact (soonest
+        first), value at risk (largest first); unknown times go last within a category."""
+        tti = np.asarray(time_to_impact_s, dtype=float)
+        order = np.lexsort(
+            (
+                -np.nan_to_num(np.asarray(value_at_risk, float)),
+                np.where(np.isfinite(tti), tti, np.inf),
+                -np.asarray(category, dtype=np.int64),
+            )
+        )
+        rank = np.empty(len(order), np.int64)
+        rank[order] = np.arange(1, len(order) + 1)
+        return rank
+
+    # -- evaluation -----------------------------------------------------------------------
+    def evaluate(self, impacts: ImpactPrediction) -> ThreatAssessment:
+        """Threat assessment of every track of ``impacts`` (which must carry samples)."""
+        from bmdsim.earth.geography.borders import country_at, territory_at
+
+        if impacts.samples is None:
+            raise ValueError("threat evaluation needs impact samples (samples_per_track > 0)")
+        n = len(impacts)
+        valid = np.asarray(impacts.valid, bool)
+        lat = impacts.samples.lat_deg
+        lon = impacts.samples.lon_deg
+        ok = valid[:, None] & np.isfinite(lat) & np.isfinite(lon)
+        countries, p_country = _frequencies(country_at, lat, lon, ok)
+        territories, p_territory = _frequencies(territory_at, lat, lon, ok)
+        p_country[~valid] = np.nan
+        p_territory[~valid] = np.nan
+        allied = np.array([c in self.alliance_members for c in countries], dtype=bool)
+        is_sea = np.array([c == SEA for c in countries], dtype=bool)
+        p_allied = p_country[:, allied].sum(axis=1)
+        p_sea = p_country[:, is_sea].sum(axis=1)
+        p_non_allied = p_country[:, ~allied & ~is_sea].sum(axis=1)
+        best = _argmax_or(p_country, countries, ~valid)
+        land = np.where(is_sea[None, :], -1.0, np.nan_to_num(p_country, nan=-1.0))
+        land_idx = np.argmax(land, axis=1) if len(countries) else np.zeros(n, np.intp)
+        has_land = valid & (np.take_along_axis(land, land_idx[:, None], 1)[:, 0] > 0.0)
+        best_land = np.array(
+            [countries[j] if h else None for j, h in zip(land_idx, has_land, strict=True)],
+            dtype=object,
+        )
+        best_territory = _argmax_or(p_territory, territories, ~valid)[0]
+        p_asset = self._asset_probability(impacts, ok)
+        p_asset[~valid] = np.nan
+        values = np.array([a.value for a in self.assets], dtype=float)
+        value_at_risk = p_asset @ values if self.assets else np.zeros(n)
+        p_asset_max = p_asset.max(axis=1) if self.assets else np.zeros(n)
+        category = self.categorise(np.where(valid, p_asset_max, np.nan), p_allied, p_non_allied)
+        tti = impacts.time_to_impact_s
+        place, place_d = self._nearest_places(impacts)
+        return ThreatAssessment(
+            track_ids=impacts.track_ids,
+            time_s=impacts.time_s,
+            countries=countries,
+            country_probability=p_country,
+            allied=allied,
+            most_likely_country=best[0],
+            most_likely_probability=best[1],
+            most_likely_land_country=best_land,
+            most_likely_territory=best_territory,
+            nearest_place=place,
+            nearest_place_distance_m=place_d,
+            p_allied=p_allied,
+            p_non_allied=p_non_allied,
+            p_sea=p_sea,
+            asset_ids=tuple(a.id for a in self.assets),
+            asset_probability=p_asset,
+            value_at_risk=value_at_risk,
+            time_to_impact_s=tti,
+            category=category,
+            rank=self.rank(category, tti, value_at_risk),
+        )
+
+    def _asset_probability(self, impacts: ImpactPrediction, ok: np.ndarray) -> np.ndarray:
+        n = impacts.samples.lat_deg.shape[0]
+        if not self.assets:
+            return np.zeros((n, 0))
+        pts = geodetic_to_ecef(
+            np.where(ok, impacts.samples.lat_deg, 0.0),
+            np.where(ok, impacts.samples.lon_deg, 0.0),
+            0.0,
+        )  # (N, S, 3)
+        radius = np.array([a.radius_m for a in self.assets])
+        # chord between two points on the ellipsoid: within 1e-4 relative of the ground
+        # distance up to 1,000 km (the largest radius allowed)
+        inside = np.zeros((n, len(self.assets)))
+        for a, centre in enumerate(self._asset_ecef):  # loop over assets, vectorised over samples
+            d2 = np.sum((pts - centre) ** 2, axis=-1)
+            inside[:, a] = np.sum((d2 <= radius[a] ** 2) & ok, axis=1)
+        count = np.maximum(ok.sum(axis=1), 1)
+        return inside / count[:, None]
+
+    def _nearest_places(self, impacts: ImpactPrediction) -> tuple[np.ndarray, np.ndarray]:
+        n = len(impacts)
+        names = np.full(n, None, dtype=object)
+        dist = np.full(n, np.nan)
+        rows = np.flatnonzero(np.asarray(impacts.valid, bool))
+        if not self.nearest_place or rows.size == 0:
+            return names, dist
+        from bmdsim.earth.geography.places import nearest_places
+
+        found = nearest_places(impacts.lat_deg[rows], impacts.lon_deg[rows], k=1)
+        for i, places in zip(rows, found, strict=True):
+            names[i] = places[0].name
+            dist[i] = places[0].distance_m
+        return names, dist
+
+
+def _argmax_or(p, names, blank) -> tuple[np.ndarray, np.ndarray]:
+    """Most likely label per row and its probability (None/NaN where ``blank``)."""
+    n = p.shape[0]
+    if not names:
+        return np.full(n, None, dtype=object), np.full(n, np.nan)
+    j = np.argmax(np.nan_to_num(p, nan=-1.0), axis=1)
+    label = np.array([names[k] for k in j], dtype=object)
+    prob = np.take_along_axis(p, j[:, None], 1)[:, 0]
+    label[blank] = None
+    prob = np.where(blank, np.nan, prob)
+    return label, prob
+
+
+__all__ = ["DefendedArea", "ThreatEvaluator"]

@@ -1,0 +1,126 @@
+"""The engine's assessment step: confirmed tracks only, events, hysteresis, empty batches."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from bmdsim.assessment import (
+    Assessor,
+    ImpactCountryChanged,
+    ThreatCategory,
+    ThreatCategoryChanged,
+    ThreatEvaluated,
+    ThreatMonitor,
+    ThreatUpdated,
+)
+from bmdsim.tracking import TrackBatch, TrackStatus
+from tests.unit.assessment.assessment_helpers import reference
+
+
+@pytest.fixture(scope="module")
+def assessor_and_ref():
+    ref = reference()
+    return Assessor.from_scenario(ref.scenario), ref
+
+
+def _tracks(ref, times, ids, status, sigma_pos=200.0, sigma_vel=20.0):
+    states = np.stack([ref.flight.rv.state_at(t) for t in times])
+    cov = np.diag([sigma_pos] * 3 + [sigma_vel] * 3) ** 2
+    return TrackBatch.new(
+        ids=np.asarray(ids),
+        states=states,
+        covariances=np.repeat(cov[None], len(times), 0),
+        times_s=np.asarray(times, float),
+        mode_probabilities=np.ones((len(times), 1)),
+        status=np.asarray(status, np.int8),
+    )
+
+
+def test_step_assesses_confirmed_tracks_and_reports_each_once(assessor_and_ref):
+    assessor, ref = assessor_and_ref
+    assessor = replace(assessor, monitor=None)
+    t0 = ref.flight.rv.burnout.t_s + 20.0
+    tracks = _tracks(ref, [t0, t0], [3, 4], [TrackStatus.CONFIRMED, TrackStatus.TENTATIVE])
+    step = assessor.step(tracks, t0)
+    assert list(step.impacts.track_ids) == [3] and list(step.threats.track_ids) == [3]
+    kinds = [e.kind for e in step.events]
+    assert kinds == ["threat_evaluated", "launch_point_estimated"]
+    assert set(step.paths) == {3}
+    ev = step.events[0]
+    assert isinstance(ev, ThreatEvaluated) and ev.most_likely_country == "TUR"
+    again = assessor.step(_tracks(ref, [t0 + 1.0], [3], [TrackStatus.CONFIRMED]), t0 + 1.0)
+    assert again.paths == {} and all(e.kind != "threat_evaluated" for e in again.events)
+    later = assessor.step(_tracks(ref, [t0 + 12.0], [3], [TrackStatus.CONFIRMED]), t0 + 12.0)
+    assert any(isinstance(e, ThreatUpdated) for e in later.events)
+
+
+def test_same_track_gets_the_same_samples_every_step(assessor_and_ref):
+    assessor, ref = assessor_and_ref
+    t0 = ref.flight.rv.burnout.t_s + 20.0
+    tr = _tracks(ref, [t0], [8], [TrackStatus.CONFIRMED])
+    a = assessor.impact_predictor.predict(tr, t0, assessor.rngs(tr.ids))
+    b = assessor.impact_predictor.predict(tr, t0, assessor.rngs(tr.ids))
+    np.testing.assert_array_equal(a.samples.enu_m, b.samples.enu_m)
+
+
+def test_empty_batch_gives_an_empty_step(assessor_and_ref):
+    assessor, ref = assessor_and_ref
+    tr = _tracks(ref, [300.0], [1], [TrackStatus.TENTATIVE])
+    step = assessor.step(tr, 300.0)
+    assert len(step.impacts) == 0 and len(step.threats) == 0 and step.events == ()
+
+
+def test_monitor_reports_country_and_category_changes_with_hysteresis(assessor_and_ref):
+    """A synthetic sequence: Cyprus (non-Allied), then a near tie, then Türkiye (Allied)."""
+    assessor, ref = assessor_and_ref
+    ev = assessor.threat_evaluator
+    monitor = ThreatMonitor(evaluator=ev, margin=0.05)
+    t0 = ref.flight.rv.burnout.t_s + 20.0
+    step = assessor.step(_tracks(ref, [t0], [5], [TrackStatus.CONFIRMED]), t0)
+    base_threats, impacts = step.threats, step.impacts
+
+    def threats(p_cyp, p_tur, time_s):
+        p_sea = 1.0 - p_cyp - p_tur
+        probs = np.array([[p_cyp, p_tur, p_sea]])
+        best = ["CYP", "TUR", "sea"][int(np.argmax(probs))]
+        cat = ev.categorise([0.0], [p_tur], [p_cyp])
+        return replace(
+            base_threats,
+            time_s=time_s,
+            countries=("CYP", "TUR", "sea"),
+            allied=np.array([False, True, False]),
+            country_probability=probs,
+            most_likely_country=np.array([best], dtype=object),
+            most_likely_probability=np.array([probs.max()]),
+            p_allied=np.array([p_tur]),
+            p_non_allied=np.array([p_cyp]),
+            p_sea=np.array([p_sea]),
+            category=cat,
+        )
+
+    seq = [(0.7, 0.0), (0.48, 0.50), (0.3, 0.6), (0.3, 0.07), (0.3, 0.02)]
+    log = []
+    for k, (p_cyp, p_tur) in enumerate(seq):
+        th = threats(p_cyp, p_tur, t0 + k)
+        th = replace(
+            th,
+            category=monitor.reported_categories(th),
+            most_likely_country=monitor.reported_countries(th),
+        )
+        log.append(monitor.observe(th, impacts))
+    assert isinstance(log[0][0], ThreatEvaluated)
+    assert log[0][0].category == ThreatCategory.NON_ALLIED_TERRITORY.label
+    # TUR 0.50 vs CYP 0.48: inside the margin, no change of country; category raised at once
+    assert not any(isinstance(e, ImpactCountryChanged) for e in log[1])
+    assert [e.current for e in log[1] if isinstance(e, ThreatCategoryChanged)] == [
+        ThreatCategory.ALLIED_TERRITORY.label
+    ]
+    changed = [e for e in log[2] if isinstance(e, ImpactCountryChanged)]
+    assert [(e.previous, e.current) for e in changed] == [("CYP", "TUR")]
+    # P(Allied) 0.07 is within the margin of the 0.1 threshold: still Allied territory
+    assert not any(isinstance(e, ThreatCategoryChanged) for e in log[3])
+    lowered = [e for e in log[4] if isinstance(e, ThreatCategoryChanged)]
+    assert [e.current for e in lowered] == [ThreatCategory.NON_ALLIED_TERRITORY.label]

@@ -1,0 +1,72 @@
+"""Sigma points and the quadratic surrogate: exact moments, sampling, random streams."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bmdsim.assessment.sigma import (
+    SIGMA_SCALE,
+    QuadraticSurrogate,
+    principal_sqrt,
+    sigma_points,
+    standard_normals,
+)
+
+
+def _random_cov(rng, n, d):
+    a = rng.normal(size=(n, d, d))
+    return a @ np.swapaxes(a, -1, -2) + 0.1 * np.eye(d)
+
+
+def test_principal_sqrt_factors_the_covariance():
+    rng = np.random.default_rng(0)
+    p = _random_cov(rng, 20, 7)
+    lo = principal_sqrt(p)
+    np.testing.assert_allclose(lo @ np.swapaxes(lo, -1, -2), p, rtol=1e-10, atol=1e-12)
+
+
+def test_surrogate_of_an_axis_quadratic_map_has_exact_moments():
+    """For f(x) = c + A (x - m) + sum_i B_i (v_i . (x - m))^2 along the principal axes v_i,
+    E f = c + sum_i B_i w_i and Cov f = A P A^T + 2 sum_i w_i^2 B_i B_i^T."""
+    rng = np.random.default_rng(1)
+    n, d, k = 5, 4, 3
+    m = rng.normal(size=(n, d))
+    p = _random_cov(rng, n, d)
+    w, v = np.linalg.eigh(p)
+    c = rng.normal(size=(n, k))
+    a = rng.normal(size=(n, k, d))
+    b = rng.normal(size=(n, k, d))
+
+    def f(x):  # x (n, q, d)
+        dx = x - m[:, None]
+        proj = np.einsum("nqd,nde->nqe", dx, v)  # coordinates on the principal axes
+        return c[:, None] + np.einsum("nkd,nqd->nqk", a, dx) + np.einsum("nke,nqe->nqk", b, proj**2)
+
+    sur = QuadraticSurrogate.from_sigma_values(f(sigma_points(m, p)))
+    mean = c + np.einsum("nke,ne->nk", b, w)
+    cov = a @ p @ np.swapaxes(a, -1, -2) + 2.0 * np.einsum("nke,nle,ne->nkl", b, b, w**2)
+    np.testing.assert_allclose(sur.mean(), mean, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(sur.covariance(), cov, rtol=1e-10, atol=1e-10)
+    draws = sur.sample(np.random.default_rng(2).standard_normal((n, 200_000, d)))
+    np.testing.assert_allclose(
+        draws.mean(axis=1), mean, atol=0.05 * np.sqrt(np.diagonal(cov, 0, 1, 2)).max()
+    )
+
+
+def test_sigma_points_lie_at_sqrt3_sigma_on_the_principal_axes():
+    rng = np.random.default_rng(3)
+    m = rng.normal(size=(4, 7))
+    p = _random_cov(rng, 4, 7)
+    pts = sigma_points(m, p)
+    assert pts.shape == (4, 15, 7)
+    d = pts[:, 1:] - m[:, None]
+    maha = np.einsum("nqi,nqi->nq", d, np.linalg.solve(p[:, None], d[..., None])[..., 0])
+    np.testing.assert_allclose(maha, SIGMA_SCALE**2, rtol=1e-9)
+    np.testing.assert_allclose(pts[:, 1:8] + pts[:, 8:], 2.0 * m[:, None].repeat(7, 1), atol=1e-12)
+
+
+def test_per_track_streams_do_not_depend_on_the_rest_of_the_batch():
+    gens = lambda ids: [np.random.default_rng(i) for i in ids]  # noqa: E731
+    alone = standard_normals(gens([5]), 1, 10, 3)
+    batch = standard_normals(gens([1, 5, 9]), 3, 10, 3)
+    np.testing.assert_array_equal(alone[0], batch[1])

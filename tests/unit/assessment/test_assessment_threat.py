@@ -1,0 +1,139 @@
+"""Threat evaluation: country and asset probabilities, alliance, category rule, ranking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bmdsim.assessment import (
+    SEA,
+    DefendedArea,
+    GroundSamples,
+    ImpactPrediction,
+    ThreatCategory,
+    ThreatEvaluator,
+)
+from bmdsim.earth.frames import enu_basis, geodetic_to_ecef
+from bmdsim.earth.geodesic import geodesic_direct
+from bmdsim.scenario import load_scenario
+
+DORTYOL = (36.84, 36.23)
+AKROTIRI = (34.59056, 32.98778)
+
+
+def _impacts(centres, sigma_m, n=4000, seed=0, tti=300.0) -> ImpactPrediction:
+    """Isotropic Gaussian impact samples about ``centres`` [(lat, lon)]."""
+    rng = np.random.default_rng(seed)
+    c = np.asarray(centres, dtype=float)
+    k = len(c)
+    enu = rng.normal(size=(k, n, 2)) * np.asarray(sigma_m, float).reshape(-1, 1, 1)
+    site = geodetic_to_ecef(c[:, 0], c[:, 1], 0.0)
+    from bmdsim.earth.frames import ecef_to_geodetic
+
+    lat, lon, _ = ecef_to_geodetic(site[:, None] + enu @ enu_basis(c[:, 0], c[:, 1])[:, :2])
+    cov = np.einsum("nsi,nsj->nij", enu, enu) / n
+    return ImpactPrediction(
+        track_ids=np.arange(k),
+        time_s=0.0,
+        valid=np.ones(k, bool),
+        lat_deg=c[:, 0],
+        lon_deg=c[:, 1],
+        covariance_enu_m2=cov,
+        event_time_s=np.full(k, tti),
+        event_time_std_s=np.ones(k),
+        samples=GroundSamples(lat_deg=lat, lon_deg=lon, t_s=np.full((k, n), tti), enu_m=enu),
+        impact_ecef=site,
+        ellipse_semi_major_m=np.zeros(k),
+        ellipse_semi_minor_m=np.zeros(k),
+        ellipse_azimuth_rad=np.zeros(k),
+    )
+
+
+@pytest.fixture(scope="module")
+def evaluator():
+    return ThreatEvaluator.from_scenario(load_scenario("dortyol-2026-03-04"))
+
+
+def test_country_probabilities_sum_to_one_with_the_sea_included(evaluator):
+    imp = _impacts([DORTYOL, AKROTIRI, (34.0, 34.5)], [25_000.0, 20_000.0, 5_000.0])
+    th = evaluator.evaluate(imp)
+    assert th.countries[-1] == SEA
+    np.testing.assert_allclose(th.country_probability.sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(th.p_allied + th.p_non_allied + th.p_sea, 1.0, atol=1e-12)
+    assert th.p_sea[0] > 0.05 and th.p_sea[2] == 1.0  # the Gulf of Iskenderun; open sea
+    assert th.most_likely_country[2] == SEA and th.most_likely_land_country[2] is None
+    assert th.category[2] == ThreatCategory.NONE
+
+
+def test_alliance_membership_on_the_scenario_date(evaluator):
+    imp = _impacts([DORTYOL, AKROTIRI], [40_000.0, 30_000.0])
+    th = evaluator.evaluate(imp)
+    allied = dict(zip(th.countries, th.allied, strict=True))
+    assert allied["TUR"] and allied["GBR"] and not allied["CYP"] and not allied[SEA]
+    if "SYR" in allied:
+        assert not allied["SYR"]
+
+
+def test_asset_probability_is_the_fraction_of_samples_in_the_disc():
+    asset = DefendedArea(id="a", lat_deg=36.0, lon_deg=36.0, radius_m=10_000.0)
+    ev = ThreatEvaluator(assets=(asset,), nearest_place=False)
+    sigma = 10_000.0
+    imp = _impacts([(36.0, 36.0)], [sigma], n=40_000, seed=3)
+    p = ev.evaluate(imp).asset_probability[0, 0]
+    expected = 1.0 - np.exp(-0.5)  # Rayleigh: P(r <= sigma)
+    assert p == pytest.approx(expected, abs=0.01)
+    # an asset 5 sigma away is never hit
+    lat, lon, _ = geodesic_direct(36.0, 36.0, 0.0, 5 * sigma + asset.radius_m)
+    far = DefendedArea(id="far", lat_deg=float(lat), lon_deg=float(lon), radius_m=asset.radius_m)
+    assert (
+        ThreatEvaluator(assets=(far,), nearest_place=False).evaluate(imp).asset_probability[0, 0]
+        < 1e-3
+    )
+
+
+@pytest.mark.parametrize(
+    ("p_asset", "p_allied", "p_non", "category"),
+    [
+        (0.5, 0.5, 0.0, ThreatCategory.DEFENDED_ASSET),
+        (0.05, 0.3, 0.6, ThreatCategory.ALLIED_TERRITORY),
+        (0.0, 0.05, 0.6, ThreatCategory.NON_ALLIED_TERRITORY),
+        (0.0, 0.05, 0.05, ThreatCategory.NONE),
+        (np.nan, np.nan, np.nan, ThreatCategory.NONE),
+    ],
+)
+def test_category_rule(p_asset, p_allied, p_non, category):
+    ev = ThreatEvaluator(asset_threshold=0.1, territory_threshold=0.1)
+    assert ev.categorise([p_asset], [p_allied], [p_non])[0] == category
+
+
+def test_ranking_by_category_then_time_to_impact_then_value():
+    cat = np.array([2, 3, 2, 2, 0])
+    tti = np.array([300.0, 400.0, 200.0, 200.0, 10.0])
+    value = np.array([0.0, 0.0, 1.0, 5.0, 0.0])
+    assert list(ThreatEvaluator.rank(cat, tti, value)) == [4, 1, 3, 2, 5]
+
+
+def test_akrotiri_is_gbr_territory_on_cyprus(evaluator):
+    """A tight impact on RAF Akrotiri: GBR (an Ally) by country, Akrotiri by territory,
+    the air base by place, and the defended asset."""
+    th = evaluator.evaluate(_impacts([AKROTIRI], [500.0]))
+    assert th.most_likely_country[0] == "GBR"
+    assert th.most_likely_territory[0] == "Akrotiri"
+    assert th.nearest_place[0] == "RAF Akrotiri"
+    assert th.category[0] == ThreatCategory.DEFENDED_ASSET
+    assert th.asset_probability[0, th.asset_ids.index("raf-akrotiri")] == 1.0
+    assert th.probability_of("GBR")[0] == th.country_probability[0, th.countries.index("GBR")]
+
+
+def test_invalid_predictions_are_blank_and_rank_last(evaluator):
+    imp = _impacts([DORTYOL, DORTYOL], [20_000.0, 20_000.0])
+    imp = imp.__class__(
+        **{
+            **{f: getattr(imp, f) for f in imp.__dataclass_fields__},
+            "valid": np.array([False, True]),
+        }
+    )
+    th = evaluator.evaluate(imp)
+    assert np.isnan(th.country_probability[0]).all() and th.most_likely_country[0] is None
+    assert th.category[0] == ThreatCategory.NONE and th.rank[0] == 2
+    assert th.category[1] == ThreatCategory.ALLIED_TERRITORY
