@@ -38,6 +38,10 @@ class Flight:
     guidance_error: GuidanceError
     rv: Trajectory
     boosters: tuple[Trajectory, ...]
+    #: Time [s] the RV separated from the stack (thrust termination), or None if it never
+    #: did (stage failure, or a type whose RV stays on the last stage): then :attr:`rv` is
+    #: the whole remaining stack to impact.
+    rv_separation_s: float | None = None
 
     @property
     def objects(self) -> tuple[Trajectory, ...]:
@@ -236,6 +240,9 @@ def _flights(flown, types, launch, aim, t_launch, profile, solutions, errors) ->
             guidance_error=errors[i],
             rv=rvs[i],
             boosters=tuple(sorted(per_flight[i], key=lambda tr: tr.t_s[0])),
+            rv_separation_s=float(flown.burnout_t_s[i] + t_launch[i])
+            if flown.rv_separated[i]
+            else None,
         )
         for i in range(len(types))
     ]

@@ -70,6 +70,8 @@ class FlownBatch:
     burnout_state: np.ndarray
     #: ``(N,)`` index of each flight's RV object (the stack when the RV stays on it).
     rv_object: np.ndarray
+    #: ``(N,)`` True where the RV separated from the stack at thrust termination.
+    rv_separated: np.ndarray
     #: ``(M,)`` per object: flight index, kind (:data:`RV` / :data:`BOOSTER`), stage index of
     #: a spent stage (the lowest stage of the piece; -1 for RVs), creation time [s].
     object_flight: np.ndarray
@@ -137,6 +139,15 @@ def fly_out(
     crashed_t = np.full(n, np.nan)
     # spent stages: (flight, stage, time, state)
     spawned: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    # thrust terminated before lift-off: the missile stays on its pad (impact at t = 0)
+    idle = plan.cutoff_s <= 0.0
+    if idle.any():
+        i = np.nonzero(idle)[0]
+        crashed_t[i] = 0.0
+        alive[i] = False
+        if dense:
+            f0 = derivative(np.zeros(i.size), y[i], i, physics=physics, aero=None)
+            knots.append((i, np.zeros(i.size), y[i].copy(), np.asarray(f0)))
 
     bounds = _segments(table, plan.cutoff_s, program)
     ends = table.stage_end_s
@@ -286,6 +297,7 @@ def fly_out(
         dense_out = DenseOutput(index=ki, t_s=kt, y=ky, dydt=kf, offsets=offsets)
     return FlownBatch(
         burnout_t_s=t_bo,
+        rv_separated=separates,
         burnout_state=burnout_state,
         rv_object=np.arange(n),
         object_flight=obj_flight,

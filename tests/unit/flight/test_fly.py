@@ -137,10 +137,18 @@ def test_guidance_errors_act_in_physical_units(shahab_errors):
     assert 1.5 < turn < 2.5, turn
     # stage failure: thrust stops 60 s after ignition, no separation, the stack falls
     assert failed.rv.burnout.t_s == pytest.approx(60.0)
-    assert failed.boosters == ()
+    assert failed.boosters == () and failed.rv_separation_s is None
+    assert nominal.rv_separation_s == pytest.approx(nominal.rv.burnout.t_s)
     assert failed.rv.mass_kg[-1] > nominal.rv.mass_kg[-1] + 1000.0
     # every flight shares the nominal solution
     assert len({f.solution for f in shahab_errors.flights}) == 1
+
+
+def test_thrust_terminated_before_lift_off_leaves_the_missile_on_its_pad():
+    m = missile("shahab-3")
+    f = fly(m, LAUNCH, aim_at(m, 0.5), guidance_error=GuidanceError(early_cutoff_s=500.0))
+    assert f.rv.impact.t_s == 0.0 and f.boosters == ()
+    assert geodesic_inverse(*LAUNCH, f.rv.impact.lat_deg, f.rv.impact.lon_deg)[0] < 1.0
 
 
 def test_guidance_error_record_validates_its_fields():
