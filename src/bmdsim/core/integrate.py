@@ -26,6 +26,12 @@ output kept for later sampling) is Hermite: cubic on ``(y, dy/dt)`` at both ends
 second-order system declared with ``second_order=n`` (``y = [q (n), dq/dt (n), rest]``) the
 positions ``q`` are interpolated by the quintic Hermite polynomial on ``(q, dq/dt, d2q/dt2)``
 at both ends and the velocities by its derivative (see :func:`hermite`).
+
+The driver is numpy; the batch is processed in chunks of ``chunk`` objects (4,096 by default,
+so that a step's arrays stay in cache) and the arithmetic that numpy would do in many passes
+over memory (Dormand-Prince stage sums, error norm, Hermite interpolation) runs in small
+compiled kernels (numba, ``cache=True``). Chunks are independent: results do not depend on the
+chunk size.
 """
 
 from __future__ import annotations

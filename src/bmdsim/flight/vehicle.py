@@ -84,9 +84,15 @@ class VehicleTable:
 
 
 def vehicle_table(missiles: Sequence[MissileType]) -> VehicleTable:
-    """Arrays for flights of the given missile types (one entry per flight)."""
-    n = len(missiles)
-    s_max = max(len(m.stages) for m in missiles)
+    """Arrays for flights of the given missile types (one entry per flight).
+
+    Each distinct type is laid out once; flights index into those rows.
+    """
+    kinds: dict[MissileType, int] = {}
+    which = np.array([kinds.setdefault(m, len(kinds)) for m in missiles], dtype=np.intp)
+    types = list(kinds)
+    n = len(types)
+    s_max = max(len(m.stages) for m in types)
     curves: dict[tuple, int] = {TUMBLING_CYLINDER_DRAG_CURVE: 0}
 
     def row(curve) -> int:
@@ -98,7 +104,7 @@ def vehicle_table(missiles: Sequence[MissileType]) -> VehicleTable:
     rv_mass, rv_area = np.zeros(n), np.zeros(n)
     rv_sep = np.zeros(n, dtype=bool)
     rv_row, body_row = np.zeros(n, dtype=np.intp), np.zeros(n, dtype=np.intp)
-    for i, m in enumerate(missiles):  # setup per flight type (a handful), not a hot path
+    for i, m in enumerate(types):  # once per distinct type (a handful)
         k = len(m.stages)
         n_st[i] = k
         for j, st in enumerate(m.stages):
@@ -114,20 +120,20 @@ def vehicle_table(missiles: Sequence[MissileType]) -> VehicleTable:
         length[i, :k] = max(m.length_m - rv_len, 1.0) * stage_mass / stage_mass.sum()
     order = sorted(curves, key=curves.get)
     return VehicleTable(
-        n_stages=n_st,
-        burn_s=burn,
-        mass_flow_kg_s=mdot,
-        thrust_vac_n=vacuum_thrust_n(mdot, isp),
-        exit_area_m2=exit_area,
-        dry_kg=dry,
-        propellant_kg=prop,
-        diameter_m=diam,
-        length_m=length,
-        rv_mass_kg=rv_mass,
-        rv_area_m2=rv_area,
-        rv_separates=rv_sep,
-        rv_row=rv_row,
-        body_row=body_row,
+        n_stages=n_st[which],
+        burn_s=burn[which],
+        mass_flow_kg_s=mdot[which],
+        thrust_vac_n=vacuum_thrust_n(mdot, isp)[which],
+        exit_area_m2=exit_area[which],
+        dry_kg=dry[which],
+        propellant_kg=prop[which],
+        diameter_m=diam[which],
+        length_m=length[which],
+        rv_mass_kg=rv_mass[which],
+        rv_area_m2=rv_area[which],
+        rv_separates=rv_sep[which],
+        rv_row=rv_row[which],
+        body_row=body_row[which],
         tumble_row=0,
         cd_table=drag_table(order),
     )
