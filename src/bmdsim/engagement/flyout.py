@@ -1,0 +1,598 @@
+"""Guided flight of interceptors: one batch, advanced step by step by the engine.
+
+:class:`InterceptorFlight` holds every interceptor launched in a run as arrays
+(:class:`InterceptorBatch`) and advances them together with :meth:`InterceptorFlight.advance`
+(those still flying, under an alive mask). Each interceptor flies 3-DOF with the flight
+layer's equations of motion (:func:`bmdsim.flight.dynamics.derivative`) plus its commanded
+acceleration, integrated with :func:`bmdsim.core.integrate.rk4`:
+
+1. **boost** on the open-loop programme the fire control solved (launch azimuth and kick
+   angle, :mod:`bmdsim.engagement.kinematics`), staging at each burnout;
+2. **midcourse** (after the last burnout): zero-effort-miss guidance toward the predicted
+   intercept with the latest *in-flight target update* (:meth:`InterceptorFlight.update_targets`;
+   between updates the target estimate is extrapolated with its apparent acceleration);
+3. **terminal homing** once the target is within the seeker's acquisition range: true
+   proportional navigation on the seeker's line-of-sight rate (noisy measurements every
+   seeker frame, alpha-beta rate estimate), navigation ratio and divert acceleration limit
+   from the catalog, divert velocity budget where the type has one.
+
+Commands are computed at the start of each guidance frame and held over it (a digital
+autopilot without lag). The first closest approach to the true target after burnout ends
+the flight: it is located on the step's interpolant, its distance is the miss distance, and
+the kill is drawn with the type's ``Pk(miss)`` (:meth:`InterceptorType.kill_probability`)
+from a stream named after the interceptor. A flight also ends past the type's maximum time
+of flight, when its target no longer exists, or at the ground.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import partial
+
+import numpy as np
+
+from bmdsim.catalog.interceptors import InterceptorType
+from bmdsim.core.integrate import rk4
+from bmdsim.core.random import stream
+from bmdsim.earth.constants import OMEGA_RAD_S
+from bmdsim.earth.frames import ecef_to_geodetic
+from bmdsim.engagement.events import InterceptResult
+from bmdsim.engagement.guidance import (
+    ProportionalNavigation,
+    Seeker,
+    ZeroEffortMissGuidance,
+    limit_acceleration,
+    line_of_sight,
+)
+from bmdsim.engagement.kinematics import (
+    BOOST_STEP_S,
+    DEFAULT_PROGRAM,
+    InterceptorKinematics,
+    LaunchProgram,
+    launch_axes,
+)
+from bmdsim.flight.dynamics import Physics, altitude, derivative
+
+TargetStatesFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""``fn(t_s (M,), target (M,)) -> (M, 6)``: true ECEF states of targets at times (NaN where a
+target no longer exists)."""
+
+#: Seeker noise draws kept per interceptor (reused cyclically beyond).
+_NOISE_DRAWS = 8192
+
+
+class Phase(IntEnum):
+    BOOST = 0
+    MIDCOURSE = 1
+    TERMINAL = 2
+    ENDED = 3
+
+
+class Outcome(IntEnum):
+    FLYING = 0
+    KILL = 1  # closest approach, target destroyed
+    SURVIVED = 2  # closest approach, target not destroyed
+    NO_INTERCEPT = 3  # ended without a closest approach (time of flight, target lost, ground)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InterceptorLaunch:
+    """What a fire unit gives an interceptor at launch (ECEF, SI, scenario time)."""
+
+    interceptor_id: str
+    fire_unit_id: str
+    threat_id: str
+    interceptor_type: InterceptorType
+    #: key of the true target for the engine's ``target_states`` function
+    target_key: int
+    launch_s: float
+    position_ecef: tuple[float, float, float]
+    velocity_ecef: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    azimuth_rad: float
+    kick_rad: float
+    #: the track's estimate of the target at ``estimate_s`` (the first target update)
+    target_state: tuple[float, ...]
+    estimate_s: float
+    predicted_intercept_s: float = float("nan")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InterceptorBatch:
+    """Every interceptor of a run, as arrays over interceptors (a snapshot).
+
+    ``state (N, 7)`` ECEF position, velocity and mass at ``t_s (N,)``; ``phase`` and
+    ``outcome`` are :class:`Phase` and :class:`Outcome` values; ``intercept_s``,
+    ``miss_m`` and ``intercept_point (N, 3)`` describe the closest approach (NaN if none).
+    """
+
+    ids: tuple[str, ...]
+    fire_unit_ids: tuple[str, ...]
+    threat_ids: tuple[str, ...]
+    type_ids: tuple[str, ...]
+    target: np.ndarray
+    launch_s: np.ndarray
+    t_s: np.ndarray
+    state: np.ndarray
+    phase: np.ndarray
+    outcome: np.ndarray
+    divert_used_m_s: np.ndarray
+    intercept_s: np.ndarray
+    miss_m: np.ndarray
+    intercept_point: np.ndarray
+    killed: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def alive(self) -> np.ndarray:
+        return self.phase != Phase.ENDED
+
+
+def _grow(a: np.ndarray, rows) -> np.ndarray:
+    return np.concatenate([a, np.asarray(rows, dtype=a.dtype).reshape(-1, *a.shape[1:])])
+
+
+class InterceptorFlight:
+    """All interceptors of a run; see the module docstring.
+
+    ``seed`` names the random streams (seeker noise, kill draws) with each interceptor's id;
+    ``seeker``, ``midcourse`` and ``terminal`` are the models; ``midcourse_frame_s`` the
+    guidance frame before acquisition [s].
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        seeker: Seeker | None = None,
+        midcourse: ZeroEffortMissGuidance | None = None,
+        terminal: ProportionalNavigation | None = None,
+        physics: Physics | None = None,
+        program: LaunchProgram = DEFAULT_PROGRAM,
+        midcourse_frame_s: float = 0.25,
+        frames_per_time_to_go: float = 50.0,
+        boost_step_s: float = BOOST_STEP_S,
+    ) -> None:
+        self.seed = int(seed)
+        self.seeker = Seeker() if seeker is None else seeker
+        self.midcourse = ZeroEffortMissGuidance() if midcourse is None else midcourse
+        self.terminal = ProportionalNavigation() if terminal is None else terminal
+        self.physics = Physics() if physics is None else physics
+        self.program = program
+        self.midcourse_frame_s = float(midcourse_frame_s)
+        self.frames_per_time_to_go = float(frames_per_time_to_go)
+        self.boost_step_s = float(boost_step_s)
+        self._types: list[InterceptorType] = []
+        self._kin: InterceptorKinematics | None = None
+        self._ids: list[str] = []
+        self._units: list[str] = []
+        self._threats: list[str] = []
+        n = 0
+        self._type = np.zeros(n, np.intp)
+        self._target = np.zeros(n, np.intp)
+        self._launch = np.zeros(n)
+        self._t = np.zeros(n)
+        self._y = np.zeros((n, 7))
+        self._phase = np.zeros(n, np.int8)
+        self._outcome = np.zeros(n, np.int8)
+        self._up = np.zeros((n, 3))
+        self._down = np.zeros((n, 3))
+        self._kick = np.zeros(n)
+        self._est = np.zeros((n, 6))  # target estimate (uplinked) ...
+        self._est_t = np.zeros(n)  # ... valid at this time
+        self._est_a = np.zeros((n, 3))  # its apparent acceleration
+        self._dv_used = np.zeros(n)
+        self._a_cmd = np.zeros((n, 3))
+        self._u_est = np.zeros((n, 3))
+        self._udot_est = np.zeros((n, 3))
+        self._frame = np.zeros(n, np.int64)
+        self._noise = np.zeros((n, _NOISE_DRAWS, 2))
+        self._kill_draw = np.zeros(n)
+        self._t_cpa = np.zeros(n)
+        self._miss = np.zeros(n)
+        self._p_cpa = np.zeros((n, 3))
+        self._killed = np.zeros(n, bool)
+        self._meas_t = np.zeros(n)  # time of each interceptor's last guidance update [s]
+        self._next_cmd = np.zeros(n)  # ... and of its next one [s]
+
+    # ------------------------------------------------------------------ bookkeeping
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def _type_index(self, itype: InterceptorType) -> int:
+        for i, t in enumerate(self._types):
+            if t == itype:
+                return i
+        self._types.append(itype)
+        self._kin = InterceptorKinematics.from_types(self._types, self.program)
+        return len(self._types) - 1
+
+    @property
+    def kinematics(self) -> InterceptorKinematics | None:
+        return self._kin
+
+    @property
+    def batch(self) -> InterceptorBatch:
+        """A snapshot of every interceptor."""
+        return InterceptorBatch(
+            ids=tuple(self._ids),
+            fire_unit_ids=tuple(self._units),
+            threat_ids=tuple(self._threats),
+            type_ids=tuple(self._types[i].id for i in self._type),
+            target=self._target.copy(),
+            launch_s=self._launch.copy(),
+            t_s=self._t.copy(),
+            state=self._y.copy(),
+            phase=self._phase.copy(),
+            outcome=self._outcome.copy(),
+            divert_used_m_s=self._dv_used.copy(),
+            intercept_s=self._t_cpa.copy(),
+            miss_m=self._miss.copy(),
+            intercept_point=self._p_cpa.copy(),
+            killed=self._killed.copy(),
+        )
+
+    def in_flight(self, threat_id: str | None = None) -> list[str]:
+        """Ids of the interceptors still flying (at ``threat_id`` if given)."""
+        return [
+            self._ids[i]
+            for i in np.nonzero(self._phase != Phase.ENDED)[0]
+            if threat_id is None or self._threats[i] == threat_id
+        ]
+
+    # ------------------------------------------------------------------ launches and updates
+    def launch(self, launches: Sequence[InterceptorLaunch]) -> None:
+        """Add interceptors; each starts at its launch time and position."""
+        if not launches:
+            return
+        rows = [self._type_index(L.interceptor_type) for L in launches]
+        kin = self._kin
+        assert kin is not None
+        r0 = np.array([L.position_ecef for L in launches], dtype=float)
+        v0 = np.array([L.velocity_ecef for L in launches], dtype=float)
+        az = np.array([L.azimuth_rad for L in launches])
+        up, down = launch_axes(r0, az)
+        y = np.zeros((len(launches), 7))
+        y[:, :3], y[:, 3:6] = r0, v0
+        y[:, 6] = kin.launch_mass_kg[rows]
+        est = np.array([L.target_state for L in launches], dtype=float).reshape(-1, 6)
+        est_t = np.array([L.estimate_s for L in launches], dtype=float)
+        noise = np.empty((len(launches), _NOISE_DRAWS, 2))
+        kill = np.empty(len(launches))
+        for j, L in enumerate(launches):  # one stream per interceptor: order-independent
+            if L.interceptor_id in self._ids:
+                raise ValueError(f"interceptor id {L.interceptor_id!r} already flying")
+            noise[j] = stream(self.seed, "engagement", "seeker", L.interceptor_id).standard_normal(
+                (_NOISE_DRAWS, 2)
+            )
+            kill[j] = stream(self.seed, "engagement", "kill", L.interceptor_id).random()
+            self._ids.append(L.interceptor_id)
+            self._units.append(L.fire_unit_id)
+            self._threats.append(L.threat_id)
+        n = len(launches)
+        self._type = _grow(self._type, rows)
+        self._target = _grow(self._target, [L.target_key for L in launches])
+        self._launch = _grow(self._launch, [L.launch_s for L in launches])
+        self._t = _grow(self._t, [L.launch_s for L in launches])
+        self._y = _grow(self._y, y)
+        self._phase = _grow(self._phase, np.full(n, Phase.BOOST))
+        self._outcome = _grow(self._outcome, np.full(n, Outcome.FLYING))
+        self._up = _grow(self._up, up)
+        self._down = _grow(self._down, down)
+        self._kick = _grow(self._kick, [L.kick_rad for L in launches])
+        self._est = _grow(self._est, est)
+        self._est_t = _grow(self._est_t, est_t)
+        self._est_a = _grow(self._est_a, self._apparent_acceleration(est))
+        self._dv_used = _grow(self._dv_used, np.zeros(n))
+        self._a_cmd = _grow(self._a_cmd, np.zeros((n, 3)))
+        self._u_est = _grow(self._u_est, np.zeros((n, 3)))
+        self._udot_est = _grow(self._udot_est, np.zeros((n, 3)))
+        self._frame = _grow(self._frame, np.zeros(n, np.int64))
+        self._noise = _grow(self._noise, noise)
+        self._kill_draw = _grow(self._kill_draw, kill)
+        self._t_cpa = _grow(self._t_cpa, np.full(n, np.nan))
+        self._miss = _grow(self._miss, np.full(n, np.nan))
+        self._p_cpa = _grow(self._p_cpa, np.full((n, 3), np.nan))
+        self._killed = _grow(self._killed, np.zeros(n, bool))
+        self._meas_t = _grow(self._meas_t, [L.launch_s for L in launches])
+        self._next_cmd = _grow(self._next_cmd, [L.launch_s for L in launches])
+
+    def _apparent_acceleration(self, states: np.ndarray) -> np.ndarray:
+        """Gravity (J2) and rotating-frame acceleration of ballistic states ``(M, 6)``."""
+        if states.shape[0] == 0:
+            return np.zeros((0, 3))
+        y = np.concatenate([states, np.ones((states.shape[0], 1))], axis=1)
+        idx = np.arange(states.shape[0])
+        return np.asarray(derivative(0.0, y, idx, physics=self.physics, aero=None))[:, 3:6]
+
+    def update_targets(self, threat_id: str, t_s: float, state) -> list[str]:
+        """In-flight target update: the interceptors flying at ``threat_id`` take the
+        estimate ``state`` (ECEF ``(6,)``, valid at ``t_s``) as their target from now on.
+        Returns the ids updated."""
+        sel = np.array([th == threat_id for th in self._threats], dtype=bool) & (
+            self._phase != Phase.ENDED
+        )
+        if not sel.any():
+            return []
+        s = np.asarray(state, dtype=float).reshape(1, 6)
+        newer = sel & (t_s >= self._est_t)
+        self._est[newer] = s
+        self._est_t[newer] = t_s
+        self._est_a[newer] = self._apparent_acceleration(s)
+        return [self._ids[i] for i in np.nonzero(newer)[0]]
+
+    # ------------------------------------------------------------------ stepping
+    def _estimate_at(self, i: np.ndarray, t: np.ndarray) -> np.ndarray:
+        dt = (t - self._est_t[i])[:, None]
+        a = self._est_a[i]
+        out = np.empty((i.size, 6))
+        out[:, :3] = self._est[i, :3] + self._est[i, 3:6] * dt + 0.5 * a * dt * dt
+        out[:, 3:6] = self._est[i, 3:6] + a * dt
+        return out
+
+    def _guidance(self, i: np.ndarray, truth: np.ndarray, h: np.ndarray) -> None:
+        """Commands of guided interceptors ``i`` for their next frame of length ``h``."""
+        kin = self._kin
+        assert kin is not None
+        t = self._t[i]
+        y = self._y[i]
+        est = self._estimate_at(i, t)
+        rel_est_p = est[:, :3] - y[:, :3]
+        rel_est_v = est[:, 3:6] - y[:, 3:6]
+        types = [self._types[k] for k in self._type[i]]
+        a_max = np.array([tp.divert_accel_max_m_s2 for tp in types])
+        budget = np.array(
+            [np.inf if tp.divert_delta_v_m_s is None else tp.divert_delta_v_m_s for tp in types]
+        )
+        nav = np.array([tp.navigation_ratio for tp in types])
+        acq = np.array([tp.seeker_acquisition_range_m for tp in types])
+        rel_true = truth[:, :3] - y[:, :3]
+        rng_true = np.linalg.norm(rel_true, axis=1)
+        terminal = (self._phase[i] == Phase.TERMINAL) | (rng_true <= acq)
+        newly = terminal & (self._phase[i] != Phase.TERMINAL)
+        a = np.zeros((i.size, 3))
+        # the target's acceleration relative to the interceptor's own free fall
+        rel_acc = self._est_a[i] - self._apparent_acceleration(y[:, :6])
+        mid = ~terminal
+        if mid.any():
+            coriolis = self._coriolis(rel_est_v[mid])
+            a[mid] = self.midcourse.command(
+                rel_est_p[mid], rel_est_v[mid], coriolis, rel_acc[mid] - coriolis
+            )
+        if terminal.any():
+            j = np.nonzero(terminal)[0]
+            ii = i[j]
+            u_true, udot_true, _, _ = line_of_sight(rel_true[j], truth[j, 3:6] - y[j, 3:6])
+            # closing speed from the uplinked track (a passive seeker measures no range)
+            _, _, _, vc = line_of_sight(rel_est_p[j], rel_est_v[j])
+            if self.seeker.perfect:
+                u_m, udot_m = u_true, udot_true
+            else:
+                k = self._frame[ii] % _NOISE_DRAWS
+                z = self.seeker.measure(u_true, self._noise[ii, k], h[j])
+                self._frame[ii] += 1
+                fresh = newly[j]
+                u_prev = np.where(fresh[:, None], z, self._u_est[ii])
+                # the rate estimate starts from the uplinked track's geometry
+                _, udot_e, _, _ = line_of_sight(rel_est_p[j], rel_est_v[j])
+                ud_prev = np.where(fresh[:, None], udot_e, self._udot_est[ii])
+                dt_prev = np.where(fresh, 1.0, t[j] - self._meas_t[ii])
+                u_m, udot_m = self.seeker.filter(u_prev, ud_prev, z, dt_prev)
+                u_m = np.where(fresh[:, None], z, u_m)
+                udot_m = np.where(fresh[:, None], udot_e, udot_m)
+                self._u_est[ii], self._udot_est[ii] = u_m, udot_m
+            a[j] = self.terminal.from_los(u_m, udot_m, vc, nav[j], rel_acc[j])
+        self._phase[i[terminal]] = Phase.TERMINAL
+        a = limit_acceleration(a, a_max, budget - self._dv_used[i], h)
+        self._a_cmd[i] = a
+        self._dv_used[i] += np.linalg.norm(a, axis=1) * h
+
+    def _coriolis(self, rel_vel: np.ndarray) -> np.ndarray:
+        """Coriolis acceleration ``-2 w x v`` of relative velocities (zero if not rotating)."""
+        if not self.physics.rotating:
+            return np.zeros_like(rel_vel)
+        w = np.array([0.0, 0.0, OMEGA_RAD_S])
+        return -2.0 * np.cross(w, rel_vel)
+
+    def _rhs(self, t, y, idx, *, aero, thrust):
+        out = derivative(t, y, idx, physics=self.physics, aero=aero, thrust=thrust)
+        out[:, 3:6] += self._a_cmd[idx]
+        return out
+
+    def _closing(self, target_states: TargetStatesFn):
+        def g(t, y, idx):
+            tgt = target_states(np.asarray(t, dtype=float), self._target[idx])
+            val = -np.einsum("ij,ij->i", tgt[:, :3] - y[:, :3], tgt[:, 3:6] - y[:, 3:6])
+            armed = self._phase[idx] != Phase.BOOST
+            return np.where(armed, val, 1.0)
+
+        return g
+
+    def advance(
+        self, t0_s: float, t1_s: float, target_states: TargetStatesFn
+    ) -> list[InterceptResult]:
+        """Fly every interceptor still flying from its own time (its launch, or ``t0_s``)
+        to ``t1_s`` [s]; ``target_states`` gives the true targets. Returns the flights that
+        ended, as events."""
+        if t1_s < t0_s:
+            raise ValueError("advance runs forward: t1_s must be >= t0_s")
+        events: list[InterceptResult] = []
+        kin = self._kin
+        if kin is None:
+            return events
+        n = len(self)
+        closing = self._closing(target_states)
+        max_tof = np.array([tp.max_time_of_flight_s for tp in self._types])[self._type]
+        while True:
+            act = np.nonzero((self._phase != Phase.ENDED) & (self._t < t1_s - 1e-12))[0]
+            if act.size == 0:
+                break
+            t = self._t[act]
+            flight_s = t - self._launch[act]
+            # the truth: gone targets end their interceptors
+            truth = target_states(t, self._target[act])
+            gone = ~np.isfinite(truth[:, 0])
+            late = flight_s >= max_tof[act]
+            stop = gone | late
+            if stop.any():
+                for k, why in ((gone, "target lost"), (late & ~gone, "time of flight")):
+                    for j in np.nonzero(k)[0]:
+                        events.append(self._end(act[j], None, why))
+                keep = ~stop
+                act, t, flight_s, truth = act[keep], t[keep], flight_s[keep], truth[keep]
+                if act.size == 0:
+                    continue
+            # passed already: an armed interceptor opening from its target
+            armed = self._phase[act] != Phase.BOOST
+            rel_p = truth[:, :3] - self._y[act, :3]
+            rel_v = truth[:, 3:6] - self._y[act, 3:6]
+            opening = armed & (np.einsum("ij,ij->i", rel_p, rel_v) >= 0.0)
+            if opening.any():
+                for j in np.nonzero(opening)[0]:
+                    events.append(self._end(act[j], None, "passed"))
+                keep = ~opening
+                act, t, flight_s, truth = act[keep], t[keep], flight_s[keep], truth[keep]
+                if act.size == 0:
+                    continue
+            # frames: boost to the next programme boundary, guided frames otherwise
+            bounds = kin.boundaries(self._type[act])  # (M, B) flight times
+            nxt = np.where(bounds > flight_s[:, None] + 1e-9, bounds, np.inf).min(axis=1)
+            boost = self._phase[act] == Phase.BOOST
+            guided = ~boost
+            # guidance updates: at the end of each guided frame (commands held in between;
+            # an integration step cut short by t1_s does not start a new frame)
+            need = guided & (t >= self._next_cmd[act] - 1e-9)
+            if need.any():
+                k = np.nonzero(need)[0]
+                h = np.full(k.size, self.midcourse_frame_s)
+                _, _, rng_t, vc_t = line_of_sight(rel_p[k], rel_v[k])
+                # terminal frames shrink with the time to go, down to the seeker's frame
+                tgo = rng_t / np.maximum(vc_t, 1e-9)
+                acq = np.array(
+                    [self._types[q].seeker_acquisition_range_m for q in self._type[act[k]]]
+                )
+                term = (self._phase[act[k]] == Phase.TERMINAL) | (rng_t <= acq)
+                h_term = np.clip(
+                    tgo / self.frames_per_time_to_go, self.seeker.frame_s, self.midcourse_frame_s
+                )
+                h = np.where(term, h_term, h)
+                # approaching acquisition: do not overshoot it by more than a seeker frame
+                to_acq = np.where(vc_t > 0, (rng_t - acq) / np.maximum(vc_t, 1e-9), np.inf)
+                h = np.where(to_acq > 0, np.minimum(h, np.maximum(to_acq, self.seeker.frame_s)), h)
+                h = np.minimum(h, self._launch[act[k]] + max_tof[act[k]] - t[k])
+                g_idx = act[k]
+                self._guidance(g_idx, truth[k], h)
+                self._meas_t[g_idx] = t[k]
+                self._next_cmd[g_idx] = t[k] + h
+            t_end = np.where(
+                boost,
+                np.minimum(self._launch[act] + nxt, t1_s),
+                np.minimum(self._next_cmd[act], t1_s),
+            )
+            t_end = np.minimum(t_end, self._launch[act] + max_tof[act])
+            step = np.where(boost, self.boost_step_s, t_end - t)
+            step = np.maximum(step, 1e-9)
+            self._a_cmd[act[boost]] = 0.0
+            # per-object thrust and drag for this frame
+            stage = np.full(n, -1)
+            fs_mid = 0.5 * (t + t_end) - self._launch[act]
+            stage[act] = np.where(boost, kin.stage_at(self._type[act], fs_mid), -1)
+            mode_t = np.zeros(n)
+            mode_t[act] = fs_mid
+            thrust = kin.thrust(
+                self._type, stage, self._launch, self._kick, self._up, self._down, mode_t
+            )
+            aero = kin.aero(self._type, stage)
+            alive = np.zeros(n, bool)
+            alive[act] = True
+            t0_all = self._t.copy()
+            t1_all = self._t.copy()
+            t1_all[act] = t_end
+            step_all = np.ones(n)
+            step_all[act] = step
+            sol = rk4(
+                partial(self._rhs, aero=aero, thrust=thrust),
+                t0_all,
+                self._y,
+                t1_all,
+                step_s=step_all,
+                alive=alive,
+                event=closing,
+                second_order=3,
+            )
+            self._t[act] = sol.t_s[act]
+            self._y[act] = sol.y[act]
+            # staging and burnout at programme boundaries (frames end exactly on them)
+            ended_seg = boost & (t_end == self._launch[act] + nxt) & (self._t[act] == t_end)
+            if ended_seg.any():
+                e = act[ended_seg]
+                st = stage[e]
+                nb = nxt[ended_seg]
+                burnt = (st >= 0) & (nb == kin.stage_end_s[self._type[e], np.maximum(st, 0)])
+                if burnt.any():
+                    b = e[burnt]
+                    self._y[b, 6] -= kin.staging_mass_drop(self._type[b], st[burnt])
+                    last = st[burnt] == kin.n_stages[self._type[b]] - 1
+                    self._phase[b[last]] = Phase.MIDCOURSE
+            hit = act[sol.event[act]]
+            for k in hit:
+                events.append(self._end(k, target_states, ""))
+            down = act[(self._phase[act] != Phase.ENDED)]
+            if down.size:
+                h_alt = altitude(self._y[down, 0], self._y[down, 1], self._y[down, 2])
+                for k in down[(h_alt < 0.0) & (self._t[down] - self._launch[down] > 1.0)]:
+                    events.append(self._end(k, None, "ground"))
+        return events
+
+    def _end(self, k: int, target_states: TargetStatesFn | None, reason: str) -> InterceptResult:
+        """End flight ``k``: at a closest approach when ``target_states`` is given."""
+        itype = self._types[self._type[k]]
+        self._phase[k] = Phase.ENDED
+        pos = self._y[k, :3]
+        lat, lon, alt = (float(v) for v in ecef_to_geodetic(pos))
+        miss = pk = closing = np.nan
+        killed = False
+        if target_states is not None:
+            tgt = target_states(np.array([self._t[k]]), self._target[k : k + 1])[0]
+            rel = tgt[:3] - pos
+            miss = float(np.linalg.norm(rel))
+            closing = float(np.linalg.norm(tgt[3:6] - self._y[k, 3:6]))
+            pk = float(itype.kill_probability(miss))
+            killed = bool(self._kill_draw[k] < pk)
+            self._t_cpa[k] = self._t[k]
+            self._miss[k] = miss
+            self._p_cpa[k] = pos
+            self._killed[k] = killed
+            self._outcome[k] = Outcome.KILL if killed else Outcome.SURVIVED
+        else:
+            self._outcome[k] = Outcome.NO_INTERCEPT
+        return InterceptResult(
+            time_s=float(self._t[k]),
+            source=self._ids[k],
+            subject=self._threats[k],
+            fire_unit_id=self._units[k],
+            killed=killed,
+            miss_distance_m=miss,
+            kill_probability=pk,
+            lat_deg=lat,
+            lon_deg=lon,
+            alt_m=alt,
+            closing_speed_m_s=closing,
+            time_of_flight_s=float(self._t[k] - self._launch[k]),
+            divert_used_m_s=float(self._dv_used[k]),
+            reason=reason,
+            kind="intercept" if killed else "miss",
+        )
+
+
+__all__ = [
+    "InterceptorBatch",
+    "InterceptorFlight",
+    "InterceptorLaunch",
+    "Outcome",
+    "Phase",
+    "TargetStatesFn",
+]

@@ -1,0 +1,415 @@
+"""Interceptor kinematics: staged boost on an open-loop programme, then a coast.
+
+A batch of interceptors (any mix of catalog types) flies with the flight layer's equations
+of motion (:func:`bmdsim.flight.dynamics.derivative`: gravity with J2, Coriolis and
+centrifugal terms, USSA76 drag on a per-body ``Cd(M)`` curve, rocket thrust with the
+nozzle's ambient-pressure loss) and the batched integrators of :mod:`bmdsim.core.integrate`.
+
+The boost follows the open-loop programme of :class:`LaunchProgram` (the phases of the
+flight layer's missiles, with interceptor timings): a vertical rise, a pitch-over that tilts
+the thrust from the launcher's vertical toward the launch azimuth by the *kick angle*, a hold
+of that attitude to the end of the first stage (so that the kick angle sets the flight-path
+angle even for a short burn), then a gravity turn (thrust along the velocity relative to the
+air) through the other stages. The two controls are the launch azimuth and the kick angle;
+the fire-control solver and the flyout tables choose them.
+
+Mass bookkeeping follows :class:`bmdsim.catalog.interceptors.InterceptorType`: a stage's dry
+mass drops at its burnout, the last stage's too when the kill vehicle separates (the kill
+vehicle then flies on alone). The drag reference area is the burning stage's cross-section,
+then the last stage's.
+
+State per interceptor: ``[x, y, z, vx, vy, vz, m]`` in ECEF [m, m/s, kg]; times in seconds
+since the scenario epoch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+
+from bmdsim.catalog.interceptors import InterceptorType
+from bmdsim.core.integrate import DenseOutput, dopri5, rk4
+from bmdsim.earth.frames import ecef_to_geodetic, enu_basis
+from bmdsim.flight.dynamics import Aero, Physics, Thrust, derivative, drag_table, vacuum_thrust_n
+
+#: RK4 step of powered flight [s] (segments end exactly on the programme's discontinuities).
+BOOST_STEP_S: float = 0.05
+#: Relative tolerance of coasts in open-loop flyouts (Dormand-Prince 5(4)).
+COAST_RTOL: float = 1e-9
+#: Absolute tolerances of coasts: position [m], velocity [m/s], mass [kg].
+COAST_ATOL: np.ndarray = np.array([1e-3, 1e-3, 1e-3, 1e-6, 1e-6, 1e-6, 1e-3])
+
+TargetFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""``fn(t_s (M,), index (M,)) -> (M, 6)``: ECEF states of targets ``index`` at times ``t_s``
+(NaN where a target does not exist at that time)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LaunchProgram:
+    """Open-loop boost programme shared by every interceptor type (engineering estimates:
+    a vertical-launch-system or canister egress, then a short turn toward the azimuth)."""
+
+    #: Thrust along the launcher's vertical for this long after launch [s].
+    vertical_rise_s: float = 1.0
+    #: The thrust then tilts at a constant rate to the kick angle over this time [s], and
+    #: holds that attitude to the end of the first stage (at least); a gravity turn follows.
+    pitch_over_s: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.vertical_rise_s < 0.0 or self.pitch_over_s <= 0.0:
+            raise ValueError("vertical_rise_s must be >= 0 s and pitch_over_s > 0 s")
+
+
+DEFAULT_PROGRAM = LaunchProgram()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InterceptorKinematics:
+    """Per-type figures of a set of interceptor types as arrays (types ``T``, stages ``S``,
+    padded with zero burn time). Build it with :meth:`from_types`."""
+
+    types: tuple[InterceptorType, ...]
+    program: LaunchProgram
+    #: ``(T,)`` number of stages.
+    n_stages: np.ndarray
+    #: ``(T, S)`` burn time [s], mass flow [kg/s], vacuum thrust [N], nozzle exit area [m^2],
+    #: dry mass [kg], diameter [m] of each stage.
+    burn_s: np.ndarray
+    mass_flow_kg_s: np.ndarray
+    thrust_vac_n: np.ndarray
+    exit_area_m2: np.ndarray
+    dry_kg: np.ndarray
+    diameter_m: np.ndarray
+    #: ``(T, S)`` burnout time of each stage after launch [s] (stages burn back to back).
+    stage_end_s: np.ndarray
+    #: ``(T,)`` launch mass and kill-vehicle mass [kg]; whether the kill vehicle separates.
+    launch_mass_kg: np.ndarray
+    kv_mass_kg: np.ndarray
+    kv_separates: np.ndarray
+    #: ``(T,)`` drag reference area after burnout [m^2].
+    coast_area_m2: np.ndarray
+    #: ``(T,)`` row of each type's body drag curve in ``cd_table``.
+    drag_row: np.ndarray
+    cd_table: np.ndarray
+
+    @classmethod
+    def from_types(
+        cls, types: Sequence[InterceptorType], program: LaunchProgram = DEFAULT_PROGRAM
+    ) -> InterceptorKinematics:
+        types = tuple(types)
+        if not types:
+            raise ValueError("at least one interceptor type is needed")
+        n, s_max = len(types), max(len(t.stages) for t in types)
+        burn, mdot, isp, exit_area, dry, diam = (np.zeros((n, s_max)) for _ in range(6))
+        n_st = np.zeros(n, dtype=np.intp)
+        curves: dict[tuple, int] = {}
+        rows = np.zeros(n, dtype=np.intp)
+        for i, t in enumerate(types):  # a handful of types: setup, not a hot path
+            n_st[i] = len(t.stages)
+            for j, st in enumerate(t.stages):
+                burn[i, j], mdot[i, j], isp[i, j] = st.burn_time_s, st.mass_flow_kg_s, st.isp_vac_s
+                exit_area[i, j], dry[i, j], diam[i, j] = (
+                    st.nozzle_exit_area_m2,
+                    st.dry_mass_kg,
+                    st.diameter_m,
+                )
+            rows[i] = curves.setdefault(tuple(t.body_drag_curve), len(curves))
+        last_d = diam[np.arange(n), n_st - 1]
+        return cls(
+            types=types,
+            program=program,
+            n_stages=n_st,
+            burn_s=burn,
+            mass_flow_kg_s=mdot,
+            thrust_vac_n=vacuum_thrust_n(mdot, isp),
+            exit_area_m2=exit_area,
+            dry_kg=dry,
+            diameter_m=diam,
+            stage_end_s=np.cumsum(burn, axis=1),
+            launch_mass_kg=np.array([t.launch_mass_kg for t in types]),
+            kv_mass_kg=np.array([t.kill_vehicle_mass_kg for t in types]),
+            kv_separates=np.array([t.kill_vehicle_separates for t in types]),
+            coast_area_m2=np.pi / 4.0 * last_d**2,
+            drag_row=rows,
+            cd_table=drag_table(sorted(curves, key=curves.get)),
+        )
+
+    @property
+    def burnout_s(self) -> np.ndarray:
+        """``(T,)`` time from launch to the last stage's burnout [s]."""
+        return self.burn_s.sum(axis=1)
+
+    def boundaries(self, type_idx) -> np.ndarray:
+        """``(N, B)`` flight times [s] of the programme's discontinuities (end of vertical
+        rise, end of pitch-over, every stage burnout), sorted, padded by repeating the last."""
+        type_idx = np.asarray(type_idx, dtype=np.intp)
+        p = self.program
+        t_v = np.full((type_idx.size, 1), p.vertical_rise_s)
+        t_p = t_v + p.pitch_over_s
+        ends = self.stage_end_s[type_idx]
+        # padded stages end at the last burnout (zero burn time)
+        return np.sort(np.concatenate([t_v, t_p, ends], axis=1), axis=1)
+
+    def stage_at(self, type_idx, flight_s) -> np.ndarray:
+        """``(N,)`` stage burning at flight time ``flight_s`` [s] (left-closed), or -1 after
+        burnout."""
+        type_idx = np.asarray(type_idx, dtype=np.intp)
+        ends = self.stage_end_s[type_idx]
+        stage = np.sum(ends <= np.asarray(flight_s, dtype=float)[:, None], axis=1)
+        return np.where(stage < self.n_stages[type_idx], stage, -1)
+
+    def thrust(self, type_idx, stage, launch_s, kick_rad, up, downrange, flight_s) -> Thrust:
+        """The :class:`~bmdsim.flight.dynamics.Thrust` table of a batch: stage ``stage``
+        (``-1``: not thrusting), steering mode by flight time ``flight_s`` (vertical rise;
+        pitch-over and hold to the end of the first stage; gravity turn), ``up`` and
+        ``downrange`` ``(N, 3)`` unit ECEF vectors."""
+        type_idx = np.asarray(type_idx, dtype=np.intp)
+        st = np.asarray(stage, dtype=np.intp)
+        burning = st >= 0
+        s = np.where(burning, st, 0)
+        p = self.program
+        hold_until = np.maximum(p.vertical_rise_s + p.pitch_over_s, self.stage_end_s[type_idx, 0])
+        mode = np.where(flight_s < p.vertical_rise_s, 0, np.where(flight_s < hold_until, 1, 2))
+        return Thrust.from_arrays(
+            thrust_vac_n=np.where(burning, self.thrust_vac_n[type_idx, s], 0.0),
+            mass_flow_kg_s=np.where(burning, self.mass_flow_kg_s[type_idx, s], 0.0),
+            exit_area_m2=np.where(burning, self.exit_area_m2[type_idx, s], 0.0),
+            mode=mode,
+            up=up,
+            downrange=downrange,
+            kick_start_s=np.asarray(launch_s, dtype=float) + p.vertical_rise_s,
+            kick_duration_s=np.full(type_idx.size, p.pitch_over_s),
+            kick_angle_rad=kick_rad,
+        )
+
+    def aero(self, type_idx, stage) -> Aero:
+        """Drag of a batch: the burning stage's cross-section, after burnout the last stage's."""
+        type_idx = np.asarray(type_idx, dtype=np.intp)
+        st = np.asarray(stage, dtype=np.intp)
+        d = self.diameter_m[type_idx, np.where(st >= 0, st, 0)]
+        area = np.where(st >= 0, np.pi / 4.0 * d**2, self.coast_area_m2[type_idx])
+        return Aero(area_m2=area, drag_row=self.drag_row[type_idx], cd_table=self.cd_table)
+
+    def staging_mass_drop(self, type_idx, ended_stage) -> np.ndarray:
+        """``(N,)`` mass [kg] shed when stage ``ended_stage`` burns out (its dry mass; for the
+        last stage with a separating kill vehicle, the dry mass too: only the kill vehicle
+        flies on)."""
+        type_idx = np.asarray(type_idx, dtype=np.intp)
+        s = np.asarray(ended_stage, dtype=np.intp)
+        last = s == self.n_stages[type_idx] - 1
+        drops = (~last) | self.kv_separates[type_idx]
+        return np.where(drops, self.dry_kg[type_idx, s], 0.0)
+
+
+def launch_axes(r0_ecef, azimuth_rad) -> tuple[np.ndarray, np.ndarray]:
+    """Unit ``up`` (geodetic vertical) and ``downrange`` (horizontal at ``azimuth_rad``
+    clockwise from north) ECEF vectors ``(N, 3)`` at launch points ``r0_ecef`` ``(N, 3)``."""
+    lat, lon, _ = ecef_to_geodetic(np.asarray(r0_ecef, dtype=float))
+    basis = enu_basis(lat, lon)  # (N, 3, 3) rows east, north, up
+    az = np.asarray(azimuth_rad, dtype=float)
+    down = np.sin(az)[:, None] * basis[:, 0] + np.cos(az)[:, None] * basis[:, 1]
+    return basis[:, 2], down
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenLoopResult:
+    """Result of :func:`fly_open_loop` over ``N`` interceptors."""
+
+    #: ``(N,)`` burnout time [s since epoch] and ``(N, 7)`` state just after it.
+    burnout_s: np.ndarray
+    burnout_state: np.ndarray
+    #: ``(N,)`` end time of each flight: its closest approach when ``target`` was given and
+    #: one was found, its ground impact, or ``t_end_s``.
+    t_s: np.ndarray
+    #: ``(N, 7)`` state at ``t_s``.
+    state: np.ndarray
+    #: ``(N,)`` True where a closest approach to the target ended the flight.
+    closest: np.ndarray
+    #: ``(N,)`` True where the interceptor reached the ground first.
+    crashed: np.ndarray
+    #: Knots of every flight (boost and coast) when ``dense=True``.
+    dense: DenseOutput | None
+
+
+def _closing_event(target: TargetFn, target_index: np.ndarray, armed_from_s: np.ndarray):
+    """``g = -(dr . dv)`` (range times range rate, sign flipped): positive while closing,
+    zero at the closest approach; NaN (never an event) where the target does not exist."""
+
+    def g(t, y, idx):
+        tgt = target(np.asarray(t, dtype=float), target_index[idx])
+        dr = tgt[:, :3] - y[:, :3]
+        dv = tgt[:, 3:6] - y[:, 3:6]
+        val = -np.einsum("ij,ij->i", dr, dv)
+        return np.where(t >= armed_from_s[idx], val, 1.0)
+
+    return g
+
+
+def _ground_or_closing(ground, closing):
+    def g(t, y, idx):
+        return np.minimum(ground(t, y, idx), closing(t, y, idx))
+
+    return g
+
+
+def fly_open_loop(
+    kin: InterceptorKinematics,
+    type_idx,
+    launch_s,
+    r0_ecef,
+    v0_ecef,
+    azimuth_rad,
+    kick_rad,
+    t_end_s,
+    *,
+    physics: Physics | None = None,
+    target: TargetFn | None = None,
+    target_index=None,
+    dense: bool = False,
+    boost_step_s: float = BOOST_STEP_S,
+    rtol: float = COAST_RTOL,
+) -> OpenLoopResult:
+    """Fly ``N`` interceptors on the open-loop programme from launch to ``t_end_s``.
+
+    ``type_idx`` ``(N,)`` rows of ``kin``; ``launch_s`` ``(N,)`` [s]; ``r0_ecef``,
+    ``v0_ecef`` ``(N, 3)`` launch position and launcher velocity (a ship's motion) [m, m/s];
+    ``azimuth_rad``, ``kick_rad`` ``(N,)`` the two controls; ``t_end_s`` ``(N,)`` [s]. With
+    ``target`` (a :data:`TargetFn`) and ``target_index`` ``(N,)`` each flight stops at its
+    first closest approach to its target after burnout (located on the step interpolant).
+    Every flight stops at the ground. ``dense``: keep every step's knots (interpolate them
+    with :func:`bmdsim.core.integrate.interpolate_dense`, ``second_order=3``).
+    """
+    physics = Physics() if physics is None else physics
+    type_idx = np.asarray(type_idx, dtype=np.intp)
+    n = type_idx.size
+    launch_s = np.broadcast_to(np.asarray(launch_s, dtype=float), (n,)).copy()
+    t_end = np.broadcast_to(np.asarray(t_end_s, dtype=float), (n,)).copy()
+    r0 = np.asarray(r0_ecef, dtype=float).reshape(n, 3)
+    v0 = np.asarray(v0_ecef, dtype=float).reshape(n, 3)
+    az = np.broadcast_to(np.asarray(azimuth_rad, dtype=float), (n,))
+    kick = np.broadcast_to(np.asarray(kick_rad, dtype=float), (n,))
+    up, down = launch_axes(r0, az)
+    y = np.zeros((n, 7))
+    y[:, :3], y[:, 3:6], y[:, 6] = r0, v0, kin.launch_mass_kg[type_idx]
+    from bmdsim.flight.dynamics import ground_event
+
+    ground = ground_event(physics)
+    knots: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    alive = np.ones(n, dtype=bool)
+    crashed = np.zeros(n, dtype=bool)
+    t_now = launch_s.copy()
+
+    # --- boost: one RK4 segment per programme phase / stage
+    bounds = kin.boundaries(type_idx)  # (N, B) flight times
+    starts = np.concatenate([np.zeros((n, 1)), bounds[:, :-1]], axis=1)
+    for k in range(bounds.shape[1]):
+        a = launch_s + starts[:, k]
+        b = np.minimum(launch_s + bounds[:, k], t_end)
+        run = alive & (b > a)
+        if not run.any():
+            continue
+        mid = 0.5 * (starts[:, k] + bounds[:, k])
+        stage = kin.stage_at(type_idx, mid)
+        thrust = kin.thrust(type_idx, stage, launch_s, kick, up, down, mid)
+        sol = rk4(
+            partial(derivative, physics=physics, aero=kin.aero(type_idx, stage), thrust=thrust),
+            a,
+            y,
+            b,
+            step_s=boost_step_s,
+            alive=run,
+            event=ground,
+            dense=dense,
+            second_order=3,
+        )
+        y = np.where(run[:, None], sol.y, y)
+        t_now = np.where(run, sol.t_s, t_now)
+        if dense:
+            d = sol.dense
+            knots.append((d.index, d.t_s, d.y, d.dydt))
+        crashed |= sol.event
+        alive &= ~sol.event
+        ended = (
+            alive
+            & run
+            & (stage >= 0)
+            & np.isclose(bounds[:, k], kin.stage_end_s[type_idx, np.maximum(stage, 0)])
+        )
+        if ended.any():
+            y[ended, 6] -= kin.staging_mass_drop(type_idx[ended], stage[ended])
+    burnout_s = t_now.copy()
+    burnout_state = y.copy()
+
+    # --- coast: adaptive, to the closest approach, the ground or the end time
+    closest = np.zeros(n, dtype=bool)
+    run = alive & (t_end > t_now)
+    if run.any():
+        stage = np.full(n, -1)
+        aero = kin.aero(type_idx, stage)
+        event = ground
+        closing = None
+        if target is not None:
+            tidx = np.asarray(target_index, dtype=np.intp)
+            closing = _closing_event(target, tidx, burnout_s)
+            event = _ground_or_closing(ground, closing)
+        sol = dopri5(
+            partial(derivative, physics=physics, aero=aero),
+            t_now,
+            y,
+            t_end,
+            rtol=rtol,
+            atol=COAST_ATOL,
+            alive=run,
+            event=event,
+            dense=dense,
+            second_order=3,
+        )
+        y = np.where(run[:, None], sol.y, y)
+        t_now = np.where(run, sol.t_s, t_now)
+        if dense:
+            d = sol.dense
+            knots.append((d.index, d.t_s, d.y, d.dydt))
+        hit = run & sol.event
+        if hit.any():
+            from bmdsim.flight.dynamics import altitude
+
+            h = altitude(y[:, 0], y[:, 1], y[:, 2], sphere_radius_m=physics.sphere_radius_m)
+            on_ground = hit & (h <= 1.0)
+            crashed |= on_ground
+            closest = hit & ~on_ground
+    dense_out = None
+    if dense:
+        ki = np.concatenate([kk[0] for kk in knots]) if knots else np.zeros(0, np.intp)
+        kt = np.concatenate([kk[1] for kk in knots]) if knots else np.zeros(0)
+        ky = np.concatenate([kk[2] for kk in knots]) if knots else np.zeros((0, 7))
+        kf = np.concatenate([kk[3] for kk in knots]) if knots else np.zeros((0, 7))
+        order = np.lexsort((kt, ki))
+        ki, kt, ky, kf = ki[order], kt[order], ky[order], kf[order]
+        offsets = np.searchsorted(ki, np.arange(n + 1), side="left")
+        dense_out = DenseOutput(index=ki, t_s=kt, y=ky, dydt=kf, offsets=offsets)
+    return OpenLoopResult(
+        burnout_s=burnout_s,
+        burnout_state=burnout_state,
+        t_s=t_now,
+        state=y,
+        closest=closest,
+        crashed=crashed,
+        dense=dense_out,
+    )
+
+
+__all__ = [
+    "BOOST_STEP_S",
+    "COAST_ATOL",
+    "COAST_RTOL",
+    "DEFAULT_PROGRAM",
+    "InterceptorKinematics",
+    "LaunchProgram",
+    "OpenLoopResult",
+    "TargetFn",
+    "fly_open_loop",
+    "launch_axes",
+]

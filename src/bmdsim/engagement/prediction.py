@@ -1,0 +1,84 @@
+"""Predicted threat trajectories: ballistic coasts of estimated states, as functions of time.
+
+Engagement planning and fire control need the threat's position at any time of its
+remaining flight. :class:`PredictedTrajectories` integrates the flight layer's ballistic
+equations of motion (gravity with J2, Earth rotation, drag by ballistic coefficient,
+:func:`bmdsim.flight.propagation.ballistic_aero`) from each estimate to the ground with the
+adaptive Dormand-Prince integrator, keeps every step (dense output) and interpolates it
+(quintic Hermite on position, velocity and acceleration) at any time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+
+from bmdsim.core.integrate import DenseOutput, dopri5, interpolate_dense
+from bmdsim.flight.dynamics import Physics, derivative, ground_event
+from bmdsim.flight.propagation import COAST_ATOL, ballistic_aero
+
+#: Longest coast followed [s].
+MAX_HORIZON_S: float = 3_600.0
+#: Relative tolerance of the prediction (Dormand-Prince 5(4)).
+PREDICTION_RTOL: float = 1e-9
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PredictedTrajectories:
+    """Ballistic coasts of ``K`` objects from their estimates to the ground.
+
+    ``t0_s`` ``(K,)`` time of each estimate [s since epoch]; ``impact_s`` ``(K,)`` when it
+    reaches the WGS-84 ellipsoid (NaN if not within the horizon); states ECEF [m, m/s].
+    """
+
+    t0_s: np.ndarray
+    impact_s: np.ndarray
+    dense: DenseOutput
+
+    @classmethod
+    def from_states(
+        cls,
+        states,
+        t0_s,
+        *,
+        ballistic_coefficient_kg_m2=None,
+        horizon_s: float = MAX_HORIZON_S,
+        drag: bool = True,
+        rtol: float = PREDICTION_RTOL,
+    ) -> PredictedTrajectories:
+        """Predict ``K`` ECEF states ``(K, 6)`` at times ``t0_s`` (scalar or ``(K,)``) [s]."""
+        states = np.asarray(states, dtype=float).reshape(-1, 6)
+        k = states.shape[0]
+        t0 = np.broadcast_to(np.asarray(t0_s, dtype=float), (k,)).copy()
+        aero, mass = ballistic_aero(k, ballistic_coefficient_kg_m2)
+        physics = Physics(drag=drag)
+        y0 = np.concatenate([states, mass[:, None]], axis=1)
+        sol = dopri5(
+            partial(derivative, physics=physics, aero=aero if drag else None),
+            t0,
+            y0,
+            t0 + horizon_s,
+            rtol=rtol,
+            atol=COAST_ATOL,
+            event=ground_event(physics),
+            dense=True,
+            second_order=3,
+        )
+        return cls(t0_s=t0, impact_s=np.where(sol.event, sol.t_s, np.nan), dense=sol.dense)
+
+    def __len__(self) -> int:
+        return int(self.t0_s.size)
+
+    def states(self, t_s, index) -> np.ndarray:
+        """ECEF states ``S + (6,)`` of objects ``index`` at times ``t_s`` (broadcast to a
+        shape ``S``); NaN outside ``[t0, impact]``."""
+        return interpolate_dense(self.dense, index, t_s, second_order=3)[..., :6]
+
+    def __call__(self, t_s, index) -> np.ndarray:
+        """Same as :meth:`states` (the :data:`~bmdsim.engagement.kinematics.TargetFn` form)."""
+        return self.states(t_s, index)
+
+
+__all__ = ["MAX_HORIZON_S", "PREDICTION_RTOL", "PredictedTrajectories"]
