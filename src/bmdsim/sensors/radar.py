@@ -2,11 +2,13 @@
 
 Looks
     *Search*: frame ``k`` starts at ``phase + k * search_frame_s``; the beam sweeps
-    the field of regard in azimuth during the frame, so an object is looked at
-    ``search_frame_s * u`` after the frame start, ``u in [0, 1)`` its azimuth's
-    place in the sector (measured at the frame start; an object launched during a
-    frame waits for the next). Only the search fence (apparent elevation up to
-    ``search_max_elevation_rad``) is searched.
+    the azimuth sector in ``SEARCH_SECTORS`` steps, each a snapshot: sub-frame ``s``
+    looks at ``search_frame_s * s / SEARCH_SECTORS`` after the frame start at the
+    objects whose azimuth then lies in the ``s``-th slice of the sector (an object
+    crossing a slice boundary against the sweep may be seen twice or missed in a
+    frame, as with a real raster). Each look needs truth only at its own time, so a
+    window's truth table need only cover the window. Only the search fence (apparent
+    elevation up to ``search_max_elevation_rad``) is searched.
     *Track*: tick ``j`` at ``phase + j * track_revisit_s``; for each cue active at
     the tick the radar dwells on the cue's predicted centre. An object is in the
     dwell if its direction is within ``max(beamwidth / 2, atan(radius / range))``
@@ -51,6 +53,10 @@ from bmdsim.sensors.outages import OutageSchedule
 from bmdsim.sensors.platforms import FixedSite, WaypointPlatform
 from bmdsim.sensors.truth import TruthTable
 from bmdsim.sensors.types import CueSet, DetectionBatch, DetectionMode, MeasurementKind
+
+#: Sectors a search frame is swept in: sector ``s`` of frame ``k`` is searched as a snapshot
+#: at ``phase + (k + s / SEARCH_SECTORS) * search_frame_s``.
+SEARCH_SECTORS = 10
 
 #: Half-width of the range-rate interval a false alarm's Doppler is drawn from [m/s].
 FALSE_ALARM_RANGE_RATE_M_S = 8000.0
@@ -215,29 +221,38 @@ class Radar(Sensor):
 
     def _search(self, t0_s, t1_s, truth, down):
         t = self.type
-        frame = t.search_frame_s
-        phase = self.phase_s(frame, "search")
-        ks = scan_indices(t0_s, t1_s, phase, frame, frame)
+        sub = t.search_frame_s / SEARCH_SECTORS
+        phase = self.phase_s(t.search_frame_s, "search")
+        # sub-frame j: snapshot at phase + j * sub of sector j % SEARCH_SECTORS
+        js = scan_indices(t0_s, t1_s, phase, sub, 1e-9 * sub)
+        t_j = phase + js * sub
+        keep = (t_j >= t0_s) & (t_j < t1_s) & ~down(t_j)
+        js, t_j = js[keep], t_j[keep]
         n = truth.n_objects
-        if ks.size == 0 or n == 0:
+        if js.size == 0 or n == 0:
             return None
-        t_start = phase + ks * frame
-        states0 = truth.state_at(t_start)
-        pos0, _ = self.platform.state_at(t_start)
-        basis0 = self.platform.basis_at(t_start)
+        r = truth.positions_at(t_j)
+        pos, _ = self.platform.state_at(t_j)
+        basis = self.platform.basis_at(t_j)
+        r -= pos[:, None, :]
         with np.errstate(invalid="ignore"):
-            enu = np.einsum("kij,knj->kni", basis0, states0[..., :3] - pos0[:, None, :])
-            az0 = np.mod(np.arctan2(enu[..., 0], enu[..., 1]), 2.0 * np.pi)
-        u = np.nan_to_num(self._sector_fraction(az0), nan=0.0)
-        t_look = t_start[:, None] + frame * u
-        draws = standard_normals(self, "search", ks, n, 5)
-        # looks in the window, sensor up, object in existence at the frame start
-        take = (t_look >= t0_s) & (t_look < t1_s) & np.isfinite(states0[..., 0])
-        take &= ~down(t_look)
+            east = np.einsum("ki,kni->kn", basis[:, 0], r)
+            north = np.einsum("ki,kni->kn", basis[:, 1], r)
+            az = np.mod(np.arctan2(east, north), 2.0 * np.pi)
+        sector = np.floor(self._sector_fraction(az) * SEARCH_SECTORS)
+        sweep = js % SEARCH_SECTORS
+        take = (sector == sweep[:, None]) & np.isfinite(az)
+        if not np.any(take):
+            return None
+        # one draw per frame: (N, 10); sub-frames of even and odd sector use columns 0-4 and
+        # 5-9, so an object seen in two adjacent sectors of a frame gets independent noise
+        frames = np.floor_divide(js, SEARCH_SECTORS)
+        uniq, row = np.unique(frames, return_inverse=True)
+        per_frame = standard_normals(self, "search", uniq, n, 10)
         k, i = np.nonzero(take)
-        return self._detect(
-            t_look[k, i], i, draws[k, i], truth, gain=1.0, el_top=t.search_max_elevation_rad
-        )
+        col = 5 * (sweep[k] % 2)[:, None] + np.arange(5)
+        draws = per_frame[row[k][:, None], i[:, None], col]
+        return self._detect(t_j[k], i, draws, truth, gain=1.0, el_top=t.search_max_elevation_rad)
 
     def _false_alarms(self, t0_s, t1_s, down):
         t = self.type
@@ -271,7 +286,8 @@ class Radar(Sensor):
         )
         rate = (2.0 * d[:, 3] - 1.0) * FALSE_ALARM_RANGE_RATE_M_S
         statistic = threshold - np.log1p(-d[:, 4])
-        t_look = t_start + frame * self._sector_fraction(az)
+        sub = frame / SEARCH_SECTORS
+        t_look = t_start + sub * np.floor(self._sector_fraction(az) * SEARCH_SECTORS)
         keep = (t_look >= t0_s) & (t_look < t1_s) & ~down(t_look)
         if not np.any(keep):
             return None

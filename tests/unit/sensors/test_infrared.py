@@ -166,3 +166,19 @@ def test_false_alarms_fall_on_the_earth_disc():
     half_angle = np.arcsin((6_371e3 + 10e3) / np.linalg.norm(found.sensor_position_ecef[0]))
     off = np.hypot(np.tan(found.z[:, 0]), np.tan(found.z[:, 1]))
     assert np.arctan(off).max() <= half_angle + 1e-9
+
+
+def test_infrared_needs_truth_of_the_window_only(missile_truth):
+    from tests.unit.sensors.test_radar import _window_truth
+
+    sat = geo(75.0, seed=6)
+    whole = sat.observe(0.0, 200.0, missile_truth)
+    edges = [0.0, 31.0, 32.0, 90.0, 200.0]
+    pieces = DetectionBatch.concat(
+        [
+            sat.observe(a, b, _window_truth(missile_truth, a, b))
+            for a, b in itertools.pairwise(edges)
+        ]
+    )
+    assert len(whole) == len(pieces) > 10
+    np.testing.assert_array_equal(whole.z, pieces.z)
