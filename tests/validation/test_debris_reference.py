@@ -2,12 +2,11 @@
 (event-2026-03-04.md, places.md) — the threat was intercepted and its debris fell in the
 Dörtyol district of Hatay (Dörtyol at 36.84 N, 36.23 E).
 
-Threat: a Shahab-3 (RV 1,000 kg) launched from Mahabad (36.76, 45.72) at RAF Akrotiri
-(34.59, 32.99) with the guidance error that tests/validation/test_flight_reference.py found
-to land it within 10 km of Dörtyol (azimuth bias 12.07 deg, thrust cut 5.45 s early).
-Intercept 80 s before the RV's impact, about 116 km up and 150 km up-range, by a 23 kg
-kill vehicle (SM-3 Block IB class) flying at 3 km/s along the line of sight from the
-notional ship station (35.3, 34.9): a closing speed of about 5.2 km/s.
+Threat, launch, aim and guidance error as in the bundled scenario (a Shahab-3, RV 1,000 kg,
+from near Mahabad at RAF Akrotiri, misguided onto Dörtyol). Intercept 80 s before the RV's
+impact, about 116 km up and 150 km up-range, by the scenario's SM-3 Block IB kill vehicle
+(23 kg) flying at 3 km/s along the line of sight from the destroyer's station: a closing
+speed of about 5.2 km/s.
 """
 
 from __future__ import annotations
@@ -18,29 +17,41 @@ import numpy as np
 import pytest
 import shapely
 
-from bmdsim.catalog import missile
+import bmdsim
+from bmdsim.catalog import interceptor, missile
 from bmdsim.core.random import stream
 from bmdsim.earth import ecef_to_enu, geodesic_inverse, geodetic_to_ecef
 from bmdsim.earth.frames import ecef_to_geodetic
 from bmdsim.flight import DebrisModel, GuidanceError, fly, impact_report, intercept_debris
 
 DORTYOL = (36.84, 36.23)
-MAHABAD = (36.76, 45.72)
-AKROTIRI = (34.59, 32.99)
-SHIP = (35.3, 34.9)
-ERROR = GuidanceError(azimuth_bias_rad=np.radians(12.07), early_cutoff_s=5.45)
 
 
 @pytest.fixture(scope="module")
 def reference():
-    rv = fly(missile("shahab-3"), MAHABAD, AKROTIRI, launch_time_s=120.0, guidance_error=ERROR).rv
+    scenario = bmdsim.load_scenario("dortyol-2026-03-04")
+    threat_spec = scenario.threats[0]
+    ge = threat_spec.guidance_error
+    kind = missile(threat_spec.missile)
+    rv = fly(
+        kind,
+        (threat_spec.launch.lat_deg, threat_spec.launch.lon_deg),
+        (threat_spec.aim.lat_deg, threat_spec.aim.lon_deg),
+        launch_time_s=threat_spec.launch.time_s,
+        guidance_error=GuidanceError(
+            azimuth_bias_rad=np.radians(ge.azimuth_bias_deg), early_cutoff_s=ge.early_cutoff_s
+        ),
+    ).rv
+    unit = next(u for u in scenario.fire_units if u.interceptor == "sm-3-ib")
+    ship = next(p for p in scenario.platforms if p.id == unit.platform).waypoints[0]
+    kv_kg = interceptor(unit.interceptor).kill_vehicle_mass_kg
     t_int = rv.impact.t_s - 80.0
     threat = rv.state_at(t_int)
-    los = threat[:3] - geodetic_to_ecef(*SHIP, 0.0)
+    los = threat[:3] - geodetic_to_ecef(ship.lat_deg, ship.lon_deg, 0.0)
     kv = np.concatenate([threat[:3], 3000.0 * los / np.linalg.norm(los)])
     t0 = time.perf_counter()
     debris = intercept_debris(
-        threat, 1000.0, kv, 23.0, t_int, stream(20260304, "debris", "T1"),
+        threat, kind.reentry_vehicle.mass_kg, kv, kv_kg, t_int, stream(scenario.seed, "debris", "T1"),
         model=DebrisModel(n_fragments=2000),
     )  # fmt: skip
     return rv, t_int, debris, time.perf_counter() - t0
