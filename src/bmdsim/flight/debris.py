@@ -464,17 +464,24 @@ def _up(r: np.ndarray) -> np.ndarray:
 
 def _terminal_event(f):
     """Event ``g(t, y, idx)``: positive while the object is above the ground and not yet in
-    terminal descent; ``min(altitude, max(horizontal speed - 0.5 m/s, |a| / g0 - 0.02))``."""
+    terminal descent: ``min(altitude, max(v_h - 0.5 m/s, |a| / g0 - 0.02))`` with ``v_h``
+    the horizontal speed (the acceleration is evaluated only where ``v_h <= 0.5 m/s``;
+    elsewhere ``g = min(altitude, v_h - 0.5 m/s)``, of the same sign)."""
 
     def g(t, y, idx):
-        r, v = y[:, :3], y[:, 3:6]
-        h = altitude(r[:, 0], r[:, 1], r[:, 2])
-        up = _up(r)
-        vh = np.linalg.norm(v - np.sum(v * up, axis=1, keepdims=True) * up, axis=1)
-        acc = np.linalg.norm(np.asarray(f(t, y, idx))[:, 3:6], axis=1)
-        busy = np.maximum(
-            vh - TERMINAL_HORIZONTAL_SPEED_M_S, acc / G0_M_S2 - TERMINAL_ACCELERATION_G
-        )
+        x, yy, z = y[:, 0], y[:, 1], y[:, 2]
+        h = altitude(x, yy, z)
+        up = _up(y[:, :3])
+        v = y[:, 3:6]
+        vr = np.einsum("ij,ij->i", v, up)
+        vh2 = np.einsum("ij,ij->i", v, v) - vr * vr
+        busy = np.sqrt(np.maximum(vh2, 0.0)) - TERMINAL_HORIZONTAL_SPEED_M_S
+        low = np.flatnonzero(busy <= 0.0)
+        if low.size:
+            tt = np.broadcast_to(np.asarray(t, dtype=float), h.shape)[low]
+            acc = np.asarray(f(tt, y[low], np.asarray(idx)[low]))[:, 3:6]
+            a = np.sqrt(np.einsum("ij,ij->i", acc, acc)) / G0_M_S2 - TERMINAL_ACCELERATION_G
+            busy[low] = np.maximum(busy[low], a)
         return np.minimum(h, busy)
 
     return g
