@@ -222,6 +222,17 @@ class Assessor:
     defaults for a scenario (its alliance on its date, its defended assets, the boost
     profiles of its threat types as the expected types in theatre). ``seed`` names the
     random streams of the impact samples.
+
+    A track that gets no launch estimate at a step (in reentry, see
+    :class:`LaunchPointEstimator`) keeps the last one it had.
+
+    ``powered_mode``: with an interacting multiple model tracker, the index of its boost
+    (thrusting) mode. A rising track whose probability of that mode exceeds
+    ``powered_threshold``, and that has not been seen ballistic before, is in powered
+    flight: its impact point would only be an instantaneous one, so it is not assessed; instead its earliest powered estimate (position and covariance, from any
+    track status) is kept as the track's boost observation for the launch point estimator
+    (the infrared method, when the boost was seen from space). ``None``: every confirmed
+    track is taken as ballistic.
     """
 
     impact_predictor: ImpactPredictor
@@ -230,10 +241,66 @@ class Assessor:
     path_predictor: PathPredictor | None = None
     monitor: ThreatMonitor | None = None
     seed: int = 0
+    powered_mode: int | None = None
+    powered_threshold: float = 0.5
+    _boost_seen: dict = field(default_factory=dict)
+    _ballistic_seen: set = field(default_factory=set)
+    _launch_memory: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.monitor is None:
             self.monitor = ThreatMonitor(evaluator=self.threat_evaluator)
+
+    def _powered(self, tracks) -> np.ndarray:
+        """``(N,)`` tracks in powered flight (see :attr:`powered_mode`): the boost mode is
+        likely, the track is rising, and it has not been seen ballistic before (a reentering
+        object decelerated by drag also favours the boost mode of a drag-free IMM)."""
+        n = len(tracks)
+        if self.powered_mode is None or tracks.n_modes <= self.powered_mode:
+            return np.zeros(n, bool)
+        rising = np.einsum("ij,ij->i", tracks.states[:, :3], tracks.states[:, 3:6]) > 0.0
+        likely = tracks.mode_probabilities[:, self.powered_mode] > self.powered_threshold
+        seen = np.array([int(i) in self._ballistic_seen for i in tracks.ids], dtype=bool)
+        powered = likely & rising & ~seen
+        self._ballistic_seen.update(int(i) for i in tracks.ids[~powered])
+        return powered
+
+    def _latched(self, launches: LaunchEstimate) -> LaunchEstimate:
+        """Launch estimates with, for tracks that get none now (in reentry), the last one
+        they had."""
+        out = {name: np.array(getattr(launches, name), copy=True) for name in _LAUNCH_ROWS}
+        for i, tid in enumerate(launches.track_ids):  # bookkeeping per track
+            tid = int(tid)
+            if launches.valid[i]:
+                self._launch_memory[tid] = {name: out[name][i] for name in _LAUNCH_ROWS}
+            elif tid in self._launch_memory:
+                for name, value in self._launch_memory[tid].items():
+                    out[name][i] = value
+        return replace(launches, **out)
+
+    def _remember_boost(self, tracks, powered: np.ndarray) -> None:
+        """Keep the earliest powered estimate of each track."""
+        for i in np.flatnonzero(powered):  # new powered tracks are few
+            tid = int(tracks.ids[i])
+            if tid not in self._boost_seen:
+                self._boost_seen[tid] = (
+                    float(tracks.times_s[i]),
+                    np.array(tracks.states[i, :3], dtype=float),
+                    np.array(tracks.covariances[i, :3, :3], dtype=float),
+                )
+
+    def boost_observations(self) -> BoostObservations | None:
+        """The earliest powered estimates kept so far, by track id (None if none)."""
+        if not self._boost_seen:
+            return None
+        ids = np.array(list(self._boost_seen), dtype=np.int64)
+        rows = list(self._boost_seen.values())
+        return BoostObservations(
+            track_ids=ids,
+            time_s=np.array([r[0] for r in rows]),
+            position_ecef=np.stack([r[1] for r in rows]),
+            covariance=np.stack([r[2] for r in rows]),
+        )
 
     @classmethod
     def from_scenario(cls, scenario, *, seed: int | None = None, **kwargs) -> Assessor:
@@ -261,12 +328,19 @@ class Assessor:
         """Assess the confirmed tracks of a ``TrackBatch`` at ``time_s`` [s since epoch].
 
         ``boost``: boost observations for the launch point estimator (e.g. from stereo
-        infrared tracks). Returns the batches (over the confirmed tracks, in their order),
-        the paths of tracks seen for the first time and the events.
+        infrared tracks), besides those kept from powered tracks (:attr:`powered_mode`).
+        Returns the batches (over the confirmed ballistic tracks, in their order), the paths
+        of tracks seen for the first time and the events.
         """
         from bmdsim.tracking.types import TrackStatus
 
-        tracks = tracks.take(np.asarray(tracks.status) == TrackStatus.CONFIRMED)
+        status = np.asarray(tracks.status)
+        powered = self._powered(tracks)
+        self._remember_boost(tracks, powered & (status != TrackStatus.DELETED))
+        kept = self.boost_observations()
+        if kept is not None:
+            boost = kept if boost is None else _concat_boost(boost, kept)
+        tracks = tracks.take((status == TrackStatus.CONFIRMED) & ~powered)
         impacts = self.impact_predictor.predict(tracks, time_s, self.rngs(tracks.ids))
         threats = self.threat_evaluator.evaluate(impacts)
         monitor = self.monitor
@@ -290,7 +364,7 @@ class Assessor:
         )
         launches = None
         if self.launch_estimator is not None and len(tracks):
-            launches = self.launch_estimator.estimate(tracks, time_s, boost=boost)
+            launches = self._latched(self.launch_estimator.estimate(tracks, time_s, boost=boost))
         paths: dict[int, tuple[AirspaceCrossing, ...]] = {}
         new = np.array([not monitor.known(i) for i in tracks.ids], dtype=bool)
         if self.path_predictor is not None and new.any():
@@ -308,6 +382,21 @@ class Assessor:
             paths=paths,
             events=tuple(events),
         )
+
+
+_LAUNCH_ROWS = (
+    "valid", "lat_deg", "lon_deg", "covariance_enu_m2", "event_time_s", "event_time_std_s",
+    "country", "method", "burnout_time_s",
+)  # fmt: skip
+
+
+def _concat_boost(a: BoostObservations, b: BoostObservations) -> BoostObservations:
+    return BoostObservations(
+        track_ids=np.concatenate([a.track_ids, b.track_ids]),
+        time_s=np.concatenate([a.time_s, b.time_s]),
+        position_ecef=np.concatenate([a.position_ecef, b.position_ecef]),
+        covariance=np.concatenate([a.covariance, b.covariance]),
+    )
 
 
 __all__ = ["AssessmentStep", "Assessor", "ThreatMonitor"]

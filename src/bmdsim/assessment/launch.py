@@ -42,6 +42,7 @@ from bmdsim.assessment.impact import DragPrior, augmented_state
 from bmdsim.assessment.sigma import QuadraticSurrogate, sigma_points
 from bmdsim.assessment.types import SEA, LaunchEstimate, LaunchMethod
 from bmdsim.earth.frames import ecef_to_geodetic, ecef_vector_to_enu, enu_basis, geodetic_to_ecef
+from bmdsim.flight.dynamics import altitude
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -275,7 +276,8 @@ class LaunchPointEstimator:
     integrator; drag_prior: ``kappa`` of tracks without one; downrange_relative_sigma,
     time_relative_sigma: standard deviations of the boost model's downrange and duration
     relative to their size (guidance and propulsion dispersions, a boost shaped unlike the
-    nominal one); gate: squared
+    nominal one); reentry_alt_m: a track descending below this altitude gets no estimate
+    (its backward arc crosses air whose drag on the object is unknown); gate: squared
     Mahalanobis distance under which an observation without a track id is matched to a
     track's boost-profile estimate.
     """
@@ -286,6 +288,7 @@ class LaunchPointEstimator:
     downrange_relative_sigma: float = 0.1
     time_relative_sigma: float = 0.03
     gate: float = 16.0
+    reentry_alt_m: float = 100_000.0
 
     def __post_init__(self) -> None:
         if not self.profiles:
@@ -319,7 +322,7 @@ class LaunchPointEstimator:
         frac = (k - 1) + w
 
         def lin(a):  # (M, J) at the fractional index, linear (and beyond the table)
-            j0 = np.clip(np.floor(frac).astype(np.intp), 0, nj - 2)
+            j0 = np.clip(np.floor(np.nan_to_num(frac)).astype(np.intp), 0, nj - 2)
             f = frac - j0
             rows = np.arange(m)
             return (1.0 - f) * a[rows, j0] + f * a[rows, j0 + 1]
@@ -386,6 +389,11 @@ class LaunchPointEstimator:
               az.reshape(n, s)) for _, b, la, lo, tl, az in per_type]
         )  # fmt: skip
         lat, lon, cov, t_mean, t_var, valid = prior
+        # in reentry the backward arc runs through air whose drag on this object is known
+        # only to the prior: no estimate (the Assessor keeps the last exo-atmospheric one)
+        alt = altitude(x[:, 0], x[:, 1], x[:, 2])
+        descending = np.einsum("ij,ij->i", x[:, :3], x[:, 3:6]) < 0.0
+        valid &= ~(descending & (alt < self.reentry_alt_m))
         # burnout time: the central sigma point's, averaged over the types that matched
         ok_t = np.stack([b.ok.reshape(n, s)[:, 0] for _, b, *_ in per_type], 1)
         t_bo = np.stack([b.t_s.reshape(n, s)[:, 0] for _, b, *_ in per_type], 1)

@@ -124,3 +124,23 @@ def test_monitor_reports_country_and_category_changes_with_hysteresis(assessor_a
     assert not any(isinstance(e, ThreatCategoryChanged) for e in log[3])
     lowered = [e for e in log[4] if isinstance(e, ThreatCategoryChanged)]
     assert [e.current for e in lowered] == [ThreatCategory.NON_ALLIED_TERRITORY.label]
+
+
+def test_powered_tracks_are_not_assessed_but_give_the_launch_point(assessor_and_ref):
+    """With an IMM tracker's boost mode named, a thrusting track is skipped and its earliest
+    estimate becomes the boost observation of its later ballistic assessment."""
+    _, ref = assessor_and_ref
+    assessor = Assessor.from_scenario(ref.scenario, powered_mode=0)
+    t_boost = ref.flight.launch_time_s + 55.0
+    boost = _tracks(ref, [t_boost], [21], [TrackStatus.CONFIRMED], sigma_pos=500.0)
+    boost = boost.with_(mode_probabilities=np.array([[0.95, 0.05]]))
+    step = assessor.step(boost, t_boost)
+    assert len(step.impacts) == 0 and step.events == ()
+    t = ref.flight.rv.burnout.t_s + 20.0
+    later = _tracks(ref, [t], [21], [TrackStatus.CONFIRMED])
+    later = later.with_(mode_probabilities=np.array([[0.01, 0.99]]))
+    step = assessor.step(later, t)
+    assert list(step.impacts.track_ids) == [21]
+    assert step.launches.method[0] == 2  # LaunchMethod.INFRARED
+    launch = next(e for e in step.events if e.kind == "launch_point_estimated")
+    assert launch.method == "infrared" and launch.country == "IRN"
