@@ -144,3 +144,28 @@ def test_powered_tracks_are_not_assessed_but_give_the_launch_point(assessor_and_
     assert step.launches.method[0] == 2  # LaunchMethod.INFRARED
     launch = next(e for e in step.events if e.kind == "launch_point_estimated")
     assert launch.method == "infrared" and launch.country == "IRN"
+
+
+def test_reentering_tracks_are_assessed_and_keep_their_last_launch_estimate(assessor_and_ref):
+    """Drag makes a reentering object favour an IMM's boost mode: descending, it is still
+    assessed; in reentry it gets no new launch estimate and keeps its exo-atmospheric one."""
+    _, ref = assessor_and_ref
+    assessor = Assessor.from_scenario(ref.scenario, powered_mode=0)
+    t1 = ref.flight.rv.burnout.t_s + 100.0
+    early = _tracks(ref, [t1], [31], [TrackStatus.CONFIRMED])
+    first = assessor.step(early.with_(mode_probabilities=np.array([[0.01, 0.99]])), t1)
+    assert first.launches.valid[0]
+    t2 = ref.impact.t_s - 20.0  # deep in reentry, descending
+    late = _tracks(ref, [t2], [31], [TrackStatus.CONFIRMED])
+    late = late.with_(mode_probabilities=np.array([[0.99, 0.01]]))
+    fresh = assessor.launch_estimator.estimate(late, t2)
+    assert not fresh.valid[0]
+    step = assessor.step(late, t2)
+    assert list(step.impacts.track_ids) == [31]
+    assert step.launches.valid[0]
+    assert step.launches.lat_deg[0] == first.launches.lat_deg[0]
+    assert step.launches.launch_time_s[0] == first.launches.launch_time_s[0]
+    # a track first seen in reentry, boost mode favoured: descending, so not powered
+    new = _tracks(ref, [t2], [32], [TrackStatus.CONFIRMED])
+    new = new.with_(mode_probabilities=np.array([[0.99, 0.01]]))
+    assert list(assessor.step(new, t2).impacts.track_ids) == [32]
