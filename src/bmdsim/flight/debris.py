@@ -38,6 +38,7 @@ import json
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -78,6 +79,11 @@ COUNTRY_MIN_FRACTION: float = 1e-3
 MAX_FALL_S: float = 7_200.0
 #: Relative tolerance of the fragments' fall (Dormand-Prince 5(4), per step).
 FALL_RTOL: float = 1e-8
+
+if TYPE_CHECKING:
+    import shapely
+
+    from bmdsim.earth.geography.places import Place
 
 _LN10 = np.log(10.0)
 _CD_REF = GENERIC_RV_DRAG_CURVE[-1][1]
@@ -605,7 +611,7 @@ class ImpactReport:
     lat_deg: float
     lon_deg: float
     country: str | None
-    places: tuple
+    places: tuple[Place, ...]
 
     def summary(self) -> dict:
         """JSON-ready ``{lat_deg, lon_deg, country, places}``."""
@@ -628,7 +634,7 @@ class DebrisFootprint:
     the polygon (0 inside).
     """
 
-    polygon: object
+    polygon: shapely.Polygon
     geojson: dict
     mass_fraction: float
     mass_inside_kg: float
@@ -639,7 +645,7 @@ class DebrisFootprint:
     centre_lat_deg: float
     centre_lon_deg: float
     country_masses: tuple[CountryMass, ...]
-    places: tuple
+    places: tuple[Place, ...]
 
     @property
     def countries(self) -> tuple[str, ...]:
