@@ -251,6 +251,18 @@ class BattleManager:
                 elif not any(o.open for o in f.orders.values()):
                     f.needs_plan = True
 
+    def undeliverable(self, message: Message) -> None:
+        """The network gave up a message of the operations centre: an engage order that
+        never reached its unit is void (its rounds come back, the threat is planned again)."""
+        if not isinstance(message, EngageOrder):
+            return
+        f = self._files.get(message.threat_id)
+        o = None if f is None else f.orders.get(message.order_id)
+        if o is not None and o.open and not o.launched:
+            o.open = False
+            self._inventory[o.unit] += o.shots
+            f.needs_plan = not f.closed
+
     def _doctrine_changes(self, t: float) -> None:
         """A posture or weapon-control change makes every open threat worth planning again."""
         level = self.posture.level_at(t)
@@ -327,7 +339,10 @@ class BattleManager:
         files = [
             f
             for f in self._files.values()
-            if f.needs_plan and not f.closed and not math.isnan(f.alerted_s)
+            if f.needs_plan
+            and not f.closed
+            and not math.isnan(f.alerted_s)
+            and not any(o.open for o in f.orders.values())
         ]
         if not files:
             return []
@@ -372,17 +387,11 @@ class BattleManager:
                 if allowed[i, j] and p is not None and p.feasible:
                     feasible[i, j] = True
                     pk[i, j] = u.launcher.interceptor.pk_max
-        # shoot-look-shoot where a look and a second shot fit in the window
-        sls = np.zeros(k, dtype=bool)
+        # shoot-look-shoot where, after this round's intercept and its kill assessment, some
+        # unit can still fire within its window: this round's shot then comes from a unit
+        # whose intercept leaves that time (the others are kept for the second shot)
+        looks = np.zeros((k, nu), dtype=bool)
         for i, f in enumerate(files):
-            latest = max(
-                (
-                    plans[(f.report.threat_id, u.id)].latest_launch_s
-                    for j, u in enumerate(units)
-                    if feasible[i, j]
-                ),
-                default=-math.inf,
-            )
             for j, u in enumerate(units):
                 if not feasible[i, j]:
                     continue
@@ -393,8 +402,15 @@ class BattleManager:
                     + self.posture.decision_delay_s("kill_assessment_s", t)
                     + self.network.mean_delay_s(u.sensor or u.id, self.node)
                 )
-                second = self._ready_s(look, u)
-                sls[i] |= second <= latest
+                looks[i, j] = any(
+                    self._ready_s(look, v) <= plans[(f.report.threat_id, v.id)].latest_launch_s
+                    for jv, v in enumerate(units)
+                    if feasible[i, jv]
+                )
+        sls = looks.any(axis=1)
+        plan_feasible = feasible.copy()
+        feasible = np.where(sls[:, None], looks, feasible)
+        pk = np.where(feasible, pk, 0.0)
         salvo = np.array([u.salvo_size for u in units], dtype=np.int64)
         max_shots = np.where(sls[:, None], 1, salvo[None, :]) * feasible
         max_per_threat = np.where(
@@ -417,18 +433,17 @@ class BattleManager:
                 shots = int(assignment.shots[i, j])
                 doctrine = "shoot-look-shoot" if sls[i] else "salvo"
                 if p is None:
-                    if not allowed[i, j]:
-                        continue
-                    reason = "not planned"
+                    reason = reasons[(i, j)] if not allowed[i, j] else "not planned"
                 else:
                     out_plans.append(p)
                     reason = (
                         p.reason if not p.feasible else ("" if allowed[i, j] else reasons[(i, j)])
                     )
-                if p is not None or reason:
-                    events.append(
-                        self._planned_event(t, f, u, p, shots, doctrine, reason, feasible[i, j])
-                    )
+                    if plan_feasible[i, j] and not feasible[i, j]:
+                        reason = "kept for a later shot: shoot-look-shoot"
+                events.append(
+                    self._planned_event(t, f, u, p, shots, doctrine, reason, plan_feasible[i, j])
+                )
                 if shots > 0 and p is not None:
                     self._order(t, f, u, p, shots, messages, events)
         return out_plans

@@ -7,8 +7,9 @@ takes ``latency_s`` plus a uniform draw in ``[0, jitter_s]`` and is lost with pr
 ``loss_probability``; the sending end notices a loss when the acknowledgement does not come
 within its timeout (``2 (latency + jitter) + ack_margin_s``) and sends again, up to
 ``max_attempts`` transmissions per hop. Each loss is a :class:`MessageLost` event (with the
-retry time, or ``final`` when the message is given up); a message with no route is lost at
-once. Nothing disappears silently.
+retry time, or ``final`` when the message is given up, and then the sender learns it:
+:meth:`C2Network.given_up`); a message with no route is lost at once. Nothing disappears
+silently.
 
 Every random draw comes from one stream per link, ``bmdsim.core.random.stream(seed, "c2",
 link_id)``, made when the message is sent, so a run is reproducible and adding a link never
@@ -78,6 +79,7 @@ class C2Network:
             if link.bidirectional:
                 self._adjacent.setdefault(link.target, []).append((link.source, link))
         self._queue: list[tuple[float, int, str, object]] = []
+        self._given_up: list[Message] = []
         self._seq = itertools.count()
         self._ids = itertools.count(1)
 
@@ -188,6 +190,8 @@ class C2Network:
                     break
                 final = attempt == self.max_attempts
                 retry = t + timeout
+                if final:
+                    self._push(retry, "given_up", message)
                 self._push(
                     retry,
                     "event",
@@ -223,6 +227,9 @@ class C2Network:
             if kind == "event":
                 events.append(payload)  # type: ignore[arg-type]
                 continue
+            if kind == "given_up":
+                self._given_up.append(payload)  # type: ignore[arg-type]
+                continue
             msg, attempts = payload  # type: ignore[misc]
             messages.append(msg)
             events.append(
@@ -238,6 +245,12 @@ class C2Network:
                 )
             )
         return messages, events
+
+    def given_up(self) -> list[Message]:
+        """Messages given up (after their last lost transmission) by the last
+        :meth:`deliver`s, for their senders to act on; each is returned once."""
+        out, self._given_up = self._given_up, []
+        return out
 
     @property
     def in_transit(self) -> int:

@@ -164,7 +164,8 @@ class EngagementPlanned(EngagementEvent):
         if not self.feasible:
             return f"{self.fire_unit_id} cannot engage {self.subject}: {self.reason}"
         if self.shots == 0:
-            return f"{self.fire_unit_id} could engage {self.subject}, not assigned"
+            why = f" ({self.reason})" if self.reason else ""
+            return f"{self.fire_unit_id} could engage {self.subject}, not assigned{why}"
         return (
             f"{self.fire_unit_id} to engage {self.subject} with {self.shots} round(s), launch "
             f"{self.launch_s:.0f} s, intercept {self.intercept_s:.0f} s at "

@@ -8,8 +8,9 @@
 * :class:`ZeroEffortMissGuidance` — midcourse guidance toward the predicted intercept:
   ``a_c = N' ZEM⊥ / t_go²`` with the zero-effort miss of the relative motion, its component
   perpendicular to the line of sight, and ``t_go`` the time of closest approach of the
-  relative motion (Zarchan, ch. 8, predictive guidance). Against a non-accelerating relative
-  motion it equals proportional navigation with the same ``N'``. The relative acceleration
+  relative motion (Zarchan, ch. 8, predictive guidance). Without relative acceleration and
+  near a collision course (relative velocity along the line of sight, so that
+  ``t_go = |Δr| / Vc``) it equals proportional navigation with the same ``N'``. The relative acceleration
   has two parts: a constant one ``Δa_c`` (the Coriolis term of the relative velocity, a
   target manoeuvre) and the gravity-gradient one ``Δa_g``, proportional to the separation
   and so decaying linearly to zero on a collision course:

@@ -258,6 +258,9 @@ class EngagementSystem:
         outgoing = []
         delivered, net_events = self.network.deliver(t)
         events += net_events
+        for m in self.network.given_up():
+            if m.source == self.battle_manager.node:
+                self.battle_manager.undeliverable(m)
         to_bm = [m for m in delivered if m.target == self.battle_manager.node]
         step = self.battle_manager.step(t, to_bm, threats)
         events += step.events

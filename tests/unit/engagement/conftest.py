@@ -20,10 +20,11 @@ def ballistic_state(lat_deg, lon_deg, alt_m, azimuth_deg, flight_path_deg, speed
     return np.concatenate([r, v])
 
 
-#: A descending MRBM-like reentry vehicle at t = 300 s, 180 km over south-eastern Türkiye,
-#: heading west; it lands near the Gulf of Iskenderun at t = 479 s.
-THREAT_T0_S = 300.0
-THREAT_STATE = ballistic_state(36.9, 41.0, 180e3, 262.0, -8.0, 2900.0)
+#: An MRBM-like reentry vehicle after burnout: at t = 150 s it climbs through 150 km over
+#: north-western Iran heading west (apogee ~214 km at ~270 s); it lands in the Gulf of
+#: Iskenderun (36.28 N, 35.97 E) at t = 507 s.
+THREAT_T0_S = 150.0
+THREAT_STATE = ballistic_state(37.3, 45.6, 150e3, 264.5, 22.0, 2780.0)
 #: A notional destroyer station in the Eastern Mediterranean (the reference scenario's).
 SHIP_LAT_LON = (35.30, 34.90)
 

@@ -56,7 +56,9 @@ def test_assigner_contract_edge_cases(assigner: Assigner):
     assert assigner.assign(empty).shots.shape == (0, 2)
     dry = WtaProblem.build([5.0], [[0.9]], inventory=[0], channels=[1])
     assert assigner.assign(dry).shots.sum() == 0
-    single = WtaProblem.build([5.0], [[0.9]], max_shots=2, max_per_threat=2, inventory=[4], channels=[1])
+    single = WtaProblem.build(
+        [5.0], [[0.9]], max_shots=2, max_per_threat=2, inventory=[4], channels=[1]
+    )
     a = assigner.assign(single)
     assert a.shots[0, 0] == 2 and a.expected_value == pytest.approx(5.0 * (1 - 0.1**2))
 
@@ -69,7 +71,9 @@ def test_optimal_matches_brute_force_on_small_instances():
         a = OptimalAssigner().assign(p)
         methods.add(a.method)
         best = _brute_force(p)
-        assert a.expected_value == pytest.approx(best, abs=1e-9), f"trial {trial}: {a.expected_value} vs {best}"
+        assert a.expected_value == pytest.approx(best, abs=1e-9), (
+            f"trial {trial}: {a.expected_value} vs {best}"
+        )
     assert methods == {"milp", "linear_sum_assignment"}
 
 
@@ -77,8 +81,12 @@ def test_single_shot_problems_use_the_assignment_solver_and_are_optimal():
     rng = np.random.default_rng(5)
     for _ in range(20):
         p = WtaProblem.build(
-            rng.uniform(1.0, 10.0, 3), rng.uniform(0.0, 0.9, (3, 3)),
-            max_shots=1, max_per_threat=1, inventory=rng.integers(0, 3, 3), channels=2,
+            rng.uniform(1.0, 10.0, 3),
+            rng.uniform(0.0, 0.9, (3, 3)),
+            max_shots=1,
+            max_per_threat=1,
+            inventory=rng.integers(0, 3, 3),
+            channels=2,
         )
         a = OptimalAssigner().assign(p)
         assert a.method == "linear_sum_assignment"
@@ -93,7 +101,9 @@ def test_greedy_gap_to_optimal_on_raid_sized_instances():
         p = WtaProblem.build(
             rng.uniform(1.0, 10.0, 20),
             rng.uniform(0.3, 0.9, (20, 8)) * (rng.random((20, 8)) < 0.6),
-            max_shots=2, max_per_threat=3, inventory=rng.integers(2, 6, 8),
+            max_shots=2,
+            max_per_threat=3,
+            inventory=rng.integers(2, 6, 8),
             channels=rng.integers(2, 5, 8),
         )
         opt = OptimalAssigner().assign(p).expected_value
@@ -107,11 +117,19 @@ def test_greedy_gap_to_optimal_on_raid_sized_instances():
 
 
 def test_expected_value_counts_independent_shots():
-    p = WtaProblem.build([10.0, 4.0], [[0.8, 0.5], [0.0, 0.6]], max_shots=2, max_per_threat=3,
-                         inventory=[3, 3], channels=[2, 2])
+    p = WtaProblem.build(
+        [10.0, 4.0],
+        [[0.8, 0.5], [0.0, 0.6]],
+        max_shots=2,
+        max_per_threat=3,
+        inventory=[3, 3],
+        channels=[2, 2],
+    )
     shots = np.array([[1, 1], [0, 2]])
     assert p.expected_value(shots) == pytest.approx(10 * (1 - 0.2 * 0.5) + 4 * (1 - 0.4**2))
-    assert "more rounds than a pair allows (or at an infeasible pair)" in p.violations([[0, 0], [1, 0]])
+    assert "more rounds than a pair allows (or at an infeasible pair)" in p.violations(
+        [[0, 0], [1, 0]]
+    )
 
 
 def test_problem_rejects_bad_inputs():

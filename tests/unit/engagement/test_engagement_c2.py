@@ -14,9 +14,15 @@ from bmdsim.engagement.messages import StatusReport, ThreatAlert
 
 def _alert(net: C2Network, source="ops", target="unit", t=0.0) -> ThreatAlert:
     return ThreatAlert(
-        message_id=net.next_message_id(), source=source, target=target, sent_s=t,
-        threat_id="T1", category="threat to Allied territory", impact_lat_deg=36.0,
-        impact_lon_deg=36.0, impact_s=500.0,
+        message_id=net.next_message_id(),
+        source=source,
+        target=target,
+        sent_s=t,
+        threat_id="T1",
+        category="threat to Allied territory",
+        impact_lat_deg=36.0,
+        impact_lon_deg=36.0,
+        impact_s=500.0,
     )
 
 
@@ -96,8 +102,15 @@ def test_route_takes_the_least_latency_path_through_relays():
     assert net.mean_delay_s("sm3", "radar") == pytest.approx(3.2)  # bidirectional links
     one_way = C2Network([Link(source="a", target="b", latency_s=1.0, bidirectional=False)])
     assert one_way.route("b", "a") is None and one_way.route("a", "a") == ()
-    msg = StatusReport(message_id=1, source="radar", target="sm3", sent_s=0.0, inventory=3,
-                       channels_free=1, weapon_control="tight")
+    msg = StatusReport(
+        message_id=1,
+        source="radar",
+        target="sm3",
+        sent_s=0.0,
+        inventory=3,
+        channels_free=1,
+        weapon_control="tight",
+    )
     net.send(msg)
     delivered, _ = net.deliver(10.0)
     assert delivered[0].received_s == pytest.approx(3.2)
@@ -105,8 +118,9 @@ def test_route_takes_the_least_latency_path_through_relays():
 
 def test_same_seed_same_deliveries_and_links_draw_independently():
     def run(extra_link: bool):
-        links = [Link(source="ops", target="unit", latency_s=1.0, jitter_s=1.0,
-                      loss_probability=0.3)]
+        links = [
+            Link(source="ops", target="unit", latency_s=1.0, jitter_s=1.0, loss_probability=0.3)
+        ]
         if extra_link:
             links.append(Link(source="ops", target="other", latency_s=1.0, jitter_s=1.0))
         net = C2Network(links, seed=42)

@@ -47,7 +47,12 @@ def test_posture_changes_are_events_once_and_operator_commands_add_to_the_schedu
     assert posture.advance(99.0) == []
     ev = posture.advance(100.0)
     assert len(ev) == 1 and isinstance(ev[0], PostureChanged)
-    assert (ev[0].previous, ev[0].level, ev[0].note, ev[0].source) == ("normal", "heightened", "raised", "ops")
+    assert (ev[0].previous, ev[0].level, ev[0].note, ev[0].source) == (
+        "normal",
+        "heightened",
+        "raised",
+        "ops",
+    )
     assert posture.advance(200.0) == []
     posture.command(250.0, "high", note="operator")
     assert posture.next_change_s() == 250.0
@@ -71,7 +76,12 @@ def test_weapon_control_commands_change_status_with_events():
     assert wcs.status_at("u1", 49.0) == WeaponControl.TIGHT
     ev = wcs.advance(100.0)
     assert len(ev) == 1 and isinstance(ev[0], WeaponControlChanged)
-    assert (ev[0].subject, ev[0].previous, ev[0].status, ev[0].time_s) == ("u1", "tight", "hold", 50.0)
+    assert (ev[0].subject, ev[0].previous, ev[0].status, ev[0].time_s) == (
+        "u1",
+        "tight",
+        "hold",
+        50.0,
+    )
     assert wcs.status_at("u1", 60.0) == WeaponControl.HOLD
     with pytest.raises(KeyError):
         wcs.command(0.0, "u9", "free")
@@ -127,5 +137,7 @@ def test_point_defence_unit_leaves_threats_to_other_assets():
 
 def test_threat_value_is_its_value_at_risk_or_its_allied_territory_share():
     auth = EngagementAuthority(EngagementRules(allied_territory_value=2.0))
-    assert auth.value(_threat(ThreatCategory.DEFENDED_ASSET, value_at_risk=8.0, p_allied=1.0)) == 8.0
+    assert (
+        auth.value(_threat(ThreatCategory.DEFENDED_ASSET, value_at_risk=8.0, p_allied=1.0)) == 8.0
+    )
     assert auth.value(_threat(ThreatCategory.ALLIED_TERRITORY, p_allied=0.75)) == 1.5
