@@ -17,6 +17,7 @@ from bmdsim.sim.plots import (
     milestones,
     phase_runs,
     sensor_kinds,
+    threat_assessments,
     threat_phase_spans,
 )
 
@@ -149,6 +150,7 @@ def timeline_svg(result) -> str:
             f"<title>{escape(f'{sid}: {rel.size} detections, {rel.min():.0f}-{rel.max():.0f} s')}"
             f"</title></path>"
         )
+        chart.text(xa, y, f"{rel.min():.0f} s", cls="note", anchor="end", dx=-6, dy=4, data=False)
     # kill-chain steps
     base = 1 + len(dets)
     pts = [(float(chart.px(m.time_s - t0)), yc(base + i)) for i, m in enumerate(steps)]
@@ -293,8 +295,8 @@ def altitude_svg(result) -> str:
 def assessment_svg(result) -> str | None:
     """95 % impact-ellipse semi-axes [km] over time, per track; ``None`` without
     assessments."""
-    a = result.assessments
-    if a is None or len(a) == 0:
+    a = threat_assessments(result)
+    if a is None:
         return None
     t0 = launch_time_s(result)
     t = np.asarray(a["time_s"], dtype=float) - t0

@@ -27,12 +27,15 @@ from bmdsim.sim.plots import (
     map_bbox,
     phase_runs,
     sector_lonlat,
+    threat_assessments,
 )
 
 #: Simplification tolerance of the country outlines [deg].
 SIMPLIFY_DEG: float = 0.003
 #: At most this many impact ellipses are drawn (evenly spaced in the assessments).
 MAX_ELLIPSES: int = 10
+#: At most this many predicted impact points are drawn (evenly spaced in the assessments).
+MAX_IPP_DOTS: int = 120
 #: At most this many debris fragments are drawn.
 MAX_FRAGMENTS: int = 400
 
@@ -244,8 +247,8 @@ def _intended_layer(result) -> dict | None:
 
 def _assessment_layer(result) -> dict | None:
     items = []
-    a = result.assessments
-    if a is not None and len(a):
+    a = threat_assessments(result)
+    if a is not None:
         idx = np.unique(np.linspace(0, len(a) - 1, min(MAX_ELLIPSES, len(a))).astype(int))
         rows = a.iloc[idx]
         n = len(rows)
@@ -272,16 +275,24 @@ def _assessment_layer(result) -> dict | None:
                     f"{row.ellipse_minor_m / 1e3:.1f} km, {row.country or 'sea'}",
                 }
             )
-        items.append(
-            {
-                "t": "line",
-                "ll": _ll(a["ipp_lat_deg"], a["ipp_lon_deg"]),
-                "c": COLOURS["predicted"],
-                "w": 1.5,
-                "op": 0.9,
-                "tip": "predicted impact point over time",
-            }
-        )
+        # the predicted impact point over time, as dots (early predictions can jump far)
+        pick = np.unique(np.linspace(0, len(a) - 1, min(MAX_IPP_DOTS, len(a))).astype(int))
+        for row in a.iloc[pick].itertuples(index=False):
+            if not (np.isfinite(row.ipp_lat_deg) and np.isfinite(row.ipp_lon_deg)):
+                continue
+            items.append(
+                {
+                    "t": "dot",
+                    "ll": _pt(row.ipp_lat_deg, row.ipp_lon_deg),
+                    "r": 2.2,
+                    "c": COLOURS["predicted"],
+                    "fc": COLOURS["predicted"],
+                    "fo": 0.85,
+                    "w": 0,
+                    "tip": f"predicted impact at {_fmt_t(result, row.time_s)} "
+                    f"({row.track_id}): {row.country or 'sea'}",
+                }
+            )
     for th in result.summary.get("threats", ()):
         p = th.get("predicted_impact")
         if p and p.get("lat_deg") is not None:
@@ -308,8 +319,8 @@ def _assessment_layer(result) -> dict | None:
                     "fo": 0.08,
                     "w": 1,
                     "dash": "3 3",
-                    "tip": f"{th['id']} launch point estimate "
-                    f"(error {float(lpe.get('error_m') or 0.0) / 1e3:.1f} km)",
+                    "tip": f"{th['id']} launch point estimate; the circle reaches the true "
+                    f"launch point ({float(lpe.get('error_m') or 0.0) / 1e3:.1f} km)",
                 }
             )
     return {"name": "Impact predictions (95 %)", "show": True, "items": items} if items else None
@@ -538,21 +549,41 @@ def _places_layer(result, view) -> dict | None:
 
 
 def _legend(result) -> list[dict]:
+    """Legend rows for what the map shows."""
+    kinds = {o.kind for o in result.objects}
+    phases = {str(p) for o in result.objects if o.kind == "rv" for p in np.unique(o.phase)}
+    threats = result.summary.get("threats", ())
+    sensor_kinds = {s.kind for s in result.sensors}
     rows = [
-        ("Boost", PHASE_COLOURS["boost"], "line"),
-        ("Midcourse", PHASE_COLOURS["midcourse"], "line"),
-        ("Reentry", PHASE_COLOURS["reentry"], "line"),
-        ("Spent stage", COLOURS["booster"], "dash"),
-        ("Intended path", COLOURS["aim"], "dot-line"),
-        ("Interceptor", PHASE_COLOURS["flyout"], "line"),
-        ("Intercept", "#111111", "star"),
-        ("95 % impact ellipse", COLOURS["ellipse"], "ring"),
-        ("Debris footprint", COLOURS["debris"], "box"),
-        ("Radar coverage", COLOURS["radar"], "ring"),
-        ("Satellite sub-point", COLOURS["space_ir"], "square"),
-        ("Ship track", COLOURS["ship"], "line"),
-        ("Defended asset", COLOURS["asset"], "ring"),
+        (ph.capitalize(), PHASE_COLOURS[ph], "line")
+        for ph in ("boost", "midcourse", "reentry")
+        if ph in phases
     ]
+    present = [
+        ("booster" in kinds, "Spent stage", COLOURS["booster"], "dash"),
+        (any(t.get("aim") for t in threats), "Intended path", COLOURS["aim"], "dot-line"),
+        ("interceptor" in kinds, "Interceptor", PHASE_COLOURS["flyout"], "line"),
+        (any(t.get("intercept") for t in threats), "Intercept", "#111111", "star"),
+        (any(t.get("impact") for t in threats), "Impact", "#b2182b", "diamond"),
+        (threat_assessments(result) is not None, "95 % impact ellipse", COLOURS["ellipse"], "ring"),
+        (
+            threat_assessments(result) is not None,
+            "Predicted impact",
+            COLOURS["predicted"],
+            "circle",
+        ),
+        (bool(result.debris), "Debris footprint", COLOURS["debris"], "box"),
+        (bool(sensor_kinds - {"space_ir"}), "Radar coverage", COLOURS["radar"], "ring"),
+        ("space_ir" in sensor_kinds, "Satellite sub-point", COLOURS["space_ir"], "square"),
+        (bool(result.platforms), "Ship track", COLOURS["ship"], "line"),
+        (
+            bool(getattr(result.scenario, "defended_assets", ())),
+            "Defended asset",
+            COLOURS["asset"],
+            "ring",
+        ),
+    ]
+    rows += [(label, c, kind) for ok, label, c, kind in present if ok]
     if getattr(result.scenario, "alliance", None) is not None:
         rows.append((f"{result.scenario.alliance.name} member", "#c9d6bb", "box"))
     return [{"label": label, "c": c, "kind": kind} for label, c, kind in rows]
@@ -594,4 +625,4 @@ def map_data(result) -> dict:
     }
 
 
-__all__ = ["MAX_ELLIPSES", "MAX_FRAGMENTS", "SIMPLIFY_DEG", "map_data"]
+__all__ = ["MAX_ELLIPSES", "MAX_FRAGMENTS", "MAX_IPP_DOTS", "SIMPLIFY_DEG", "map_data"]

@@ -29,7 +29,7 @@ from bmdsim.io.charts import altitude_svg, assessment_svg, duration_text, timeli
 from bmdsim.io.files import to_jsonable
 from bmdsim.io.mapdata import map_data
 from bmdsim.sim.events import EventKind
-from bmdsim.sim.plots import detection_times, launch_time_s, milestones
+from bmdsim.sim.plots import detection_times, launch_time_s, milestones, threat_assessments
 
 #: Event kinds of which only the first per source is listed in the events table.
 VERBOSE_KINDS: frozenset[EventKind] = frozenset(
@@ -493,8 +493,8 @@ def _sensor_table(result) -> str:
 
 
 def _assessment_table(result) -> str | None:
-    a = result.assessments
-    if a is None or len(a) == 0:
+    a = threat_assessments(result)
+    if a is None:
         return None
     t0 = launch_time_s(result)
     idx = np.unique(np.linspace(0, len(a) - 1, min(MAX_ASSESSMENT_ROWS, len(a))).astype(int))

@@ -106,25 +106,46 @@ def launch_time_s(result) -> float:
 
 
 def detection_times(result) -> dict[str, np.ndarray]:
-    """Scenario times [s] of every DETECTION event, per source sensor, sensors in order of
-    first detection."""
+    """Scenario times [s] of the DETECTION events from the first launch on, per source
+    sensor, sensors in order of first detection."""
     out: dict[str, list[float]] = {}
+    t_launch = launch_time_s(result)
     for e in result.log.events():
-        if e.kind == EventKind.DETECTION:
+        if e.kind == EventKind.DETECTION and e.time_s >= t_launch - 1e-9:
             out.setdefault(e.source, []).append(e.time_s)
     return {k: np.asarray(v, dtype=float) for k, v in out.items()}
+
+
+#: Event kinds whose subject is a track: only tracks of a threat count for the kill chain.
+_TRACK_SUBJECT_KINDS = frozenset(
+    {EventKind.TRACK_INITIATED, EventKind.TRACK_CONFIRMED, EventKind.THREAT_EVALUATED}
+)
+
+
+def threat_track_ids(result) -> set[str]:
+    """Ids (as strings) of the tracks the summary attributes to a threat (``tracks`` of
+    each threat entry); empty when the summary does not say."""
+    return {str(k) for t in result.summary.get("threats", ()) for k in t.get("tracks", ()) or ()}
 
 
 def milestones(result) -> list[Milestone]:
     """The kill chain read from the event log: the first event of each step, in time order.
 
-    Detections are split by the kind of the detecting sensor (from ``result.sensors``):
-    "First IR detection" (space IR) and "First radar detection" (ground and ship radars;
-    also a sensor absent from ``result.sensors``)."""
+    Only events from the first launch on count, and, when the summary attributes tracks to
+    threats, only those tracks' initiation, confirmation and evaluation (a false track
+    does not start the kill chain). Detections are split by the kind of the detecting
+    sensor (from ``result.sensors``): "First IR detection" (space IR) and "First radar
+    detection" (ground and ship radars; also a sensor absent from ``result.sensors``)."""
     kinds = sensor_kinds(result)
+    t_launch = launch_time_s(result)
+    tracks = threat_track_ids(result)
     found: dict[str, Milestone] = {}
     wanted = {k: (key, label, lane) for key, label, lane, ks in _STEPS for k in ks}
     for e in result.log.events():
+        if e.time_s < t_launch - 1e-9:
+            continue
+        if tracks and e.kind in _TRACK_SUBJECT_KINDS and e.subject not in tracks:
+            continue
         if e.kind == EventKind.DETECTION:
             ir = kinds.get(e.source) == "space_ir"
             key, label = (
@@ -142,6 +163,19 @@ def milestones(result) -> list[Milestone]:
                 key=key, label=label, time_s=e.time_s, lane=lane, source=e.source, subject=e.subject
             )
     return sorted(found.values(), key=lambda m: m.time_s)
+
+
+def threat_assessments(result):
+    """The assessments DataFrame restricted to tracks of a threat (rows with a non-empty
+    ``threat_id``) when there are any such rows, else all of it; ``None`` when empty."""
+    a = result.assessments
+    if a is None or len(a) == 0:
+        return None
+    if "threat_id" in a.columns:
+        labelled = a["threat_id"].fillna("").astype(str) != ""
+        if labelled.any():
+            a = a[labelled]
+    return a.reset_index(drop=True)
 
 
 def phase_runs(phase) -> list[tuple[int, int, str]]:
@@ -429,8 +463,8 @@ def _alliance_members(result) -> frozenset[str]:
 
 
 def _draw_ellipses(ax, result, max_ellipses: int = 8) -> None:
-    a = result.assessments
-    if a is None or len(a) == 0:
+    a = threat_assessments(result)
+    if a is None:
         return
     rows = a.iloc[np.unique(np.linspace(0, len(a) - 1, min(max_ellipses, len(a))).astype(int))]
     for k, row in enumerate(rows.itertuples(index=False)):
@@ -450,7 +484,15 @@ def _draw_ellipses(ax, result, max_ellipses: int = 8) -> None:
             alpha=0.35 + 0.65 * k / max(len(rows) - 1, 1),
             label="95 % impact ellipse" if k == len(rows) - 1 else None,
         )
-    ax.plot(a["ipp_lon_deg"], a["ipp_lat_deg"], ".", color=COLOURS["predicted"], ms=2, zorder=4)
+    ax.plot(
+        a["ipp_lon_deg"],
+        a["ipp_lat_deg"],
+        ".",
+        color=COLOURS["predicted"],
+        ms=2,
+        zorder=4,
+        label="predicted impact points",
+    )
 
 
 def plot_timeline(result, filename=None):
@@ -539,5 +581,7 @@ __all__ = [
     "plot_timeline",
     "sector_lonlat",
     "sensor_kinds",
+    "threat_assessments",
     "threat_phase_spans",
+    "threat_track_ids",
 ]
