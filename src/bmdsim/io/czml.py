@@ -204,7 +204,12 @@ def czml_document(result):
             Packet(
                 id=f"sensor/{s.id}",
                 name=f"{s.id} ({s.type})",
-                description=f"{s.kind} {where}; max range {s.max_range_m / 1e3:.0f} km",
+                description=f"{s.kind} {where}"
+                + (
+                    f"; max range {s.max_range_m / 1e3:.0f} km"
+                    if np.isfinite(s.max_range_m)
+                    else ""
+                ),
                 position=Position(cartographicDegrees=[float(s.lon_deg), float(s.lat_deg), 0.0]),
                 point=Point(
                     pixelSize=8.0, color=_colour(kind), outlineColor=_black(), outlineWidth=1.0

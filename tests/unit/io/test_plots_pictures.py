@@ -51,6 +51,25 @@ def test_milestones_follow_the_kill_chain(result):
     assert by_key["intercept"].time_s - t0 == pytest.approx(tl["intercept"])
 
 
+def test_milestones_ignore_false_tracks_and_events_before_launch(result):
+    from bmdsim.sim.events import EventKind, EventLog
+
+    log = EventLog()
+    log.add(10.0, EventKind.TRACK_INITIATED, source="tracker", subject="99")  # before launch
+    log.add(130.0, EventKind.TRACK_CONFIRMED, source="tracker", subject="77")  # false track
+    for e in result.log.events():
+        log.add(e.time_s, e.kind, source=e.source, subject=e.subject, text=e.text, **e.data)
+    summary = dict(result.summary)
+    summary["threats"] = [{**result.summary["threats"][0], "tracks": ["TRK-1"]}]
+    steps = {m.key: m for m in milestones(replace(result, log=log, summary=summary))}
+    assert steps["track_initiated"].subject == "TRK-1"
+    assert steps["track_confirmed"].subject == "TRK-1"
+    # without track labels in the summary every track counts, but never before launch
+    steps = {m.key: m for m in milestones(replace(result, log=log))}
+    assert steps["track_initiated"].subject == "TRK-1"
+    assert steps["track_confirmed"].subject == "77"
+
+
 def test_phase_runs_join_consecutive_segments():
     runs = phase_runs(np.array(["boost", "boost", "midcourse", "midcourse", "reentry"]))
     assert runs == [(0, 3, "boost"), (2, 5, "midcourse"), (4, 5, "reentry")]
