@@ -252,16 +252,26 @@ class Assessor:
             self.monitor = ThreatMonitor(evaluator=self.threat_evaluator)
 
     def _powered(self, tracks) -> np.ndarray:
-        """``(N,)`` tracks in powered flight (see :attr:`powered_mode`): the boost mode is
-        likely, the track is rising, and it has not been seen ballistic before (a reentering
-        object decelerated by drag also favours the boost mode of a drag-free IMM)."""
+        """``(N,)`` tracks in powered flight: rising and below the lowest burnout altitude of
+        the expected missile types (certainly still thrusting), or, with
+        :attr:`powered_mode`, rising with the boost mode likely and not seen ballistic
+        before (a reentering object decelerated by drag also favours the boost mode of a
+        drag-free IMM, hence the rising test)."""
         n = len(tracks)
-        if self.powered_mode is None or tracks.n_modes <= self.powered_mode:
-            return np.zeros(n, bool)
+        if n == 0:
+            return np.zeros(0, bool)
         rising = np.einsum("ij,ij->i", tracks.states[:, :3], tracks.states[:, 3:6]) > 0.0
-        likely = tracks.mode_probabilities[:, self.powered_mode] > self.powered_threshold
-        seen = np.array([int(i) in self._ballistic_seen for i in tracks.ids], dtype=bool)
-        powered = likely & rising & ~seen
+        powered = np.zeros(n, bool)
+        if self.launch_estimator is not None:
+            from bmdsim.flight.dynamics import altitude
+
+            lowest = min(float(p.burnout_alt_m.min()) for p in self.launch_estimator.profiles)
+            alt = altitude(tracks.states[:, 0], tracks.states[:, 1], tracks.states[:, 2])
+            powered |= rising & (alt < lowest)
+        if self.powered_mode is not None and tracks.n_modes > self.powered_mode:
+            likely = tracks.mode_probabilities[:, self.powered_mode] > self.powered_threshold
+            seen = np.array([int(i) in self._ballistic_seen for i in tracks.ids], dtype=bool)
+            powered |= likely & rising & ~seen
         self._ballistic_seen.update(int(i) for i in tracks.ids[~powered])
         return powered
 

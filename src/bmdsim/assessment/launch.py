@@ -404,10 +404,10 @@ class LaunchPointEstimator:
         )
         method = np.where(valid, LaunchMethod.BOOST_PROFILE, LaunchMethod.NONE).astype(np.int8)
         if boost is not None and len(boost):
-            obs = self._assign(boost, ids, lat, lon, cov, valid)
+            obs = self._assign(boost, ids, lat, lon, cov, valid, burnout)
             rows = np.flatnonzero(obs >= 0)
             if rows.size:
-                ir = self._infrared(boost, obs[rows], per_type, rows, s)
+                ir = self._infrared(boost, obs[rows], per_type, rows, s, x[rows])
                 lat[rows], lon[rows], cov[rows], t_mean[rows], t_var[rows] = ir
                 valid[rows] = True
                 method[rows] = LaunchMethod.INFRARED
@@ -452,17 +452,23 @@ class LaunchPointEstimator:
         lat, lon, _ = ecef_to_geodetic(pts)
         return lat, lon
 
-    def _assign(self, boost, ids, lat, lon, cov, valid) -> np.ndarray:
+    def _assign(self, boost, ids, lat, lon, cov, valid, burnout) -> np.ndarray:
         """Observation row for each track (-1: none): the earliest observation with the
         track's id; observations with an unknown id go to the track whose boost-profile
-        estimate they fit best (gated)."""
+        estimate they fit best (gated). An observation later than a track's estimated
+        burnout (plus a second) was not made in powered flight and is not used for it."""
         n = ids.size
         out = np.full(n, -1, np.int64)
         order = np.argsort(boost.time_s, kind="stable")[::-1]  # earliest last: it wins
         pos = {int(t): i for i, t in enumerate(ids)}
+        late_for = np.nan_to_num(burnout, nan=np.inf) + 1.0
+
+        def powered(k, i):
+            return boost.time_s[k] <= late_for[i]
+
         for k in order:  # observations are few (one per launch)
             i = pos.get(int(boost.track_ids[k]))
-            if i is not None:
+            if i is not None and powered(k, i):
                 out[i] = k
         free = [k for k in order if int(boost.track_ids[k]) not in pos]
         if not free:
@@ -471,9 +477,9 @@ class LaunchPointEstimator:
 
         olat, olon, _ = ecef_to_geodetic(boost.position_ecef[free])
         for k, la, lo in zip(free, olat, olon, strict=True):
-            cand = np.flatnonzero(valid & (out < 0))
+            cand = np.flatnonzero(valid & (out < 0) & (boost.time_s[k] <= late_for))
             if cand.size == 0:
-                break
+                continue
             d = _enu_of(np.full(cand.size, la), np.full(cand.size, lo), lat[cand], lon[cand])
             obs_cov = boost.covariance[k][:2, :2]
             m2 = mahalanobis_squared(d, cov[cand] + obs_cov)
@@ -482,42 +488,36 @@ class LaunchPointEstimator:
                 out[cand[best]] = k
         return out
 
-    def _infrared(self, boost, obs, per_type, rows, s):
-        """Launch estimates of tracks ``rows`` from their observations ``obs``."""
-        from bmdsim.earth.geodesic import geodesic_inverse
-
+    def _infrared(self, boost, obs, per_type, rows, s, x_rows):
+        """Launch estimates of tracks ``rows`` (states ``x_rows``) from their observations
+        ``obs``: back from the observation along the track's heading."""
         m = rows.size
         pts = sigma_points(boost.position_ecef[obs], boost.covariance[obs])  # (m, 7, 3)
         q = pts.shape[1]
         lat, lon, alt = ecef_to_geodetic(pts.reshape(-1, 3))
         lat, lon, alt = lat.reshape(m, q), lon.reshape(m, q), alt.reshape(m, q)
         t_obs = boost.time_s[obs]
+        xl, xo, _ = ecef_to_geodetic(x_rows[:, :3])
+        vn = ecef_vector_to_enu(x_rows[:, 3:6], xl, xo)
+        heading_now = np.arctan2(vn[:, 0], vn[:, 1])
         means, covs, oks = [], [], []
         for prof, b, *_ in per_type:
             ok_b = b.ok.reshape(-1, s)[rows, 0]
             frac = np.where(ok_b, b.fraction.reshape(-1, s)[rows, 0], 0.5 * (prof.n_ranges - 1))
-            # launch azimuth: the track's ground track at burnout (north if unknown)
+            # launch azimuth: the ground track's heading at the matched burnout, else now
             bv = b.velocity.reshape(-1, s, 3)[rows, 0]
             bl, bo_, _ = ecef_to_geodetic(b.position.reshape(-1, s, 3)[rows, 0])
             ve = ecef_vector_to_enu(bv, bl, bo_)
-            heading = np.where(ok_b, np.arctan2(ve[:, 0], ve[:, 1]), 0.0)
+            heading = np.where(ok_b, np.arctan2(ve[:, 0], ve[:, 1]), heading_now)
             tau, down = prof.at_altitude(alt.ravel(), np.repeat(frac, q), np.repeat(heading, q))
             tau, down = tau.reshape(m, q), down.reshape(m, q)
-            # toward the track's burnout point (the central sigma point's)
-            blat, blon, _ = ecef_to_geodetic(b.position.reshape(-1, s, 3)[rows, 0])
-            _, az, _ = geodesic_inverse(lat, lon, blat[:, None], blon[:, None])
-            az = np.where(ok_b[:, None], az, 0.0)
-            dist = np.where(ok_b[:, None], down, 0.0)
-            la, lo = _offset_point(lat, lon, np.mod(az + np.pi, 2.0 * np.pi), dist)
+            back = np.broadcast_to(np.mod(heading + np.pi, 2.0 * np.pi)[:, None], (m, q))
+            la, lo = _offset_point(lat, lon, back, down)
             f = np.concatenate(
                 [_enu_of(la, lo, lat[:, :1], lon[:, :1]), (t_obs[:, None] - tau)[..., None]], -1
             )
             sur = QuadraticSurrogate.from_sigma_values(f)
-            c = sur.covariance() + self._model_covariance(down[:, 0], tau[:, 0], az[:, 0])
-            # without a burnout direction the offset's direction is unknown: isotropic
-            iso = np.where(ok_b, 0.0, (down[:, 0] ** 2))
-            c[:, 0, 0] += iso
-            c[:, 1, 1] += iso
+            c = sur.covariance() + self._model_covariance(down[:, 0], tau[:, 0], heading)
             means.append(sur.mean())
             covs.append(c)
             oks.append(np.isfinite(sur.mean()).all(axis=1))

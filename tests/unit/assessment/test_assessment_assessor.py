@@ -169,3 +169,16 @@ def test_reentering_tracks_are_assessed_and_keep_their_last_launch_estimate(asse
     new = _tracks(ref, [t2], [32], [TrackStatus.CONFIRMED])
     new = new.with_(mode_probabilities=np.array([[0.99, 0.01]]))
     assert list(assessor.step(new, t2).impacts.track_ids) == [32]
+
+
+def test_a_rising_track_below_every_burnout_altitude_is_powered(assessor_and_ref):
+    """Without any IMM hint: 15 km up and climbing, the missile is still thrusting; its
+    estimate becomes the boost observation that a later track of the same flight uses."""
+    _, ref = assessor_and_ref
+    assessor = Assessor.from_scenario(ref.scenario)
+    t_boost = ref.flight.launch_time_s + 60.0
+    step = assessor.step(_tracks(ref, [t_boost], [41], [TrackStatus.CONFIRMED], 800.0), t_boost)
+    assert len(step.impacts) == 0
+    t = ref.flight.rv.burnout.t_s + 20.0
+    step = assessor.step(_tracks(ref, [t], [42], [TrackStatus.CONFIRMED]), t)  # another id
+    assert step.launches.method[0] == 2  # LaunchMethod.INFRARED, matched by consistency

@@ -99,3 +99,23 @@ def test_mixture_over_missile_types_widens_the_estimate():
     ).estimate_states(x, P_TRACK, t, t)
     assert two.valid[0]
     assert two.ellipse().area_m2[0] >= one.ellipse().area_m2[0]
+
+
+def test_an_observation_after_burnout_is_not_used(estimator):
+    """A 'boost' estimate taken after thrust termination (an IMM slow to switch modes) would
+    put the launch point downrange: it is ignored, the boost-profile method answers."""
+    ref = reference()
+    lat0, lon0 = ref.launch
+    t_late = ref.flight.rv.burnout.t_s + 5.0
+    late = BoostObservations(
+        track_ids=np.array([3]),
+        time_s=np.array([t_late]),
+        position_ecef=ref.flight.rv.state_at(t_late)[None, :3],
+        covariance=np.eye(3)[None] * 100.0**2,
+    )
+    t = ref.flight.rv.burnout.t_s + 10.0
+    x = ref.flight.rv.state_at(t)[None]
+    le = estimator.estimate_states(x, P_TRACK, t, t, track_ids=np.array([3]), boost=late)
+    err, _, _ = geodesic_inverse(le.lat_deg[0], le.lon_deg[0], lat0, lon0)
+    assert le.method[0] == LaunchMethod.BOOST_PROFILE
+    assert err < 2_000.0
