@@ -12,7 +12,7 @@ integrations (the flight layer's adaptive Dormand-Prince with the RV's own drag 
 ballistic coefficient; the assessment's fixed-step RK4 with the tracker's state and a drag
 prior of 5,000 kg/m^2 +- 50 %).
 
-Cost: about 10 s for the 500 tracker runs and 0.1 s for the assessment (2-core machine).
+Cost: 5-12 s for the 500 tracker runs (machine load) and under 1 s for the assessment.
 """
 
 from __future__ import annotations
