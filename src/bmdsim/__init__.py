@@ -16,6 +16,9 @@ _LAZY = {
     "Scenario": "bmdsim.scenario",
     "ScenarioError": "bmdsim.scenario",
     "load_scenario": "bmdsim.scenario",
+    "run": "bmdsim.sim",
+    "Result": "bmdsim.sim",
+    "Simulation": "bmdsim.sim",
 }
 
 

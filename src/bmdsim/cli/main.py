@@ -136,3 +136,63 @@ def summary_lines(s: Scenario) -> list[str]:
                  + (", ".join(a.id for a in s.defended_assets) or "none"))
     lines.append(f"  C2: {len(s.c2.nodes)} node(s), {len(s.c2.links)} link(s)")
     return lines
+
+
+DEFAULT_SCENARIO = "dortyol-2026-03-04"
+
+
+@app.command()
+def run(
+    scenario: Annotated[
+        str, typer.Argument(help="Bundled scenario name or scenario YAML file.")
+    ] = DEFAULT_SCENARIO,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the scenario's).")] = None,
+    out: Annotated[str, typer.Option("--out", help="Output directory.")] = "out",
+) -> None:
+    """Run a scenario end to end: print the kill-chain timeline and write summary.json,
+    events.parquet, report.html and scenario.czml to --out."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from bmdsim.io import write_outputs
+    from bmdsim.io.report import headline
+    from bmdsim.sim import Simulation
+    from bmdsim.sim.plots import milestones
+
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as exc:
+        err = _err()
+        err.print(f"{scenario}: {len(exc.problems)} problem(s)", markup=False)
+        for problem in exc.problems:
+            err.print(str(problem), markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    if seed is not None and seed < 0:
+        _err().print(f"--seed: got {seed}; allowed: an integer >= 0", markup=False)
+        raise typer.Exit(EXIT_INVALID)
+    console = _out()
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(),
+        TextColumn("{task.completed:>5.0f} / {task.total:.0f} s simulated"), TimeElapsedColumn(),
+        console=console, transient=True, disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task(f"running {loaded.name}", total=loaded.duration_s)
+        sim = Simulation(loaded, seed,
+                         progress=lambda t, end: bar.update(task, completed=t))
+        result = sim.run()
+        bar.update(task, description="writing outputs")
+        paths = write_outputs(result, out)
+    t_launch = min((t["launch"]["time_s"] for t in result.summary["threats"]), default=0.0)
+    table = Table(title=f"Kill chain — {loaded.name}, seed {result.seed}")
+    table.add_column("T+ (s)", justify="right")
+    table.add_column("step")
+    table.add_column("by")
+    table.add_column("about")
+    for m in milestones(result):
+        table.add_row(f"{m.time_s - t_launch:7.1f}", m.label, m.source, m.subject)
+    console.print(table)
+    _, title, lede = headline(result)
+    console.print(f"[bold]{title}[/bold]")
+    if lede:
+        console.print(lede, markup=False)
+    for key in ("summary", "events", "report", "czml"):
+        console.print(f"  {key:8s} {paths[key]}", markup=False)

@@ -250,7 +250,7 @@ def _latlon(p) -> str:
 
 
 # -- sections ------------------------------------------------------------------------------
-def _headline(result) -> tuple[bool | None, str, str]:
+def headline(result) -> tuple[bool | None, str, str]:
     """(intercepted?, title, lede) of the page."""
     threats = result.summary.get("threats", [])
     tl = result.summary.get("timeline", {}) or {}
@@ -587,7 +587,7 @@ def report_html(result) -> str:
     name = str(summary.get("scenario", getattr(result.scenario, "name", "")))
     epoch = _epoch(result)
     date = f"{epoch.day} {epoch:%B %Y, %H:%M} UTC" if epoch is not None else ""
-    ok, title, lede = _headline(result)
+    ok, title, lede = headline(result)
     status = ""
     if ok is not None:
         status = (
