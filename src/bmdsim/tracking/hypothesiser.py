@@ -97,21 +97,35 @@ class ChiSquareGater:
             box = box + widen
         return _box_candidates(prediction.z, box, z, model, self.chunk)
 
-    def test_pairs(self, ti, di, z_pred, hph, z, noise, model) -> Hypotheses:
+    def test_pairs(self, ti, di, z_pred, hph, z, noise, model, weights=None) -> Hypotheses:
         """Exact chi-square test of candidate pairs.
 
         ``z_pred (P, m)`` and ``hph (P, m, m)`` are the track side of each pair (predicted to
         the detection's time); ``z (K, m)``, ``noise (K, m, m)`` the scan's detections.
+        With a mode axis, ``z_pred (P, M, m)``, ``hph (P, M, m, m)`` and mode probabilities
+        ``weights (P, M)``: a pair passes if any mode's ``d^2`` does, its ``distance2`` is
+        the smallest mode ``d^2`` and its cost minus twice the log of the mixture's
+        likelihood.
         """
         if len(ti) == 0:
             return Hypotheses.none()
+        z_pred = np.asarray(z_pred, dtype=float)
+        hph = np.asarray(hph, dtype=float)
         m = z_pred.shape[-1]
-        nu = residual(model, np.asarray(z, dtype=float)[di], z_pred)
-        s = hph + np.asarray(noise, dtype=float)[di]
+        if z_pred.ndim == 2:
+            z_pred, hph = z_pred[:, None], hph[:, None]
+            weights = np.ones((len(ti), 1))
+        zd = np.asarray(z, dtype=float)[di][:, None]
+        nu = residual(model, np.broadcast_to(zd, z_pred.shape), z_pred)
+        s = hph + np.asarray(noise, dtype=float)[di][:, None]
         _, logdet = np.linalg.slogdet(s)
-        d2 = np.einsum("pi,pi->p", nu, np.linalg.solve(s, nu[..., None])[..., 0])
+        d2_modes = np.einsum("pki,pki->pk", nu, np.linalg.solve(s, nu[..., None])[..., 0])
+        d2 = d2_modes.min(axis=1)
         keep = d2 <= self.threshold(m)
-        cost = d2 + logdet + m * np.log(2.0 * np.pi)
+        terms = np.log(np.maximum(weights, 1e-300)) - 0.5 * (d2_modes + logdet)
+        top = terms.max(axis=1)
+        cost = -2.0 * (top + np.log(np.exp(terms - top[:, None]).sum(axis=1)))
+        cost = cost + m * np.log(2.0 * np.pi)
         return Hypotheses(
             track=ti[keep],
             detection=di[keep],

@@ -19,6 +19,15 @@ atmosphere co-rotates, so the air-relative velocity is the ECEF velocity). ``F``
 ``dF/dt = A(x(t)) F`` with the same classic Runge-Kutta stages as the state, where ``A`` is the
 analytic Jacobian: the point-mass + J2 gravity gradient, the rotating-frame terms and the drag
 partials.
+
+``kappa`` is physically non-negative. A negative estimate (noise, or thrust read as negative
+drag while the filter's ballistic mode competes with its boost mode) is projected to zero
+before each propagation (estimate projection, Simon 2010, *IET Control Theory Appl.* 4(8)),
+so that drag can never act as thrust; the propagated state carries the projected value.
+
+``function`` and ``transition`` run a compiled loop over tracks (:mod:`._kernel`);
+``function_reference`` and ``transition_reference`` are the numpy versions they are tested
+against.
 """
 
 from __future__ import annotations
@@ -90,6 +99,29 @@ def _white_acceleration_noise(q: float, dt, ndim: int, q_extra: float = 0.0) -> 
     return out
 
 
+def _propagate(states, dt, want_f: bool, *, j2: bool, drag: bool, max_step: float):
+    """``(states (N, n), F (N, n, n))`` after ``dt`` (compiled RK4, :mod:`._kernel`);
+    ``F`` only with ``want_f`` (else the states alone)."""
+    from bmdsim.flight.air import air_table
+    from bmdsim.flight.dynamics import MACH_STEP, drag_table
+    from bmdsim.flight.propagation import GENERIC_RV_DRAG_CURVE
+    from bmdsim.tracking._kernel import propagate_kernel
+
+    x = np.ascontiguousarray(states, dtype=float)
+    k, n = x.shape
+    dt = np.ascontiguousarray(np.broadcast_to(np.asarray(dt, dtype=float), (k,)))
+    out_x = np.empty((k, n))
+    out_f = np.empty((k, n, n) if want_f else (0, n, n))
+    table = air_table()
+    propagate_kernel(
+        x, dt, float(max_step), want_f, j2, drag and n == 7,
+        _generic_drag_table(drag_table, GENERIC_RV_DRAG_CURVE), 1.0 / MACH_STEP,
+        GENERIC_RV_DRAG_CURVE[-1][1], table.rows, table.alt_min_m, table.inv_step_per_m,
+        table.last_node, out_x, out_f,
+    )  # fmt: skip
+    return (out_x, out_f) if want_f else out_x
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BallisticMotion:
     """Ballistic flight in ECEF: J2 gravity, Coriolis and centrifugal terms, optional drag.
@@ -100,7 +132,7 @@ class BallisticMotion:
     ``-1/2 rho(h) kappa Cd(M)/Cd_hyp |v| v`` (USSA76 air, generic RV drag curve). ``q`` [m^2/s^3] is the spectral
     density of the white acceleration noise that covers unmodelled forces; ``q_kappa``
     [m^4/kg^2/s] the random-walk density of ``kappa``. ``max_step_s`` bounds the Runge-Kutta
-    sub-step.
+    sub-step (each track takes ``ceil(|dt| / max_step_s)`` equal sub-steps).
     """
 
     q: float = 1e-3
@@ -161,12 +193,12 @@ class BallisticMotion:
         from bmdsim.flight.propagation import GENERIC_RV_DRAG_CURVE
 
         h = altitude(r[:, 0], r[:, 1], r[:, 2])
-        dh = 50.0
+        dh = 25.0
         rho, _, c = air(h)
         curve = np.asarray(GENERIC_RV_DRAG_CURVE)
         mach = np.linalg.norm(v, axis=-1) / c
         ratio = np.interp(mach, curve[:, 0], curve[:, 1]) / curve[-1, 1]
-        return rho * ratio, (air(h + dh)[0] - rho) / dh * ratio
+        return rho * ratio, (air(h + dh)[0] - air(h - dh)[0]) / (2.0 * dh) * ratio
 
     def derivative_jacobian(self, states: np.ndarray) -> np.ndarray:
         """``A = d f / d x`` ``(N, n, n)`` of :meth:`derivative` (analytic)."""
@@ -179,7 +211,7 @@ class BallisticMotion:
         if self.drag:
             # drag partials with Cd held at its hypersonic value (Cd(M) varies slowly there)
             rho, drho = self._density(r, v)
-            kappa = states[:, 6]
+            kappa = np.maximum(states[:, 6], 0.0)
             speed = np.maximum(np.linalg.norm(v, axis=-1), 1e-9)
             vv = v[:, :, None] * v[:, None, :] / speed[:, None, None]
             a[:, 3:6, 3:6] -= (0.5 * rho * kappa)[:, None, None] * (
@@ -192,18 +224,51 @@ class BallisticMotion:
             )
         return a
 
-    # -- discrete propagation -------------------------------------------------------------
-    def _steps(self, dt: np.ndarray) -> tuple[int, np.ndarray]:
-        m = max(1, int(np.ceil(np.max(np.abs(dt), initial=0.0) / self.max_step_s)))
-        return m, dt / m
+    def constrain(self, states: np.ndarray, covariances: np.ndarray) -> np.ndarray:
+        """States with ``kappa >= 0``: estimate projection in the covariance's metric.
 
+        ``x - P e (e^T P e)^-1 (e^T x)`` for the rows whose ``kappa = e^T x`` is negative: the
+        position and velocity move with ``kappa`` along their correlation (a negative
+        ``kappa`` fitted to an acceleration along the velocity is taken back entirely,
+        Simon 2010, *IET Control Theory Appl.* 4(8)); the covariance is kept.
+        """
+        if not self.drag:
+            return states
+        neg = states[:, 6] < 0.0
+        if not neg.any():
+            return states
+        out = np.array(states, dtype=float)
+        p = covariances[neg]
+        out[neg] -= p[:, :, 6] * (out[neg, 6] / np.maximum(p[:, 6, 6], 1e-300))[:, None]
+        out[neg, 6] = 0.0
+        return out
+
+    # -- discrete propagation -------------------------------------------------------------
     def function(self, states, dt) -> np.ndarray:
-        """States ``(N, n)`` propagated by ``dt`` seconds (RK4, ECEF)."""
-        x = np.asarray(states, dtype=float)
+        """States ``(N, n)`` propagated by ``dt`` seconds (RK4, ECEF; compiled)."""
+        return _propagate(states, dt, False, j2=self.j2, drag=self.drag, max_step=self.max_step_s)
+
+    def transition(self, states, dt) -> tuple[np.ndarray, np.ndarray]:
+        """Propagated states ``(N, n)`` and transition matrices ``F`` ``(N, n, n)`` over ``dt``.
+
+        ``F`` integrates ``dF/dt = A(x(t)) F`` with the RK4 stages of the state (compiled).
+        """
+        return _propagate(states, dt, True, j2=self.j2, drag=self.drag, max_step=self.max_step_s)
+
+    def _start(self, states, dt):
+        """Numpy reference: projected start states, per-track sub-step counts and sizes."""
+        x = np.array(states, dtype=float)
+        if self.drag:
+            x[:, 6] = np.maximum(x[:, 6], 0.0)
         dt = np.broadcast_to(np.asarray(dt, dtype=float), x.shape[:1])
-        m, h = self._steps(dt)
-        hc = h[:, None]
-        for _ in range(m):
+        m = np.maximum(1, np.ceil(np.abs(dt) / self.max_step_s)).astype(np.int64)
+        return x, m, dt / m
+
+    def function_reference(self, states, dt) -> np.ndarray:
+        """Numpy reference of :meth:`function`."""
+        x, steps, h = self._start(states, dt)
+        for s in range(int(steps.max(initial=1))):
+            hc = np.where((s < steps)[:, None], h[:, None], 0.0)
             k1 = self.derivative(x)
             k2 = self.derivative(x + 0.5 * hc * k1)
             k3 = self.derivative(x + 0.5 * hc * k2)
@@ -211,18 +276,14 @@ class BallisticMotion:
             x = x + hc / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
         return x
 
-    def transition(self, states, dt) -> tuple[np.ndarray, np.ndarray]:
-        """Propagated states ``(N, n)`` and transition matrices ``F`` ``(N, n, n)`` over ``dt``.
-
-        ``F`` integrates ``dF/dt = A(x(t)) F`` with the RK4 stages of the state.
-        """
-        x = np.asarray(states, dtype=float)
-        dt = np.broadcast_to(np.asarray(dt, dtype=float), x.shape[:1])
-        m, h = self._steps(dt)
-        hc = h[:, None]
-        hm = h[:, None, None]
+    def transition_reference(self, states, dt) -> tuple[np.ndarray, np.ndarray]:
+        """Numpy reference of :meth:`transition`."""
+        x, steps, h = self._start(states, dt)
         f = np.broadcast_to(np.eye(self.ndim), (x.shape[0], self.ndim, self.ndim)).copy()
-        for _ in range(m):
+        for s in range(int(steps.max(initial=1))):
+            hs = np.where(s < steps, h, 0.0)
+            hc = hs[:, None]
+            hm = hs[:, None, None]
             x1 = x
             a1 = self.derivative_jacobian(x1)
             k1 = self.derivative(x1)
@@ -269,28 +330,13 @@ class BoostMotion:
     def ndim(self) -> int:
         return 7 if self.drag else 6
 
-    def _ballistic(self) -> BallisticMotion:
-        return BallisticMotion(q=self.q, drag=False, j2=self.j2, max_step_s=self.max_step_s)
-
     def function(self, states, dt) -> np.ndarray:
         """States ``(N, n)`` propagated by ``dt`` seconds under gravity and rotation only."""
-        x = np.asarray(states, dtype=float)
-        out = x.copy()
-        out[:, :6] = self._ballistic().function(x[:, :6], dt)
-        return out
+        return _propagate(states, dt, False, j2=self.j2, drag=False, max_step=self.max_step_s)
 
     def transition(self, states, dt) -> tuple[np.ndarray, np.ndarray]:
         """Propagated states and transition matrices ``(N, n, n)`` (kappa held constant)."""
-        x = np.asarray(states, dtype=float)
-        x6, f6 = self._ballistic().transition(x[:, :6], dt)
-        if not self.drag:
-            return x6, f6
-        out = x.copy()
-        out[:, :6] = x6
-        f = np.zeros((x.shape[0], 7, 7))
-        f[:, :6, :6] = f6
-        f[:, 6, 6] = 1.0
-        return out, f
+        return _propagate(states, dt, True, j2=self.j2, drag=False, max_step=self.max_step_s)
 
     def process_noise(self, dt) -> np.ndarray:
         """Discrete white-acceleration process noise ``(N, n, n)`` over ``|dt|``."""

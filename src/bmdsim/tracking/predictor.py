@@ -53,7 +53,13 @@ class ExtendedKalmanPredictor:
     motion: MotionModel
 
     def propagate(self, states, covariances, dt) -> tuple[np.ndarray, np.ndarray]:
-        """States ``(K, n)`` and covariances ``(K, n, n)`` moved by ``dt`` ``(K,)`` seconds."""
+        """States ``(K, n)`` and covariances ``(K, n, n)`` moved by ``dt`` ``(K,)`` seconds.
+
+        A motion model with ``constrain(states, covariances)`` (e.g. ``kappa >= 0``) has its
+        constraint applied to the states first."""
+        constrain = getattr(self.motion, "constrain", None)
+        if constrain is not None:
+            states = constrain(states, covariances)
         x, f = self.motion.transition(states, dt)
         p = f @ covariances @ np.swapaxes(f, -1, -2) + self.motion.process_noise(
             np.broadcast_to(dt, x.shape[:1])
@@ -132,15 +138,24 @@ class InteractingMultipleModelPredictor:
         return len(self.predictors)
 
     def markov(self, dt: np.ndarray) -> np.ndarray:
-        """Mode transition matrices ``(K, M, M)`` over ``|dt|`` (row: from, column: to)."""
-        from scipy.linalg import expm
+        """Mode transition matrices ``(K, M, M)`` over ``|dt|`` (row: from, column: to).
 
+        Two modes: the closed form ``expm(Lambda t) = I + (1 - exp(-s t)) / s Lambda`` with
+        ``s = lambda_01 + lambda_10`` (``Lambda^2 = -s Lambda``); more modes: one matrix
+        exponential per distinct ``|dt|``.
+        """
         lam = np.array(self.transition_rates, dtype=float)
         np.fill_diagonal(lam, 0.0)
         np.fill_diagonal(lam, -lam.sum(axis=1))
-        dt = np.abs(np.asarray(dt, dtype=float))
+        dt = np.abs(np.asarray(dt, dtype=float)).reshape(-1)
         if dt.size == 0:
             return np.zeros((0, *lam.shape))
+        if lam.shape[0] == 2:
+            s = -np.trace(lam)
+            frac = dt if s == 0.0 else -np.expm1(-s * dt) / s
+            return np.eye(2) + frac[:, None, None] * lam
+        from scipy.linalg import expm
+
         uniq, inv = np.unique(np.round(dt, 9), return_inverse=True)
         mats = np.stack([expm(lam * u) for u in uniq])
         return mats[inv.reshape(-1)]

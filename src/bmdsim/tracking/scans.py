@@ -14,9 +14,13 @@ def scans_from_detections(
 ) -> list[Scan]:
     """Split a :class:`DetectionBatch` into scans, in time order.
 
-    A scan holds one sensor's detections of one measurement kind whose look times fall in
-    the same ``max_span_s`` bin (a radar's beam sweeps its sector, so the detections of a
-    frame have their own times; each keeps it, see :attr:`Scan.detection_times_s`). The
+    A scan holds one sensor's detections of one measurement kind and one detection mode
+    whose look times fall in the same ``max_span_s`` bin (a radar's beam sweeps its sector,
+    so the detections of a frame have their own times; each keeps it, see
+    :attr:`Scan.detection_times_s`). Search and track (dwell) looks are separate scans: a
+    radar may see an object in its search sweep and in a dwell on the object's track a few
+    milliseconds apart, and the tracker takes at most one detection per track per scan
+    (with both in one scan the second would start a duplicate track). The
     scan's measurement model (:func:`bmdsim.sensors.models.model_for`) has the sensor
     geometry of the scan's first look, so it broadcasts over every track; keep
     ``max_span_s`` short enough for a moving sensor (a ship covers a few metres in 0.5 s).
@@ -27,7 +31,7 @@ def scans_from_detections(
         return []
     t = batch.t_s
     bins = np.floor((t - t.min()) / max_span_s).astype(np.int64)
-    keys = np.rec.fromarrays([bins, batch.sensor_id, batch.kind], names="b,s,k")
+    keys = np.rec.fromarrays([bins, batch.sensor_id, batch.kind, batch.mode], names="b,s,k,d")
     uniq, inverse = np.unique(keys, return_inverse=True)
     inverse = inverse.reshape(-1)
     order = np.lexsort((t, inverse))

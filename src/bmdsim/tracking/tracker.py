@@ -205,48 +205,68 @@ class Tracker:
             coverage=scan.coverage,
         )
 
+    def _mode_measurements(self, tracks: TrackBatch, model, m: int, lag=None):
+        """Predicted measurements ``(P, M, m)`` and their track-side covariances
+        ``(P, M, m, m)`` of every motion mode of ``tracks`` (``lag (P, m, m)``: extra
+        track-side noise, the same for every mode)."""
+        k, n_modes, n = tracks.mode_states.shape
+        extra = np.zeros((k * n_modes, m, m)) if lag is None else np.repeat(lag, n_modes, axis=0)
+        mp = self.updater.predict_measurement(
+            tracks.mode_states.reshape(k * n_modes, n),
+            tracks.mode_covariances.reshape(k * n_modes, n, n),
+            model,
+            extra,
+        )
+        return mp.z.reshape(k, n_modes, m), mp.innovation_covariance.reshape(k, n_modes, m, m), mp
+
     def _hypothesise(self, scan: Scan):
-        """Gated pairs, with each pair's track predicted to its detection's time."""
+        """Gated pairs, with each pair's track predicted to its detection's time.
+
+        Every motion mode of a track is gated (an IMM track's gate is the union of its mode
+        gates) and a pair costs minus twice the log of the mode mixture's likelihood: a
+        detection that only an improbable mode explains (thrust seen by a precise radar
+        when the angle-only infrared track had drifted to its ballistic mode) still reaches
+        the track, whose update then restores the mode probabilities.
+        """
         tr = self.tracks
-        n, m = len(tr), scan.z.shape[1]
+        n_modes = tr.n_modes
         t_det = scan.times_s
         coarse = self.predictor.predict(tr, scan.time_s)
-        mp = self.updater.predict_measurement(
-            coarse.states, coarse.covariances, scan.model, np.zeros((n, m, m))
-        )
+        m = scan.z.shape[1]
+        z_c, s_c, mp = self._mode_measurements(coarse, scan.model, m)
         spread = float(np.max(np.abs(t_det - scan.time_s), initial=0.0))
         widen = None
         if spread > 0.0:  # how far each prediction moves in measurement space over the spread
-            rate = np.einsum("kmi,ki->km", mp.jacobian[:, :, :6], _velocity_row(coarse.states))
+            flat = coarse.mode_states.reshape(-1, tr.ndim)
+            rate = np.einsum("kmi,ki->km", mp.jacobian[:, :, :6], _velocity_row(flat))
             widen = 1.5 * np.abs(rate) * spread
         ti, di = self.gater.candidates(mp, scan.z, scan.noise, scan.model, widen)
+        if n_modes > 1 and ti.size:  # a pair is a candidate if any of its modes is
+            key = np.unique((ti // n_modes) * len(scan) + di)
+            ti, di = key // len(scan), key % len(scan)
         dt = t_det[di] - tr.times_s[ti]
         fwd = dt >= 0.0
         pairs = _Pairs(track=ti, order=np.concatenate([np.flatnonzero(fwd), np.flatnonzero(~fwd)]))
         if spread == 0.0:
             pairs.ahead = coarse.take(ti[fwd])
-            z_f, s_f = mp.z[ti[fwd]], mp.innovation_covariance[ti[fwd]]
+            z_f, s_f = z_c[ti[fwd]], s_c[ti[fwd]]
         else:
             pairs.ahead = self.predictor.predict(tr.take(ti[fwd]), t_det[di[fwd]])
-            mpf = self.updater.predict_measurement(
-                pairs.ahead.states,
-                pairs.ahead.covariances,
-                scan.model,
-                np.zeros((int(fwd.sum()), m, m)),
-            )
-            z_f, s_f = mpf.z, mpf.innovation_covariance
-        z_pred, hph = [z_f], [s_f]
+            z_f, s_f, _ = self._mode_measurements(pairs.ahead, scan.model, m)
+        z_pred, hph, weights = [z_f], [s_f], [pairs.ahead.mode_probabilities]
         if (~fwd).any():  # out-of-sequence: update the newer estimate with a retrodicted model
             pairs.behind = tr.take(ti[~fwd])
             pairs.retro = RetrodictedMeasurement(
                 scan.model, _retrodiction_motion(self.predictor), dt[~fwd]
             )
             pairs.lag = pairs.retro.lag_noise(pairs.behind.states)
-            mpo = self.updater.predict_measurement(
-                pairs.behind.states, pairs.behind.covariances, pairs.retro, pairs.lag
+            retro_modes = RetrodictedMeasurement(
+                scan.model, pairs.retro.motion, np.repeat(dt[~fwd], n_modes)
             )
-            z_pred.append(mpo.z)
-            hph.append(mpo.innovation_covariance)
+            z_o, s_o, _ = self._mode_measurements(pairs.behind, retro_modes, m, pairs.lag)
+            z_pred.append(z_o)
+            hph.append(s_o)
+            weights.append(pairs.behind.mode_probabilities)
         pairs.n_ahead = int(fwd.sum())
         o = pairs.order
         hyp = self.gater.test_pairs(
@@ -257,6 +277,7 @@ class Tracker:
             scan.z,
             scan.noise,
             scan.model,
+            weights=np.concatenate(weights),
         )
         return hyp, pairs, coarse
 

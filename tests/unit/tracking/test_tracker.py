@@ -306,3 +306,70 @@ def test_detections_of_one_sweep_are_each_used_at_their_own_look_time():
         tracker.tracks.states[:, :3] - truth[145 + offsets, np.arange(3), :3], axis=1
     )
     assert np.all(err < 100.0), err
+
+
+def test_imm_track_takes_a_detection_that_only_its_improbable_mode_explains():
+    """Gating is per motion mode: a boosting target whose angle-only track drifted to the
+    ballistic mode still takes the precise radar detection, and the update restores the
+    boost mode (the reference run's infrared-to-radar handover)."""
+    radar = radar_at(37.0, 44.5)
+    truth = fly(launch_state(36.0, 46.0, 20e3, [-300, 300, 1200]), 6.0, thrust_m_s2=60.0, burn_s=10)
+    tracker = _imm_tracker()
+    x = truth[0, 0].copy()
+    p = np.diag([10.0**2] * 3 + [1.0**2] * 3)
+    events = tracker.cue(0.0, x[None], p[None], confirmed=True)
+    assert len(events.confirmed) == 1
+    tr = tracker.tracks
+    # the ballistic mode is almost certain, and alone would gate the detection out
+    tracker.tracks = tr.with_(mode_probabilities=np.array([[1e-4, 1.0 - 1e-4]]))
+    z = radar.function(truth[6, :1])
+    scan = Scan(time_s=6.0, sensor_id="radar", z=z, noise=R[None], model=radar)
+    coarse = tracker.predictor.predict(tracker.tracks, 6.0)
+    ballistic = tracker.updater.predict_measurement(
+        coarse.mode_states[:, 1], coarse.mode_covariances[:, 1], radar, R[None]
+    )
+    nu = z - ballistic.z
+    d2 = float(nu[0] @ np.linalg.solve(ballistic.innovation_covariance[0], nu[0]))
+    assert d2 > tracker.gater.threshold(3), f"ballistic-mode d2 {d2:.1f} inside the gate"
+    events = tracker.step([scan])
+    assert not events.initiated, "the detection started a new track"
+    assert tracker.tracks.hits[0] == 2
+    assert tracker.tracks.mode_probabilities[0, 0] > 0.9
+
+
+def test_search_and_dwell_looks_of_one_object_a_few_ms_apart_update_one_track():
+    """A radar's search sweep and its dwell on the track see the object 60 ms apart: two
+    scans, both updating the track, no duplicate track."""
+    from bmdsim.sensors.types import DetectionBatch, DetectionMode, MeasurementKind
+    from bmdsim.tracking import scans_from_detections
+
+    radar = radar_at(37.0, 44.5)
+    truth = fly(launch_state(36.0, 46.0, 150e3, [-1500, 1500, 1000]), 10.0, dt_s=0.5)[:, 0]
+    rng = np.random.default_rng(5)
+    times = np.array([0.0, 1.0, 2.0, 3.0, 3.06])
+    modes = [DetectionMode.TRACK] * 4 + [DetectionMode.SEARCH]
+    rows = [truth[0], truth[2], truth[4], truth[6], truth[6] + np.r_[truth[6, 3:] * 0.06, 0, 0, 0]]
+    z = radar.function(np.array(rows)) + rng.normal(size=(5, 3)) * RADAR_SIGMA
+    k = len(times)
+    cov = np.zeros((k, 4, 4))
+    cov[:, :3, :3] = R
+    batch = DetectionBatch(
+        t_s=times,
+        sensor_id=np.full(k, "radar"),
+        kind=np.full(k, MeasurementKind.RANGE_AZ_EL, np.int8),
+        mode=np.array(modes, np.int8),
+        z=np.concatenate([z, np.full((k, 1), np.nan)], axis=1),
+        covariance=cov,
+        snr=np.full(k, 100.0),
+        sensor_position_ecef=np.repeat(radar.sensor_position_ecef[None], k, 0),
+        sensor_velocity_ecef=np.zeros((k, 3)),
+        sensor_basis=np.repeat(radar.sensor_basis[None], k, 0),
+    )
+    scans = scans_from_detections(batch)
+    assert [len(s) for s in scans] == [1, 1, 1, 1, 1]
+    tracker = _tracker()
+    events = TrackEvents()
+    for s in scans:
+        events.extend(tracker.step([s]))
+    assert len(events.initiated) == 1, f"{len(events.initiated)} tracks started"
+    assert tracker.tracks.hits[0] == 5
