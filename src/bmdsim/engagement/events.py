@@ -231,6 +231,8 @@ class InterceptResult(EngagementEvent):
     one (``time of flight``, ``target lost``, ``ground``, ``passed``)."""
 
     fire_unit_id: str
+    #: the engine's key of the true target (``ThreatReport.target_key``)
+    target_key: int
     killed: bool
     miss_distance_m: float
     kill_probability: float

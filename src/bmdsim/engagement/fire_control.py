@@ -123,7 +123,9 @@ class FireControl:
         s_tgt = np.full((n, 6), np.nan)
         miss = np.full(n, np.nan)
         done = np.zeros(n, dtype=bool)
-        failed = np.zeros(n, dtype=bool)
+        # a candidate without a usable first guess or launch point is not flown
+        failed = ~(np.isfinite(az) & np.isfinite(kick) & np.isfinite(launch))
+        failed |= ~np.all(np.isfinite(r0) & np.isfinite(v0), axis=1)
         iters = np.zeros(n, dtype=np.intp)
         d = FD_STEP_RAD
         lo, hi = KICK_BOUNDS_RAD

@@ -406,7 +406,7 @@ class InterceptorFlight:
         def g(t, y, idx):
             tgt = target_states(np.asarray(t, dtype=float), self._target[idx])
             val = -np.einsum("ij,ij->i", tgt[:, :3] - y[:, :3], tgt[:, 3:6] - y[:, 3:6])
-            armed = self._phase[idx] != Phase.BOOST
+            armed = (self._phase[idx] != Phase.BOOST) & np.isfinite(val)
             return np.where(armed, val, 1.0)
 
         return g
@@ -574,6 +574,7 @@ class InterceptorFlight:
             source=self._ids[k],
             subject=self._threats[k],
             fire_unit_id=self._units[k],
+            target_key=int(self._target[k]),
             killed=killed,
             miss_distance_m=miss,
             kill_probability=pk,

@@ -236,14 +236,15 @@ class OpenLoopResult:
 
 def _closing_event(target: TargetFn, target_index: np.ndarray, armed_from_s: np.ndarray):
     """``g = -(dr . dv)`` (range times range rate, sign flipped): positive while closing,
-    zero at the closest approach; NaN (never an event) where the target does not exist."""
+    zero at the closest approach; 1 (no event) before burnout and where the target does not
+    exist."""
 
     def g(t, y, idx):
         tgt = target(np.asarray(t, dtype=float), target_index[idx])
         dr = tgt[:, :3] - y[:, :3]
         dv = tgt[:, 3:6] - y[:, 3:6]
         val = -np.einsum("ij,ij->i", dr, dv)
-        return np.where(t >= armed_from_s[idx], val, 1.0)
+        return np.where((t >= armed_from_s[idx]) & np.isfinite(val), val, 1.0)
 
     return g
 
@@ -298,7 +299,9 @@ def fly_open_loop(
 
     ground = ground_event(physics)
     knots: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    alive = np.ones(n, dtype=bool)
+    # flights with non-finite inputs are not flown (they end at launch)
+    alive = np.isfinite(y).all(axis=1) & np.isfinite(launch_s) & np.isfinite(kick)
+    alive &= np.isfinite(up).all(axis=1) & np.isfinite(down).all(axis=1)
     crashed = np.zeros(n, dtype=bool)
     t_now = launch_s.copy()
 

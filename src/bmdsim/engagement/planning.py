@@ -318,8 +318,10 @@ class EngagementPlanner:
             return i, float(ready), float(t_grid[i - 1] + frac * (t_grid[i] - t_grid[i - 1]))
         return i, float(t_l[i]), float(t_grid[i])
 
-    def _solve(self, rows, threats, launchers, traj) -> tuple[FireControlSolution, list]:
-        """Full flyout for candidate rows ``(k, f, launch_s, intercept_s, kick0)``."""
+    def solve(self, rows, launchers, traj) -> FireControlSolution:
+        """Full flyout (fire control) for candidate rows ``(threat index, launcher index,
+        launch_s, intercept_s, kick0_rad)``: first guesses aim at the threat's predicted
+        position at ``intercept_s`` with the kick angle ``kick0_rad``."""
         types = sorted({launchers[f].interceptor for _, f, *_ in rows}, key=lambda t: t.id)
         fc = self.fire_control(types)
         k = np.array([r[0] for r in rows], dtype=np.intp)
@@ -332,11 +334,13 @@ class EngagementPlanner:
         pip = traj.states(intercept, k)
         az0 = aim_azimuth(r0, pip[:, :3])
         tidx = np.array([types.index(launchers[j].interceptor) for j in f], dtype=np.intp)
-        sol = fc.solve(tidx, launch, r0, v0, traj, k, az0, kick0)
-        return sol, types
+        return fc.solve(tidx, launch, r0, v0, traj, k, az0, kick0)
 
-    def _check(self, sol: FireControlSolution, rows, launchers, traj) -> list[str]:
-        """Reason each solution is not feasible ('' if it is)."""
+    def check(self, sol: FireControlSolution, rows, launchers, traj) -> list[str]:
+        """Why each full-flyout solution is not a feasible intercept ('' where it is):
+        ``rows[j] = (threat index, launcher index, ...)``; not converged on the target, or its
+        closest approach outside the altitude band, beyond the range or the time of flight,
+        or after the threat lands."""
         _, _, alt = sol.intercept_geodetic
         reasons = []
         for j, (k, f, *_rest) in enumerate(rows):
@@ -381,8 +385,8 @@ class EngagementPlanner:
                 rows.append((k, f, launch, intercept, float(w["kick"][i])))
             if not rows:
                 break
-            sol, _ = self._solve(rows, threats, launchers, traj)
-            reasons = self._check(sol, rows, launchers, traj)
+            sol = self.solve(rows, launchers, traj)
+            reasons = self.check(sol, rows, launchers, traj)
             retry = []
             for j, row in enumerate(rows):
                 k, f = row[0], row[1]
@@ -466,8 +470,8 @@ class EngagementPlanner:
                     tags.append((key, name, d))
         if not rows:
             return plans
-        sol, _ = self._solve(rows, threats, launchers, traj)
-        feasible = np.array([not r for r in self._check(sol, rows, launchers, traj)])
+        sol = self.solve(rows, launchers, traj)
+        feasible = np.array([not r for r in self.check(sol, rows, launchers, traj)])
         new = {}
         for key, plan in plans.items():
             fields = {}

@@ -175,6 +175,22 @@ class EngagementSystem:
         """Operator command: ``fire_unit``'s weapon control status from ``t_s`` on."""
         self.weapon_control.command(t_s, fire_unit, status, source=source)
 
+    def command(self, command) -> None:
+        """An operator command with ``time_s``, ``action`` (``posture``: ``value`` the level;
+        ``weapon_control``: ``target`` the fire unit, ``value`` the status) and ``source``
+        (optional), e.g. the engine's ``OperatorCommand``."""
+        source = getattr(command, "source", "operator") or "operator"
+        if command.action == "posture":
+            self.command_posture(command.time_s, command.value, source=source)
+        elif command.action == "weapon_control":
+            self.command_weapon_control(
+                command.time_s, command.target, command.value, source=source
+            )
+        else:
+            raise ValueError(
+                f"the engagement layer takes posture and weapon_control commands, not {command.action!r}"
+            )
+
     # ------------------------------------------------------------------ views
     @property
     def interceptors(self) -> InterceptorBatch:

@@ -14,7 +14,7 @@ from bmdsim.engagement.kinematics import InterceptorKinematics, fly_open_loop
 from bmdsim.engagement.planning import EngagementPlanner, Launcher
 from bmdsim.engagement.threats import ThreatCategory, ThreatReport
 
-from .conftest import SHIP_LAT_LON, THREAT_STATE, THREAT_T0_S
+from .synthetic import SHIP_LAT_LON, THREAT_STATE, THREAT_T0_S
 
 SHIP = geodetic_to_ecef(*SHIP_LAT_LON, 0.0)
 SM3 = interceptor("sm-3-ib")

@@ -20,7 +20,7 @@ from bmdsim.engagement.system import EngagementSystem
 from bmdsim.engagement.threats import ThreatCategory, ThreatReport
 from bmdsim.scenario import Scenario
 
-from .conftest import THREAT_T0_S
+from .synthetic import THREAT_T0_S
 
 REFERENCE = yaml.safe_load(
     resources.files("bmdsim.scenario").joinpath("data/dortyol-2026-03-04.yaml").read_text("utf-8")
