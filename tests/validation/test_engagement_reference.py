@@ -84,6 +84,7 @@ def test_the_destroyer_launches_one_sm3_within_ten_minutes_of_launch(run):
     assert all(e.source == "ddg-sm3" for e in launches)  # the Patriots are out of range
     after_launch = launches[0].time_s - sc.threats[0].launch.time_s
     assert after_launch < 600.0, f"interceptor launch {after_launch:.0f} s after the threat's"
+    print(f"SM-3 launched at {launches[0].time_s:.1f} s, {after_launch:.0f} s after the threat")
     assert system.inventory()["ddg-sm3"] == sc.fire_units[0].inventory - len(launches)
 
 

@@ -23,7 +23,6 @@ channel whatever the number of rounds). Maximise the expected defended value
 
 from __future__ import annotations
 
-import itertools
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -160,15 +159,21 @@ class OptimalAssigner(Assigner):
         cap = int(problem.max_per_threat[k])
         if units.size == 0 or cap == 0:
             return np.zeros((0, f), np.int64)
-        ranges = [range(min(int(problem.max_shots[k, u]), cap) + 1) for u in units]
-        count = int(np.prod([len(r) for r in ranges], dtype=float))
-        if count > self.max_combinations:
-            raise ValueError(
-                f"threat {k}: {count} shot combinations exceed max_combinations "
-                f"({self.max_combinations}); use GreedyAssigner"
-            )
-        combos = np.array(list(itertools.product(*ranges)), dtype=np.int64).reshape(-1, units.size)
-        combos = combos[(combos.sum(axis=1) <= cap) & (combos.sum(axis=1) > 0)]
+        # unit by unit, keeping only partial vectors whose total stays within the cap
+        combos = np.zeros((1, 0), np.int64)
+        for u in units:
+            total = combos.sum(axis=1)
+            parts = []
+            for n in range(min(int(problem.max_shots[k, u]), cap) + 1):
+                keep = combos[total + n <= cap]
+                parts.append(np.concatenate([keep, np.full((keep.shape[0], 1), n)], axis=1))
+            combos = np.concatenate(parts, axis=0)
+            if combos.shape[0] > self.max_combinations:
+                raise ValueError(
+                    f"threat {k}: more than {self.max_combinations} shot combinations "
+                    "(max_combinations); use GreedyAssigner"
+                )
+        combos = combos[combos.sum(axis=1) > 0]
         out = np.zeros((combos.shape[0], f), np.int64)
         out[:, units] = combos
         return out
