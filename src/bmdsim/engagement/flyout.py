@@ -135,6 +135,24 @@ def _grow(a: np.ndarray, rows) -> np.ndarray:
     return np.concatenate([a, np.asarray(rows, dtype=a.dtype).reshape(-1, *a.shape[1:])])
 
 
+def _known_targets(target_states: TargetStatesFn) -> TargetStatesFn:
+    """``target_states`` for keys >= 0; NaN (no such object: e.g. an engaged false track)
+    for negative keys, without asking."""
+
+    def fn(t, keys):
+        t = np.asarray(t, dtype=float)
+        keys = np.asarray(keys)
+        known = keys >= 0
+        if known.all():
+            return np.asarray(target_states(t, keys), dtype=float)
+        out = np.full((keys.size, 6), np.nan)
+        if known.any():
+            out[known] = target_states(np.broadcast_to(t, keys.shape)[known], keys[known])
+        return out
+
+    return fn
+
+
 class InterceptorFlight:
     """All interceptors of a run; see the module docstring.
 
@@ -167,6 +185,7 @@ class InterceptorFlight:
         self.boost_step_s = float(boost_step_s)
         self._types: list[InterceptorType] = []
         self._kin: InterceptorKinematics | None = None
+        self._per_type: dict[str, np.ndarray] = {}
         self._ids: list[str] = []
         self._units: list[str] = []
         self._threats: list[str] = []
@@ -208,6 +227,19 @@ class InterceptorFlight:
                 return i
         self._types.append(itype)
         self._kin = InterceptorKinematics.from_types(self._types, self.program)
+        # per-type figures as arrays, indexed by type row
+        self._per_type = {
+            name: np.array([getattr(t, name) for t in self._types], dtype=float)
+            for name in (
+                "divert_accel_max_m_s2",
+                "navigation_ratio",
+                "seeker_acquisition_range_m",
+                "max_time_of_flight_s",
+            )
+        }
+        self._per_type["divert_delta_v_m_s"] = np.array(
+            [np.inf if t.divert_delta_v_m_s is None else t.divert_delta_v_m_s for t in self._types]
+        )
         return len(self._types) - 1
 
     @property
@@ -342,13 +374,11 @@ class InterceptorFlight:
         est = self._estimate_at(i, t)
         rel_est_p = est[:, :3] - y[:, :3]
         rel_est_v = est[:, 3:6] - y[:, 3:6]
-        types = [self._types[k] for k in self._type[i]]
-        a_max = np.array([tp.divert_accel_max_m_s2 for tp in types])
-        budget = np.array(
-            [np.inf if tp.divert_delta_v_m_s is None else tp.divert_delta_v_m_s for tp in types]
-        )
-        nav = np.array([tp.navigation_ratio for tp in types])
-        acq = np.array([tp.seeker_acquisition_range_m for tp in types])
+        ti = self._type[i]
+        a_max = self._per_type["divert_accel_max_m_s2"][ti]
+        budget = self._per_type["divert_delta_v_m_s"][ti]
+        nav = self._per_type["navigation_ratio"][ti]
+        acq = self._per_type["seeker_acquisition_range_m"][ti]
         rel_true = truth[:, :3] - y[:, :3]
         rng_true = np.linalg.norm(rel_true, axis=1)
         terminal = (self._phase[i] == Phase.TERMINAL) | (rng_true <= acq)
@@ -424,8 +454,9 @@ class InterceptorFlight:
         if kin is None:
             return events
         n = len(self)
+        target_states = _known_targets(target_states)
         closing = self._closing(target_states)
-        max_tof = np.array([tp.max_time_of_flight_s for tp in self._types])[self._type]
+        max_tof = self._per_type["max_time_of_flight_s"][self._type]
         while True:
             act = np.nonzero((self._phase != Phase.ENDED) & (self._t < t1_s - 1e-12))[0]
             if act.size == 0:
@@ -471,9 +502,7 @@ class InterceptorFlight:
                 _, _, rng_t, vc_t = line_of_sight(rel_p[k], rel_v[k])
                 # terminal frames shrink with the time to go, down to the seeker's frame
                 tgo = rng_t / np.maximum(vc_t, 1e-9)
-                acq = np.array(
-                    [self._types[q].seeker_acquisition_range_m for q in self._type[act[k]]]
-                )
+                acq = self._per_type["seeker_acquisition_range_m"][self._type[act[k]]]
                 term = (self._phase[act[k]] == Phase.TERMINAL) | (rng_t <= acq)
                 h_term = np.clip(
                     tgo / self.frames_per_time_to_go, self.seeker.frame_s, self.midcourse_frame_s

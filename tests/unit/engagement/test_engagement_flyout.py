@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -189,3 +191,17 @@ def test_duplicate_interceptor_ids_are_rejected(plan):
     flight.launch(_launch(plan))
     with pytest.raises(ValueError):
         flight.launch(_launch(plan))
+
+
+def test_interceptor_at_a_track_without_truth_ends_without_intercept(threat, plan):
+    """An engaged false track (no true object: target key -1) is never asked for."""
+    (launch,) = _launch(plan)
+    flight = InterceptorFlight(seed=0)
+    flight.launch([dataclasses.replace(launch, target_key=-1)])
+
+    def target(t, keys):
+        assert np.all(np.asarray(keys) >= 0)
+        return threat.states(t, keys)
+
+    events = flight.advance(plan.launch_s, plan.launch_s + 5.0, target)
+    assert len(events) == 1 and events[0].reason == "target lost" and events[0].target_key == -1
