@@ -116,12 +116,59 @@ class Assigner(ABC):
         """An admissible shot matrix for ``problem``."""
 
 
-class OptimalAssigner(Assigner):
-    """Exact assignment (see the module docstring). ``max_combinations``: largest number of
-    shot combinations per threat the 0-1 program takes (beyond it, a :class:`ValueError`)."""
+class GreedyAssigner(Assigner):
+    """One round at a time, where the expected value gains most (see the module docstring)."""
 
-    def __init__(self, *, max_combinations: int = 20_000) -> None:
+    def assign(self, problem: WtaProblem) -> Assignment:
+        k, f = problem.shape
+        shots = np.zeros((k, f), np.int64)
+        if k == 0 or f == 0:
+            return Assignment(shots=shots, expected_value=0.0, method="greedy")
+        survive = np.ones(k)
+        inv = problem.inventory.copy()
+        ch = problem.channels.copy()
+        while True:
+            gain = problem.values[:, None] * survive[:, None] * problem.pk
+            ok = (
+                (shots < problem.max_shots)
+                & (shots.sum(axis=1, keepdims=True) < problem.max_per_threat[:, None])
+                & (inv[None, :] > 0)
+                & ((shots > 0) | (ch[None, :] > 0))
+            )
+            gain = np.where(ok, gain, 0.0)
+            best = int(np.argmax(gain))
+            a, b = divmod(best, f)
+            if gain[a, b] <= 0.0:
+                break
+            if shots[a, b] == 0:
+                ch[b] -= 1
+            shots[a, b] += 1
+            inv[b] -= 1
+            survive[a] *= 1.0 - problem.pk[a, b]
+        return Assignment(
+            shots=shots, expected_value=problem.expected_value(shots), method="greedy"
+        )
+
+
+class OptimalAssigner(Assigner):
+    """Exact assignment (see the module docstring).
+
+    ``max_combinations``: most shot combinations per threat the 0-1 program takes;
+    ``time_limit_s``: the MILP solver's time limit. Beyond either, or if the solver fails,
+    ``fallback`` assigns (default :class:`GreedyAssigner`; ``None``: raise) and the
+    assignment's method says so.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_combinations: int = 20_000,
+        time_limit_s: float = 10.0,
+        fallback: Assigner | None = GreedyAssigner(),  # noqa: B008 (stateless)
+    ) -> None:
         self.max_combinations = int(max_combinations)
+        self.time_limit_s = float(time_limit_s)
+        self.fallback = fallback
 
     def assign(self, problem: WtaProblem) -> Assignment:
         k, f = problem.shape
@@ -129,7 +176,17 @@ class OptimalAssigner(Assigner):
             return Assignment(shots=np.zeros((k, f), np.int64), expected_value=0.0, method="empty")
         if np.all(np.minimum(problem.max_per_threat, problem.max_shots.sum(axis=1)) <= 1):
             return self._lsa(problem)
-        return self._milp(problem)
+        try:
+            return self._milp(problem)
+        except (ValueError, RuntimeError) as exc:
+            if self.fallback is None:
+                raise
+            out = self.fallback.assign(problem)
+            return Assignment(
+                shots=out.shots,
+                expected_value=out.expected_value,
+                method=f"{out.method} (fallback: {exc})",
+            )
 
     @staticmethod
     def _lsa(problem: WtaProblem) -> Assignment:
@@ -204,47 +261,14 @@ class OptimalAssigner(Assigner):
             constraints=LinearConstraint(a, -np.inf, ub),
             integrality=np.ones(m),
             bounds=Bounds(0.0, 1.0),
+            options={"time_limit": self.time_limit_s},
         )
-        if res.x is None:
-            raise RuntimeError(f"weapon-target assignment MILP failed: {res.message}")
+        if res.x is None or res.status != 0:
+            raise RuntimeError(f"weapon-target assignment MILP not solved: {res.message}")
         chosen = res.x > 0.5
         shots = np.zeros((k, f), np.int64)
         np.add.at(shots, owner[chosen], n[chosen])
         return Assignment(shots=shots, expected_value=problem.expected_value(shots), method="milp")
-
-
-class GreedyAssigner(Assigner):
-    """One round at a time, where the expected value gains most (see the module docstring)."""
-
-    def assign(self, problem: WtaProblem) -> Assignment:
-        k, f = problem.shape
-        shots = np.zeros((k, f), np.int64)
-        if k == 0 or f == 0:
-            return Assignment(shots=shots, expected_value=0.0, method="greedy")
-        survive = np.ones(k)
-        inv = problem.inventory.copy()
-        ch = problem.channels.copy()
-        while True:
-            gain = problem.values[:, None] * survive[:, None] * problem.pk
-            ok = (
-                (shots < problem.max_shots)
-                & (shots.sum(axis=1, keepdims=True) < problem.max_per_threat[:, None])
-                & (inv[None, :] > 0)
-                & ((shots > 0) | (ch[None, :] > 0))
-            )
-            gain = np.where(ok, gain, 0.0)
-            best = int(np.argmax(gain))
-            a, b = divmod(best, f)
-            if gain[a, b] <= 0.0:
-                break
-            if shots[a, b] == 0:
-                ch[b] -= 1
-            shots[a, b] += 1
-            inv[b] -= 1
-            survive[a] *= 1.0 - problem.pk[a, b]
-        return Assignment(
-            shots=shots, expected_value=problem.expected_value(shots), method="greedy"
-        )
 
 
 __all__ = ["Assigner", "Assignment", "GreedyAssigner", "OptimalAssigner", "WtaProblem"]

@@ -137,3 +137,12 @@ def test_problem_rejects_bad_inputs():
         WtaProblem.build([1.0], [[1.5]], inventory=[1], channels=[1])
     with pytest.raises(ValueError):
         WtaProblem.build([-1.0], [[0.5]], inventory=[1], channels=[1])
+
+
+def test_exact_assigner_falls_back_to_greedy_beyond_its_limits():
+    rng = np.random.default_rng(3)
+    p = _random_problem(rng, 6, 5, max_shots_hi=3, per_threat_hi=4)
+    a = OptimalAssigner(max_combinations=2).assign(p)
+    assert a.method.startswith("greedy (fallback") and p.violations(a.shots) == []
+    with pytest.raises(ValueError):
+        OptimalAssigner(max_combinations=2, fallback=None).assign(p)
