@@ -115,6 +115,7 @@ def _brute_force_edges(planner, traj, plans):
     return edges
 
 
+@pytest.mark.slow
 def test_launch_window_matches_a_brute_force_sweep_of_the_full_flyout_within_1_s():
     traj = PredictedTrajectories.from_states(THREAT_STATE[None], THREAT_T0_S)
     report = ThreatReport(
