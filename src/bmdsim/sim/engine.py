@@ -135,6 +135,7 @@ class Simulation:
     def __init__(self, scenario, seed: int | None = None, *, settings: EngineSettings | None = None,
                  progress=None) -> None:
         from bmdsim.assessment import Assessor
+        from bmdsim.engagement import EngagementSystem
         from bmdsim.flight.threats import flights_from_scenario
         from bmdsim.sensors.placement import sensors_from_scenario
 
@@ -152,10 +153,14 @@ class Simulation:
         self.flights = dict(zip(self.threat_ids, self.raid.flights if self.raid else (), strict=True))
         self.killed_s: dict[str, float] = {}
         self._impact_logged: set[str] = set()
+        # every true object an interceptor may be sent at: (threat id, trajectory), keyed by
+        # position in this list (the engagement layer's ``target_key``)
+        self.targets = [(tid, traj) for tid, f in self.flights.items() for traj in f.objects]
         # sensing, tracking, assessment
         self.sensors = sensors_from_scenario(scenario, seed=self.seed)
         self.tracker = _default_tracker()
-        self.assessor = Assessor.from_scenario(scenario, seed=self.seed)
+        # the tracker is a boost/ballistic IMM: its boost mode (index 0) marks powered flight
+        self.assessor = Assessor.from_scenario(scenario, seed=self.seed, powered_mode=0)
         self._links = _link_table(scenario)
         self._pending = _PendingDetections()
         self._first_detection: dict[tuple[str, str], float] = {}
@@ -165,7 +170,16 @@ class Simulation:
         self.assessment_rows: list[tuple] = []
         self.assessment_steps: list = []
         self.track_threat: dict[int, str] = {}
+        self.track_target: dict[int, int] = {}
         self.detections_lost = 0
+        # engagement: C2, posture, battle manager, fire units, interceptors in flight
+        self.engagement = EngagementSystem.from_scenario(scenario, seed=self.seed)
+        self._reports: list = []
+        self._reports_s = -np.inf
+        self.interceptor_samples: dict[str, list[tuple]] = {}
+        self.intercepts: dict[str, object] = {}
+        self.debris: dict[str, object] = {}
+        self.launched: list = []
         self._step_index = 0
         self._log_launches()
 
@@ -237,6 +251,7 @@ class Simulation:
             self._sample_tracks(t1)
         if t1 - self._last_assessment_s >= self.settings.assessment_period_s - 1e-9:
             self._assess(t1)
+        self._engage(t0, t1)
         self._log_impacts(t0, t1)
         self._step_index += 1
 
@@ -254,11 +269,8 @@ class Simulation:
                 self._engagement_command(c)
 
     def _engagement_command(self, command: OperatorCommand) -> None:
-        """Posture and weapon-control commands go to the battle manager."""
-        handler = getattr(self, "battle_manager", None)
-        if handler is None:
-            raise ValueError(f"no battle manager to take the {command.action} command")
-        handler.command(command)
+        """Posture and weapon-control commands go to the engagement layer."""
+        self.engagement.command(command)
 
     def _truth(self, t0: float, t1: float):
         """TruthTable of the threats' objects on the step's sub-grid (killed RVs masked)."""
@@ -267,7 +279,10 @@ class Simulation:
         from bmdsim.sensors.flight_truth import truth_from_flights
 
         grid = np.linspace(t0, t1, self.settings.truth_substeps + 1)
-        truth = truth_from_flights(self.flights, grid)
+        truth = self._truth_rows(grid)
+        if truth is None:  # a step off the nominal grid: flights sampled for the next block
+            self._truth_block = truth_from_flights(self.flights, self._block_grid(t0, t1))
+            truth = self._truth_rows(grid)
         if self.killed_s:
             states = truth.states_ecef.copy()
             for j, oid in enumerate(truth.object_id):
@@ -278,6 +293,35 @@ class Simulation:
 
             truth = replace(truth, states_ecef=states)
         return truth
+
+    def _block_grid(self, t0: float, t1: float) -> np.ndarray:
+        """Truth sample times of the steps from ``[t0, t1)`` on, for ``_TRUTH_BLOCK_STEPS``
+        nominal steps (the times ``advance`` makes: ``t1 = min(t0 + step, end)``)."""
+        n, step = self.settings.truth_substeps, self.settings.step_s
+        grids = [np.linspace(t0, t1, n + 1)]
+        for _ in range(_TRUTH_BLOCK_STEPS - 1):
+            if t1 >= self.end_s - 1e-9:
+                break
+            t0, t1 = t1, min(t1 + step, self.end_s)
+            grids.append(np.linspace(t0, t1, n + 1)[1:])
+        return np.concatenate(grids)
+
+    def _truth_rows(self, grid: np.ndarray):
+        """The rows of the cached truth block on exactly ``grid``, or None (one flight-layer
+        evaluation serves a block of steps; the values are those of the step's own grid)."""
+        block = getattr(self, "_truth_block", None)
+        if block is None:
+            return None
+        i = int(np.searchsorted(block.t_s, grid[0]))
+        j = i + grid.size
+        if j > block.t_s.size or not np.array_equal(block.t_s[i:j], grid):
+            return None
+        from bmdsim.sensors.truth import TruthTable
+
+        rcs = block.rcs_m2 if block.rcs_m2.ndim == 1 else block.rcs_m2[i:j]
+        ir = None if block.ir_intensity_w_sr is None else block.ir_intensity_w_sr[i:j]
+        return TruthTable(t_s=block.t_s[i:j], states_ecef=block.states_ecef[i:j],
+                          object_id=block.object_id, rcs_m2=rcs, ir_intensity_w_sr=ir)
 
     def _log_first_detections(self, detections) -> None:
         """A 'detection' event for each sensor's first detection of each threat (scoring
@@ -333,17 +377,20 @@ class Simulation:
             self.log.record(e, source="tracker", subject=str(e.track_id), text=text)
 
     def _label_track(self, track_id: int, t_s: float, position) -> str:
-        """Scoring: the threat whose true object is nearest to a confirmed track (within
-        20 km), or '' for a false track. Uses truth, only for the report."""
-        best, best_d = "", 20_000.0
-        for tid, f in self.flights.items():
-            states = f.state_at(np.array([t_s]))[0]  # (objects, 6)
-            d = np.linalg.norm(states[:, :3] - position, axis=1)
-            if np.isfinite(d).any() and np.nanmin(d) < best_d:
-                best, best_d = tid, float(np.nanmin(d))
-        if best:
-            self.track_threat[int(track_id)] = best
-        return best
+        """The true object nearest to a confirmed track (within 20 km): its threat id for
+        scoring and the report, and its key for the interceptors' seekers (which see the
+        real object). '' for a false track. Never read by the tracker, the assessor or the
+        battle manager's decisions."""
+        best, best_d = -1, 20_000.0
+        for key, (_, traj) in enumerate(self.targets):
+            d = float(np.linalg.norm(traj.state_at(np.array([t_s]))[0, :3] - position))
+            if np.isfinite(d) and d < best_d:
+                best, best_d = key, d
+        if best < 0:
+            return ""
+        self.track_target[int(track_id)] = best
+        self.track_threat[int(track_id)] = self.targets[best][0]
+        return self.targets[best][0]
 
     def _sample_tracks(self, t_s: float) -> None:
         from bmdsim.earth.frames import ecef_to_geodetic
@@ -390,10 +437,124 @@ class Simulation:
                 "" if th.most_likely_country[i] is None else str(th.most_likely_country[i]),
                 _category_label(th.category[i]), float(th.p_allied[i]),
             ))
-        self.on_assessment(step)
+        from bmdsim.engagement.threats import threat_reports
 
-    def on_assessment(self, step) -> None:
-        """Hook for the engagement layer: called after every assessment step."""
+        self._reports = threat_reports(
+            tr, step.impacts, step.threats,
+            target_of=lambda k: self.track_target.get(int(k), -1),
+            name_of=lambda k: f"track-{int(k)}",
+        )
+        self._reports_s = t_s
+
+    # -- engagement ----------------------------------------------------------------------
+    def _target_states(self, t_s, keys) -> np.ndarray:
+        """True ECEF states ``(M, 6)`` of target objects ``keys (M,)`` at times ``t_s (M,)``
+        (NaN once an RV is destroyed); for the interceptors' flight and seekers."""
+        t = np.asarray(t_s, dtype=float).reshape(-1)
+        k = np.asarray(keys).reshape(-1)
+        out = np.full((t.size, 6), np.nan)
+        for key in np.unique(k[k >= 0]):  # a loop over engaged objects, few
+            rows = np.flatnonzero(k == key)
+            tid, traj = self.targets[int(key)]
+            states = traj.state_at(t[rows])
+            dead = self.killed_s.get(tid, np.inf) if traj is self.flights[tid].rv else np.inf
+            states[t[rows] > dead] = np.nan
+            out[rows] = states
+        return out
+
+    def _engage(self, t0: float, t1: float) -> None:
+        """The engagement layer over ``[t0, t1]`` with the latest threat reports."""
+        events = self.engagement.advance(t1, threats=self._reports,
+                                         target_states=self._target_states)
+        for e in events:
+            self.log.record(e, source=e.source, subject=e.subject, text=e.text())
+            if e.kind == "interceptor_launched":
+                self.launched.append(e)
+            elif e.kind in ("intercept", "miss"):
+                self._intercept_result(e)
+        self._sample_interceptors()
+
+    def _sample_interceptors(self) -> None:
+        batch = self.engagement.interceptors
+        for i, iid in enumerate(batch.ids):
+            rows = self.interceptor_samples.setdefault(iid, [])
+            t = float(batch.t_s[i])
+            if rows and rows[-1][0] >= t:
+                continue
+            rows.append((t, *map(float, batch.state[i, :6]), int(batch.phase[i])))
+
+    def _intercept_result(self, e) -> None:
+        """An interceptor's flight ended: on a kill, the threat object ends and breaks up."""
+        if e.target_key < 0:
+            return
+        tid, traj = self.targets[e.target_key]
+        self.intercepts.setdefault(tid, [])
+        self.intercepts[tid].append(e)
+        if not e.killed or traj is not self.flights[tid].rv or tid in self.killed_s:
+            return
+        from bmdsim.flight import intercept_debris
+
+        self.killed_s[tid] = e.time_s
+        threat_state = traj.state_at(np.array([e.time_s]))[0]
+        threat_mass = float(np.interp(e.time_s, traj.t_s, traj.mass_kg))
+        kv_state = self._interceptor_state(e.source, e.time_s, threat_state)
+        itype = next(fu.interceptor_type for fu in self.scenario.fire_units
+                     if fu.id == e.fire_unit_id)
+        debris = intercept_debris(threat_state, threat_mass, kv_state,
+                                  itype.kill_vehicle_mass_kg, e.time_s,
+                                  _stream(self.seed, "debris", tid))
+        self.debris[tid] = debris
+        fp = debris.footprint
+        landed = debris.impacts.t_s[np.isfinite(debris.impacts.t_s)]
+        where = ", ".join(p.name for p in fp.places[:3])
+        self.log.add(float(landed.min()) if landed.size else e.time_s, EventKind.DEBRIS_IMPACT,
+                     source=tid, subject=tid,
+                     text=f"debris of {tid} falls in {', '.join(fp.countries) or 'the sea'}"
+                          + (f" near {where}" if where else ""),
+                     countries=list(fp.countries), places=[p.name for p in fp.places],
+                     last_impact_s=float(landed.max()) if landed.size else None)
+
+    def _interceptor_state(self, interceptor_id: str, t_s: float, threat_state) -> np.ndarray:
+        """The kill vehicle's ECEF state at the intercept: at the threat's position, with the
+        velocity of its last recorded sample."""
+        rows = self.interceptor_samples.get(interceptor_id) or []
+        batch = self.engagement.interceptors
+        if interceptor_id in batch.ids:
+            i = batch.ids.index(interceptor_id)
+            velocity = batch.state[i, 3:6]
+        else:
+            velocity = np.asarray(rows[-1][4:7]) if rows else np.zeros(3)
+        return np.concatenate([threat_state[:3], velocity])
+
+    # -- views for the result ------------------------------------------------------------
+    def interceptors_used(self) -> int:
+        return len(self.launched)
+
+    def intercept_summary(self, threat_id: str) -> dict | None:
+        """The killing intercept of a threat (or its closest miss), for summary.json."""
+        results = self.intercepts.get(threat_id) or []
+        if not results:
+            return None
+        kill = [r for r in results if r.killed]
+        r = kill[0] if kill else min(results, key=lambda x: np.nan_to_num(x.miss_distance_m, nan=np.inf))
+        launch = next((x for x in self.launched if x.interceptor_id == r.source), None)
+        return {
+            "time_s": _round(r.time_s), "lat_deg": _round(r.lat_deg, 5),
+            "lon_deg": _round(r.lon_deg, 5), "alt_m": _round(r.alt_m, 1),
+            "fire_unit": r.fire_unit_id,
+            "interceptor": None if launch is None else launch.interceptor_type,
+            "interceptor_id": r.source, "miss_distance_m": _round(r.miss_distance_m, 3),
+            "kill_probability": _round(r.kill_probability, 4), "killed": bool(r.killed),
+            "closing_speed_m_s": _round(r.closing_speed_m_s, 1),
+        }
+
+    def debris_summary(self, threat_id: str) -> dict | None:
+        debris = self.debris.get(threat_id)
+        if debris is None:
+            return None
+        out = debris.footprint.summary()
+        out["places"] = [p["name"] if isinstance(p, dict) else str(p) for p in out["places"]]
+        return out
 
     def _log_launches(self) -> None:
         for tid, f in self.flights.items():
@@ -422,6 +583,16 @@ class Simulation:
                              text=f"{tid} impacts at ({imp.lat_deg:.3f}, {imp.lon_deg:.3f}) "
                                   f"{country or 'sea'}",
                              lat_deg=imp.lat_deg, lon_deg=imp.lon_deg, country=country)
+
+
+#: Engine steps of threat truth sampled by one call of the flight layer.
+_TRUTH_BLOCK_STEPS = 32
+
+
+def _round(x, digits: int = 3):
+    """A JSON number rounded for stable output (None for NaN/inf)."""
+    x = float(x)
+    return round(x, digits) if np.isfinite(x) else None
 
 
 def _stream(seed: int, *names: str):

@@ -106,7 +106,7 @@ class EventLog:
         data = {
             f.name: getattr(layer_event, f.name)
             for f in fields(layer_event)
-            if f.name not in ("time_s", "kind")
+            if f.name not in ("time_s", "kind", "source", "subject")
         }
         return self.add(layer_event.time_s, EventKind(layer_event.kind), source=source,
                         subject=subject, text=text, **data)

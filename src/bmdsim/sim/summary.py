@@ -37,7 +37,6 @@ def _first(log, kind: EventKind, *, subject: str | None = None, after: float = -
 
 
 def _threat_summary(sim, tid: str) -> dict:
-    from bmdsim.earth import country_at
 
     f = sim.flights[tid]
     threat = next(t for t in sim.scenario.threats if t.id == tid)
@@ -46,8 +45,12 @@ def _threat_summary(sim, tid: str) -> dict:
     impact = None
     if not killed and f.rv.impact is not None:
         imp = f.rv.impact
+        from bmdsim.flight.debris import impact_report
+
+        report = impact_report(imp.lat_deg, imp.lon_deg)
         impact = {"lat_deg": _num(imp.lat_deg, 5), "lon_deg": _num(imp.lon_deg, 5),
-                  "country": country_at(imp.lat_deg, imp.lon_deg), "time_s": _num(imp.t_s)}
+                  "country": report.country, "time_s": _num(imp.t_s),
+                  "places": [p.name for p in report.places]}
     tracks = sorted(k for k, v in sim.track_threat.items() if v == tid)
     predicted = None
     launch_estimate = None
@@ -87,9 +90,9 @@ def _threat_summary(sim, tid: str) -> dict:
         "predicted_impact": predicted,
         "launch_point_estimate": launch_estimate,
         "intercepted": killed,
-        "intercept": sim.intercept_summary(tid) if hasattr(sim, "intercept_summary") else None,
+        "intercept": sim.intercept_summary(tid),
         "impact": impact,
-        "debris": sim.debris_summary(tid) if hasattr(sim, "debris_summary") else None,
+        "debris": sim.debris_summary(tid),
     }
 
 
@@ -128,7 +131,7 @@ def build_summary(sim) -> dict:
         "epoch": sim.scenario.epoch.isoformat(),
         "threats": [_threat_summary(sim, tid) for tid in sim.threat_ids],
         "timeline": _timeline(sim),
-        "interceptors_used": sim.interceptors_used() if hasattr(sim, "interceptors_used") else 0,
+        "interceptors_used": sim.interceptors_used(),
         "detections_lost": sim.detections_lost,
         "end_time_s": _num(sim.time_s),
     }
@@ -148,6 +151,43 @@ def _object_tracks(sim) -> tuple[ObjectTrack, ...]:
             out.append(ObjectTrack(id=f"{tid}/{traj.label}", kind=kind, owner=tid, t_s=t,
                                    states=states, lat_deg=lat, lon_deg=lon, alt_m=alt,
                                    phase=phase))
+    return tuple(out)
+
+
+def _interceptor_tracks(sim) -> tuple[ObjectTrack, ...]:
+    """Interceptor paths from the engine's per-step samples (phase: "flyout" through boost and midcourse, "homing" in the terminal phase)."""
+    from bmdsim.earth.frames import ecef_to_geodetic
+    from bmdsim.engagement.flyout import Phase
+
+    batch = sim.engagement.interceptors
+    out = []
+    for iid, rows in sim.interceptor_samples.items():
+        a = np.asarray(rows, dtype=float)
+        i = batch.ids.index(iid)
+        ok = np.isfinite(a[:, 1])
+        a = a[ok]
+        if a.shape[0] == 0:
+            continue
+        lat, lon, alt = ecef_to_geodetic(a[:, 1:4])
+        phase = np.where(a[:, 7] == int(Phase.TERMINAL), "homing", "flyout")
+        out.append(ObjectTrack(id=iid, kind="interceptor", owner=batch.fire_unit_ids[i],
+                               t_s=a[:, 0], states=a[:, 1:7], lat_deg=lat, lon_deg=lon,
+                               alt_m=alt, phase=phase))
+    return tuple(out)
+
+
+def _debris_fields(sim) -> tuple:
+    from bmdsim.sim.result import DebrisField
+
+    out = []
+    for tid, d in sim.debris.items():
+        fp = d.footprint
+        imp = d.impacts
+        out.append(DebrisField(
+            threat_id=tid, intercept_time_s=d.t_s, lat_deg=imp.lat_deg, lon_deg=imp.lon_deg,
+            mass_kg=imp.mass_kg, impact_time_s=imp.t_s, footprint_geojson=fp.geojson,
+            countries=tuple(fp.countries), places=tuple(p.name for p in fp.places),
+        ))
     return tuple(out)
 
 
@@ -209,8 +249,8 @@ def build_result(sim) -> Result:
         seed=sim.seed,
         log=sim.log,
         summary=build_summary(sim),
-        objects=_object_tracks(sim) + tuple(getattr(sim, "interceptor_tracks", lambda: ())()),
-        debris=tuple(getattr(sim, "debris_fields", ())),
+        objects=_object_tracks(sim) + _interceptor_tracks(sim),
+        debris=_debris_fields(sim),
         sensors=_sensor_sites(sim),
         platforms=_platforms(sim),
         tracks=tracks,
