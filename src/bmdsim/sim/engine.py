@@ -531,21 +531,26 @@ class Simulation:
         return len(self.launched)
 
     def intercept_summary(self, threat_id: str) -> dict | None:
-        """The killing intercept of a threat (or its closest miss), for summary.json."""
-        results = self.intercepts.get(threat_id) or []
-        if not results:
-            return None
-        kill = [r for r in results if r.killed]
-        r = kill[0] if kill else min(results, key=lambda x: np.nan_to_num(x.miss_distance_m, nan=np.inf))
+        """The intercept that destroyed a threat (None if none did), for summary.json."""
+        kill = [r for r in self.intercepts.get(threat_id) or [] if r.killed]
+        return self._shot_summary(kill[0]) if kill else None
+
+    def engagement_summaries(self, threat_id: str) -> list[dict]:
+        """Every interceptor flown at one of the threat's objects: outcome and closest approach."""
+        return [self._shot_summary(r) for r in self.intercepts.get(threat_id) or []]
+
+    def _shot_summary(self, r) -> dict:
         launch = next((x for x in self.launched if x.interceptor_id == r.source), None)
+        _, traj = self.targets[r.target_key]
         return {
             "time_s": _round(r.time_s), "lat_deg": _round(r.lat_deg, 5),
             "lon_deg": _round(r.lon_deg, 5), "alt_m": _round(r.alt_m, 1),
             "fire_unit": r.fire_unit_id,
             "interceptor": None if launch is None else launch.interceptor_type,
-            "interceptor_id": r.source, "miss_distance_m": _round(r.miss_distance_m, 3),
+            "interceptor_id": r.source, "target_object": traj.label,
+            "miss_distance_m": _round(r.miss_distance_m, 3),
             "kill_probability": _round(r.kill_probability, 4), "killed": bool(r.killed),
-            "closing_speed_m_s": _round(r.closing_speed_m_s, 1),
+            "closing_speed_m_s": _round(r.closing_speed_m_s, 1), "reason": r.reason,
         }
 
     def debris_summary(self, threat_id: str) -> dict | None:

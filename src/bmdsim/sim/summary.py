@@ -91,6 +91,7 @@ def _threat_summary(sim, tid: str) -> dict:
         "launch_point_estimate": launch_estimate,
         "intercepted": killed,
         "intercept": sim.intercept_summary(tid),
+        "engagements": sim.engagement_summaries(tid),
         "impact": impact,
         "debris": sim.debris_summary(tid),
     }
