@@ -9,6 +9,7 @@ fell in Dörtyol (Hatay).
 
 from __future__ import annotations
 
+import itertools
 from importlib import resources
 
 import numpy as np
@@ -86,7 +87,7 @@ def test_reference_first_detection_to_interceptor_launch_under_ten_minutes(refer
     order = ["first_detection", "track_confirmed", "threat_evaluated", "alert_sent",
              "engage_order", "interceptor_launch", "intercept"]
     times = [tl[k] for k in order]
-    assert all(a <= b for a, b in zip(times, times[1:], strict=False)), tl
+    assert all(a <= b for a, b in itertools.pairwise(times)), tl
     print(f"first detection to interceptor launch: {elapsed:.0f} s; timeline {tl}")
 
 
