@@ -174,7 +174,11 @@ class ThreatEvaluator:
         best = _argmax_or(p_country, countries, ~valid)
         land = np.where(is_sea[None, :], -1.0, np.nan_to_num(p_country, nan=-1.0))
         land_idx = np.argmax(land, axis=1) if len(countries) else np.zeros(n, np.intp)
-        has_land = valid & (np.take_along_axis(land, land_idx[:, None], 1)[:, 0] > 0.0)
+        has_land = valid & (
+            np.take_along_axis(land, land_idx[:, None], 1)[:, 0] > 0.0
+            if len(countries)
+            else np.zeros(n, dtype=bool)
+        )
         best_land = np.array(
             [countries[j] if h else None for j, h in zip(land_idx, has_land, strict=True)],
             dtype=object,

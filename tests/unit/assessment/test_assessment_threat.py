@@ -137,3 +137,16 @@ def test_invalid_predictions_are_blank_and_rank_last(evaluator):
     assert np.isnan(th.country_probability[0]).all() and th.most_likely_country[0] is None
     assert th.category[0] == ThreatCategory.NONE and th.rank[0] == 2
     assert th.category[1] == ThreatCategory.ALLIED_TERRITORY
+
+
+def test_a_batch_with_no_valid_prediction_is_evaluated_without_error(evaluator):
+    """Every track of the batch failed to reach the ground (e.g. all still rising)."""
+    from dataclasses import replace
+
+    imp = _impacts([DORTYOL, AKROTIRI], [10_000.0, 10_000.0])
+    nan = np.full_like(imp.samples.lat_deg, np.nan)
+    imp = replace(imp, valid=np.zeros(2, bool),
+                  samples=replace(imp.samples, lat_deg=nan, lon_deg=nan))
+    th = evaluator.evaluate(imp)
+    assert list(th.most_likely_land_country) == [None, None]
+    assert np.all(np.isnan(th.p_allied)) or np.all(th.p_allied == 0.0)
