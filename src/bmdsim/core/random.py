@@ -9,13 +9,15 @@ gives the same numbers whichever worker runs it.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 import numpy as np
 
 
-def _name_key(name: str) -> list[int]:
+@lru_cache(maxsize=8192)
+def _name_key(name: str) -> tuple[int, ...]:
     digest = hashlib.sha256(name.encode("utf-8")).digest()
-    return [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]
+    return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
 
 
 def stream(seed: int, *names: str) -> np.random.Generator:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -46,7 +47,7 @@ class Sensor(ABC):
     def phase_s(self, period_s: float, which: str) -> float:
         """Offset in ``[0, period_s)`` of a periodic schedule (fixed per seed and sensor),
         so that sensors do not all scan in step."""
-        return float(self.rng("schedule", which).random()) * period_s
+        return _schedule_fraction(self.seed, self.id, which) * period_s
 
     def down_intervals(self, until_s: float) -> list[tuple[float, float, str]]:
         return self.outages.intervals(until_s, lambda: self.rng("outages"))
@@ -58,6 +59,12 @@ class Sensor(ABC):
     def with_outage(self, start_s: float, end_s: float):
         """The same sensor with one more scheduled down window (an operator command)."""
         return replace(self, outages=self.outages.with_window(start_s, end_s))
+
+
+@lru_cache(maxsize=1024)
+def _schedule_fraction(seed: int, sensor_id: str, which: str) -> float:
+    """The first draw of the sensor's ``("schedule", which)`` stream (asked every step)."""
+    return float(stream(seed, "sensor", sensor_id, "schedule", which).random())
 
 
 def scan_indices(t0_s: float, t1_s: float, phase_s: float, period_s: float, span_s: float):

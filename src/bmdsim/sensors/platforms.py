@@ -9,6 +9,7 @@ their position; satellites in geocentric north-east-down.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -35,12 +36,23 @@ class FixedSite:
 
     def state_at(self, t_s):
         t = np.asarray(t_s, dtype=float)
-        r = geodetic_to_ecef(self.lat_deg, self.lon_deg, self.alt_m)
+        r, _ = _site_frame(self.lat_deg, self.lon_deg, self.alt_m)
         return np.broadcast_to(r, (*t.shape, 3)), np.zeros((*t.shape, 3))
 
     def basis_at(self, t_s):
         t = np.asarray(t_s, dtype=float)
-        return np.broadcast_to(enu_basis(self.lat_deg, self.lon_deg), (*t.shape, 3, 3))
+        _, basis = _site_frame(self.lat_deg, self.lon_deg, self.alt_m)
+        return np.broadcast_to(basis, (*t.shape, 3, 3))
+
+
+@lru_cache(maxsize=256)
+def _site_frame(lat_deg: float, lon_deg: float, alt_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """ECEF position and ENU basis of a fixed site (read-only arrays, computed once)."""
+    r = geodetic_to_ecef(lat_deg, lon_deg, alt_m)
+    basis = enu_basis(lat_deg, lon_deg)
+    r.setflags(write=False)
+    basis.setflags(write=False)
+    return r, basis
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -147,6 +147,69 @@ def _accel_jacobian(
 
 
 @numba.njit(cache=True, nogil=True)
+def _move(
+    xi, n, h_all, max_step, want_f, j2, drag, cd_table, inv_mach_step, cd_ref, rows, alt_min,
+    inv_step, last_node, f, acc, jac, xs, kx, fs, mk,
+):  # fmt: skip
+    """Move one state ``xi (7,)`` (first ``n`` used) by ``h_all`` seconds in place; with
+    ``want_f`` its transition matrix into ``f (7, 7)``. ``drag``: ``kappa = xi[6]`` drags
+    (projected to ``>= 0`` first); otherwise ``xi[6]`` is carried. The rest: scratch."""
+    kap = 0.0
+    if drag:
+        kap = xi[6] if xi[6] > 0.0 else 0.0
+        xi[6] = kap
+    m = math.ceil(abs(h_all) / max_step)
+    if m < 1:
+        m = 1
+    h = h_all / m
+    if want_f:
+        for i in range(7):
+            for j in range(7):
+                f[i, j] = 1.0 if i == j else 0.0
+    for _ in range(m):
+        for st in range(4):
+            a = 0.0 if st == 0 else (h if st == 3 else 0.5 * h)
+            for i in range(6):
+                xs[i] = xi[i] + a * kx[st - 1, i] if st > 0 else xi[i]
+            _accel_jacobian(
+                xs, want_f, j2, drag, kap, cd_table, inv_mach_step, cd_ref, rows,
+                alt_min, inv_step, last_node, acc, jac,
+            )  # fmt: skip
+            kx[st, 0] = xs[3]
+            kx[st, 1] = xs[4]
+            kx[st, 2] = xs[5]
+            kx[st, 3] = acc[0]
+            kx[st, 4] = acc[1]
+            kx[st, 5] = acc[2]
+            if want_f:
+                # fs = F + a * M_{st-1}; M_st = A(xs) fs with A = [[0, I, 0], [J], [0]]
+                for i in range(n):
+                    for j in range(n):
+                        fs[i, j] = f[i, j] + a * mk[st - 1, i, j] if st > 0 else f[i, j]
+                for j in range(n):
+                    for i in range(3):
+                        mk[st, i, j] = fs[3 + i, j]
+                        t = 0.0
+                        for q in range(6):
+                            t += jac[i, q] * fs[q, j]
+                        if n == 7 and drag:
+                            t += jac[i, 6] * fs[6, j]
+                        mk[st, 3 + i, j] = t
+                    if n == 7:
+                        mk[st, 6, j] = 0.0
+        for i in range(6):
+            xi[i] += h / 6.0 * (kx[0, i] + 2.0 * kx[1, i] + 2.0 * kx[2, i] + kx[3, i])
+        if want_f:
+            for i in range(n):
+                for j in range(n):
+                    f[i, j] += (
+                        h
+                        / 6.0
+                        * (mk[0, i, j] + 2.0 * mk[1, i, j] + 2.0 * mk[2, i, j] + mk[3, i, j])
+                    )
+
+
+@numba.njit(cache=True, nogil=True)
 def propagate_kernel(
     X, dt, max_step, want_f, j2, drag, cd_table, inv_mach_step, cd_ref, rows, alt_min,
     inv_step, last_node, out_x, out_f,
@@ -162,7 +225,7 @@ def propagate_kernel(
     acc = np.empty(3)
     jac = np.zeros((3, 7))
     xs = np.empty(7)
-    xi = np.empty(7)
+    xi = np.zeros(7)
     kx = np.empty((4, 6))
     f = np.empty((7, 7))
     fs = np.empty((7, 7))
@@ -170,65 +233,373 @@ def propagate_kernel(
     for o in range(X.shape[0]):
         for i in range(n):
             xi[i] = X[o, i]
-        if n < 7:
-            xi[6] = 0.0
-        kap = 0.0
-        if drag:
-            kap = xi[6] if xi[6] > 0.0 else 0.0
-            xi[6] = kap
-        h_all = dt[o]
-        m = math.ceil(abs(h_all) / max_step)
-        if m < 1:
-            m = 1
-        h = h_all / m
-        if want_f:
-            for i in range(7):
-                for j in range(7):
-                    f[i, j] = 1.0 if i == j else 0.0
-        for _ in range(m):
-            for st in range(4):
-                a = 0.0 if st == 0 else (h if st == 3 else 0.5 * h)
-                for i in range(6):
-                    xs[i] = xi[i] + a * kx[st - 1, i] if st > 0 else xi[i]
-                _accel_jacobian(
-                    xs, want_f, j2, drag, kap, cd_table, inv_mach_step, cd_ref, rows,
-                    alt_min, inv_step, last_node, acc, jac,
-                )  # fmt: skip
-                kx[st, 0] = xs[3]
-                kx[st, 1] = xs[4]
-                kx[st, 2] = xs[5]
-                kx[st, 3] = acc[0]
-                kx[st, 4] = acc[1]
-                kx[st, 5] = acc[2]
-                if want_f:
-                    # fs = F + a * M_{st-1}; M_st = A(xs) fs with A = [[0, I, 0], [J], [0]]
-                    for i in range(n):
-                        for j in range(n):
-                            fs[i, j] = f[i, j] + a * mk[st - 1, i, j] if st > 0 else f[i, j]
-                    for j in range(n):
-                        for i in range(3):
-                            mk[st, i, j] = fs[3 + i, j]
-                            t = 0.0
-                            for q in range(6):
-                                t += jac[i, q] * fs[q, j]
-                            if n == 7 and drag:
-                                t += jac[i, 6] * fs[6, j]
-                            mk[st, 3 + i, j] = t
-                        if n == 7:
-                            mk[st, 6, j] = 0.0
-            for i in range(6):
-                xi[i] += h / 6.0 * (kx[0, i] + 2.0 * kx[1, i] + 2.0 * kx[2, i] + kx[3, i])
-            if want_f:
-                for i in range(n):
-                    for j in range(n):
-                        f[i, j] += (
-                            h
-                            / 6.0
-                            * (mk[0, i, j] + 2.0 * mk[1, i, j] + 2.0 * mk[2, i, j] + mk[3, i, j])
-                        )
+        _move(
+            xi, n, dt[o], max_step, want_f, j2, drag, cd_table, inv_mach_step, cd_ref, rows,
+            alt_min, inv_step, last_node, f, acc, jac, xs, kx, fs, mk,
+        )  # fmt: skip
         for i in range(n):
             out_x[o, i] = xi[i]
         if want_f:
             for i in range(n):
                 for j in range(n):
                     out_f[o, i, j] = f[i, j]
+
+
+@numba.njit(cache=True, nogil=True)
+def imm_predict_kernel(
+    mode_x, mode_p, mu, pi, dt, drag, q, q_kappa, j2, max_step, cd_table, inv_mach_step,
+    cd_ref, rows, alt_min, inv_step, last_node, out_mode_x, out_mode_p, out_mu, out_x, out_p,
+):  # fmt: skip
+    """Interacting multiple model prediction of ``K`` tracks with ``M`` modes, in one pass.
+
+    Inputs: mode states ``(K, M, n)`` and covariances ``(K, M, n, n)``, probabilities
+    ``mu (K, M)``, Markov matrices ``pi (K, M, M)`` over ``dt (K,)``; per mode the motion:
+    ``drag (M,)``, white-acceleration density ``q (M,)`` [m^2/s^3], ``kappa`` random-walk
+    density ``q_kappa (M,)``, ``j2 (M,)``, ``max_step (M,)``. Mixing (Blom & Bar-Shalom),
+    projection of a negative ``kappa`` of a drag mode (``x - P e e^T x / e^T P e``),
+    propagation ``x <- f(x)``, ``P <- F P F^T + Q`` and the moment-matched combination are
+    those of the numpy path (:mod:`bmdsim.tracking.predictor`).
+    """
+    k_n, m_n, n = mode_x.shape
+    acc = np.empty(3)
+    jac = np.zeros((3, 7))
+    xs = np.empty(7)
+    xi = np.zeros(7)
+    kx = np.empty((4, 6))
+    f = np.empty((7, 7))
+    fs = np.empty((7, 7))
+    mk = np.empty((4, 7, 7))
+    p0 = np.empty((n, n))
+    fp = np.empty((n, n))
+    c = np.empty(m_n)
+    w = np.empty(m_n)
+    for k in range(k_n):
+        for j in range(m_n):
+            t = 0.0
+            for i in range(m_n):
+                t += pi[k, i, j] * mu[k, i]
+            c[j] = t if t > 1e-300 else 1e-300
+        h_all = dt[k]
+        ah = abs(h_all)
+        for j in range(m_n):
+            # mixing into mode j
+            for i in range(m_n):
+                w[i] = pi[k, i, j] * mu[k, i] / c[j]
+            for a in range(n):
+                t = 0.0
+                for i in range(m_n):
+                    t += w[i] * mode_x[k, i, a]
+                xi[a] = t
+            for a in range(n):
+                for b in range(n):
+                    t = 0.0
+                    for i in range(m_n):
+                        t += w[i] * (
+                            mode_p[k, i, a, b]
+                            + (mode_x[k, i, a] - xi[a]) * (mode_x[k, i, b] - xi[b])
+                        )
+                    p0[a, b] = t
+            if drag[j] and n == 7 and xi[6] < 0.0 and p0[6, 6] > 0.0:
+                r = xi[6] / p0[6, 6]
+                for a in range(n):
+                    xi[a] -= p0[a, 6] * r
+                xi[6] = 0.0
+            _move(
+                xi, n, h_all, max_step[j], True, j2[j], drag[j] and n == 7, cd_table,
+                inv_mach_step, cd_ref, rows, alt_min, inv_step, last_node, f, acc, jac, xs,
+                kx, fs, mk,
+            )  # fmt: skip
+            for a in range(n):
+                out_mode_x[k, j, a] = xi[a]
+            # P = F P0 F^T + Q
+            for a in range(n):
+                for b in range(n):
+                    t = 0.0
+                    for e in range(n):
+                        t += f[a, e] * p0[e, b]
+                    fp[a, b] = t
+            for a in range(n):
+                for b in range(a, n):
+                    t = 0.0
+                    for e in range(n):
+                        t += fp[a, e] * f[b, e]
+                    out_mode_p[k, j, a, b] = t
+            qj = q[j]
+            for a in range(3):
+                out_mode_p[k, j, a, a] += qj * ah * ah * ah / 3.0
+                out_mode_p[k, j, a, a + 3] += qj * ah * ah / 2.0
+                out_mode_p[k, j, a + 3, a + 3] += qj * ah
+            if n == 7:
+                out_mode_p[k, j, 6, 6] += q_kappa[j] * ah
+            for a in range(n):
+                for b in range(a + 1, n):
+                    out_mode_p[k, j, b, a] = out_mode_p[k, j, a, b]
+            out_mu[k, j] = c[j]
+        # moment-matched combination
+        for a in range(n):
+            t = 0.0
+            for j in range(m_n):
+                t += c[j] * out_mode_x[k, j, a]
+            out_x[k, a] = t
+        for a in range(n):
+            for b in range(a, n):
+                t = 0.0
+                for j in range(m_n):
+                    t += c[j] * (
+                        out_mode_p[k, j, a, b]
+                        + (out_mode_x[k, j, a] - out_x[k, a]) * (out_mode_x[k, j, b] - out_x[k, b])
+                    )
+                out_p[k, a, b] = t
+                out_p[k, b, a] = t
+
+
+# ---- measurement models and the (iterated) EKF update ---------------------------------------
+#: Measurement kinds of :class:`bmdsim.sensors.types.MeasurementKind` the kernels evaluate.
+RANGE_AZ_EL, RANGE_AZ_EL_RATE, LOS_ANGLES = 0, 1, 2
+_TWO_PI = 2.0 * math.pi
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _wrap(a):
+    return (a + math.pi) % _TWO_PI - math.pi
+
+
+@numba.njit(cache=True, nogil=True)
+def _measure(kind, x, pos, vel, basis, z, h):
+    """Measurement ``z (m,)`` and Jacobian ``h (m, n)`` (zero beyond its columns) of state
+    ``x`` for one sensor geometry: the arithmetic of :mod:`bmdsim.sensors.models`."""
+    n = x.shape[0]
+    for i in range(h.shape[0]):
+        for j in range(n):
+            h[i, j] = 0.0
+    r0 = x[0] - pos[0]
+    r1 = x[1] - pos[1]
+    r2 = x[2] - pos[2]
+    d0 = basis[0, 0] * r0 + basis[0, 1] * r1 + basis[0, 2] * r2
+    d1 = basis[1, 0] * r0 + basis[1, 1] * r1 + basis[1, 2] * r2
+    d2 = basis[2, 0] * r0 + basis[2, 1] * r1 + basis[2, 2] * r2
+    loc = np.empty((3, 3))
+    if kind == LOS_ANGLES:
+        z[0] = math.atan2(d0, d2)
+        z[1] = math.atan2(d1, d2)
+        q1 = d0 * d0 + d2 * d2
+        q2 = d1 * d1 + d2 * d2
+        loc[0, 0] = d2 / q1
+        loc[0, 1] = 0.0
+        loc[0, 2] = -d0 / q1
+        loc[1, 0] = 0.0
+        loc[1, 1] = d2 / q2
+        loc[1, 2] = -d1 / q2
+        rows = 2
+    else:
+        e, nn, u = d0, d1, d2
+        hh2 = e * e + nn * nn
+        hh = math.sqrt(hh2)
+        rr2 = hh2 + u * u
+        rr = math.sqrt(rr2)
+        z[0] = math.hypot(hh, u)
+        z[1] = math.atan2(e, nn) % _TWO_PI
+        z[2] = math.atan2(u, hh)
+        loc[0, 0] = e / rr
+        loc[0, 1] = nn / rr
+        loc[0, 2] = u / rr
+        loc[1, 0] = nn / hh2
+        loc[1, 1] = -e / hh2
+        loc[1, 2] = 0.0
+        loc[2, 0] = -u * e / (rr2 * hh)
+        loc[2, 1] = -u * nn / (rr2 * hh)
+        loc[2, 2] = hh / rr2
+        rows = 3
+    for i in range(rows):
+        for j in range(3):
+            h[i, j] = loc[i, 0] * basis[0, j] + loc[i, 1] * basis[1, j] + loc[i, 2] * basis[2, j]
+    if kind == RANGE_AZ_EL_RATE:
+        v0 = x[3] - vel[0]
+        v1 = x[4] - vel[1]
+        v2 = x[5] - vel[2]
+        rng = math.sqrt(r0 * r0 + r1 * r1 + r2 * r2)
+        u0 = r0 / rng
+        u1 = r1 / rng
+        u2 = r2 / rng
+        rate = u0 * v0 + u1 * v1 + u2 * v2
+        z[3] = (r0 * v0 + r1 * v1 + r2 * v2) / z[0]
+        h[3, 0] = (v0 - rate * u0) / rng
+        h[3, 1] = (v1 - rate * u1) / rng
+        h[3, 2] = (v2 - rate * u2) / rng
+        h[3, 3] = u0
+        h[3, 4] = u1
+        h[3, 5] = u2
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _residual(kind, za, zb, out):
+    m = out.shape[0]
+    for i in range(m):
+        out[i] = za[i] - zb[i]
+    if kind == LOS_ANGLES:
+        for i in range(m):
+            out[i] = _wrap(out[i])
+    else:
+        out[1] = _wrap(out[1])
+
+
+@numba.njit(cache=True, nogil=True)
+def measure_kernel(kind, X, pos, vel, basis, out_z, out_h):
+    """``z (K, m)`` and ``H (K, m, n)`` of states ``X (K, n)``; the geometry arrays
+    ``pos (G, 3)``, ``vel (G, 3)``, ``basis (G, 3, 3)`` have ``G = 1`` or ``K`` rows."""
+    g_n = pos.shape[0]
+    for k in range(X.shape[0]):
+        g = 0 if g_n == 1 else k
+        _measure(kind, X[k], pos[g], vel[g], basis[g], out_z[k], out_h[k])
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _cholesky(s, m, low):
+    """Lower Cholesky factor of ``s[:m, :m]`` into ``low``; False if not positive definite."""
+    for i in range(m):
+        for j in range(i + 1):
+            t = s[i, j]
+            for q in range(j):
+                t -= low[i, q] * low[j, q]
+            if i == j:
+                if t <= 0.0:
+                    return False
+                low[i, i] = math.sqrt(t)
+            else:
+                low[i, j] = t / low[j, j]
+    return True
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _chol_solve(low, m, b):
+    """Solve ``L L^T y = b`` in place (``b (m,)``)."""
+    for i in range(m):
+        t = b[i]
+        for q in range(i):
+            t -= low[i, q] * b[q]
+        b[i] = t / low[i, i]
+    for i in range(m - 1, -1, -1):
+        t = b[i]
+        for q in range(i + 1, m):
+            t -= low[q, i] * b[q]
+        b[i] = t / low[i, i]
+
+
+@numba.njit(cache=True, nogil=True)
+def ekf_update_kernel(
+    kind, X, P, Z, R, pos, vel, basis, iterations, out_x, out_p, out_ll, out_nu, out_s
+):
+    """(Iterated) EKF update of states ``X (K, n)``, covariances ``P (K, n, n)`` with
+    measurements ``Z (K, m)`` of noise ``R (K, m, m)`` — the arithmetic of
+    :meth:`bmdsim.tracking.updater.ExtendedKalmanUpdater.update_arrays` (Gauss-Newton
+    relinearisation, Joseph form with the last linearisation, likelihood at the prediction).
+    Returns False if an innovation covariance is not positive definite (the caller then
+    takes the numpy path, which raises or copes)."""
+    k_n, n = X.shape
+    m = Z.shape[1]
+    g_n = pos.shape[0]
+    zi = np.empty(m)
+    h = np.empty((m, n))
+    cross = np.empty((n, m))
+    s = np.empty((m, m))
+    low = np.empty((m, m))
+    gain = np.empty((n, m))
+    nu = np.empty(m)
+    col = np.empty(m)
+    xi = np.empty(n)
+    ikh = np.empty((n, n))
+    tmp = np.empty((n, n))
+    kr = np.empty((n, m))
+    for k in range(k_n):
+        g = 0 if g_n == 1 else k
+        for a in range(n):
+            xi[a] = X[k, a]
+        for it in range(iterations):
+            _measure(kind, xi, pos[g], vel[g], basis[g], zi, h)
+            for a in range(n):
+                for b in range(m):
+                    t = 0.0
+                    for e in range(n):
+                        t += P[k, a, e] * h[b, e]
+                    cross[a, b] = t
+            for a in range(m):
+                for b in range(m):
+                    t = R[k, a, b]
+                    for e in range(n):
+                        t += h[a, e] * cross[e, b]
+                    s[a, b] = t
+            for a in range(m):
+                for b in range(a + 1, m):
+                    t = 0.5 * (s[a, b] + s[b, a])
+                    s[a, b] = t
+                    s[b, a] = t
+            if not _cholesky(s, m, low):
+                return False
+            # gain = cross S^-1 (row by row: S is symmetric)
+            for a in range(n):
+                for b in range(m):
+                    col[b] = cross[a, b]
+                _chol_solve(low, m, col)
+                for b in range(m):
+                    gain[a, b] = col[b]
+            _residual(kind, Z[k], zi, nu)
+            if it == 0:
+                for a in range(m):
+                    out_nu[k, a] = nu[a]
+                    for b in range(m):
+                        out_s[k, a, b] = s[a, b]
+                for a in range(m):
+                    col[a] = nu[a]
+                _chol_solve(low, m, col)
+                d2 = 0.0
+                logdet = 0.0
+                for a in range(m):
+                    d2 += nu[a] * col[a]
+                    logdet += 2.0 * math.log(low[a, a])
+                out_ll[k] = -0.5 * (d2 + logdet + m * math.log(2.0 * math.pi))
+            else:
+                for a in range(m):
+                    t = 0.0
+                    for e in range(n):
+                        t += h[a, e] * (X[k, e] - xi[e])
+                    nu[a] -= t
+            for a in range(n):
+                t = X[k, a]
+                for b in range(m):
+                    t += gain[a, b] * nu[b]
+                xi[a] = t
+        for a in range(n):
+            out_x[k, a] = xi[a]
+        # Joseph form (I - K H) P (I - K H)^T + K R K^T with the last linearisation
+        for a in range(n):
+            for b in range(n):
+                t = 1.0 if a == b else 0.0
+                for e in range(m):
+                    t -= gain[a, e] * h[e, b]
+                ikh[a, b] = t
+        for a in range(n):
+            for b in range(n):
+                t = 0.0
+                for e in range(n):
+                    t += ikh[a, e] * P[k, e, b]
+                tmp[a, b] = t
+        for a in range(n):
+            for b in range(m):
+                t = 0.0
+                for e in range(m):
+                    t += gain[a, e] * R[k, e, b]
+                kr[a, b] = t
+        for a in range(n):
+            for b in range(n):
+                t = 0.0
+                for e in range(n):
+                    t += tmp[a, e] * ikh[b, e]
+                for e in range(m):
+                    t += kr[a, e] * gain[b, e]
+                out_p[k, a, b] = t
+        for a in range(n):
+            for b in range(a + 1, n):
+                t = 0.5 * (out_p[k, a, b] + out_p[k, b, a])
+                out_p[k, a, b] = t
+                out_p[k, b, a] = t
+    return True

@@ -17,12 +17,7 @@ from bmdsim.tracking.types import TrackBatch, TrackStatus
 def recent_hits(history: np.ndarray, n: int) -> np.ndarray:
     """Number of hit bits among the newest ``n`` bits of each ``uint64`` history word."""
     mask = np.uint64((1 << n) - 1)
-    h = history & mask
-    count = np.zeros(h.shape, np.int64)
-    for _ in range(n):  # n is a small constant (bits), not a loop over tracks
-        count += (h & np.uint64(1)).astype(np.int64)
-        h = h >> np.uint64(1)
-    return count
+    return np.bitwise_count(np.asarray(history, np.uint64) & mask).astype(np.int64)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,6 +7,7 @@ for all tracks against all detections of one scan in one call.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.stats import chi2
@@ -63,7 +64,7 @@ class ChiSquareGater:
     chunk: int = 2048
 
     def threshold(self, m: int) -> float:
-        return float(chi2.ppf(self.probability, m))
+        return _chi2_quantile(self.probability, int(m))
 
     def hypothesise(self, prediction: MeasurementPrediction, z, noise, model) -> Hypotheses:
         """All pairs of predicted tracks ``(N,)`` and detections ``(K,)`` inside the gate.
@@ -133,6 +134,11 @@ class ChiSquareGater:
             cost=cost[keep],
             pair=np.flatnonzero(keep),
         )
+
+
+@lru_cache(maxsize=64)
+def _chi2_quantile(probability: float, dof: int) -> float:
+    return float(chi2.ppf(probability, dof))
 
 
 def _box_candidates(z_pred, box, z, model, chunk):

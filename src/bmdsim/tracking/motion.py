@@ -33,6 +33,7 @@ against.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -102,9 +103,6 @@ def _white_acceleration_noise(q: float, dt, ndim: int, q_extra: float = 0.0) -> 
 def _propagate(states, dt, want_f: bool, *, j2: bool, drag: bool, max_step: float):
     """``(states (N, n), F (N, n, n))`` after ``dt`` (compiled RK4, :mod:`._kernel`);
     ``F`` only with ``want_f`` (else the states alone)."""
-    from bmdsim.flight.air import air_table
-    from bmdsim.flight.dynamics import MACH_STEP, drag_table
-    from bmdsim.flight.propagation import GENERIC_RV_DRAG_CURVE
     from bmdsim.tracking._kernel import propagate_kernel
 
     x = np.ascontiguousarray(states, dtype=float)
@@ -112,14 +110,52 @@ def _propagate(states, dt, want_f: bool, *, j2: bool, drag: bool, max_step: floa
     dt = np.ascontiguousarray(np.broadcast_to(np.asarray(dt, dtype=float), (k,)))
     out_x = np.empty((k, n))
     out_f = np.empty((k, n, n) if want_f else (0, n, n))
+    propagate_kernel(x, dt, float(max_step), want_f, j2, drag and n == 7, *_tables(), out_x, out_f)
+    return (out_x, out_f) if want_f else out_x
+
+
+@cache
+def _tables():
+    """Arguments of the kernels for the air and the generic RV drag curve."""
+    from bmdsim.flight.air import air_table
+    from bmdsim.flight.dynamics import MACH_STEP, drag_table
+    from bmdsim.flight.propagation import GENERIC_RV_DRAG_CURVE
+
     table = air_table()
-    propagate_kernel(
-        x, dt, float(max_step), want_f, j2, drag and n == 7,
+    return (
         _generic_drag_table(drag_table, GENERIC_RV_DRAG_CURVE), 1.0 / MACH_STEP,
         GENERIC_RV_DRAG_CURVE[-1][1], table.rows, table.alt_min_m, table.inv_step_per_m,
-        table.last_node, out_x, out_f,
+        table.last_node,
     )  # fmt: skip
-    return (out_x, out_f) if want_f else out_x
+
+
+def gaussian_predict(motions, mode_states, mode_covariances, probabilities, markov, dt):
+    """Interacting multiple model prediction (or, with one mode, an EKF prediction) of
+    tracks whose modes all move with compiled motion models (:meth:`BallisticMotion.kernel_spec`).
+
+    ``mode_states (K, M, n)``, ``mode_covariances (K, M, n, n)``, ``probabilities (K, M)``,
+    ``markov (K, M, M)`` (row: from), ``dt (K,)``. Returns the predicted mode states,
+    mode covariances, mode probabilities and the combined states and covariances.
+    """
+    from bmdsim.tracking._kernel import imm_predict_kernel
+
+    k, m, n = mode_states.shape
+    specs = [motion.kernel_spec() for motion in motions]
+    out = (
+        np.empty((k, m, n)), np.empty((k, m, n, n)), np.empty((k, m)), np.empty((k, n)),
+        np.empty((k, n, n)),
+    )  # fmt: skip
+    imm_predict_kernel(
+        np.ascontiguousarray(mode_states, dtype=float),
+        np.ascontiguousarray(mode_covariances, dtype=float),
+        np.ascontiguousarray(probabilities, dtype=float),
+        np.ascontiguousarray(markov, dtype=float),
+        np.ascontiguousarray(np.broadcast_to(np.asarray(dt, dtype=float), (k,))),
+        np.array([s[0] for s in specs]), np.array([s[1] for s in specs], dtype=float),
+        np.array([s[2] for s in specs], dtype=float), np.array([s[3] for s in specs]),
+        np.array([s[4] for s in specs], dtype=float), *_tables(), *out,
+    )  # fmt: skip
+    return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -223,6 +259,10 @@ class BallisticMotion:
                 v[:, :, None] * up[:, None, :]
             )
         return a
+
+    def kernel_spec(self) -> tuple[bool, float, float, bool, float]:
+        """``(drag, q, q_kappa, j2, max_step_s)`` for the compiled predictor."""
+        return (self.drag, self.q, self.q_kappa, self.j2, self.max_step_s)
 
     def constrain(self, states: np.ndarray, covariances: np.ndarray) -> np.ndarray:
         """States with ``kappa >= 0``: estimate projection in the covariance's metric.
@@ -329,6 +369,10 @@ class BoostMotion:
     @property
     def ndim(self) -> int:
         return 7 if self.drag else 6
+
+    def kernel_spec(self) -> tuple[bool, float, float, bool, float]:
+        """``(drag, q, q_kappa, j2, max_step_s)`` for the compiled predictor (kappa held)."""
+        return (False, self.q, 0.0, self.j2, self.max_step_s)
 
     def function(self, states, dt) -> np.ndarray:
         """States ``(N, n)`` propagated by ``dt`` seconds under gravity and rotation only."""

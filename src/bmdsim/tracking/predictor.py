@@ -14,6 +14,7 @@ from typing import Protocol
 import numpy as np
 
 from bmdsim.core.linalg import safe_cholesky, symmetrise
+from bmdsim.tracking.motion import gaussian_predict
 from bmdsim.tracking.types import TrackBatch
 
 
@@ -56,7 +57,21 @@ class ExtendedKalmanPredictor:
         """States ``(K, n)`` and covariances ``(K, n, n)`` moved by ``dt`` ``(K,)`` seconds.
 
         A motion model with ``constrain(states, covariances)`` (e.g. ``kappa >= 0``) has its
-        constraint applied to the states first."""
+        constraint applied to the states first. Motion models with a ``kernel_spec`` (the
+        ballistic and boost models) are propagated by one compiled pass
+        (:func:`bmdsim.tracking.motion.gaussian_predict`); :meth:`propagate_reference` is
+        the numpy path."""
+        if hasattr(self.motion, "kernel_spec"):
+            k = states.shape[0]
+            _, _, _, x, p = gaussian_predict(
+                (self.motion,), states[:, None], covariances[:, None], np.ones((k, 1)),
+                np.ones((k, 1, 1)), dt,
+            )  # fmt: skip
+            return x, p
+        return self.propagate_reference(states, covariances, dt)
+
+    def propagate_reference(self, states, covariances, dt) -> tuple[np.ndarray, np.ndarray]:
+        """Numpy path of :meth:`propagate`."""
         constrain = getattr(self.motion, "constrain", None)
         if constrain is not None:
             states = constrain(states, covariances)
@@ -160,7 +175,41 @@ class InteractingMultipleModelPredictor:
         mats = np.stack([expm(lam * u) for u in uniq])
         return mats[inv.reshape(-1)]
 
+    def _compiled_motions(self):
+        """The modes' motion models if every mode is an EKF prediction with a compiled
+        motion model, else None."""
+        motions = []
+        for predictor in self.predictors:
+            motion = getattr(predictor, "motion", None)
+            if not isinstance(predictor, ExtendedKalmanPredictor) or not hasattr(
+                motion, "kernel_spec"
+            ):
+                return None
+            motions.append(motion)
+        return tuple(motions)
+
     def predict(self, tracks: TrackBatch, time_s) -> TrackBatch:
+        """Mix, predict every mode, combine (one compiled pass for compiled motion models;
+        :meth:`predict_reference` is the numpy path)."""
+        motions = self._compiled_motions()
+        if motions is None:
+            return self.predict_reference(tracks, time_s)
+        times = np.broadcast_to(np.asarray(time_s, dtype=float), tracks.times_s.shape).copy()
+        xs, ps, c, x, p = gaussian_predict(
+            motions, tracks.mode_states, tracks.mode_covariances, tracks.mode_probabilities,
+            self.markov(times - tracks.times_s), times - tracks.times_s,
+        )  # fmt: skip
+        return tracks.with_(
+            states=x,
+            covariances=p,
+            mode_states=xs,
+            mode_covariances=ps,
+            mode_probabilities=c,
+            times_s=times,
+        )
+
+    def predict_reference(self, tracks: TrackBatch, time_s) -> TrackBatch:
+        """Numpy path of :meth:`predict`."""
         times = np.broadcast_to(np.asarray(time_s, dtype=float), tracks.times_s.shape).copy()
         dt = times - tracks.times_s
         mu = tracks.mode_probabilities
@@ -175,7 +224,8 @@ class InteractingMultipleModelPredictor:
         new_x = np.empty_like(x0)
         new_p = np.empty_like(p0)
         for j, predictor in enumerate(self.predictors):
-            new_x[:, j], new_p[:, j] = predictor.propagate(x0[:, j], p0[:, j], dt)
+            reference = getattr(predictor, "propagate_reference", predictor.propagate)
+            new_x[:, j], new_p[:, j] = reference(x0[:, j], p0[:, j], dt)
         x, p = _combine(new_x, new_p, c)
         return tracks.with_(
             states=x,

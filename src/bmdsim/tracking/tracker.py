@@ -122,6 +122,7 @@ class Tracker:
     _next_id: int = 1
     _sensor_bits: dict = field(default_factory=dict)
     _pending_los: dict = field(default_factory=dict)
+    _predicted: tuple = ()
 
     def __post_init__(self):
         if self.stereo_initiator is None:
@@ -147,8 +148,16 @@ class Tracker:
         return events
 
     def tracks_at(self, time_s: float) -> TrackBatch:
-        """Live tracks predicted to ``time_s`` (the stored estimates are not changed)."""
-        return self.predictor.predict(self.tracks, time_s)
+        """Live tracks predicted to ``time_s`` (the stored estimates are not changed).
+
+        The last answer is kept until the tracks change (a run asks for the same time for
+        its track picture, its assessment and the next step's radar cues)."""
+        last = self._predicted
+        if last and last[0] is self.tracks and last[1] == time_s:
+            return last[2]
+        out = self.predictor.predict(self.tracks, time_s)
+        self._predicted = (self.tracks, float(time_s), out)
+        return out
 
     def cues(
         self, t_start_s: float, t_end_s: float, *, n_sigma: float = 4.0, min_radius_m: float = 300.0

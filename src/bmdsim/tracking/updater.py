@@ -58,6 +58,33 @@ def measurement_jacobian(model, states: np.ndarray) -> np.ndarray:
     return out
 
 
+def _compiled_geometry(model, k: int):
+    """``(kind, position (G, 3), velocity (G, 3), basis (G, 3, 3))`` of a sensors-layer
+    measurement model that :mod:`bmdsim.tracking._kernel` evaluates (``G`` is 1 or ``k``),
+    else None (any other model takes the numpy path)."""
+    from bmdsim.sensors.models import EcefToLosAngles, EcefToRangeAzEl, EcefToRangeAzElRangeRate
+
+    kinds = {EcefToRangeAzEl: 0, EcefToRangeAzElRangeRate: 1, EcefToLosAngles: 2}
+    kind = kinds.get(type(model))
+    if kind is None:
+        return None
+    pos = np.asarray(model.sensor_position_ecef, dtype=float).reshape(-1, 3)
+    basis = np.asarray(model.sensor_basis, dtype=float).reshape(-1, 3, 3)
+    vel = (
+        np.asarray(model.sensor_velocity_ecef, dtype=float).reshape(-1, 3)
+        if kind == 1
+        else np.zeros((1, 3))
+    )
+    if {pos.shape[0], basis.shape[0], vel.shape[0]} - {1, k}:
+        return None
+    if not (pos.shape[0] == basis.shape[0] == vel.shape[0]):
+        g = max(pos.shape[0], basis.shape[0], vel.shape[0])
+        pos = np.broadcast_to(pos, (g, 3))
+        basis = np.broadcast_to(basis, (g, 3, 3))
+        vel = np.broadcast_to(vel, (g, 3))
+    return kind, np.ascontiguousarray(pos), np.ascontiguousarray(vel), np.ascontiguousarray(basis)
+
+
 def _solve_gain(cross: np.ndarray, s: np.ndarray) -> np.ndarray:
     """Kalman gain ``P_xz S^-1`` ``(K, n, m)`` (through a solve, no inverse)."""
     return np.swapaxes(np.linalg.solve(s, np.swapaxes(cross, -1, -2)), -1, -2)
@@ -143,31 +170,68 @@ class ExtendedKalmanUpdater(KalmanUpdater):
     iterations: int = 1
 
     def update_arrays(self, states, covariances, z, noise, model):
+        """``(states, covariances, log_likelihood, innovation, S)`` after the update.
+
+        The sensors layer's range/azimuth/elevation(/range rate) and line-of-sight models
+        are evaluated by one compiled pass (:func:`bmdsim.tracking._kernel.ekf_update_kernel`,
+        the same arithmetic); :meth:`update_arrays_reference` is the numpy path."""
+        geometry = _compiled_geometry(model, states.shape[0])
+        if geometry is not None and states.shape[0]:
+            from bmdsim.tracking._kernel import ekf_update_kernel
+
+            kind, pos, vel, basis = geometry
+            k, n = states.shape
+            m = np.shape(z)[-1]
+            out = (
+                np.empty((k, n)), np.empty((k, n, n)), np.empty(k), np.empty((k, m)),
+                np.empty((k, m, m)),
+            )  # fmt: skip
+            ok = ekf_update_kernel(
+                kind,
+                np.ascontiguousarray(states, dtype=float),
+                np.ascontiguousarray(covariances, dtype=float),
+                np.ascontiguousarray(z, dtype=float),
+                np.ascontiguousarray(noise, dtype=float),
+                pos, vel, basis, max(1, int(self.iterations)), *out,
+            )  # fmt: skip
+            if ok:
+                return out
+        return self.update_arrays_reference(states, covariances, z, noise, model)
+
+    def update_arrays_reference(self, states, covariances, z, noise, model):
+        """Numpy path of :meth:`update_arrays`."""
         if self.iterations <= 1:
             return KalmanUpdater.update_arrays(self, states, covariances, z, noise, model)
         x_i = states
-        for _ in range(self.iterations):
+        for it in range(self.iterations):
             h = measurement_jacobian(model, x_i)
             cross = covariances @ np.swapaxes(h, -1, -2)
             s = symmetrise(h @ cross + noise)
             k = _solve_gain(cross, s)
-            nu = residual(model, z, model.function(x_i)) - np.einsum("kmi,ki->km", h, states - x_i)
+            nu = residual(model, z, model.function(x_i))
+            if it == 0:  # at the prediction: the innovation and its covariance
+                nu0, s0 = nu, s
+            else:
+                nu = nu - np.einsum("kmi,ki->km", h, states - x_i)
             x_i = states + np.einsum("kij,kj->ki", k, nu)
         n = states.shape[-1]
         ikh = np.eye(n) - k @ h
         p = ikh @ covariances @ np.swapaxes(ikh, -1, -2) + k @ noise @ np.swapaxes(k, -1, -2)
-        nu0 = residual(model, z, model.function(states))
-        s0 = symmetrise(
-            measurement_jacobian(model, states)
-            @ covariances
-            @ np.swapaxes(measurement_jacobian(model, states), -1, -2)
-            + noise
-        )
         return x_i, symmetrise(p), log_likelihood(nu0, s0), nu0, s0
 
     def predict_measurement(self, states, covariances, model, noise) -> MeasurementPrediction:
-        z = np.asarray(model.function(states), dtype=float)
-        h = measurement_jacobian(model, states)
+        geometry = _compiled_geometry(model, states.shape[0])
+        if geometry is not None:
+            from bmdsim.tracking._kernel import measure_kernel
+
+            kind, pos, vel, basis = geometry
+            k, n = states.shape
+            m = np.shape(noise)[-1]
+            z, h = np.empty((k, m)), np.empty((k, m, n))
+            measure_kernel(kind, np.ascontiguousarray(states, dtype=float), pos, vel, basis, z, h)
+        else:
+            z = np.asarray(model.function(states), dtype=float)
+            h = measurement_jacobian(model, states)
         cross = covariances @ np.swapaxes(h, -1, -2)
         s = symmetrise(h @ cross + noise)
         return MeasurementPrediction(

@@ -177,3 +177,89 @@ def test_drag_state_converges_to_the_ballistic_coefficient_in_reentry():
     pos = np.sqrt(np.mean(np.sum((tracks.states[:, :3] - truth[30, :3]) ** 2, axis=1)))
     sigma = np.sqrt(np.mean(np.trace(tracks.covariances[:, :3, :3], axis1=1, axis2=2)))
     assert pos < 2.0 * sigma, f"position RMS error {pos:.1f} m vs filter sigma {sigma:.1f} m"
+
+
+def _drag_tracks(rng, n_modes):
+    """Three 7-state tracks (one with a negative kappa) with distinct mode estimates."""
+    x = np.stack(
+        [
+            launch_state(36.0, 46.0, 150e3, [-1500, 1500, 2000]),
+            launch_state(35.0, 45.0, 40e3, [3000, 100, -500]),
+            launch_state(33.0, 40.0, 60e3, [-1500, 1000, -2500]),
+        ]
+    )
+    x = np.concatenate([x, [[2e-3], [-1e-3], [5e-3]]], axis=1)
+    scale = np.array([300.0] * 3 + [30.0] * 3 + [1e-3])
+    a = rng.normal(size=(3, 7, 7))
+    p = (a @ np.swapaxes(a, 1, 2)) * scale[:, None] * scale[None]
+    tracks = TrackBatch.new(
+        ids=np.arange(3),
+        states=x,
+        covariances=p,
+        times_s=np.zeros(3),
+        mode_probabilities=np.full((3, n_modes), 1.0 / n_modes),
+    )
+    spread = rng.normal(size=tracks.mode_states.shape) * scale * 0.2
+    return tracks.with_(mode_states=tracks.mode_states + spread), scale
+
+
+def test_compiled_imm_prediction_matches_the_numpy_path():
+    rng = np.random.default_rng(21)
+    tracks, _ = _drag_tracks(rng, 2)
+    predictor = InteractingMultipleModelPredictor(
+        predictors=(
+            ExtendedKalmanPredictor(motion=BoostMotion(q=1000.0, drag=True)),
+            ExtendedKalmanPredictor(motion=BallisticMotion(q=1e-3, drag=True)),
+        ),
+        transition_rates=np.array([[0.0, 0.02], [1e-4, 0.0]]),
+    )
+    for t in (1.0, np.array([1.0, 3.5, -2.0])):
+        fast, ref = predictor.predict(tracks, t), predictor.predict_reference(tracks, t)
+        for name in ("states", "mode_states", "mode_probabilities"):
+            assert np.array_equal(getattr(fast, name), getattr(ref, name)), name
+        for name in ("covariances", "mode_covariances"):
+            a, b = getattr(fast, name), getattr(ref, name)
+            err = np.max(np.abs(a - b) / np.sqrt(np.einsum("...ii,...jj->...ij", b, b)))
+            assert err < 1e-12, f"{name}: {err:.1e} of the correlation scale"
+
+
+@pytest.mark.parametrize("kind", ["range-az-el", "range-az-el-rate", "los"])
+@pytest.mark.parametrize("iterations", [1, 3])
+def test_compiled_ekf_update_matches_the_numpy_path(kind, iterations):
+    from bmdsim.earth.frames import geodetic_to_ecef
+    from bmdsim.sensors.models import (
+        EcefToLosAngles,
+        EcefToRangeAzElRangeRate,
+        geocentric_ned_basis,
+    )
+
+    rng = np.random.default_rng(22)
+    tracks, scale = _drag_tracks(rng, 1)
+    radar = radar_at(37.0, 44.5)
+    if kind == "range-az-el":
+        model, sigma = radar, RADAR_SIGMA
+    elif kind == "range-az-el-rate":
+        model = EcefToRangeAzElRangeRate(
+            sensor_position_ecef=radar.sensor_position_ecef,
+            sensor_velocity_ecef=np.array([3.0, -2.0, 1.0]),
+            sensor_basis=radar.sensor_basis,
+            noise_covariance=None,
+        )
+        sigma = np.array([*RADAR_SIGMA, 1.0])
+    else:
+        sat = geodetic_to_ecef(0.0, 60.0, 35_786e3)
+        model = EcefToLosAngles(
+            sensor_position_ecef=sat, sensor_basis=geocentric_ned_basis(sat), noise_covariance=None
+        )
+        sigma = np.array([2e-5, 2e-5])
+    noise = np.repeat(np.diag(sigma**2)[None], 3, 0)
+    z = model.function(tracks.states + rng.normal(size=(3, 7)) * scale * 0.5)
+    updater = ExtendedKalmanUpdater(iterations=iterations)
+    args = (tracks.states, tracks.covariances, z, noise, model)
+    fast, ref = updater.update_arrays(*args), updater.update_arrays_reference(*args)
+    for name, a, b in zip(("x", "P", "log-likelihood", "innovation", "S"), fast, ref, strict=True):
+        err = np.max(np.abs(a - b)) / np.max(np.abs(b))
+        assert err < 1e-11, f"{name}: relative error {err:.1e}"
+    pred = updater.predict_measurement(tracks.states, tracks.covariances, model, noise)
+    assert np.allclose(pred.z, model.function(tracks.states), rtol=1e-15, atol=1e-9)
+    assert np.allclose(pred.jacobian[..., :6], model.jacobian(tracks.states), rtol=1e-13, atol=0)
