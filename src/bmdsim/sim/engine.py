@@ -420,6 +420,10 @@ class Simulation:
         if tracks is None or not np.any(np.asarray(tracks.status) == TrackStatus.CONFIRMED):
             return
         tr = self.tracker.tracks_at(t_s)
+        # which true object each confirmed track follows now (objects separate after burnout;
+        # scoring and the interceptors' seekers only)
+        for i in np.flatnonzero(np.asarray(tr.status) == TrackStatus.CONFIRMED):
+            self._label_track(int(tr.ids[i]), t_s, tr.states[i, :3])
         step = self.assessor.step(tr, t_s)
         self.assessment_steps.append(step)
         for e in step.events:
