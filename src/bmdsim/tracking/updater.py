@@ -48,7 +48,19 @@ def residual(model, z: np.ndarray, z_pred: np.ndarray) -> np.ndarray:
 
 
 def measurement_jacobian(model, states: np.ndarray) -> np.ndarray:
-    """Model Jacobian padded with zero columns to the state dimension: ``(K, m, n)``."""
+    """Model Jacobian padded with zero columns to the state dimension: ``(K, m, n)``
+    (compiled for the sensors layer's models, see :func:`_compiled_geometry`)."""
+    states = np.asarray(states, dtype=float)
+    geometry = _compiled_geometry(model, states.shape[0]) if states.ndim == 2 else None
+    if geometry is not None:
+        from bmdsim.tracking._kernel import measure_kernel
+
+        kind, pos, vel, basis = geometry
+        k, n = states.shape
+        m = (3, 4, 2)[kind]
+        z, h = np.empty((k, m)), np.empty((k, m, n))
+        measure_kernel(kind, np.ascontiguousarray(states), pos, vel, basis, z, h)
+        return h
     h = np.asarray(model.jacobian(states), dtype=float)
     n = states.shape[-1]
     if h.shape[-1] == n:
