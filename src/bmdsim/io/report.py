@@ -473,7 +473,11 @@ def _sensor_table(result) -> str:
             )
         d = dets.get(s.id)
         first = f"{d.min() - t0:.0f}" if d is not None and d.size else "\u2014"
-        count = str(d.size) if d is not None else "0"
+        counted = (result.summary.get("sensors") or {}).get(s.id)
+        if counted is not None:
+            count = f"{counted['detections']:,}"
+        else:
+            count = str(d.size) if d is not None else "0"
         kind = {"space_ir": "space IR", "ship_radar": "ship radar"}.get(s.kind, s.kind)
         rows.append(
             f"<tr><td><b>{escape(s.id)}</b><br><small>{escape(s.type)} \u00b7 "
@@ -484,7 +488,7 @@ def _sensor_table(result) -> str:
         )
     head = (
         "<tr><th>Sensor</th><th>Position and coverage</th>"
-        '<th class="num">First det. [s]</th><th class="num">Detections</th></tr>'
+        '<th class="num">First det. [s]</th><th class="num">Detections of threats</th></tr>'
     )
     return (
         f'<div class="tablewrap"><table><thead>{head}</thead><tbody>{"".join(rows)}'

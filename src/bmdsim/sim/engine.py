@@ -164,6 +164,8 @@ class Simulation:
         self._links = _link_table(scenario)
         self._pending = _PendingDetections()
         self._first_detection: dict[tuple[str, str], float] = {}
+        #: sensor id -> [detections of real objects, false alarms] (scoring)
+        self.detection_counts: dict[str, list[int]] = {}
         self._last_assessment_s = -np.inf
         self._last_track_sample_s = -np.inf
         self.track_rows: list[tuple] = []
@@ -324,11 +326,17 @@ class Simulation:
                           object_id=block.object_id, rcs_m2=rcs, ir_intensity_w_sr=ir)
 
     def _log_first_detections(self, detections) -> None:
-        """A 'detection' event for each sensor's first detection of each threat (scoring
-        labels; the tracker never sees them)."""
+        """Count each sensor's detections (real objects, false alarms) and log a 'detection'
+        event for its first detection of each threat (scoring labels; the tracker never
+        sees them)."""
         if not len(detections) or detections.truth is None:
             return
         real = ~detections.truth.false_alarm
+        for sensor in np.unique(detections.sensor_id):
+            mine = detections.sensor_id == sensor
+            counts = self.detection_counts.setdefault(str(sensor), [0, 0])
+            counts[0] += int(np.sum(mine & real))
+            counts[1] += int(np.sum(mine & ~real))
         for k in np.flatnonzero(real):
             sensor = str(detections.sensor_id[k])
             threat = str(detections.truth.object_id[k]).split("/", 1)[0]

@@ -134,6 +134,11 @@ def build_summary(sim) -> dict:
         "timeline": _timeline(sim),
         "interceptors_used": sim.interceptors_used(),
         "detections_lost": sim.detections_lost,
+        "sensors": {
+            e.id: {"detections": sim.detection_counts.get(e.id, [0, 0])[0],
+                   "false_alarms": sim.detection_counts.get(e.id, [0, 0])[1]}
+            for e in sim.scenario.sensors
+        },
         "end_time_s": _num(sim.time_s),
     }
 
