@@ -4,9 +4,10 @@ One object at a time (a loop the batch cannot avoid: every object takes its own 
 steps and stops at its own crossing), classic Runge-Kutta 4 with a step chosen from the
 altitude: ``h_exo`` above ``alt_endo_m`` (the step shrinks so as to land on that altitude
 rather than jump through it), ``h_endo`` below. The acceleration is the flight layer's
-ballistic one (:func:`bmdsim.flight.dynamics.derivative` with unit mass): point-mass and J2
-gravity, Coriolis and centrifugal terms, and the drag of a body of inverse ballistic
-coefficient ``kappa = Cd_ref A / m`` on the flight layer's air table and a drag-curve row
+compiled ballistic one, inlined (:func:`bmdsim.flight._kernel.ballistic_acceleration`, what
+:func:`bmdsim.flight.dynamics.derivative` evaluates): point-mass and J2 gravity, Coriolis and
+centrifugal terms, and the drag of a body of inverse ballistic coefficient
+``kappa = Cd_ref A / m`` on the flight layer's air table and a ``(1, G)`` drag-curve table
 ``cd(M) / Cd_ref``. Tests check it against that function and the coast against the adaptive
 Dormand-Prince propagation of :func:`bmdsim.flight.propagation.predict_impact`.
 
@@ -30,9 +31,7 @@ import math
 import numba
 import numpy as np
 
-from bmdsim.earth.constants import A_M, B_M, E2, GM_M3_S2, J2, OMEGA_RAD_S
-
-_J2_K = -1.5 * J2 * GM_M3_S2 * A_M * A_M
+from bmdsim.flight._kernel import altitude, ballistic_acceleration
 
 CROSSED = 1
 BELOW_AT_START = 2
@@ -41,74 +40,19 @@ NO_CROSSING = 0
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _altitude(x, y, z):
-    rho2 = x * x + y * y
-    r2 = rho2 + z * z
-    return math.sqrt(r2) - B_M / math.sqrt(1.0 - E2 * rho2 / r2)
+    """Radial height [m] above the WGS-84 ellipsoid (the flight layer's)."""
+    return altitude(x, y, z, -1.0)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _accel(x, y, z, vx, vy, vz, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step):
-    """Ballistic acceleration ``(ax, ay, az)`` [m/s^2], ECEF (see the module docstring)."""
-    w = OMEGA_RAD_S
-    rho2 = x * x + y * y
-    r2 = rho2 + z * z
-    r = math.sqrt(r2)
-    inv_r2 = 1.0 / r2
-    k = -GM_M3_S2 * inv_r2 / r
-    if j2:
-        c = _J2_K * inv_r2 * inv_r2 / r
-        zr = 5.0 * z * z * inv_r2
-        kxy = k + c * (1.0 - zr)
-        ax = kxy * x
-        ay = kxy * y
-        az = (k + c * (3.0 - zr)) * z
-    else:
-        ax = k * x
-        ay = k * y
-        az = k * z
-    ax += (2.0 * w) * vy + (w * w) * x
-    ay += (w * w) * y - (2.0 * w) * vx
-    if kappa > 0.0:
-        h = r - B_M / math.sqrt(1.0 - E2 * rho2 * inv_r2)
-        # air table: cubic Hermite in altitude (flight.air.interpolate)
-        s = (h - alt_min) * inv_step
-        if s < 0.0:
-            s = 0.0
-        elif s > last_node - 1e-9:
-            s = last_node - 1e-9
-        i = int(s)
-        s -= i
-        s2 = s * s
-        s3 = s2 * s
-        h01 = 3.0 * s2 - 2.0 * s3
-        h10 = s3 - 2.0 * s2 + s
-        h11 = s3 - s2
-        lnrho = (
-            rows[i, 0]
-            + h01 * (rows[i + 1, 0] - rows[i, 0])
-            + h10 * rows[i, 3]
-            + h11 * rows[i + 1, 3]
-        )
-        c_snd = (
-            rows[i, 2]
-            + h01 * (rows[i + 1, 2] - rows[i, 2])
-            + h10 * rows[i, 5]
-            + h11 * rows[i + 1, 5]
-        )
-        v = math.sqrt(vx * vx + vy * vy + vz * vz)
-        m = v / c_snd * inv_mach_step
-        n = cd.shape[0]
-        if m < 0.0:
-            m = 0.0
-        elif m > n - 1 - 1e-9:
-            m = n - 1 - 1e-9
-        j = int(m)
-        ratio = cd[j] + (m - j) * (cd[j + 1] - cd[j])
-        kd = -0.5 * math.exp(lnrho) * v * ratio * kappa
-        ax += kd * vx
-        ay += kd * vy
-        az += kd * vz
-    return ax, ay, az
+    """Ballistic acceleration ``(ax, ay, az)`` [m/s^2], ECEF: the flight layer's
+    :func:`bmdsim.flight._kernel.ballistic_acceleration` in the rotating frame with the
+    WGS-84 Earth and the drag-ratio table ``cd (1, G)`` (see the module docstring)."""
+    return ballistic_acceleration(
+        x, y, z, vx, vy, vz, kappa, cd, 0, j2, True, -1.0,
+        rows, alt_min, inv_step, last_node, inv_mach_step,
+    )  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)

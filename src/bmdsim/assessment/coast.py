@@ -56,14 +56,14 @@ class CoastResult:
 
 
 @cache
-def _drag_ratio_row() -> np.ndarray:
-    """``Cd(M) / Cd_ref`` of the generic RV curve on the flight layer's Mach grid."""
+def _drag_ratio_table() -> np.ndarray:
+    """``(1, G)`` ``Cd(M) / Cd_ref`` of the generic RV curve on the flight layer's Mach grid."""
     from bmdsim.flight.dynamics import drag_table
     from bmdsim.flight.propagation import GENERIC_RV_DRAG_CURVE
 
-    row = drag_table([GENERIC_RV_DRAG_CURVE])[0] / GENERIC_RV_DRAG_CURVE[-1][1]
-    row.setflags(write=False)
-    return row
+    table = drag_table([GENERIC_RV_DRAG_CURVE]) / GENERIC_RV_DRAG_CURVE[-1][1]
+    table.setflags(write=False)
+    return table
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,7 +120,7 @@ class BallisticCoast:
             float(self.h_exo_s), float(self.h_endo_s), float(self.alt_endo_m),
             float(self.max_dt_s), bool(self.j2),
             table.rows, table.alt_min_m, table.inv_step_per_m, table.last_node,
-            _drag_ratio_row(), 1.0 / MACH_STEP,
+            _drag_ratio_table(), 1.0 / MACH_STEP,
             out_dt, out_y, status, kt, ky, nk,
         )  # fmt: skip
         if knots == 0:
@@ -141,7 +141,7 @@ class BallisticCoast:
         return _kernel.accelerations(
             np.ascontiguousarray(y), np.ascontiguousarray(kappa), bool(self.j2),
             table.rows, table.alt_min_m, table.inv_step_per_m, table.last_node,
-            _drag_ratio_row(), 1.0 / MACH_STEP,
+            _drag_ratio_table(), 1.0 / MACH_STEP,
         )  # fmt: skip
 
 

@@ -3,6 +3,10 @@
 The same arithmetic as :func:`bmdsim.flight.dynamics.derivative_reference`, one object at a
 time, so that a batch derivative costs one pass over memory instead of one pass per numpy
 operation. Tests check it against the numpy reference. Imported on first use only.
+
+The ballistic part (:func:`ballistic_acceleration`: gravity, rotating-frame terms, drag on
+the air table and a Mach drag curve) and the radial height (:func:`altitude`) are the one
+compiled copy of that physics: the assessment layer's fixed-step coast inlines them too.
 """
 
 from __future__ import annotations
@@ -15,6 +19,19 @@ import numpy as np
 from bmdsim.earth.constants import A_M, B_M, E2, GM_M3_S2, J2, OMEGA_RAD_S
 
 _J2_K = -1.5 * J2 * GM_M3_S2 * A_M * A_M
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def altitude(x, y, z, sphere_radius_m):
+    """Radial height [m] of the ECEF point ``(x, y, z)`` above the WGS-84 ellipsoid, or above
+    a sphere of radius ``sphere_radius_m`` when that is ``> 0`` (pass ``-1.0`` for the
+    ellipsoid): the arithmetic of :func:`bmdsim.flight.dynamics.altitude`."""
+    rho2 = x * x + y * y
+    r2 = rho2 + z * z
+    r = math.sqrt(r2)
+    if sphere_radius_m > 0.0:
+        return r - sphere_radius_m
+    return r - B_M / math.sqrt(1.0 - E2 * rho2 / r2)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -54,15 +71,12 @@ def _cd(cd_table, row, mach, inv_mach_step):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def acceleration_one(
-    t, x, y, z, vx, vy, vz, m, o, j2, rotating, drag, sphere_radius_m, area, drag_row,
-    cd_table, inv_mach_step, rows, alt_min, inv_step, last_node, powered, tp,
-):  # fmt: skip
-    """``(ax, ay, az, dm/dt)`` of one object (index ``o`` into the parameter arrays; ``tp``
-    the thrust table of :class:`bmdsim.flight.dynamics.Thrust`)."""
+def vacuum_acceleration(x, y, z, vx, vy, vz, j2, rotating):
+    """``(ax, ay, az)`` [m/s^2] in vacuum at ECEF ``(x, y, z)`` [m] moving at ``(vx, vy, vz)``
+    [m/s]: point-mass gravitation, with ``j2`` the J2 term, and with ``rotating`` the
+    Coriolis and centrifugal terms of the frame turning with the Earth."""
     w = OMEGA_RAD_S
-    rho2 = x * x + y * y
-    r2 = rho2 + z * z
+    r2 = x * x + y * y + z * z
     r = math.sqrt(r2)
     inv_r2 = 1.0 / r2
     k = -GM_M3_S2 * inv_r2 / r
@@ -80,50 +94,88 @@ def acceleration_one(
     if rotating:
         ax += (2.0 * w) * vy + (w * w) * x
         ay += (w * w) * y - (2.0 * w) * vx
-    dm = 0.0
-    if drag or powered:
-        if sphere_radius_m > 0.0:
-            h = r - sphere_radius_m
-        else:
-            h = r - B_M / math.sqrt(1.0 - E2 * rho2 * inv_r2)
-        lnrho, lnp, c_sound = _air(h, rows, alt_min, inv_step, last_node)
+    return ax, ay, az
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def ballistic_acceleration(
+    x, y, z, vx, vy, vz, kappa, cd_table, cd_row, j2, rotating, sphere_radius_m,
+    rows, alt_min, inv_step, last_node, inv_mach_step,
+):  # fmt: skip
+    """``(ax, ay, az)`` [m/s^2] of a ballistic body at ECEF ``(x, y, z)`` [m], ``(vx, vy, vz)``
+    [m/s]: :func:`vacuum_acceleration` plus, when ``kappa > 0``, the drag
+    ``-1/2 rho(h) |v| v cd_table[cd_row](M) kappa`` of air at rest in the frame.
+
+    ``kappa`` [m^2/kg]: the drag area per unit mass that multiplies the drag table, ``A / m``
+    with a table of ``Cd(M)`` or ``Cd_ref A / m`` with a table of ``Cd(M) / Cd_ref`` (``<= 0``:
+    no drag, no air lookup). ``h``: :func:`altitude` (``sphere_radius_m``). Air: the cubic
+    Hermite table of :func:`bmdsim.flight.air.air_table` (``rows``, ``alt_min``, ``inv_step``,
+    ``last_node``); Mach ``M = |v| / c(h)`` on the drag table's grid (``inv_mach_step``).
+    """
+    ax, ay, az = vacuum_acceleration(x, y, z, vx, vy, vz, j2, rotating)
+    if kappa > 0.0:
+        h = altitude(x, y, z, sphere_radius_m)
+        lnrho, _lnp, c_sound = _air(h, rows, alt_min, inv_step, last_node)
         v = math.sqrt(vx * vx + vy * vy + vz * vz)
-        if drag:
-            cd = _cd(cd_table, drag_row[o], v / c_sound, inv_mach_step)
-            kd = -0.5 * math.exp(lnrho) * v * cd * area[o] / m
-            ax += kd * vx
-            ay += kd * vy
-            az += kd * vz
-        if powered and tp[o, 0] > 0.0:
-            force = tp[o, 0] - math.exp(lnp) * tp[o, 2]
-            if force < 0.0:
-                force = 0.0
-            md = tp[o, 3]
-            if md == 2.0 and v > 0.0:
-                ux = vx / v
-                uy = vy / v
-                uz = vz / v
-            elif md == 1.0:
-                s = (t - tp[o, 10]) / tp[o, 11]
-                if s < 0.0:
-                    s = 0.0
-                elif s > 1.0:
-                    s = 1.0
-                th = tp[o, 12] * s
-                ct = math.cos(th)
-                st = math.sin(th)
-                ux = ct * tp[o, 4] + st * tp[o, 7]
-                uy = ct * tp[o, 5] + st * tp[o, 8]
-                uz = ct * tp[o, 6] + st * tp[o, 9]
-            else:
-                ux = tp[o, 4]
-                uy = tp[o, 5]
-                uz = tp[o, 6]
-            fa = force / m
-            ax += fa * ux
-            ay += fa * uy
-            az += fa * uz
-            dm = -tp[o, 1]
+        cd = _cd(cd_table, cd_row, v / c_sound, inv_mach_step)
+        kd = -0.5 * math.exp(lnrho) * v * cd * kappa
+        ax += kd * vx
+        ay += kd * vy
+        az += kd * vz
+    return ax, ay, az
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def acceleration_one(
+    t, x, y, z, vx, vy, vz, m, o, j2, rotating, drag, sphere_radius_m, area, drag_row,
+    cd_table, inv_mach_step, rows, alt_min, inv_step, last_node, powered, tp,
+):  # fmt: skip
+    """``(ax, ay, az, dm/dt)`` of one object (index ``o`` into the parameter arrays; ``tp``
+    the thrust table of :class:`bmdsim.flight.dynamics.Thrust`): :func:`ballistic_acceleration`
+    with ``kappa = A / m`` and the thrust while it burns."""
+    kappa = 0.0
+    row = 0
+    if drag:
+        kappa = area[o] / m
+        row = drag_row[o]
+    ax, ay, az = ballistic_acceleration(
+        x, y, z, vx, vy, vz, kappa, cd_table, row, j2, rotating, sphere_radius_m,
+        rows, alt_min, inv_step, last_node, inv_mach_step,
+    )  # fmt: skip
+    dm = 0.0
+    if powered and tp[o, 0] > 0.0:
+        h = altitude(x, y, z, sphere_radius_m)
+        _lnrho, lnp, _c = _air(h, rows, alt_min, inv_step, last_node)
+        force = tp[o, 0] - math.exp(lnp) * tp[o, 2]
+        if force < 0.0:
+            force = 0.0
+        md = tp[o, 3]
+        v = math.sqrt(vx * vx + vy * vy + vz * vz)
+        if md == 2.0 and v > 0.0:
+            ux = vx / v
+            uy = vy / v
+            uz = vz / v
+        elif md == 1.0:
+            s = (t - tp[o, 10]) / tp[o, 11]
+            if s < 0.0:
+                s = 0.0
+            elif s > 1.0:
+                s = 1.0
+            th = tp[o, 12] * s
+            ct = math.cos(th)
+            st = math.sin(th)
+            ux = ct * tp[o, 4] + st * tp[o, 7]
+            uy = ct * tp[o, 5] + st * tp[o, 8]
+            uz = ct * tp[o, 6] + st * tp[o, 9]
+        else:
+            ux = tp[o, 4]
+            uy = tp[o, 5]
+            uz = tp[o, 6]
+        fa = force / m
+        ax += fa * ux
+        ay += fa * uy
+        az += fa * uz
+        dm = -tp[o, 1]
     return ax, ay, az, dm
 
 
