@@ -6,7 +6,8 @@ operation. Tests check it against the numpy reference. Imported on first use onl
 
 The ballistic part (:func:`ballistic_acceleration`: gravity, rotating-frame terms, drag on
 the air table and a Mach drag curve) and the radial height (:func:`altitude`) are the one
-compiled copy of that physics: the assessment layer's fixed-step coast inlines them too.
+compiled copy of that physics: the assessment layer's fixed-step coast inlines them too, and
+the tracking layer's motion model inlines :func:`vacuum_acceleration` and :func:`altitude`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,10 @@
 
 One pass per track over the classic Runge-Kutta stages of the state ``[r, v(, kappa)]`` and
 of its transition matrix ``dF/dt = A(x) F``, with the acceleration and its analytic Jacobian
-computed together (one air-table lookup per stage). The arithmetic is that of
+computed together (one air-table lookup per stage). Gravity with the rotating-frame terms, the
+height and the drag curve are the flight layer's compiled functions
+(:func:`bmdsim.flight._kernel.vacuum_acceleration`, ``altitude``, ``_cd``); the air lookup is
+this module's own because it also gives the density's height derivative. The arithmetic is that of
 :class:`bmdsim.tracking.motion.BallisticMotion`'s numpy reference
 (``function_reference`` / ``transition_reference``, itself on the flight layer's equations
 of motion); the tests hold them together. A track batch is a few to a few hundred rows, so
@@ -20,8 +23,8 @@ import math
 import numba
 import numpy as np
 
-from bmdsim.earth.constants import A_M, B_M, E2, GM_M3_S2, J2, OMEGA_RAD_S
-from bmdsim.flight._kernel import _cd
+from bmdsim.earth.constants import A_M, GM_M3_S2, J2, OMEGA_RAD_S
+from bmdsim.flight._kernel import _cd, altitude, vacuum_acceleration
 
 _J2_K = -1.5 * J2 * GM_M3_S2 * A_M * A_M
 
@@ -69,26 +72,16 @@ def _accel_jacobian(
     w = OMEGA_RAD_S
     px, py, pz = x[0], x[1], x[2]
     vx, vy, vz = x[3], x[4], x[5]
-    rho2 = px * px + py * py
-    r2 = rho2 + pz * pz
+    ax, ay, az = vacuum_acceleration(px, py, pz, vx, vy, vz, j2, True)
+    acc[0] = ax
+    acc[1] = ay
+    acc[2] = az
+    r2 = px * px + py * py + pz * pz
     r = math.sqrt(r2)
     inv_r2 = 1.0 / r2
-    k = -GM_M3_S2 * inv_r2 / r
-    c = 0.0
-    zr = 0.0
-    if j2:
-        c = _J2_K * inv_r2 * inv_r2 / r
-        zr = 5.0 * pz * pz * inv_r2
-        kxy = k + c * (1.0 - zr)
-        acc[0] = kxy * px + (2.0 * w) * vy + (w * w) * px
-        acc[1] = kxy * py + (w * w) * py - (2.0 * w) * vx
-        acc[2] = (k + c * (3.0 - zr)) * pz
-    else:
-        acc[0] = k * px + (2.0 * w) * vy + (w * w) * px
-        acc[1] = k * py + (w * w) * py - (2.0 * w) * vx
-        acc[2] = k * pz
     if want_a:
         # point mass: -GM/r^3 (I - 3 r r^T / r^2) = k I - 3 k r r^T / r^2
+        k = -GM_M3_S2 * inv_r2 / r
         p = (px, py, pz)
         for i in range(3):
             for j in range(3):
@@ -98,6 +91,8 @@ def _accel_jacobian(
                 jac[i, j] = g
         if j2:
             # a_J2 = c u, u = (x s, y s, z (s + 2)), s = 1 - 5 z^2 / r^2
+            c = _J2_K * inv_r2 * inv_r2 / r
+            zr = 5.0 * pz * pz * inv_r2
             s = 1.0 - zr
             u = (px * s, py * s, pz * (s + 2.0))
             dcf = -5.0 * c * inv_r2  # dc/dr = dcf * r
@@ -120,7 +115,7 @@ def _accel_jacobian(
         jac[0, 4] = 2.0 * w
         jac[1, 3] = -2.0 * w
     if drag:
-        h = r - B_M / math.sqrt(1.0 - E2 * rho2 * inv_r2)
+        h = altitude(px, py, pz, -1.0)
         rho, drho, c_sound = _air_rho(h, rows, alt_min, inv_step, last_node)
         v = math.sqrt(vx * vx + vy * vy + vz * vz)
         ratio = _cd(cd_table, 0, v / c_sound, inv_mach_step) / cd_ref
