@@ -156,6 +156,9 @@ class Simulation:
         # every true object an interceptor may be sent at: (threat id, trajectory), keyed by
         # position in this list (the engagement layer's ``target_key``)
         self.targets = [(tid, traj) for tid, f in self.flights.items() for traj in f.objects]
+        assert self.raid is None or all(
+            a is b for (_, a), b in zip(self.targets, self.raid.objects, strict=True)
+        ), "target keys follow the raid's object order"
         # sensing, tracking, assessment
         self.sensors = sensors_from_scenario(scenario, seed=self.seed)
         self.tracker = _default_tracker()
@@ -379,26 +382,34 @@ class Simulation:
                 "track_deleted": f"track {e.track_id} deleted",
             }[e.kind]
             if e.kind == "track_confirmed":
-                threat = self._label_track(e.track_id, e.time_s, np.asarray(e.state[:3]))
+                threat = self._label_tracks([e.track_id], e.time_s, np.asarray(e.state[:3]))[0]
                 if threat:
                     text += f" ({threat})"
             self.log.record(e, source="tracker", subject=str(e.track_id), text=text)
 
-    def _label_track(self, track_id: int, t_s: float, position) -> str:
-        """The true object nearest to a confirmed track (within 20 km): its threat id for
-        scoring and the report, and its key for the interceptors' seekers (which see the
-        real object). '' for a false track. Never read by the tracker, the assessor or the
-        battle manager's decisions."""
-        best, best_d = -1, 20_000.0
-        for key, (_, traj) in enumerate(self.targets):
-            d = float(np.linalg.norm(traj.state_at(np.array([t_s]))[0, :3] - position))
-            if np.isfinite(d) and d < best_d:
-                best, best_d = key, d
-        if best < 0:
-            return ""
-        self.track_target[int(track_id)] = best
-        self.track_threat[int(track_id)] = self.targets[best][0]
-        return self.targets[best][0]
+    def _label_tracks(self, track_ids, t_s: float, positions) -> list[str]:
+        """The true object nearest to each confirmed track (within 20 km) at ``t_s``: its
+        threat id for scoring and the report, and its key for the interceptors' seekers
+        (which see the real object); '' for a false track. One batched look-up over every
+        object of the raid. Never read by the tracker, the assessor or the battle manager's
+        decisions."""
+        ids = np.atleast_1d(np.asarray(track_ids))
+        if self.raid is None or ids.size == 0:
+            return [""] * ids.size
+        objects = self.raid.state_at(np.array(float(t_s)))[:, :3]  # (n_objects, 3)
+        d = np.linalg.norm(np.asarray(positions, dtype=float).reshape(-1, 1, 3)
+                           - objects[None], axis=2)
+        d = np.where(np.isfinite(d), d, np.inf)
+        best = np.argmin(d, axis=1)
+        out = []
+        for tid, key, dist in zip(ids, best, d[np.arange(ids.size), best], strict=True):
+            if dist > 20_000.0:
+                out.append("")
+                continue
+            self.track_target[int(tid)] = int(key)
+            self.track_threat[int(tid)] = self.targets[int(key)][0]
+            out.append(self.targets[int(key)][0])
+        return out
 
     def _sample_tracks(self, t_s: float) -> None:
         from bmdsim.earth.frames import ecef_to_geodetic
@@ -430,8 +441,8 @@ class Simulation:
         tr = self.tracker.tracks_at(t_s)
         # which true object each confirmed track follows now (objects separate after burnout;
         # scoring and the interceptors' seekers only)
-        for i in np.flatnonzero(np.asarray(tr.status) == TrackStatus.CONFIRMED):
-            self._label_track(int(tr.ids[i]), t_s, tr.states[i, :3])
+        confirmed = np.asarray(tr.status) == TrackStatus.CONFIRMED
+        self._label_tracks(tr.ids[confirmed], t_s, tr.states[confirmed, :3])
         step = self.assessor.step(tr, t_s)
         self.assessment_steps.append(step)
         for e in step.events:
