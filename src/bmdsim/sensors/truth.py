@@ -221,8 +221,17 @@ class TruthTable:
         return self._hold(self.rcs_m2, t_s, np.asarray(index))
 
     def ir_intensity_at(self, t_s) -> np.ndarray:
-        """Plume radiant intensity ``(K, N)`` [W/sr] at look times (0 without a plume)."""
+        """Plume radiant intensity ``(K, N)`` [W/sr] at look times (0 without a plume).
+
+        Between two samples the plume counts only as bright as the dimmer of the two: a
+        look between the last burning sample and the first one after burnout sees no plume
+        (holding the earlier sample would show a plume up to one sample after burnout)."""
         t = np.asarray(t_s, dtype=float)
         if self.ir_intensity_w_sr is None:
             return np.zeros((t.shape[0], self.n_objects))
-        return self._hold(self.ir_intensity_w_sr, t_s)
+        held = self._hold(self.ir_intensity_w_sr, t_s)
+        tt = np.broadcast_to(t[:, None], held.shape) if t.ndim == 1 else t
+        later = np.minimum(np.searchsorted(self.t_s, tt, side="right"), self.t_s.shape[0] - 1)
+        between = tt > self.t_s[later - 1]
+        nxt = self.ir_intensity_w_sr[later, np.broadcast_to(np.arange(self.n_objects), tt.shape)]
+        return np.where(between, np.minimum(held, nxt), held)

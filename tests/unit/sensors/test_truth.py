@@ -59,18 +59,21 @@ def test_per_object_look_times_are_honoured():
     np.testing.assert_allclose(got[0, 1], truth.state_at([300.5])[0, 0])
 
 
-def test_signatures_hold_the_last_sample():
+def test_radar_cross_section_holds_the_last_sample():
     t = np.array([0.0, 10.0, 20.0])
-    ir = np.array([[5.0], [0.0], [0.0]])
     rcs = np.array([[1.0], [2.0], [3.0]])
-    truth = TruthTable.from_arrays(t, np.zeros((3, 1, 6)), rcs_m2=rcs, ir_intensity_w_sr=ir)
-    assert truth.ir_intensity_at(np.array([0.0, 9.99, 10.0, 25.0]))[:, 0].tolist() == [
-        5.0,
-        5.0,
-        0.0,
-        0.0,
-    ]
+    truth = TruthTable.from_arrays(t, np.zeros((3, 1, 6)), rcs_m2=rcs)
     assert truth.rcs_at(np.array([15.0]))[0, 0] == 2.0
+
+
+def test_plume_between_samples_is_the_dimmer_of_the_two():
+    """No plume is seen after burnout: a look between the last burning sample and the
+    first dark one sees none; between two burning samples, the dimmer one."""
+    t = np.array([0.0, 10.0, 20.0, 30.0])
+    ir = np.array([[5.0], [3.0], [0.0], [0.0]])
+    truth = TruthTable.from_arrays(t, np.zeros((4, 1, 6)), rcs_m2=1.0, ir_intensity_w_sr=ir)
+    got = truth.ir_intensity_at(np.array([0.0, 5.0, 10.0, 15.0, 20.0, 35.0]))[:, 0].tolist()
+    assert got == [5.0, 3.0, 3.0, 0.0, 0.0, 0.0]
 
 
 def test_truth_requires_increasing_times():
