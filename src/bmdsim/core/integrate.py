@@ -105,7 +105,20 @@ def hermite(h, y0, f0, y1, f1, s, *, second_order: int = 0) -> np.ndarray:
     derivatives are components ``n..2n-1``: positions use the quintic Hermite polynomial on
     position, velocity and acceleration at both ends (exact for quintics), velocities its
     time derivative, and components ``2n..`` the cubic.
+
+    Float arrays of exactly these shapes go to the compiled kernel (same operations in the
+    same order: identical results, without numpy's per-operation overhead on small batches).
     """
+    arrays = (h, y0, f0, y1, f1, s)
+    if all(isinstance(a, np.ndarray) and a.dtype == np.float64 for a in arrays):
+        k_m = y0.shape
+        if (
+            y0.ndim == 2 and f0.shape == k_m and y1.shape == k_m and f1.shape == k_m
+            and h.shape == (k_m[1],) and s.shape == (k_m[1],) and 2 * second_order <= k_m[0]
+        ):  # fmt: skip
+            out = np.empty(k_m)
+            _hermite_kernel(h, y0, f0, y1, f1, s, int(second_order), out)
+            return out
     s2 = s * s
     s3 = s2 * s
     # cubic Hermite basis

@@ -179,16 +179,21 @@ class Trajectory:
         ok = (flat >= self.t_s[0]) & (flat <= self.t_s[-1])
         if ok.any():
             tt = flat[ok]
-            knots, y, f = self._dense()
+            knots, y = self.t_s, self.states
             if knots.size == 1:
-                out[ok] = y[0, :6]
+                out[ok] = y[0]
             else:
                 j = np.clip(np.searchsorted(knots, tt, side="right") - 1, 0, knots.size - 2)
                 h = knots[j + 1] - knots[j]
                 safe = np.where(h > 0.0, h, 1.0)
                 s = np.clip((tt - knots[j]) / safe, 0.0, 1.0)
-                val = hermite(safe, y[j].T, f[j].T, y[j + 1].T, f[j + 1].T, s, second_order=3).T
-                out[ok] = np.where((h > 0.0)[:, None], val[:, :6], y[j + 1, :6])
+                # positions and velocities only (the quintic needs the accelerations, not the
+                # mass): the rows of the two knots of each step, component-major
+                y0, y1 = y[j].T, y[j + 1].T
+                f0 = np.concatenate([y0[3:6], self.accelerations[j].T])
+                f1 = np.concatenate([y1[3:6], self.accelerations[j + 1].T])
+                val = hermite(safe, y0, f0, y1, f1, s, second_order=3).T
+                out[ok] = np.where((h > 0.0)[:, None], val, y[j + 1])
         return out.reshape(*t.shape, 6)
 
     def geodetic_at(self, t_s) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
