@@ -100,9 +100,11 @@ def assemble(
     sensor_basis,
     object_id,
     false_alarm,
+    rcs_m2=None,
 ) -> DetectionBatch:
     """A :class:`DetectionBatch` from flat ``(B, ...)`` arrays; ``z`` and ``sigma`` are
-    ``(B, m)`` with ``m <= 4`` (padded here), noise uncorrelated between axes."""
+    ``(B, m)`` with ``m <= 4`` (padded here), noise uncorrelated between axes; ``rcs_m2``
+    ``(B,)`` the measured RCS (``None``: NaN, a sensor that measures none)."""
     b = np.shape(t_s)[0]
     m = np.shape(z)[1]
     zp = np.full((b, 4), np.nan)
@@ -118,6 +120,7 @@ def assemble(
         z=zp,
         covariance=cov,
         snr=np.asarray(snr, dtype=float),
+        rcs_m2=None if rcs_m2 is None else np.asarray(rcs_m2, dtype=float).reshape(b),
         sensor_position_ecef=np.asarray(sensor_position_ecef, dtype=float).reshape(b, 3),
         sensor_velocity_ecef=np.asarray(sensor_velocity_ecef, dtype=float).reshape(b, 3),
         sensor_basis=np.asarray(sensor_basis, dtype=float).reshape(b, 3, 3),

@@ -32,6 +32,52 @@ def radar_snr(range_m, rcs_m2, *, reference_snr, reference_range_m, reference_rc
     return reference_snr * (np.asarray(rcs_m2, dtype=float) / reference_rcs_m2) * q * q
 
 
+def radar_rcs(snr, range_m, *, reference_snr, reference_range_m, reference_rcs_m2) -> np.ndarray:
+    """Radar cross-section [m^2] that the radar equation of :func:`radar_snr` gives for
+    SNR ``snr`` (power ratio) at range ``range_m`` [m]: ``rcs = rcs_ref * (SNR / SNR_ref)
+    * (R / R_ref)**4`` (the radar's own estimate of a target's RCS)."""
+    q = (np.asarray(range_m, dtype=float) / reference_range_m) ** 2
+    return reference_rcs_m2 * (np.asarray(snr, dtype=float) / reference_snr) * q * q
+
+
+def _statistic_survival(x, snr, case: SwerlingCase) -> np.ndarray:
+    """``P(X > x)`` of the square-law statistic ``X`` (noise power 1) at mean SNR ``snr``."""
+    if case is SwerlingCase.SWERLING_1:
+        return np.exp(-x / (1.0 + snr))
+    if case is SwerlingCase.SWERLING_3:
+        half = 1.0 + 0.5 * snr
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sf = (1.0 + x / half + 2.0 / snr) / (1.0 + 2.0 / snr) * np.exp(-x / half)
+        return np.where(snr > 0.0, sf, np.exp(-x))
+    return 1.0 - special.chndtr(2.0 * x, 2.0, 2.0 * snr)
+
+
+def detection_statistic(u, snr, swerling: SwerlingCase | int) -> np.ndarray:
+    """The square-law detection statistic (noise power 1) of a look at mean SNR ``snr``
+    whose uniform draw is ``u`` in ``(0, 1)``: ``x`` with ``P(X > x) = u``.
+
+    A look is detected when ``u < Pd = P(X > T)``, i.e. exactly when this statistic
+    exceeds the threshold ``T``; so one draw decides the detection and gives the
+    fluctuating echo power of the detected look (Swerling 1: ``x = -(1 + SNR) ln u``, in
+    closed form; Swerling 0 and 3: bisection on ``log x`` to 1e-12 relative accuracy).
+    ``x - 1`` is the look's measured SNR (the statistic's mean is ``1 + SNR``).
+    """
+    uu = np.asarray(u, dtype=float)
+    s = np.maximum(np.asarray(snr, dtype=float), 0.0)
+    case = SwerlingCase(int(swerling))
+    if case is SwerlingCase.SWERLING_1:
+        return -(1.0 + s) * np.log(uu)
+    uu, s = np.broadcast_arrays(uu, s)
+    lo = np.full(uu.shape, -30.0)
+    hi = np.full(uu.shape, np.log(np.maximum(1.0 + s, 1.0)) + 8.0)
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        above = _statistic_survival(np.exp(mid), s, case) > uu
+        lo = np.where(above, mid, lo)
+        hi = np.where(above, hi, mid)
+    return np.exp(0.5 * (lo + hi))
+
+
 def detection_probability(snr, pfa: float, swerling: SwerlingCase | int) -> np.ndarray:
     """Single-look probability of detection for mean SNR ``snr`` (power ratio, >= 0)."""
     s = np.maximum(np.asarray(snr, dtype=float), 0.0)

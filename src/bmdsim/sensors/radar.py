@@ -28,6 +28,14 @@ elevation: the radar corrects refraction) plus independent Gaussian errors of
 standard deviation :func:`bmdsim.sensors.detection.measurement_sigma` at the
 look's mean SNR; the reported ``snr`` is that mean SNR.
 
+Measured RCS: the look's square-law statistic ``x`` follows from the same uniform draw
+that decided its detection (:func:`bmdsim.sensors.detection.detection_statistic`: the
+look is detected exactly when ``x`` exceeds the threshold), so it fluctuates as the
+radar type's Swerling case; the radar inverts its own range equation at the measured SNR
+``(x - 1) / gain`` (a dwell's ``track_snr_gain`` removed) and the measured range
+(:func:`bmdsim.sensors.detection.radar_rcs`) and reports ``rcs_m2``. A false alarm's RCS
+is that of its statistic at its range.
+
 False alarms: per search frame, Poisson with mean ``pfa * n_cells`` where
 ``n_cells`` counts the range cells times beam positions of the searched volume;
 each is a uniform cell (range, azimuth, apparent elevation) with a range rate
@@ -46,7 +54,13 @@ from scipy import special
 
 from bmdsim.catalog.sensors import RadarType
 from bmdsim.sensors.base import Sensor, assemble, scan_indices, standard_normals
-from bmdsim.sensors.detection import detection_probability, measurement_sigma, radar_snr
+from bmdsim.sensors.detection import (
+    detection_probability,
+    detection_statistic,
+    measurement_sigma,
+    radar_rcs,
+    radar_snr,
+)
 from bmdsim.sensors.geometry import STANDARD_REFRACTION_K, refracted_elevation
 from bmdsim.sensors.models import EcefToRangeAzElRangeRate, wrap_angle
 from bmdsim.sensors.outages import OutageSchedule
@@ -167,23 +181,38 @@ class Radar(Sensor):
                 reference_rcs_m2=t.reference_rcs_m2,
             )
             pd = detection_probability(snr, t.pfa, t.swerling)
-        hit = np.flatnonzero(ok & (special.ndtr(draws[:, 0]) < pd))
+        u = special.ndtr(draws[:, 0])
+        hit = np.flatnonzero(ok & (u < pd))
         snr_h = snr[hit]
         sigma = self._sigma(snr_h)
         dim = self.measurement_kind.dim
         zn = z[hit, :dim] + sigma * draws[hit, 1 : 1 + dim]
         zn[:, 1] = np.mod(zn[:, 1], 2.0 * np.pi)
+        statistic = detection_statistic(u[hit], snr_h, t.swerling)
+        rcs = self._rcs((statistic - 1.0) / gain, zn[:, 0])
         size = t_look.shape[0]
         return dict(
             t_s=t_look[hit],
             z=zn,
             sigma=sigma,
             snr=snr_h,
+            rcs_m2=rcs,
             sensor_position_ecef=np.broadcast_to(pos, (size, 3))[hit],
             sensor_velocity_ecef=np.broadcast_to(vel, (size, 3))[hit],
             sensor_basis=np.broadcast_to(basis, (size, 3, 3))[hit],
             object_id=truth.object_id[obj[hit]],
             false_alarm=np.zeros(hit.shape, bool),
+        )
+
+    def _rcs(self, snr, range_m):
+        """Measured RCS [m^2] of looks at measured SNR ``snr`` and range ``range_m``."""
+        t = self.type
+        return radar_rcs(
+            snr,
+            range_m,
+            reference_snr=t.reference_snr,
+            reference_range_m=t.reference_range_m,
+            reference_rcs_m2=t.reference_rcs_m2,
         )
 
     def _sigma(self, snr):
@@ -304,6 +333,7 @@ class Radar(Sensor):
             z=z,
             sigma=self._sigma(snr),
             snr=snr,
+            rcs_m2=self._rcs(snr, rng_m),
             sensor_position_ecef=pos,
             sensor_velocity_ecef=vel,
             sensor_basis=basis,

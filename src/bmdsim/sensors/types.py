@@ -71,6 +71,10 @@ class DetectionBatch:
     * ``snr (B,)`` — mean SNR of the look, linear (radar: power ratio;
       infrared: amplitude ratio); for a false alarm, the threshold-crossing
       statistic;
+    * ``rcs_m2 (B,)`` — the radar's measured radar cross-section [m^2]: its range
+      equation inverted at the look's measured detection statistic and measured range
+      (so it fluctuates as the target's Swerling case); NaN for an infrared detection
+      (defaults to NaN when not given);
     * ``sensor_position_ecef (B, 3)``, ``sensor_velocity_ecef (B, 3)`` — where the
       sensor was at ``t_s`` [m, m/s];
     * ``sensor_basis (B, 3, 3)`` — rows are the sensor frame's axes in ECEF (radar:
@@ -90,9 +94,13 @@ class DetectionBatch:
     sensor_velocity_ecef: np.ndarray
     sensor_basis: np.ndarray
     truth: DetectionTruth | None = None
+    rcs_m2: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         b = self.t_s.shape[0]
+        if self.rcs_m2 is None:
+            object.__setattr__(self, "rcs_m2", np.full(b, np.nan))
+        assert self.rcs_m2.shape == (b,)
         assert self.t_s.shape == (b,)
         assert self.sensor_id.shape == (b,) and self.kind.shape == (b,)
         assert self.mode.shape == (b,) and self.snr.shape == (b,)
@@ -144,6 +152,7 @@ class DetectionBatch:
             z=self.z[index],
             covariance=self.covariance[index],
             snr=self.snr[index],
+            rcs_m2=self.rcs_m2[index],
             sensor_position_ecef=self.sensor_position_ecef[index],
             sensor_velocity_ecef=self.sensor_velocity_ecef[index],
             sensor_basis=self.sensor_basis[index],
@@ -189,6 +198,7 @@ class DetectionBatch:
             z=cat("z")[order],
             covariance=cat("covariance")[order],
             snr=cat("snr")[order],
+            rcs_m2=cat("rcs_m2")[order],
             sensor_position_ecef=cat("sensor_position_ecef")[order],
             sensor_velocity_ecef=cat("sensor_velocity_ecef")[order],
             sensor_basis=cat("sensor_basis")[order],
@@ -233,6 +243,7 @@ class DetectionBatch:
             "kind": np.array([k.name.lower() for k in MeasurementKind])[self.kind],
             "mode": np.array([m.name.lower() for m in DetectionMode])[self.mode],
             "snr_db": self.snr_db,
+            "rcs_m2": self.rcs_m2,
         }
         for i in range(MAX_MEASUREMENT_DIM):
             cols[f"z{i}"] = self.z[:, i]
