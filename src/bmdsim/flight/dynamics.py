@@ -241,7 +241,9 @@ def derivative(t, y, idx, *, physics: Physics, aero: Aero | None, thrust: Thrust
 
     yk = np.ascontiguousarray(np.asarray(y, dtype=float).T)
     m = yk.shape[1]
-    t = np.broadcast_to(np.asarray(t, dtype=float), (m,))
+    t = np.asarray(t, dtype=float)
+    if t.shape != (m,):  # broadcast_to costs microseconds: only where needed
+        t = np.broadcast_to(t, (m,))
     idx = np.asarray(idx, dtype=np.intp)
     out = np.empty((7, m))
     table = air_table()
