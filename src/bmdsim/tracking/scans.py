@@ -24,7 +24,8 @@ def scans_from_detections(
     scan's measurement model (:func:`bmdsim.sensors.models.model_for`) has the sensor
     geometry of the scan's first look, so it broadcasts over every track; keep
     ``max_span_s`` short enough for a moving sensor (a ship covers a few metres in 0.5 s).
-    Measurement covariances stay per detection; truth labels are not passed on.
+    Measurement covariances and measured RCS stay per detection; truth labels are not
+    passed on.
     ``coverage``: optional mapping sensor id -> ``(time_s, states (N, n)) -> bool (N,)``.
     """
     if len(batch) == 0:
@@ -69,6 +70,7 @@ def scans_from_detections(
                 model=model,
                 coverage=cov,
                 detection_times_s=None if np.all(times == time_s) else times,
+                rcs_m2=batch.rcs_m2[rows],
             )
         )
     scans.sort(key=lambda s: s.time_s)

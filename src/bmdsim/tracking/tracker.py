@@ -104,7 +104,10 @@ class Tracker:
     initiator's initial state), confirmer (``confirm``/``failed``), deleter
     (``delete``). ``update_event_period_s``: at most one 'track updated' event per track per
     period. ``biases``: known registration bias per sensor id, subtracted from its
-    measurements (same units as the measurement).
+    measurements (same units as the measurement). ``rcs_memory_looks``: the track's log-RCS
+    estimate is the plain mean of its first looks, then a fading-memory mean over about
+    this many looks (gain ``1 / min(looks, rcs_memory_looks)``), so the looks of the whole
+    missile before its RV separated fade from the track that follows the RV.
     """
 
     predictor: object
@@ -117,6 +120,7 @@ class Tracker:
     deleter: object = field(default_factory=Deleter)
     update_event_period_s: float = 10.0
     biases: dict = field(default_factory=dict)
+    rcs_memory_looks: int = 16
     tracks: TrackBatch = None
     time_s: float = -np.inf
     _next_id: int = 1
@@ -212,6 +216,7 @@ class Tracker:
             noise=scan.noise,
             model=scan.model,
             coverage=scan.coverage,
+            rcs_m2=scan.rcs_m2,
         )
 
     def _mode_measurements(self, tracks: TrackBatch, model, m: int, lag=None):
@@ -320,6 +325,11 @@ class Tracker:
             opportunities=merged.opportunities + 1,
             history=(merged.history << np.uint64(1)) | np.uint64(1),
             sensors=merged.sensors | bit,
+            **_with_rcs(
+                merged,
+                None if scan.rcs_m2 is None else scan.rcs_m2[dets],
+                self.rcs_memory_looks,
+            ),
         )
         merged = merged.with_(quality=_quality(merged.history, merged.opportunities))
         due = (merged.status == TrackStatus.CONFIRMED) & (
@@ -374,6 +384,8 @@ class Tracker:
             return
         if not scan.angle_only:
             new = self.initiator.initiate(scan, free, self._next_id)
+            if scan.rcs_m2 is not None:
+                new = new.with_(**_with_rcs(new, scan.rcs_m2[free], self.rcs_memory_looks))
             self._add(
                 new.with_(sensors=np.full(len(new), self._sensor_bits[scan.sensor_id])),
                 scan.sensor_id,
@@ -443,6 +455,25 @@ class Tracker:
 
 def _sigma(p: np.ndarray) -> float:
     return float(np.sqrt(np.trace(p[:3, :3]) / 3.0))
+
+
+def _with_rcs(tracks: TrackBatch, rcs_m2, memory_looks: int) -> dict:
+    """``rcs_log10_mean`` and ``rcs_looks`` of ``tracks`` after one detection each with
+    measured RCS ``rcs_m2 (N,)`` [m^2] (NaN or ``None``: none measured, unchanged): the
+    mean moves towards the look's log10 RCS by ``1 / min(looks, memory_looks)``."""
+    if rcs_m2 is None:
+        return {}
+    rcs = np.asarray(rcs_m2, dtype=float)
+    ok = np.isfinite(rcs) & (rcs > 0.0)
+    looks = tracks.rcs_looks + ok
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_rcs = np.log10(np.where(ok, rcs, 1.0))
+        prev = np.where(tracks.rcs_looks > 0, tracks.rcs_log10_mean, 0.0)
+        mean = prev + (log_rcs - prev) / np.clip(looks, 1, max(int(memory_looks), 1))
+    return {
+        "rcs_log10_mean": np.where(ok, mean, tracks.rcs_log10_mean),
+        "rcs_looks": looks.astype(np.int64),
+    }
 
 
 def _quality(history: np.ndarray, opportunities: np.ndarray, window: int = 10) -> np.ndarray:

@@ -39,6 +39,11 @@ class TrackBatch:
     sensors (N,) uint64: bit set of the sensor indices that have updated the track.
     quality (N,): fraction of hits over the recent opportunities, in [0, 1].
     reported_s (N,): time of the last 'track updated' event (sampling of those events).
+    rcs_log10_mean (N,): smoothed mean of ``log10`` of the measured radar cross-section
+        [m^2] of the radar detections that updated (or started) the track (a fading-memory
+        mean, see :class:`bmdsim.tracking.Tracker`), NaN before the first;
+        rcs_looks (N,) int64: how many such detections (infrared detections carry none).
+        The mean of log-RCS, not of RCS: a fluctuating target's looks spread over decades.
     """
 
     ids: np.ndarray
@@ -57,6 +62,8 @@ class TrackBatch:
     sensors: np.ndarray
     quality: np.ndarray
     reported_s: np.ndarray
+    rcs_log10_mean: np.ndarray
+    rcs_looks: np.ndarray
 
     @classmethod
     def empty(cls, ndim: int, n_modes: int = 1) -> TrackBatch:
@@ -80,9 +87,15 @@ class TrackBatch:
         mode_probabilities: np.ndarray,
         sensors: np.ndarray | None = None,
         status: np.ndarray | None = None,
+        rcs_m2: np.ndarray | None = None,
     ) -> TrackBatch:
-        """New tracks (one hit each) with every mode starting at the same estimate."""
+        """New tracks (one hit each) with every mode starting at the same estimate;
+        ``rcs_m2 (N,)``: the measured RCS of each one's first detection (NaN: none)."""
         n = states.shape[0]
+        rcs = np.full(n, np.nan) if rcs_m2 is None else np.asarray(rcs_m2, dtype=float)
+        measured = np.isfinite(rcs) & (rcs > 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_rcs = np.where(measured, np.log10(np.where(measured, rcs, 1.0)), np.nan)
         m = mode_probabilities.shape[1]
         times = np.broadcast_to(np.asarray(times_s, dtype=float), (n,)).copy()
         return cls(
@@ -102,6 +115,8 @@ class TrackBatch:
             sensors=np.zeros(n, np.uint64) if sensors is None else sensors.astype(np.uint64),
             quality=np.ones(n),
             reported_s=np.full(n, -np.inf),
+            rcs_log10_mean=log_rcs,
+            rcs_looks=measured.astype(np.int64),
         )
 
     def __len__(self) -> int:
@@ -253,6 +268,8 @@ class Scan:
     detection_times_s: optional ``(K,)`` time of each detection when they differ (a radar
     beam sweeping its sector); ``time_s`` is then a time inside their span, and each
     track is predicted to the time of each detection it may have produced.
+    rcs_m2: optional ``(K,)`` measured radar cross-section of each detection [m^2] (NaN or
+    ``None``: not measured, e.g. infrared).
     """
 
     time_s: float
@@ -262,6 +279,7 @@ class Scan:
     model: object
     coverage: object = None
     detection_times_s: np.ndarray | None = None
+    rcs_m2: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.z.shape[0])
