@@ -233,6 +233,13 @@ class Assessor:
     track status) is kept as the track's boost observation for the launch point estimator
     (the infrared method, when the boost was seen from space). ``None``: every confirmed
     track is taken as ballistic.
+
+    ``launch_refresh_s`` [s]: a launch point is a fixed place and time, and the boost-profile
+    match that estimates it is the costliest part of a step; it is re-run for the whole
+    batch only when the batch's tracks or the boost observations changed, when a track's
+    last estimate was not valid (unless the track is now in reentry, where none is made),
+    or when the last run is ``launch_refresh_s`` old. In between, the last estimates are
+    reported (their ``time_s`` says when they were made). ``0``: every step.
     """
 
     impact_predictor: ImpactPredictor
@@ -243,7 +250,9 @@ class Assessor:
     seed: int = 0
     powered_mode: int | None = None
     powered_threshold: float = 0.5
+    launch_refresh_s: float = 10.0
     _boost_seen: dict = field(default_factory=dict)
+    _launch_last: tuple | None = None
     _ballistic_seen: set = field(default_factory=set)
     _launch_memory: dict = field(default_factory=dict)
 
@@ -287,6 +296,35 @@ class Assessor:
                 for name, value in self._launch_memory[tid].items():
                     out[name][i] = value
         return replace(launches, **out)
+
+    def _launch_estimates(self, tracks, time_s: float, boost) -> LaunchEstimate:
+        """The launch estimator's answer for ``tracks``, or the last one while it still
+        stands (see :attr:`launch_refresh_s`)."""
+        from bmdsim.flight.dynamics import altitude
+
+        ids = [int(i) for i in tracks.ids]
+        boost_key = None if boost is None else (
+            boost.track_ids.tobytes(), boost.time_s.tobytes(), boost.position_ecef.tobytes()
+        )  # fmt: skip
+        if self._launch_last is not None:
+            t_last, key_last, est = self._launch_last
+            pos = {int(t): i for i, t in enumerate(est.track_ids)}
+            if (
+                time_s - t_last < self.launch_refresh_s
+                and key_last == boost_key
+                and len(pos) == len(ids)
+                and all(i in pos for i in ids)
+            ):
+                rows = np.array([pos[i] for i in ids], dtype=np.intp)
+                x = tracks.states
+                alt = altitude(x[:, 0], x[:, 1], x[:, 2])
+                descending = np.einsum("ij,ij->i", x[:, :3], x[:, 3:6]) < 0.0
+                reentry = descending & (alt < self.launch_estimator.reentry_alt_m)
+                if np.all(est.valid[rows] | reentry):
+                    return est.take(rows)
+        est = self.launch_estimator.estimate(tracks, time_s, boost=boost)
+        self._launch_last = (float(time_s), boost_key, est)
+        return est
 
     def _remember_boost(self, tracks, powered: np.ndarray) -> None:
         """Keep the earliest powered estimate of each track."""
@@ -374,7 +412,7 @@ class Assessor:
         )
         launches = None
         if self.launch_estimator is not None and len(tracks):
-            launches = self._latched(self.launch_estimator.estimate(tracks, time_s, boost=boost))
+            launches = self._latched(self._launch_estimates(tracks, time_s, boost))
         paths: dict[int, tuple[AirspaceCrossing, ...]] = {}
         new = np.array([not monitor.known(i) for i in tracks.ids], dtype=bool)
         if self.path_predictor is not None and new.any():
