@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from bmdsim.assessment.discrimination import Discriminator, ObjectClass
 from bmdsim.assessment.impact import ImpactPredictor
 from bmdsim.assessment.launch import BoostObservations, LaunchPointEstimator
 from bmdsim.assessment.path import PathPredictor
@@ -137,6 +138,7 @@ class ThreatMonitor:
                 "ellipse_semi_minor_m": float(ell.semi_minor_m[i]),
                 "time_to_impact_s": float(impacts.time_to_impact_s[i]),
                 "rank": int(threats.rank[i]),
+                "object_class": ObjectClass(int(threats.object_class[i])).label,
             }
             if mem is None:
                 events.append(
@@ -234,6 +236,10 @@ class Assessor:
     (the infrared method, when the boost was seen from space). ``None``: every confirmed
     track is taken as ballistic.
 
+    ``discriminator``: classes each assessed track as RV, spent stage or unknown
+    (:mod:`bmdsim.assessment.discrimination`); a spent stage's category is reported as
+    ``NONE`` (not a threat to engage), whatever its impact point.
+
     ``launch_refresh_s`` [s]: a launch point is a fixed place and time, and the boost-profile
     match that estimates it is the costliest part of a step; it is re-run for the whole
     batch only when the batch's tracks or the boost observations changed, when a track's
@@ -250,6 +256,7 @@ class Assessor:
     seed: int = 0
     powered_mode: int | None = None
     powered_threshold: float = 0.5
+    discriminator: Discriminator = field(default_factory=Discriminator)
     launch_refresh_s: float = 10.0
     _boost_seen: dict = field(default_factory=dict)
     _launch_last: tuple | None = None
@@ -392,7 +399,11 @@ class Assessor:
         impacts = self.impact_predictor.predict(tracks, time_s, self.rngs(tracks.ids))
         threats = self.threat_evaluator.evaluate(impacts)
         monitor = self.monitor
+        object_class = self.discriminator.classify(tracks)
         category = monitor.reported_categories(threats)
+        category = np.where(
+            object_class == ObjectClass.SPENT_STAGE, ThreatCategory.NONE, category
+        ).astype(np.int8)
         country = monitor.reported_countries(threats)
         if len(threats):
             j = [threats.countries.index(c) if c in threats.countries else -1 for c in country]
@@ -404,6 +415,7 @@ class Assessor:
         threats = replace(
             threats,
             category=category,
+            object_class=object_class,
             most_likely_country=country,
             most_likely_probability=prob,
             rank=self.threat_evaluator.rank(

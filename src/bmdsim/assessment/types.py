@@ -254,6 +254,8 @@ class ThreatAssessment:
     defended asset's disc; value_at_risk (N,): ``sum_a value_a P(asset a)``.
     time_to_impact_s (N,). category (N,) int8
     (:class:`ThreatCategory`); rank (N,) 1 = most urgent (see the evaluator's rule).
+    object_class (N,) int8: :class:`bmdsim.assessment.discrimination.ObjectClass` (RV, spent
+    stage, unknown; all unknown when not given). A spent stage's category is ``NONE``.
     """
 
     track_ids: np.ndarray
@@ -276,6 +278,11 @@ class ThreatAssessment:
     time_to_impact_s: np.ndarray
     category: np.ndarray
     rank: np.ndarray
+    object_class: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.object_class is None:
+            object.__setattr__(self, "object_class", np.zeros(len(self.track_ids), np.int8))
 
     def __len__(self) -> int:
         return int(self.track_ids.shape[0])
@@ -328,6 +335,7 @@ class ThreatEvaluated:
     ellipse_azimuth_deg: float
     time_to_impact_s: float
     rank: int
+    object_class: str = "unknown"
     kind: str = "threat_evaluated"
 
 
@@ -347,6 +355,7 @@ class ThreatUpdated:
     ellipse_semi_minor_m: float
     time_to_impact_s: float
     rank: int
+    object_class: str = "unknown"
     kind: str = "threat_updated"
 
 

@@ -241,6 +241,8 @@ class EngagementAuthority:
         ``defends``, at ``unit_position_ecef`` (for self-defence), when the operations centre
         has (``authorised``) or has not yet authorised engagements of the threat."""
         status = WeaponControl(status)
+        if threat.spent_stage:
+            return False, "spent stage (discriminated, not a threat to engage)"
         if status == WeaponControl.HOLD:
             if unit_position_ecef is None or not math.isfinite(threat.impact_lat_deg):
                 return False, "weapons hold"

@@ -5,6 +5,11 @@ ECEF state, covariance, drag parameter) with its assessment
 (:class:`bmdsim.assessment.types.ImpactPrediction` and
 :class:`~bmdsim.assessment.types.ThreatAssessment`: predicted impact, category, threatened
 defended assets, value at risk). :func:`threat_reports` builds them for a batch.
+
+A track the assessment classes as a spent stage
+(:class:`bmdsim.assessment.discrimination.ObjectClass`) is reported not hostile, with
+category ``NONE``: the rules of engagement then permit no fire unit to engage it (nor
+self-defence under weapons hold, see :class:`bmdsim.engagement.doctrine.EngagementAuthority`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bmdsim.assessment.discrimination import ObjectClass
 from bmdsim.assessment.types import ThreatCategory
 
 #: A defended asset counts as threatened from this impact probability on.
@@ -28,7 +34,8 @@ class ThreatReport:
     ``target_key`` is the engine's key of the true object the track follows (for the
     interceptor flight's truth); ``asset_probability`` maps defended asset ids to the probability of
     impact inside them; ``value_at_risk = sum value * P(asset)``; ``p_allied`` and
-    ``p_non_allied`` the probabilities of impact on Allied and other land.
+    ``p_non_allied`` the probabilities of impact on Allied and other land; ``object_class``
+    the discrimination's label (``"rv"``, ``"spent stage"``, ``"unknown"``).
     """
 
     threat_id: str
@@ -46,6 +53,12 @@ class ThreatReport:
     value_at_risk: float = 0.0
     p_allied: float = 0.0
     p_non_allied: float = 0.0
+    object_class: str = "unknown"
+
+    @property
+    def spent_stage(self) -> bool:
+        """Whether the track was discriminated as a spent stage (never engaged)."""
+        return self.object_class == ObjectClass.SPENT_STAGE.label
 
     @property
     def threatened_assets(self) -> tuple[str, ...]:
@@ -78,6 +91,7 @@ def threat_reports(
         return out
     rows = tracks.index_of(threats.track_ids)
     kappa = tracks.states[rows, 6] if tracks.ndim > 6 else np.full(rows.size, np.nan)
+    classes = np.asarray(threats.object_class)
     for j, tid in enumerate(np.asarray(threats.track_ids)):  # a handful of threats
         tid = int(tid)
         if target_of is None:
@@ -88,6 +102,8 @@ def threat_reports(
             target = int(target_of.get(tid, -1))
         k = float(kappa[j])
         beta = 1.0 / k if np.isfinite(k) and k > 0.0 else math.nan
+        cls = ObjectClass(int(classes[j]))
+        stage = cls is ObjectClass.SPENT_STAGE
         out.append(
             ThreatReport(
                 threat_id=name_of(tid) if name_of else f"track-{tid}",
@@ -96,7 +112,9 @@ def threat_reports(
                 time_s=float(tracks.times_s[rows[j]]),
                 state=tuple(float(v) for v in tracks.states[rows[j], :6]),
                 ballistic_coefficient_kg_m2=beta,
-                category=ThreatCategory(int(threats.category[j])),
+                category=ThreatCategory.NONE if stage else ThreatCategory(int(threats.category[j])),
+                hostile=not stage,
+                object_class=cls.label,
                 impact_lat_deg=float(impacts.lat_deg[j]),
                 impact_lon_deg=float(impacts.lon_deg[j]),
                 impact_s=float(impacts.event_time_s[j]),

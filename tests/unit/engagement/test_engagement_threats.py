@@ -49,3 +49,45 @@ def test_threatened_assets_are_those_above_the_threshold():
         asset_probability={"a": ASSET_THRESHOLD, "b": ASSET_THRESHOLD / 2, "c": 0.9},
     )
     assert r.threatened_assets == ("a", "c")
+
+
+def _one_track(log_rcs: float, looks: int) -> TrackBatch:
+    return TrackBatch.new(
+        ids=np.array([7]),
+        states=THREAT_STATE[None],
+        covariances=np.diag([100.0**2] * 3 + [5.0**2] * 3)[None],
+        times_s=np.array([THREAT_T0_S]),
+        mode_probabilities=np.ones((1, 1)),
+        status=np.array([TrackStatus.CONFIRMED], np.int8),
+    ).with_(rcs_log10_mean=np.array([log_rcs]), rcs_looks=np.array([looks]))
+
+
+def test_a_spent_stage_is_assessed_not_a_threat_and_reported_not_hostile():
+    from bmdsim.assessment.discrimination import ObjectClass
+    from bmdsim.assessment.types import ThreatEvaluated
+    from bmdsim.engagement.doctrine import EngagementAuthority, WeaponControl
+
+    sc = load_scenario("dortyol-2026-03-04")
+    tank = _one_track(np.log10(3.0), 20)
+    step = Assessor.from_scenario(sc).step(tank, THREAT_T0_S)
+    assert step.threats.object_class[0] == ObjectClass.SPENT_STAGE
+    assert step.threats.category[0] == ThreatCategory.NONE and step.threats.p_allied[0] > 0.5
+    (ev,) = [e for e in step.events if isinstance(e, ThreatEvaluated)]
+    assert ev.object_class == "spent stage" and ev.category == ThreatCategory.NONE.label
+    (r,) = threat_reports(tank, step.impacts, step.threats)
+    assert not r.hostile and r.spent_stage and r.category == ThreatCategory.NONE
+    authority = EngagementAuthority()
+    for status in WeaponControl:
+        ok, reason = authority.permits(
+            r, status=status, unit_position_ecef=THREAT_STATE[:3], authorised=True
+        )
+        assert not ok and "spent stage" in reason
+
+    rv = _one_track(np.log10(0.05), 20)
+    step = Assessor.from_scenario(sc).step(rv, THREAT_T0_S)
+    assert step.threats.object_class[0] == ObjectClass.RV
+    assert step.threats.category[0] == ThreatCategory.ALLIED_TERRITORY
+    (r,) = threat_reports(rv, step.impacts, step.threats)
+    assert r.hostile and r.object_class == "rv" and r.category == ThreatCategory.ALLIED_TERRITORY
+    ok, _ = EngagementAuthority().permits(r, status=WeaponControl.FREE)
+    assert ok
