@@ -11,7 +11,7 @@ no random numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -209,15 +209,8 @@ class Tracker:
         bias = self.biases.get(scan.sensor_id)
         if bias is None:
             return scan
-        return Scan(
-            time_s=scan.time_s,
-            sensor_id=scan.sensor_id,
-            z=scan.z - np.asarray(bias, dtype=float),
-            noise=scan.noise,
-            model=scan.model,
-            coverage=scan.coverage,
-            rcs_m2=scan.rcs_m2,
-        )
+        # every other field kept (detection times, measured RCS)
+        return replace(scan, z=scan.z - np.asarray(bias, dtype=float))
 
     def _mode_measurements(self, tracks: TrackBatch, model, m: int, lag=None):
         """Predicted measurements ``(P, M, m)`` and their track-side covariances

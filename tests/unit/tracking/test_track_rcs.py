@@ -140,3 +140,26 @@ def test_scans_from_detections_carry_each_detection_rcs():
     )
     (scan,) = scans_from_detections(batch)
     np.testing.assert_array_equal(scan.rcs_m2, [0.1, 3.0, 0.02])
+
+
+def test_a_registration_bias_keeps_the_detection_times_and_rcs_of_a_scan():
+    radar = radar_at(37.0, 44.5)
+    z = np.array([[3e5, 1.0, 0.3], [3.1e5, 1.1, 0.31]])
+    scan = Scan(
+        time_s=1.0,
+        sensor_id="r",
+        z=z,
+        noise=np.repeat(R[None], 2, 0),
+        model=radar,
+        detection_times_s=np.array([1.0, 1.2]),
+        rcs_m2=np.array([0.1, 3.0]),
+    )
+    tracker = Tracker(
+        predictor=ExtendedKalmanPredictor(motion=BallisticMotion(q=0.01)),
+        updater=ExtendedKalmanUpdater(),
+        biases={"r": [10.0, 0.0, 0.0]},
+    )
+    out = tracker._registered(scan)
+    np.testing.assert_array_equal(out.z, z - [10.0, 0.0, 0.0])
+    np.testing.assert_array_equal(out.detection_times_s, [1.0, 1.2])
+    np.testing.assert_array_equal(out.rcs_m2, [0.1, 3.0])
