@@ -147,5 +147,16 @@ def test_object_below_the_elevation_mask_is_never_detected(
         assert hits == 0, (
             f"detected {hits} times at {np.degrees(el):.4f} deg under a {mask_deg:.3f} deg mask"
         )
-    elif el > np.radians(mask_deg) + 1e-4:
-        assert hits > 0, "missed a target above the mask"
+    elif el > max(np.radians(mask_deg), -np.arccos(r_eff / (r_eff + h_s))) + 1e-4:
+        # above the mask and above the radar's horizon (a negative mask can reach below
+        # the horizon dip, where the 4/3-Earth bulge hides the target)
+        assert hits > 0, "missed a target above the mask and the horizon"
+
+
+def test_low_target_below_the_horizon_dip_is_not_detected_even_under_a_negative_mask():
+    """Regression: a radar at sea level, a target 1 km up 199 km away (beyond the 4/3-Earth
+    horizon, 4.12 km * sqrt(1000) = 130 km) under a -1 deg mask is hidden by the Earth."""
+    radar = Radar(id="r", type=_wide_open("spy-1d"), seed=0,
+                  elevation_mask_rad=np.radians(-1.0),
+                  platform=FixedSite(lat_deg=0.0, lon_deg=0.0, alt_m=0.0))
+    assert _detected(radar, _target(0.0, 0.0, 0.03125, 0.0, 1000.0)) == 0
