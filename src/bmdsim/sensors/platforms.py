@@ -108,6 +108,8 @@ class WaypointPlatform:
         lat, lon, alt = self.geodetic_at(t)
         r = geodetic_to_ecef(lat, lon, alt)
         dlat, dlon = self._rates(t)
+        if not (np.any(dlat) or np.any(dlon)):  # holding (or a single waypoint): at rest
+            return r, np.zeros(r.shape)
         # d r / d(lat, lon) by central differences of the closed-form geodetic_to_ecef
         h = 1e-6
         dr_dlat = (geodetic_to_ecef(lat + h, lon, alt) - geodetic_to_ecef(lat - h, lon, alt)) / (
