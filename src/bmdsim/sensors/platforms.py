@@ -106,18 +106,21 @@ class WaypointPlatform:
     def state_at(self, t_s):
         t = np.asarray(t_s, dtype=float)
         lat, lon, alt = self.geodetic_at(t)
-        r = geodetic_to_ecef(lat, lon, alt)
         dlat, dlon = self._rates(t)
         if not (np.any(dlat) or np.any(dlon)):  # holding (or a single waypoint): at rest
+            r = geodetic_to_ecef(lat, lon, alt)
             return r, np.zeros(r.shape)
-        # d r / d(lat, lon) by central differences of the closed-form geodetic_to_ecef
+        # d r / d(lat, lon) by central differences of the closed-form geodetic_to_ecef; the
+        # position and the four offsets in one call (elementwise, so the same numbers)
         h = 1e-6
-        dr_dlat = (geodetic_to_ecef(lat + h, lon, alt) - geodetic_to_ecef(lat - h, lon, alt)) / (
-            2.0 * h
+        r5 = geodetic_to_ecef(
+            np.stack([lat, lat + h, lat - h, lat, lat]),
+            np.stack([lon, lon, lon, lon + h, lon - h]),
+            alt,
         )
-        dr_dlon = (geodetic_to_ecef(lat, lon + h, alt) - geodetic_to_ecef(lat, lon - h, alt)) / (
-            2.0 * h
-        )
+        r = r5[0]
+        dr_dlat = (r5[1] - r5[2]) / (2.0 * h)
+        dr_dlon = (r5[3] - r5[4]) / (2.0 * h)
         v = dr_dlat * dlat[..., None] + dr_dlon * dlon[..., None]
         return r, v
 
