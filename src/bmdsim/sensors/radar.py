@@ -48,11 +48,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import special
 
 from bmdsim.catalog.sensors import RadarType
+from bmdsim.core.random import stream
 from bmdsim.sensors.base import Sensor, assemble, scan_indices, standard_normals
 from bmdsim.sensors.detection import (
     detection_probability,
@@ -292,12 +294,9 @@ class Radar(Sensor):
         threshold = -math.log(t.pfa)
         rows = []
         for k in ks:  # one small Poisson batch per frame
-            rng = self.rng("search-false-alarms", str(int(k)))
-            count = int(rng.poisson(lam))
-            if count == 0:
-                continue
-            draws = rng.random((count, 5))
-            rows.append((phase + k * frame, draws))
+            draws = _frame_false_alarm_draws(self.seed, self.id, int(k), lam)
+            if draws is not None:
+                rows.append((phase + k * frame, draws))
         if not rows:
             return None
         t_start = np.concatenate([np.full(len(d), t0) for t0, d in rows])
@@ -420,3 +419,18 @@ class Radar(Sensor):
                     assemble(sensor_id=self.id, kind=self.measurement_kind, mode=mode, **found)
                 )
         return DetectionBatch.concat(parts)
+
+
+@lru_cache(maxsize=4096)
+def _frame_false_alarm_draws(seed: int, sensor_id: str, k: int, lam: float) -> np.ndarray | None:
+    """Uniform draws ``(count, 5)`` of the false alarms of search frame ``k`` (read-only;
+    None when there are none): a Poisson count of mean ``lam`` then the draws, from the
+    sensor's ``("search-false-alarms", k)`` stream (:meth:`Sensor.rng`). A frame spans
+    several engine steps, so the same frame is asked for more than once."""
+    rng = stream(seed, "sensor", sensor_id, "search-false-alarms", str(k))
+    count = int(rng.poisson(lam))
+    if count == 0:
+        return None
+    draws = rng.random((count, 5))
+    draws.setflags(write=False)
+    return draws
