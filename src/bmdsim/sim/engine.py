@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bmdsim.core.random import stream
 from bmdsim.sim.events import EventKind, EventLog
+from bmdsim.sim.summary import json_number
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -362,7 +364,7 @@ class Simulation:
         for sensor in np.unique(detections.sensor_id):
             rows = np.flatnonzero(detections.sensor_id == sensor)
             latency, jitter, loss = self._links.get(str(sensor), (0.0, 0.0, 0.0))
-            rng = _stream(self.seed, "c2-detections", str(sensor), str(self._step_index))
+            rng = stream(self.seed, "c2-detections", str(sensor), str(self._step_index))
             delay = latency + rng.uniform(0.0, jitter, rows.size)
             lost = rng.random(rows.size) < loss
             if lost.any():
@@ -525,7 +527,7 @@ class Simulation:
                      if fu.id == e.fire_unit_id)
         debris = intercept_debris(threat_state, threat_mass, kv_state,
                                   itype.kill_vehicle_mass_kg, e.time_s,
-                                  _stream(self.seed, "debris", tid))
+                                  stream(self.seed, "debris", tid))
         self.debris[tid] = debris
         fp = debris.footprint
         landed = debris.impacts.t_s[np.isfinite(debris.impacts.t_s)]
@@ -566,14 +568,14 @@ class Simulation:
         launch = next((x for x in self.launched if x.interceptor_id == r.source), None)
         _, traj = self.targets[r.target_key]
         return {
-            "time_s": _round(r.time_s), "lat_deg": _round(r.lat_deg, 5),
-            "lon_deg": _round(r.lon_deg, 5), "alt_m": _round(r.alt_m, 1),
+            "time_s": json_number(r.time_s), "lat_deg": json_number(r.lat_deg, 5),
+            "lon_deg": json_number(r.lon_deg, 5), "alt_m": json_number(r.alt_m, 1),
             "fire_unit": r.fire_unit_id,
             "interceptor": None if launch is None else launch.interceptor_type,
             "interceptor_id": r.source, "target_object": traj.label,
-            "miss_distance_m": _round(r.miss_distance_m, 3),
-            "kill_probability": _round(r.kill_probability, 4), "killed": bool(r.killed),
-            "closing_speed_m_s": _round(r.closing_speed_m_s, 1), "reason": r.reason,
+            "miss_distance_m": json_number(r.miss_distance_m, 3),
+            "kill_probability": json_number(r.kill_probability, 4), "killed": bool(r.killed),
+            "closing_speed_m_s": json_number(r.closing_speed_m_s, 1), "reason": r.reason,
         }
 
     def debris_summary(self, threat_id: str) -> dict | None:
@@ -615,18 +617,6 @@ class Simulation:
 
 #: Engine steps of threat truth sampled by one call of the flight layer.
 _TRUTH_BLOCK_STEPS = 32
-
-
-def _round(x, digits: int = 3):
-    """A JSON number rounded for stable output (None for NaN/inf)."""
-    x = float(x)
-    return round(x, digits) if np.isfinite(x) else None
-
-
-def _stream(seed: int, *names: str):
-    from bmdsim.core.random import stream
-
-    return stream(seed, *names)
 
 
 def _category_label(value) -> str:

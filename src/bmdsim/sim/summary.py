@@ -13,7 +13,7 @@ from bmdsim.sim.result import ObjectTrack, Result, SensorSite
 _PHASES = {0: "boost", 1: "midcourse", 2: "reentry"}
 
 
-def _num(x, digits: int = 3):
+def json_number(x, digits: int = 3):
     """A JSON number rounded for stable output (None for NaN/inf)."""
     if x is None:
         return None
@@ -48,8 +48,8 @@ def _threat_summary(sim, tid: str) -> dict:
         from bmdsim.flight.debris import impact_report
 
         report = impact_report(imp.lat_deg, imp.lon_deg)
-        impact = {"lat_deg": _num(imp.lat_deg, 5), "lon_deg": _num(imp.lon_deg, 5),
-                  "country": report.country, "time_s": _num(imp.t_s),
+        impact = {"lat_deg": json_number(imp.lat_deg, 5), "lon_deg": json_number(imp.lon_deg, 5),
+                  "country": report.country, "time_s": json_number(imp.t_s),
                   "places": [p.name for p in report.places]}
     tracks = sorted(k for k, v in sim.track_threat.items() if v == tid)
     predicted = None
@@ -64,27 +64,27 @@ def _threat_summary(sim, tid: str) -> dict:
             ell = step.impacts.ellipse(0.95)
             c = step.threats.most_likely_country[i]
             predicted = {
-                "time_s": _num(step.time_s), "lat_deg": _num(step.impacts.lat_deg[i], 5),
-                "lon_deg": _num(step.impacts.lon_deg[i], 5),
+                "time_s": json_number(step.time_s), "lat_deg": json_number(step.impacts.lat_deg[i], 5),
+                "lon_deg": json_number(step.impacts.lon_deg[i], 5),
                 "country": None if c is None else str(c),
-                "ellipse_major_m": _num(ell.semi_major_m[i], 1),
-                "ellipse_minor_m": _num(ell.semi_minor_m[i], 1),
+                "ellipse_major_m": json_number(ell.semi_major_m[i], 1),
+                "ellipse_minor_m": json_number(ell.semi_minor_m[i], 1),
             }
         if launch_estimate is None and step.launches is not None and step.launches.valid[i]:
             from bmdsim.earth import geodesic_inverse
 
             la, lo = float(step.launches.lat_deg[i]), float(step.launches.lon_deg[i])
             err, _, _ = geodesic_inverse(la, lo, f.launch_lat_deg, f.launch_lon_deg)
-            launch_estimate = {"lat_deg": _num(la, 5), "lon_deg": _num(lo, 5),
-                               "error_m": _num(err, 1), "time_s": _num(step.time_s)}
+            launch_estimate = {"lat_deg": json_number(la, 5), "lon_deg": json_number(lo, 5),
+                               "error_m": json_number(err, 1), "time_s": json_number(step.time_s)}
         if predicted is not None and launch_estimate is not None:
             break
     return {
         "id": tid,
         "missile": f.missile.id,
-        "launch": {"lat_deg": _num(f.launch_lat_deg, 5), "lon_deg": _num(f.launch_lon_deg, 5),
-                   "time_s": _num(f.launch_time_s)},
-        "aim": {"lat_deg": _num(threat.aim.lat_deg, 5), "lon_deg": _num(threat.aim.lon_deg, 5)},
+        "launch": {"lat_deg": json_number(f.launch_lat_deg, 5), "lon_deg": json_number(f.launch_lon_deg, 5),
+                   "time_s": json_number(f.launch_time_s)},
+        "aim": {"lat_deg": json_number(threat.aim.lat_deg, 5), "lon_deg": json_number(threat.aim.lon_deg, 5)},
         "overflown_countries": overflown,
         "tracks": tracks,
         "predicted_impact": predicted,
@@ -105,7 +105,7 @@ def _timeline(sim) -> dict:
 
     def after(kind, where=None):
         e = _first(log, kind, where=where)
-        return None if e is None else _num(e.time_s - t0, 2)
+        return None if e is None else json_number(e.time_s - t0, 2)
 
     return {
         "first_detection": after(EventKind.DETECTION),
@@ -139,7 +139,7 @@ def build_summary(sim) -> dict:
                    "false_alarms": sim.detection_counts.get(e.id, [0, 0])[1]}
             for e in sim.scenario.sensors
         },
-        "end_time_s": _num(sim.time_s),
+        "end_time_s": json_number(sim.time_s),
     }
 
 
