@@ -202,6 +202,111 @@ def coast_kernel(
 
 
 @numba.njit(cache=True, nogil=True)
+def coast_kernel_multi(
+    y0, kappa, target_alt, direction, h_exo, h_endo, alt_endo, max_dt, j2,
+    rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+    out_dt, out_y, out_status,
+):  # fmt: skip
+    """:func:`coast_kernel` to several target altitudes at once: ``target_alt (M, J)``.
+
+    One pass per object: the step sequence of :func:`coast_kernel` does not depend on the
+    target altitude, so each target's crossing is located on the same steps with the same
+    operations as a separate call would make (identical results, one integration instead
+    of ``J``). Writes ``out_dt (M, J)``, ``out_y (M, J, 6)`` and ``out_status (M, J)``.
+    """
+    nt = target_alt.shape[1]
+    s0 = np.empty(6)
+    s1 = np.empty(6)
+    sc = np.empty(6)
+    armed = np.empty(nt, np.bool_)
+    done = np.empty(nt, np.bool_)
+    for o in range(y0.shape[0]):
+        for c in range(6):
+            s0[c] = y0[o, c]
+        kap = kappa[o]
+        t = 0.0
+        alt0 = _altitude(s0[0], s0[1], s0[2])
+        vr0 = direction * (s0[0] * s0[3] + s0[1] * s0[4] + s0[2] * s0[5])
+        left = 0
+        for j in range(nt):
+            armed[j] = alt0 > target_alt[o, j]
+            done[j] = False
+            out_status[o, j] = NO_CROSSING
+            if not armed[j] and vr0 <= 0.0:
+                done[j] = True
+                out_status[o, j] = BELOW_AT_START
+                out_dt[o, j] = 0.0
+                for c in range(6):
+                    out_y[o, j, c] = s0[c]
+            else:
+                left += 1
+        while left > 0 and abs(t) < max_dt:
+            h = h_endo
+            if alt0 > alt_endo:
+                r = math.sqrt(s0[0] * s0[0] + s0[1] * s0[1] + s0[2] * s0[2])
+                vr = direction * (s0[0] * s0[3] + s0[1] * s0[4] + s0[2] * s0[5]) / r
+                h = h_exo
+                if vr < 0.0:
+                    to_endo = (alt0 - alt_endo) / -vr
+                    if to_endo < h:
+                        h = max(to_endo, h_endo)
+            h *= direction
+            _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+            alt1 = _altitude(s1[0], s1[1], s1[2])
+            for j in range(nt):
+                if done[j]:
+                    continue
+                tgt = target_alt[o, j]
+                if not armed[j]:
+                    if alt1 > tgt:
+                        armed[j] = True
+                    elif alt1 < alt0:
+                        # turned back down without reaching this target altitude
+                        done[j] = True
+                        left -= 1
+                        out_dt[o, j] = t
+                        for c in range(6):
+                            out_y[o, j, c] = s0[c]
+                elif alt1 <= tgt:
+                    ua, ga = 0.0, alt0 - tgt
+                    ub, gb = 1.0, alt1 - tgt
+                    side = 0
+                    u = 1.0
+                    for _ in range(60):
+                        u = (ua * gb - ub * ga) / (gb - ga)
+                        g = _hermite_altitude(s0, s1, h, u) - tgt
+                        if abs(g) < 1e-4:
+                            break
+                        if g > 0.0:
+                            ua, ga = u, g
+                            if side == 1:
+                                gb *= 0.5
+                            side = 1
+                        else:
+                            ub, gb = u, g
+                            if side == -1:
+                                ga *= 0.5
+                            side = -1
+                    _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd,
+                         inv_mach_step, sc)  # fmt: skip
+                    done[j] = True
+                    left -= 1
+                    out_dt[o, j] = t + u * h
+                    out_status[o, j] = CROSSED
+                    for c in range(6):
+                        out_y[o, j, c] = sc[c]
+            t += h
+            for c in range(6):
+                s0[c] = s1[c]
+            alt0 = alt1
+        for j in range(nt):
+            if not done[j]:
+                out_dt[o, j] = t
+                for c in range(6):
+                    out_y[o, j, c] = s0[c]
+
+
+@numba.njit(cache=True, nogil=True)
 def accelerations(y, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step):
     """``(M, 3)`` accelerations of states ``y (M, 6)`` (what :func:`coast_kernel` integrates)."""
     out = np.empty((y.shape[0], 3))

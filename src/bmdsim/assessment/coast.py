@@ -129,6 +129,39 @@ class BallisticCoast:
             dt_s=out_dt, state=out_y, status=status, knots_dt_s=kt, knots_state=ky, n_knots=nk
         )
 
+    def to_altitudes(self, states, kappa_m2_kg=0.0, *, target_alts_m, backward: bool = False
+                     ) -> CoastResult:  # fmt: skip
+        """:meth:`to_altitude` for several target altitudes per object in one integration.
+
+        ``target_alts_m (M, J)`` (or ``(J,)`` for every object) [m]. Returns a
+        :class:`CoastResult` with ``dt_s (M, J)``, ``state (M, J, 6)``, ``status (M, J)``:
+        column ``j`` equals what ``to_altitude(..., target_alt_m=target_alts_m[:, j])``
+        returns (the same steps and operations), at the cost of one coast.
+        """
+        from bmdsim.assessment import _kernel
+        from bmdsim.flight.air import air_table
+        from bmdsim.flight.dynamics import MACH_STEP
+
+        y0 = np.ascontiguousarray(np.asarray(states, dtype=float).reshape(-1, 6))
+        m = y0.shape[0]
+        kappa = np.ascontiguousarray(np.broadcast_to(np.asarray(kappa_m2_kg, float), (m,)))
+        alts = np.asarray(target_alts_m, float)
+        target = np.ascontiguousarray(np.broadcast_to(alts, (m, alts.shape[-1])))
+        nt = target.shape[1]
+        table = air_table()
+        out_dt = np.empty((m, nt))
+        out_y = np.empty((m, nt, 6))
+        status = np.empty((m, nt), np.int8)
+        _kernel.coast_kernel_multi(
+            y0, kappa, target, -1.0 if backward else 1.0,
+            float(self.h_exo_s), float(self.h_endo_s), float(self.alt_endo_m),
+            float(self.max_dt_s), bool(self.j2),
+            table.rows, table.alt_min_m, table.inv_step_per_m, table.last_node,
+            _drag_ratio_table(), 1.0 / MACH_STEP,
+            out_dt, out_y, status,
+        )  # fmt: skip
+        return CoastResult(dt_s=out_dt, state=out_y, status=status)
+
     def acceleration(self, states, kappa_m2_kg=0.0) -> np.ndarray:
         """ECEF acceleration ``(M, 3)`` [m/s^2] the coast integrates (for tests and docs)."""
         from bmdsim.assessment import _kernel

@@ -309,11 +309,10 @@ class LaunchPointEstimator:
         tab = profile.burnout_tables(np.arctan2(v[:, 0], v[:, 1]))  # (M, J) each
         alt, speed_bo = tab["burnout_alt_m"], tab["burnout_speed_m_s"]
         nj = profile.n_ranges
-        resid = np.full((m, nj), np.nan)
-        for j in range(nj):  # a few nominal burns, each a batched coast of every sigma point
-            res = self.coast.to_altitude(x7[:, :6], kappa, target_alt_m=alt[:, j], backward=True)
-            speed = np.linalg.norm(res.state[:, 3:6], axis=1)
-            resid[:, j] = np.where(res.status == CROSSED, speed - speed_bo[:, j], np.nan)
+        # every sigma point coasted back once, through the burnout altitudes of all the burns
+        res = self.coast.to_altitudes(x7[:, :6], kappa, target_alts_m=alt, backward=True)
+        speed = np.linalg.norm(res.state[:, :, 3:6], axis=2)
+        resid = np.where(res.status == CROSSED, speed - speed_bo, np.nan)
         # residuals fall with j: the zero lies after the last positive one
         k = np.clip(np.sum(resid > 0.0, axis=1), 1, nj - 1)
         r0 = np.take_along_axis(resid, (k - 1)[:, None], 1)[:, 0]

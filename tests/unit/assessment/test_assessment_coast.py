@@ -105,3 +105,26 @@ def test_knots_trace_the_whole_coast():
         assert res.knots_dt_s[i, 0] == 0.0 and res.knots_dt_s[i, n - 1] == res.dt_s[i]
         np.testing.assert_array_equal(res.knots_state[i, n - 1], res.state[i])
         assert np.all(np.diff(res.knots_dt_s[i, :n]) > 0.0)
+
+
+@pytest.mark.parametrize("backward", [False, True])
+def test_several_target_altitudes_in_one_coast_equal_separate_coasts(backward):
+    """Each column of ``to_altitudes`` is bit-identical to its own ``to_altitude`` call:
+    crossings from above, targets above the start (rise first, or never), below at start."""
+    x, beta = _mrbm_states(120, seed=11)
+    coast = BallisticCoast()
+    targets = np.stack(
+        [np.full(120, 300e3), np.full(120, 150e3), np.linspace(40e3, 120e3, 120),
+         np.full(120, 60e3), np.full(120, 5e3), np.zeros(120)], axis=1,
+    )  # fmt: skip
+    multi = coast.to_altitudes(x, 1.0 / beta, target_alts_m=targets, backward=backward)
+    statuses = set()
+    for j in range(targets.shape[1]):
+        one = coast.to_altitude(x, 1.0 / beta, target_alt_m=targets[:, j], backward=backward)
+        statuses.update(one.status.tolist())
+        assert np.array_equal(multi.status[:, j], one.status), f"status differs, target {j}"
+        assert np.array_equal(multi.dt_s[:, j], one.dt_s, equal_nan=True), (
+            f"target {j}: dt differs by {np.nanmax(np.abs(multi.dt_s[:, j] - one.dt_s)):.3e} s"
+        )
+        assert np.array_equal(multi.state[:, j], one.state, equal_nan=True), f"target {j}: state"
+    assert {CROSSED, BELOW_AT_START} <= statuses, f"cases covered: {statuses}"
