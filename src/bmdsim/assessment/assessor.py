@@ -241,11 +241,12 @@ class Assessor:
     ``NONE`` (not a threat to engage), whatever its impact point.
 
     ``launch_refresh_s`` [s]: a launch point is a fixed place and time, and the boost-profile
-    match that estimates it is the costliest part of a step; it is re-run for the whole
-    batch only when the batch's tracks or the boost observations changed, when a track's
-    last estimate was not valid (unless the track is now in reentry, where none is made),
-    or when the last run is ``launch_refresh_s`` old. In between, the last estimates are
-    reported (their ``time_s`` says when they were made). ``0``: every step.
+    match that estimates it is the costliest part of a step; it is re-run per track, only
+    for a track seen for the first time, whose boost observations changed, whose last
+    estimate was not valid (unless the track is now in reentry, where none is made), or
+    whose last estimate is ``launch_refresh_s`` old. The other tracks keep their last
+    estimates (a batch's ``time_s`` is the step's; each row is at most
+    ``launch_refresh_s`` old). ``0``: every step.
     """
 
     impact_predictor: ImpactPredictor
@@ -259,7 +260,7 @@ class Assessor:
     discriminator: Discriminator = field(default_factory=Discriminator)
     launch_refresh_s: float = 10.0
     _boost_seen: dict = field(default_factory=dict)
-    _launch_last: tuple | None = None
+    _launch_rows: dict = field(default_factory=dict)
     _ballistic_seen: set = field(default_factory=set)
     _launch_memory: dict = field(default_factory=dict)
 
@@ -305,33 +306,56 @@ class Assessor:
         return replace(launches, **out)
 
     def _launch_estimates(self, tracks, time_s: float, boost) -> LaunchEstimate:
-        """The launch estimator's answer for ``tracks``, or the last one while it still
-        stands (see :attr:`launch_refresh_s`)."""
+        """The launch estimator's answer for ``tracks``: re-run only for the tracks whose
+        last estimate no longer stands (see :attr:`launch_refresh_s`), the others keep
+        theirs. Estimates are per track (the sigma points of one track never meet another's),
+        so a track's estimate is the same whether made alone or in a batch; boost
+        observations without a track id are matched across the batch, so with any of those
+        a refresh re-runs the whole batch."""
         from bmdsim.flight.dynamics import altitude
 
-        ids = [int(i) for i in tracks.ids]
-        boost_key = None if boost is None else (
-            boost.track_ids.tobytes(), boost.time_s.tobytes(), boost.position_ecef.tobytes()
+        ids = np.asarray(tracks.ids, dtype=np.int64)
+        x = tracks.states
+        alt = altitude(x[:, 0], x[:, 1], x[:, 2])
+        descending = np.einsum("ij,ij->i", x[:, :3], x[:, 3:6]) < 0.0
+        reentry = descending & (alt < self.launch_estimator.reentry_alt_m)
+        anonymous = boost is not None and bool(np.any(boost.track_ids < 0))
+
+        def boost_key(tid: int):
+            if boost is None:
+                return None
+            own = (boost.track_ids == tid) | (boost.track_ids < 0)
+            if not own.any():
+                return None
+            return (boost.track_ids[own].tobytes(), boost.time_s[own].tobytes(),
+                    boost.position_ecef[own].tobytes())  # fmt: skip
+
+        keys = [boost_key(int(t)) for t in ids]
+        memory = self._launch_rows
+        need = np.zeros(ids.size, bool)
+        for i, tid in enumerate(ids.tolist()):  # bookkeeping per track
+            last = memory.get(tid)
+            need[i] = (
+                last is None
+                or time_s - last[0] >= self.launch_refresh_s
+                or last[1] != keys[i]
+                or not (last[2]["valid"] or reentry[i])
+            )
+        if anonymous and need.any():
+            need[:] = True
+        if need.any():
+            est = self.launch_estimator.estimate(tracks.take(need), time_s, boost=boost)
+            for k, i in enumerate(np.flatnonzero(need)):
+                memory[int(ids[i])] = (
+                    float(time_s), keys[i], {name: getattr(est, name)[k] for name in _LAUNCH_ROWS}
+                )
+        rows = [memory[int(t)][2] for t in ids]
+        return LaunchEstimate(
+            track_ids=ids.copy(), time_s=float(time_s),
+            **{name: np.array([r[name] for r in rows]).reshape(
+                (ids.size, *np.shape(rows[0][name]))) if rows else np.zeros((0,))
+               for name in _LAUNCH_ROWS},
         )  # fmt: skip
-        if self._launch_last is not None:
-            t_last, key_last, est = self._launch_last
-            pos = {int(t): i for i, t in enumerate(est.track_ids)}
-            if (
-                time_s - t_last < self.launch_refresh_s
-                and key_last == boost_key
-                and len(pos) == len(ids)
-                and all(i in pos for i in ids)
-            ):
-                rows = np.array([pos[i] for i in ids], dtype=np.intp)
-                x = tracks.states
-                alt = altitude(x[:, 0], x[:, 1], x[:, 2])
-                descending = np.einsum("ij,ij->i", x[:, :3], x[:, 3:6]) < 0.0
-                reentry = descending & (alt < self.launch_estimator.reentry_alt_m)
-                if np.all(est.valid[rows] | reentry):
-                    return est.take(rows)
-        est = self.launch_estimator.estimate(tracks, time_s, boost=boost)
-        self._launch_last = (float(time_s), boost_key, est)
-        return est
 
     def _remember_boost(self, tracks, powered: np.ndarray) -> None:
         """Keep the earliest powered estimate of each track."""

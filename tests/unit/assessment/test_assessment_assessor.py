@@ -182,3 +182,37 @@ def test_a_rising_track_below_every_burnout_altitude_is_powered(assessor_and_ref
     t = ref.flight.rv.burnout.t_s + 20.0
     step = assessor.step(_tracks(ref, [t], [42], [TrackStatus.CONFIRMED]), t)  # another id
     assert step.launches.method[0] == 2  # LaunchMethod.INFRARED, matched by consistency
+
+
+def test_launch_estimates_are_refreshed_per_track_and_equal_a_fresh_batch(assessor_and_ref):
+    """A track joining the batch is estimated alone; the others keep their estimate until
+    it is ``launch_refresh_s`` old; every row equals what a fresh batch estimate gives."""
+    assessor, ref = assessor_and_ref
+    assessor = replace(assessor, monitor=None, _launch_rows={}, _boost_seen={},
+                       _ballistic_seen=set(), _launch_memory={})  # fmt: skip
+    calls = []
+    estimator = assessor.launch_estimator
+    original = estimator.estimate
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(estimator, name)
+
+        def estimate(self, tracks, t_s, *, boost=None):
+            calls.append([int(i) for i in tracks.ids])
+            return original(tracks, t_s, boost=boost)
+
+    assessor = replace(assessor, launch_estimator=Counting())
+    t0 = ref.flight.rv.burnout.t_s + 20.0
+    c = TrackStatus.CONFIRMED
+    first = assessor.step(_tracks(ref, [t0], [3], [c]), t0)
+    both = _tracks(ref, [t0, t0 + 2.0], [3, 4], [c, c])
+    second = assessor.step(both, t0 + 2.0)
+    assert calls == [[3], [4]], f"estimator calls {calls}"
+    np.testing.assert_array_equal(second.launches.lat_deg[0], first.launches.lat_deg[0])
+    assessor.step(both, t0 + 1.0 + assessor.launch_refresh_s)
+    assert calls[-1] == [3], f"track 3 refreshed after {assessor.launch_refresh_s} s: {calls}"
+    fresh = original(both, t0 + 2.0)
+    for name in ("lat_deg", "lon_deg", "covariance_enu_m2", "event_time_s", "valid"):
+        np.testing.assert_array_equal(getattr(second.launches, name)[1], getattr(fresh, name)[1],
+                                      err_msg=name)  # fmt: skip
