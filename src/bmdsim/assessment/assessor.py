@@ -309,7 +309,7 @@ class Assessor:
         """The launch estimator's answer for ``tracks``: re-run only for the tracks whose
         last estimate no longer stands (see :attr:`launch_refresh_s`), the others keep
         theirs. Estimates are per track (the sigma points of one track never meet another's),
-        so a track's estimate is the same whether made alone or in a batch; boost
+        so a track's estimate is the same (to rounding) whether made alone or in a batch; boost
         observations without a track id are matched across the batch, so with any of those
         a refresh re-runs the whole batch."""
         from bmdsim.flight.dynamics import altitude
