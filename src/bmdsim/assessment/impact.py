@@ -33,6 +33,7 @@ from bmdsim.assessment.coast import CROSSED, BallisticCoast
 from bmdsim.assessment.sigma import (
     SIGMA_SCALE,
     QuadraticSurrogate,
+    normal_features,
     principal_sqrt,
     sigma_points,
     standard_normals,
@@ -101,18 +102,24 @@ def _ground_point(ecef) -> tuple[np.ndarray, np.ndarray]:
     return lat, lon
 
 
-def _enu_offsets(points_ecef, lat_deg, lon_deg) -> np.ndarray:
-    """East, north ``(N, K, 2)`` of points ``(N, K, 3)`` about ground points ``(N,)``."""
-    site = geodetic_to_ecef(lat_deg, lon_deg, 0.0)
-    basis = enu_basis(lat_deg, lon_deg)[:, :2]  # (N, 2, 3)
+def _tangent(lat_deg, lon_deg) -> tuple[np.ndarray, np.ndarray]:
+    """Ground points ``(N,)`` on the ellipsoid, ECEF ``(N, 3)``, and their east, north unit
+    vectors ``(N, 2, 3)``."""
+    return geodetic_to_ecef(lat_deg, lon_deg, 0.0), enu_basis(lat_deg, lon_deg)[:, :2]
+
+
+def _enu_offsets(points_ecef, plane) -> np.ndarray:
+    """East, north ``(N, K, 2)`` of points ``(N, K, 3)`` in the tangent ``plane`` (of
+    :func:`_tangent`) of each row."""
+    site, basis = plane
     return (points_ecef - site[:, None]) @ np.swapaxes(basis, -1, -2)
 
 
-def _samples_to_ground(enu, t, lat_deg, lon_deg) -> GroundSamples:
-    """Sampled east/north offsets ``(N, S, 2)`` about ground points ``(N,)`` to lat/lon."""
+def _samples_to_ground(enu, t, plane) -> GroundSamples:
+    """Sampled east/north offsets ``(N, S, 2)`` in the tangent ``plane`` of each row (of
+    :func:`_tangent`) to lat/lon."""
     n, s, _ = enu.shape
-    site = geodetic_to_ecef(lat_deg, lon_deg, 0.0)
-    basis = enu_basis(lat_deg, lon_deg)[:, :2]
+    site, basis = plane
     ecef = site[:, None] + enu @ basis
     lat, lon = _ground_point(ecef.reshape(-1, 3))
     return GroundSamples(lat_deg=lat.reshape(n, s), lon_deg=lon.reshape(n, s), t_s=t, enu_m=enu)
@@ -180,23 +187,21 @@ class ImpactPredictor:
         valid = ok.all(axis=1)
         t_imp = times[:, None] + dt
         # first pass in the tangent plane at the central impact, to find the mean point
-        lat0, lon0 = _ground_point(impact[:, 0])
-        f = np.concatenate([_enu_offsets(impact, lat0, lon0), t_imp[..., None]], axis=-1)
+        plane = _tangent(*_ground_point(impact[:, 0]))
+        f = np.concatenate([_enu_offsets(impact, plane), t_imp[..., None]], axis=-1)
         mean0 = QuadraticSurrogate.from_sigma_values(f).mean()
-        mean_ecef = geodetic_to_ecef(lat0, lon0, 0.0) + np.einsum(
-            "ni,nij->nj", mean0[:, :2], enu_basis(lat0, lon0)[:, :2]
-        )
+        mean_ecef = plane[0] + np.einsum("ni,nij->nj", mean0[:, :2], plane[1])
         lat, lon = _ground_point(mean_ecef)
         # second pass about the mean point
-        f = np.concatenate([_enu_offsets(impact, lat, lon), t_imp[..., None]], axis=-1)
+        plane = _tangent(lat, lon)
+        f = np.concatenate([_enu_offsets(impact, plane), t_imp[..., None]], axis=-1)
         sur = QuadraticSurrogate.from_sigma_values(f)
         mean = sur.mean()
         cov = sur.covariance()
         samples = None
         if self.samples_per_track:
-            u = standard_normals(rng, n, self.samples_per_track, 7)
-            draw = sur.sample(u)
-            samples = _samples_to_ground(draw[..., :2], draw[..., 2], lat, lon)
+            draw = sur.sample_features(normal_features(rng, n, self.samples_per_track, 7))
+            samples = _samples_to_ground(draw[..., :2], draw[..., 2], plane)
         return self._record(
             ids, t_s, valid, lat, lon, cov[:, :2, :2], mean[:, 2], cov[:, 2, 2], samples
         )
@@ -211,15 +216,13 @@ class ImpactPredictor:
         valid = ok.mean(axis=1) >= 0.5
         centre = np.nanmean(impact, axis=1)
         centre[~valid] = x[~valid, :3]
-        lat, lon = _ground_point(centre)
-        enu = _enu_offsets(impact, lat, lon)
+        plane = _tangent(*_ground_point(centre))
+        enu = _enu_offsets(impact, plane)
         mean_enu = np.nanmean(enu, axis=1)
         # move the mean point onto the sample mean (it is on the ellipsoid already to ~m)
-        mean_ecef = geodetic_to_ecef(lat, lon, 0.0) + np.einsum(
-            "ni,nij->nj", np.nan_to_num(mean_enu), enu_basis(lat, lon)[:, :2]
-        )
+        mean_ecef = plane[0] + np.einsum("ni,nij->nj", np.nan_to_num(mean_enu), plane[1])
         lat, lon = _ground_point(mean_ecef)
-        enu = _enu_offsets(impact, lat, lon)
+        enu = _enu_offsets(impact, _tangent(lat, lon))
         d = enu - np.nanmean(enu, axis=1, keepdims=True)
         cnt = np.maximum(ok.sum(axis=1) - 1, 1)
         cov = np.einsum("nsi,nsj->nij", np.nan_to_num(d), np.nan_to_num(d)) / cnt[:, None, None]

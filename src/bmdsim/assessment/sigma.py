@@ -22,6 +22,8 @@ state this costs ``2d + 1`` trajectory integrations per track instead of one per
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,7 +82,11 @@ class QuadraticSurrogate:
     def sample(self, u) -> np.ndarray:
         """``(N, S, k)`` values at standard normal draws ``u (N, S, d)``."""
         u = np.asarray(u, dtype=float)
-        uu = np.concatenate([u, u * u], axis=-1)
+        return self.sample_features(np.concatenate([u, u * u], axis=-1))
+
+    def sample_features(self, uu) -> np.ndarray:
+        """``(N, S, k)`` values at ``uu = [u, u * u] (N, S, 2 d)`` (see
+        :func:`normal_features`)."""
         ab = np.concatenate([self.a, self.b], axis=-1)
         return self.f0[:, None] + uu @ np.swapaxes(ab, -1, -2)
 
@@ -88,21 +94,126 @@ class QuadraticSurrogate:
 def standard_normals(rng, n: int, s: int, d: int) -> np.ndarray:
     """``(n, s, d)`` standard normal draws: from one generator, or from one generator per
     row when ``rng`` is a sequence of ``n`` generators (so that a track's draws do not
-    depend on the other tracks of the batch)."""
+    depend on the other tracks of the batch).
+
+    Per-row generators in a state met before give the draws they gave then from memory
+    (the draws are a function of the bit generator's exact state; the generator is moved
+    on to the state the draw leaves, as if it had drawn): a track's named stream, created
+    afresh at every step, costs one look-up instead of ``s * d`` draws."""
     if isinstance(rng, np.random.Generator):
         return rng.standard_normal((n, s, d))
+    gens = _generators(rng, n)
+    out = np.empty((n, s, d))
+    for i, g in enumerate(gens):  # one draw per track (independent named streams)
+        out[i] = _DRAWS.draw(g, s, d, _state_key(g))
+    return out
+
+
+def normal_features(rng, n: int, s: int, d: int) -> np.ndarray:
+    """``(n, s, 2 d)`` read-only ``[u, u * u]`` of ``u = standard_normals(rng, n, s, d)``:
+    the regressors of :meth:`QuadraticSurrogate.sample_features`.
+
+    With per-row generators the last batches are remembered whole (by the generators'
+    states), so a batch of named streams met at the previous step costs ``n`` state
+    look-ups; the generators are moved on as :func:`standard_normals` moves them."""
+    if isinstance(rng, np.random.Generator):
+        u = rng.standard_normal((n, s, d))
+        return np.concatenate([u, u * u], axis=-1)
+    gens = _generators(rng, n)
+    keys = tuple(_state_key(g) for g in gens)
+    hit = _DRAWS.batch((s, d, keys))
+    if hit is not None:
+        features, after = hit
+        for g, state in zip(gens, after, strict=True):
+            g.bit_generator.state = state
+        return features
+    u = np.empty((n, s, d))
+    for i, (g, key) in enumerate(zip(gens, keys, strict=True)):
+        u[i] = _DRAWS.draw(g, s, d, key)
+    features = np.concatenate([u, u * u], axis=-1)
+    features.flags.writeable = False
+    _DRAWS.keep_batch((s, d, keys), features, [g.bit_generator.state for g in gens])
+    return features
+
+
+def _generators(rng, n: int) -> list[np.random.Generator]:
     gens = list(rng)
     if len(gens) != n:
         raise ValueError(f"need one generator per track: {n}, got {len(gens)}")
-    out = np.empty((n, s, d))
-    for i, g in enumerate(gens):  # one call per track (independent named streams)
-        out[i] = g.standard_normal((s, d))
-    return out
+    return gens
+
+
+def _freeze(value):
+    """A hashable copy of a bit generator's state (nested dicts, arrays, numbers)."""
+    if isinstance(value, dict):
+        return tuple((k, _freeze(v)) for k, v in value.items())
+    if isinstance(value, np.ndarray):
+        return (value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _state_key(gen: np.random.Generator) -> tuple:
+    return _freeze(gen.bit_generator.state)
+
+
+class _DrawMemory:
+    """Bounded memory (least recently used out) of standard normal draws by the exact
+    state of the generator that made them, and of the last whole batches."""
+
+    def __init__(self, draws: int = 512, batches: int = 2) -> None:
+        self._draws: OrderedDict = OrderedDict()
+        self._batches: OrderedDict = OrderedDict()
+        self._max_draws = draws
+        self._max_batches = batches
+        self._lock = threading.Lock()
+
+    def draw(self, gen: np.random.Generator, s: int, d: int, key) -> np.ndarray:
+        """``gen.standard_normal((s, d))`` (read-only), ``key`` being ``gen``'s state key."""
+        full = (s, d, key)
+        with self._lock:
+            hit = self._draws.get(full)
+            if hit is not None:
+                self._draws.move_to_end(full)
+        if hit is not None:
+            gen.bit_generator.state = hit[1]
+            return hit[0]
+        u = gen.standard_normal((s, d))
+        u.flags.writeable = False
+        with self._lock:
+            self._draws[full] = (u, gen.bit_generator.state)
+            while len(self._draws) > self._max_draws:
+                self._draws.popitem(last=False)
+        return u
+
+    def batch(self, key):
+        """``(features, states after)`` of a batch met before, or None."""
+        with self._lock:
+            hit = self._batches.get(key)
+            if hit is not None:
+                self._batches.move_to_end(key)
+            return hit
+
+    def keep_batch(self, key, features: np.ndarray, after: list) -> None:
+        with self._lock:
+            self._batches[key] = (features, after)
+            while len(self._batches) > self._max_batches:
+                self._batches.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._draws.clear()
+            self._batches.clear()
+
+
+_DRAWS = _DrawMemory()
 
 
 __all__ = [
     "SIGMA_SCALE",
     "QuadraticSurrogate",
+    "normal_features",
     "principal_sqrt",
     "sigma_points",
     "standard_normals",

@@ -30,10 +30,12 @@ impact (soonest first), then by value at risk ``sum_a value_a P(asset a)`` (larg
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
 from bmdsim.assessment.types import SEA, ImpactPrediction, ThreatAssessment, ThreatCategory
+from bmdsim.earth.constants import A_M, E2
 from bmdsim.earth.frames import geodetic_to_ecef
 
 
@@ -62,25 +64,31 @@ class DefendedArea:
         )
 
 
-def _frequencies(lookup, lat, lon, ok) -> tuple[tuple[str, ...], np.ndarray]:
-    """Labels (sorted, :data:`SEA` last) and their frequencies ``(N, C)`` over the usable
-    samples ``ok (N, S)`` of each row; ``lookup(lat, lon)`` gives a code or None (sea)."""
-    n = lat.shape[0]
-    codes = np.asarray(lookup(lat[ok], lon[ok]), dtype=object).reshape(-1)
-    codes[np.equal(codes, None)] = SEA
-    names, idx = np.unique(codes.astype(str), return_inverse=True)
-    names = [str(x) for x in names]
-    if SEA in names:  # the sea last
-        j = names.index(SEA)
-        order = [*range(j), *range(j + 1, len(names)), j]
-        remap = np.empty(len(names), np.intp)
-        remap[order] = np.arange(len(names))
-        idx = remap[idx]
-        names = [names[k] for k in order]
-    rows = np.nonzero(ok)[0]
-    c = len(names)
-    counts = np.bincount(rows * c + idx.reshape(-1), minlength=n * c).reshape(n, c)
-    return tuple(names), counts / np.maximum(ok.sum(axis=1), 1)[:, None]
+@cache
+def _label_table(kind: int) -> tuple[tuple[str, ...], np.ndarray]:
+    """Every label of one kind (0: country codes, 1: territory names), sorted, with
+    :data:`SEA` last, and ``(F + 1,)`` the position in that tuple of each border feature's
+    label (the last entry, read by feature index ``-1``, is the sea)."""
+    from bmdsim.earth.geography.borders import feature_labels
+
+    lut = feature_labels()[kind]
+    labels = [SEA if x is None else str(x) for x in lut]
+    names = (*sorted(set(labels) - {SEA}), SEA)
+    position = {name: i for i, name in enumerate(names)}
+    return names, np.array([position[x] for x in labels], dtype=np.intp)
+
+
+def _frequencies(kind: int, feature, rows, count) -> tuple[tuple[str, ...], np.ndarray]:
+    """Labels met (sorted, :data:`SEA` last) and their frequencies ``(N, C)``.
+
+    ``feature``: border feature index of each usable sample (-1 at sea), ``rows`` its row;
+    ``count (N,)``: the usable samples of each row (at least 1). Integer labels ordered as
+    the strings: the same labels and numbers as counting the strings themselves."""
+    names, position = _label_table(kind)
+    n, k = count.shape[0], len(names)
+    counts = np.bincount(rows * k + position[feature], minlength=n * k).reshape(n, k)
+    met = np.flatnonzero(counts.any(axis=0))
+    return tuple(names[j] for j in met), counts[:, met] / count[:, None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,7 +161,7 @@ class ThreatEvaluator:
     # -- evaluation -----------------------------------------------------------------------
     def evaluate(self, impacts: ImpactPrediction) -> ThreatAssessment:
         """Threat assessment of every track of ``impacts`` (which must carry samples)."""
-        from bmdsim.earth.geography.borders import country_at, territory_at
+        from bmdsim.earth.geography.borders import feature_index_at
 
         if impacts.samples is None:
             raise ValueError("threat evaluation needs impact samples (samples_per_track > 0)")
@@ -162,8 +170,11 @@ class ThreatEvaluator:
         lat = impacts.samples.lat_deg
         lon = impacts.samples.lon_deg
         ok = valid[:, None] & np.isfinite(lat) & np.isfinite(lon)
-        countries, p_country = _frequencies(country_at, lat, lon, ok)
-        territories, p_territory = _frequencies(territory_at, lat, lon, ok)
+        rows = np.nonzero(ok)[0]
+        count = np.maximum(ok.sum(axis=1), 1)
+        feature = feature_index_at(lat[ok], lon[ok])  # one look-up for countries and territories
+        countries, p_country = _frequencies(0, feature, rows, count)
+        territories, p_territory = _frequencies(1, feature, rows, count)
         p_country[~valid] = np.nan
         p_territory[~valid] = np.nan
         allied = np.array([c in self.alliance_members for c in countries], dtype=bool)
@@ -179,12 +190,9 @@ class ThreatEvaluator:
             if len(countries)
             else np.zeros(n, dtype=bool)
         )
-        best_land = np.array(
-            [countries[j] if h else None for j, h in zip(land_idx, has_land, strict=True)],
-            dtype=object,
-        )
+        best_land = _labels(countries)[np.where(has_land, land_idx, -1)]
         best_territory = _argmax_or(p_territory, territories, ~valid)[0]
-        p_asset = self._asset_probability(impacts, ok)
+        p_asset = self._asset_probability(impacts, ok, count)
         p_asset[~valid] = np.nan
         values = np.array([a.value for a in self.assets], dtype=float)
         value_at_risk = p_asset @ values if self.assets else np.zeros(n)
@@ -215,23 +223,24 @@ class ThreatEvaluator:
             rank=self.rank(category, tti, value_at_risk),
         )
 
-    def _asset_probability(self, impacts: ImpactPrediction, ok: np.ndarray) -> np.ndarray:
-        n = impacts.samples.lat_deg.shape[0]
+    def _asset_probability(self, impacts: ImpactPrediction, ok, count) -> np.ndarray:
+        """``(N, A)`` fraction of the usable samples ``ok (N, S)`` (``count (N,)`` of them,
+        at least 1) inside each asset's disc."""
+        n = ok.shape[0]
         if not self.assets:
             return np.zeros((n, 0))
-        pts = geodetic_to_ecef(
-            np.where(ok, impacts.samples.lat_deg, 0.0),
-            np.where(ok, impacts.samples.lon_deg, 0.0),
-            0.0,
-        )  # (N, S, 3)
         radius = np.array([a.radius_m for a in self.assets])
         # chord between two points on the ellipsoid: within 1e-4 relative of the ground
         # distance up to 1,000 km (the largest radius allowed)
-        inside = np.zeros((n, len(self.assets)))
-        for a, centre in enumerate(self._asset_ecef):  # loop over assets, vectorised over samples
-            d2 = np.sum((pts - centre) ** 2, axis=-1)
-            inside[:, a] = np.sum((d2 <= radius[a] ** 2) & ok, axis=1)
-        count = np.maximum(ok.sum(axis=1), 1)
+        inside = np.zeros((n, len(self.assets)), dtype=np.int64)
+        _disc_kernel()(
+            np.ascontiguousarray(impacts.samples.lat_deg, dtype=float),
+            np.ascontiguousarray(impacts.samples.lon_deg, dtype=float),
+            np.ascontiguousarray(ok),
+            self._asset_ecef,
+            radius**2,
+            inside,
+        )
         return inside / count[:, None]
 
     def _nearest_places(self, impacts: ImpactPrediction) -> tuple[np.ndarray, np.ndarray]:
@@ -256,11 +265,56 @@ def _argmax_or(p, names, blank) -> tuple[np.ndarray, np.ndarray]:
     if not names:
         return np.full(n, None, dtype=object), np.full(n, np.nan)
     j = np.argmax(np.nan_to_num(p, nan=-1.0), axis=1)
-    label = np.array([names[k] for k in j], dtype=object)
+    label = _labels(names)[j]
     prob = np.take_along_axis(p, j[:, None], 1)[:, 0]
     label[blank] = None
     prob = np.where(blank, np.nan, prob)
     return label, prob
+
+
+def _labels(names: tuple[str, ...]) -> np.ndarray:
+    """``(C + 1,)`` object array of ``names`` then ``None`` (read at index -1)."""
+    out = np.empty(len(names) + 1, dtype=object)
+    out[: len(names)] = names
+    return out
+
+
+def _count_in_discs(lat_deg, lon_deg, ok, centres, radius2, out):  # pragma: no cover
+    """Add to ``out (N, A)`` the samples ``(N, S)`` with ``ok`` on the ellipsoid whose squared
+    chord to ``centres (A, 3)`` (ECEF) is at most ``radius2 (A,)`` [m^2].
+
+    Compiled by :func:`_disc_kernel`. The arithmetic is that of
+    :func:`bmdsim.earth.frames.geodetic_to_ecef` at zero altitude, then ``(dx^2 + dy^2) +
+    dz^2`` (the order of numpy's sum over a last axis of 3), operation for operation, so
+    the counts are those of the numpy expressions."""
+    rad = np.pi / 180.0
+    one_minus_e2 = 1.0 - E2
+    n, s = ok.shape
+    for i in range(n):
+        for j in range(s):
+            if not ok[i, j]:
+                continue
+            lat = lat_deg[i, j] * rad
+            lon = lon_deg[i, j] * rad
+            slat = np.sin(lat)
+            clat = np.cos(lat)
+            nu = A_M / np.sqrt(1.0 - E2 * slat * slat)
+            x = (nu + 0.0) * clat * np.cos(lon)
+            y = (nu + 0.0) * clat * np.sin(lon)
+            z = (nu * one_minus_e2 + 0.0) * slat
+            for a in range(centres.shape[0]):
+                dx = x - centres[a, 0]
+                dy = y - centres[a, 1]
+                dz = z - centres[a, 2]
+                if dx * dx + dy * dy + dz * dz <= radius2[a]:
+                    out[i, a] += 1
+
+
+@cache
+def _disc_kernel():
+    import numba
+
+    return numba.njit(cache=True, nogil=True)(_count_in_discs)
 
 
 __all__ = ["DefendedArea", "ThreatEvaluator"]

@@ -135,3 +135,31 @@ def test_track_below_ground_gives_an_invalid_prediction_and_predict_takes_track_
     assert len(imp.take(np.array([0]))) == 1
     with pytest.raises(ValueError, match="rng"):
         ImpactPredictor().predict(tracks, 55.0)
+
+
+def test_a_prediction_is_the_same_whether_the_draws_are_remembered_or_not():
+    """Named streams created afresh at every step (the assessor's): the remembered draws
+    give bit-identical samples, and a batch with a new track only draws for that track."""
+    from bmdsim.assessment.sigma import _DRAWS
+    from bmdsim.core.random import stream
+
+    x = np.repeat(_state()[None], 3, 0)
+    x[:, 3:] *= np.array([1.0, 0.97, 0.94])[:, None]
+    p = _track_covariances(3, seed=4)
+    pred = ImpactPredictor(samples_per_track=500)
+    ids = np.array([3, 5, 8])
+
+    def run(rows):
+        gens = [stream(0, "assessment", str(i)) for i in ids[rows]]
+        return pred.predict_states(x[rows], p[rows], 0.0, 0.0, gens, track_ids=ids[rows])
+
+    _DRAWS.clear()
+    cold = run([0, 1])
+    warm = run([0, 1])
+    grown = run([0, 1, 2])
+    for name in ("lat_deg", "lon_deg", "t_s", "enu_m"):
+        np.testing.assert_array_equal(getattr(warm.samples, name), getattr(cold.samples, name))
+        np.testing.assert_array_equal(getattr(grown.samples, name)[:2], getattr(cold.samples, name))
+    _DRAWS.clear()
+    alone = run([2])
+    np.testing.assert_array_equal(grown.samples.lat_deg[2], alone.samples.lat_deg[0])

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from bmdsim.assessment.sigma import (
+    _DRAWS,
     SIGMA_SCALE,
     QuadraticSurrogate,
+    normal_features,
     principal_sqrt,
     sigma_points,
     standard_normals,
@@ -70,3 +72,51 @@ def test_per_track_streams_do_not_depend_on_the_rest_of_the_batch():
     alone = standard_normals(gens([5]), 1, 10, 3)
     batch = standard_normals(gens([1, 5, 9]), 3, 10, 3)
     np.testing.assert_array_equal(alone[0], batch[1])
+
+
+def test_remembered_draws_are_the_generators_draws_and_move_the_generators_on():
+    """A stream met again (same bit-generator state) gives the same draws from memory, and
+    is left where drawing would have left it."""
+    from bmdsim.core.random import stream
+
+    _DRAWS.clear()
+    gens = lambda: [stream(3, "assessment", str(i)) for i in (7, 8)]  # noqa: E731
+    plain = [g.standard_normal((50, 4)) for g in gens()]
+    for _ in range(2):  # drawn, then remembered
+        g = gens()
+        u = standard_normals(g, 2, 50, 4)
+        np.testing.assert_array_equal(u, np.stack(plain))
+        after = [stream(3, "assessment", str(i)) for i in (7, 8)]
+        for a in after:
+            a.standard_normal((50, 4))
+        for x, y in zip(g, after, strict=True):
+            assert x.bit_generator.state == y.bit_generator.state
+            assert x.standard_normal() == y.standard_normal()
+    # a moved generator is another state: new draws
+    g = gens()
+    g[0].standard_normal()
+    assert not np.array_equal(standard_normals(g, 2, 50, 4)[0], plain[0])
+
+
+def test_normal_features_batches_are_remembered_and_sample_as_the_draws():
+    _DRAWS.clear()
+    rng = np.random.default_rng(1)
+    sur = QuadraticSurrogate(
+        f0=rng.normal(size=(3, 2)), a=rng.normal(size=(3, 2, 5)), b=rng.normal(size=(3, 2, 5))
+    )
+    gens = lambda: [np.random.default_rng(i) for i in (4, 5, 6)]  # noqa: E731
+    u = standard_normals(gens(), 3, 40, 5)
+    first = normal_features(gens(), 3, 40, 5)  # from the remembered rows
+    g = gens()
+    again = normal_features(g, 3, 40, 5)  # the remembered batch
+    np.testing.assert_array_equal(first, np.concatenate([u, u * u], axis=-1))
+    assert again is first and not again.flags.writeable
+    moved = gens()
+    for x in moved:
+        x.standard_normal((40, 5))
+    assert [x.bit_generator.state for x in g] == [x.bit_generator.state for x in moved]
+    np.testing.assert_array_equal(sur.sample_features(again), sur.sample(u))
+    # one generator for the whole batch: drawn every time, not remembered
+    one = normal_features(np.random.default_rng(2), 3, 40, 5)
+    v = np.random.default_rng(2).standard_normal((3, 40, 5))
+    np.testing.assert_array_equal(one, np.concatenate([v, v * v], axis=-1))

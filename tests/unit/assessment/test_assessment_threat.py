@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -150,3 +152,80 @@ def test_a_batch_with_no_valid_prediction_is_evaluated_without_error(evaluator):
     th = evaluator.evaluate(imp)
     assert list(th.most_likely_land_country) == [None, None]
     assert np.all(np.isnan(th.p_allied)) or np.all(th.p_allied == 0.0)
+
+
+def _string_frequencies(lookup, lat, lon, ok):
+    """Reference counting on the labels themselves (codes as strings, np.unique)."""
+    codes = np.asarray(lookup(lat[ok], lon[ok]), dtype=object).reshape(-1)
+    codes[np.equal(codes, None)] = SEA
+    names, idx = np.unique(codes.astype(str), return_inverse=True)
+    names = [str(x) for x in names]
+    if SEA in names:
+        j = names.index(SEA)
+        order = [*range(j), *range(j + 1, len(names)), j]
+        remap = np.empty(len(names), np.intp)
+        remap[order] = np.arange(len(names))
+        idx = remap[idx]
+        names = [names[k] for k in order]
+    n, c = lat.shape[0], len(names)
+    rows = np.nonzero(ok)[0]
+    counts = np.bincount(rows * c + idx.reshape(-1), minlength=n * c).reshape(n, c)
+    return tuple(names), counts / np.maximum(ok.sum(axis=1), 1)[:, None]
+
+
+def test_country_and_territory_counts_equal_counting_the_labels_themselves(evaluator):
+    """Integer labels ordered as the strings: the same label tuples (sorted, sea last) and
+    bit-identical probabilities as counting the strings of country_at / territory_at."""
+    from bmdsim.earth.geography.borders import country_at, territory_at
+
+    imp = _impacts([DORTYOL, AKROTIRI, (34.0, 34.5), (36.3, 36.6)], [40e3, 20e3, 5e3, 30e3])
+    lat, lon = imp.samples.lat_deg.copy(), imp.samples.lon_deg.copy()
+    lat[3, :50] = np.nan  # unusable samples of a valid row
+    valid = np.array([True, True, True, False])
+    imp = replace(imp, valid=valid, samples=replace(imp.samples, lat_deg=lat, lon_deg=lon))
+    th = evaluator.evaluate(imp)
+    ok = valid[:, None] & np.isfinite(lat) & np.isfinite(lon)
+    for lookup, labels, p in (
+        (country_at, th.countries, th.country_probability),
+        (territory_at, None, None),
+    ):
+        names, ref = _string_frequencies(lookup, lat, lon, ok)
+        ref[~valid] = np.nan
+        if labels is None:  # territories: only the most likely one is kept
+            j = np.argmax(np.nan_to_num(ref, nan=-1.0), axis=1)
+            expected = [names[k] if v else None for k, v in zip(j, valid, strict=True)]
+            assert list(th.most_likely_territory) == expected
+            continue
+        assert labels == names and labels[-1] == SEA and len(labels) >= 4
+        np.testing.assert_array_equal(p, ref)
+
+
+def test_asset_counts_equal_the_numpy_chord_test_at_the_rim():
+    """Samples scattered across each disc's rim (10 um to 10 m from it): the compiled count
+    is that of geodetic_to_ecef and a numpy sum of squares, sample for sample."""
+    assets = (
+        DefendedArea(id="a", lat_deg=36.0, lon_deg=36.0, radius_m=10_000.0),
+        DefendedArea(id="b", lat_deg=36.05, lon_deg=36.1, radius_m=7_500.0, value=3.0),
+    )
+    ev = ThreatEvaluator(assets=assets, nearest_place=False)
+    rng = np.random.default_rng(11)
+    lat, lon = [], []
+    for a in assets:
+        az = rng.uniform(0.0, 360.0, 3000)
+        d = a.radius_m * (1.0 + rng.normal(size=3000) * np.r_[1e-9, 1e-6, 1e-3].repeat(1000))
+        la, lo, _ = geodesic_direct(np.full(3000, a.lat_deg), np.full(3000, a.lon_deg), az, d)
+        lat.append(la)
+        lon.append(lo)
+    imp = _impacts([(36.0, 36.0), (36.05, 36.1)], [1.0, 1.0], n=6000)
+    lat, lon = np.array(lat), np.array(lon)
+    lat[0, :10] = np.nan
+    imp = replace(imp, samples=replace(imp.samples, lat_deg=lat, lon_deg=lon))
+    p = ev.evaluate(imp).asset_probability
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    pts = geodetic_to_ecef(np.where(ok, lat, 0.0), np.where(ok, lon, 0.0), 0.0)
+    count = np.maximum(ok.sum(axis=1), 1)
+    for k, a in enumerate(assets):
+        d2 = np.sum((pts - geodetic_to_ecef(a.lat_deg, a.lon_deg, 0.0)) ** 2, axis=-1)
+        inside = np.sum((d2 <= a.radius_m**2) & ok, axis=1)
+        np.testing.assert_array_equal(p[:, k], inside / count)
+    assert 0.3 < p[0, 0] < 0.7 and 0.3 < p[1, 1] < 0.7  # the rim is crossed both ways

@@ -208,3 +208,32 @@ def test_border_rings_in_a_box_are_closed_lonlat_rings():
         assert r.lonlat_deg.ndim == 2 and r.lonlat_deg.shape[1] == 2 and len(r.lonlat_deg) >= 4
         assert np.array_equal(r.lonlat_deg[0], r.lonlat_deg[-1])
     assert len(border_rings()) > len(rings)
+
+
+def test_feature_index_at_is_the_look_up_behind_country_at_and_territory_at():
+    """One look-up, two labels: feature indices read through ``feature_labels`` give what
+    ``country_at`` and ``territory_at`` give, longitudes in any turn and NaN included."""
+    from bmdsim.earth.geography.borders import feature_index_at, feature_labels
+
+    rng = np.random.default_rng(4)
+    lat = np.concatenate([rng.uniform(30.0, 42.0, 20_000), rng.uniform(-90.0, 90.0, 5_000)])
+    lon = np.concatenate([rng.uniform(25.0, 50.0, 20_000), rng.uniform(-900.0, 900.0, 5_000)])
+    lat[:3], lon[3:6] = np.nan, np.nan
+    lon[6:9] = [180.0, -180.0, 540.0]
+    k = feature_index_at(lat, lon)
+    codes, names = feature_labels()
+    assert k.dtype == np.int64 and k.shape == lat.shape
+    assert list(codes[k]) == list(country_at(lat, lon))
+    assert list(names[k]) == list(territory_at(lat, lon))
+    from bmdsim.earth.geography.borders import _borders
+
+    with np.errstate(invalid="ignore"):
+        turned = np.mod(lon + 180.0, 360.0) - 180.0  # the wrap the compiled pass copies
+    np.testing.assert_array_equal(k, _borders().feature_at(lat, turned))
+    assert np.all(k[:6] == -1) and codes[-1] is None and names[-1] is None
+    assert (k >= 0).mean() > 0.3  # land and sea both met
+    assert feature_index_at(36.84, 36.23).shape == ()
+    with pytest.raises(ValueError, match="read-only"):
+        codes[0] = "XXX"
+    with pytest.raises(ValueError, match="latitude"):
+        feature_index_at(91.0, 0.0)

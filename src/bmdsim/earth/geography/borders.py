@@ -20,6 +20,7 @@ Geometries are in longitude/latitude order (x = lon_deg, y = lat_deg), WGS-84 de
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -92,29 +93,37 @@ class _Borders:
             self._prepared[k] = True
         return self.geoms[k]
 
-    def feature_at(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        """Feature index of each point (1-D arrays, deg), -1 at sea or for NaN."""
+    def feature_at(self, lat: np.ndarray, lon: np.ndarray, *, wrap: bool = False) -> np.ndarray:
+        """Feature index of each point (1-D arrays, deg), -1 at sea or for NaN.
+
+        ``wrap``: bring the longitudes into ``[-180, 180)`` first (as
+        ``mod(lon + 180, 360) - 180``); without it they must be there already."""
+        lat = np.ascontiguousarray(lat, dtype=float)
+        lon = np.ascontiguousarray(lon, dtype=float)
+        out = np.empty(lat.shape, dtype=np.int64)
+        cell = np.empty(lat.shape, dtype=np.int64)
+        lon_used = np.empty(lat.shape)
+        # -1 sea or NaN, k inside feature k, -2 mixed (resolved below)
+        n_mixed = _grid_kernel()(
+            lat, lon, self.grid, self.n_lon, self.grid_deg, wrap, out, cell, lon_used
+        )
+        if n_mixed:
+            self._resolve_mixed(out, lat, lon_used, cell)
+        return out
+
+    def _resolve_mixed(self, out, lat, lon, cell) -> None:
+        """Points of ``out`` at -2 (in mixed cells): the first candidate feature of their
+        cell whose polygon contains them (boundary included), else -1."""
         import shapely
 
-        out = np.full(lat.shape, -1, dtype=np.int64)
-        ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
-        lat, lon = lat[ok], lon[ok]
-        g = self.grid_deg
-        n_lat = self.grid.size // self.n_lon
-        i = np.minimum(((lat + 90.0) / g).astype(np.int64), n_lat - 1)
-        j = np.minimum(((lon + 180.0) / g).astype(np.int64), self.n_lon - 1)
-        cell = i * self.n_lon + j
-        state = self.grid[cell]
-        out[ok] = state  # -1 sea, k inside feature k, -2 mixed (resolved below)
-        mixed = np.flatnonzero(state == -2)
-        if mixed.size == 0:
-            return out
-        out[ok[mixed]] = -1
+        mixed = np.flatnonzero(out == -2)
+        out[mixed] = -1
+        lat, lon = lat[mixed], lon[mixed]
         row = np.searchsorted(self.mixed_cells, cell[mixed])
         first = self.mixed_offsets[row]
         n_cand = self.mixed_offsets[row + 1] - first
         for c in range(int(n_cand.max())):
-            active = np.flatnonzero((n_cand > c) & (out[ok[mixed]] < 0))
+            active = np.flatnonzero((n_cand > c) & (out[mixed] < 0))
             if active.size == 0:
                 break
             feature = self.mixed_features[first[active] + c]
@@ -123,10 +132,47 @@ class _Borders:
             bounds = np.flatnonzero(np.diff(feature)) + 1
             for sel in np.split(np.arange(active.size), bounds):
                 k = int(feature[sel[0]])
-                pts = mixed[active[sel]]
+                pts = active[sel]
                 hit = shapely.intersects_xy(self.prepared(k), lon[pts], lat[pts])
-                out[ok[pts[hit]]] = k
-        return out
+                out[mixed[pts[hit]]] = k
+
+
+def _grid_lookup(lat, lon, grid, n_lon, grid_deg, wrap, state, cell, lon_used):  # pragma: no cover
+    """Grid pass of :meth:`_Borders.feature_at` (compiled by :func:`_grid_kernel`).
+
+    Writes each point's grid state (-1 sea or non-finite, k feature, -2 mixed), cell and
+    (wrapped) longitude; returns the number of mixed points. The arithmetic is numpy's:
+    ``mod(lon + 180, 360) - 180`` (Python/numpy float modulo), cell indices truncated."""
+    n_lat = grid.size // n_lon
+    n_mixed = 0
+    for p in range(lat.size):
+        la = lat[p]
+        lo = lon[p]
+        if wrap:
+            t = lo + 180.0
+            if not (t >= 0.0 and t < 360.0):
+                t = t % 360.0  # Python's float modulo, as numpy's
+            lo = t - 180.0
+        lon_used[p] = lo
+        if not (math.isfinite(la) and math.isfinite(lo)):
+            state[p] = -1
+            cell[p] = -1
+            continue
+        i = min(int((la + 90.0) / grid_deg), n_lat - 1)
+        j = min(int((lo + 180.0) / grid_deg), n_lon - 1)
+        c = i * n_lon + j
+        cell[p] = c
+        state[p] = grid[c]
+        if grid[c] == -2:
+            n_mixed += 1
+    return n_mixed
+
+
+@cache
+def _grid_kernel():
+    import numba
+
+    return numba.njit(cache=True, nogil=True)(_grid_lookup)
 
 
 @cache
@@ -153,14 +199,36 @@ def territory_at(lat_deg, lon_deg):
     return _lookup(lat_deg, lon_deg, _borders().name_lut)
 
 
-def _lookup(lat_deg, lon_deg, lut: np.ndarray):
+def feature_index_at(lat_deg, lon_deg) -> np.ndarray:
+    """Index of the Natural Earth feature at each point, ``-1`` at sea or for NaN.
+
+    The one look-up behind both :func:`country_at` and :func:`territory_at`:
+    ``feature_labels()`` maps the indices to codes and names (``codes[k]`` is
+    ``country_at``, ``names[k]`` is ``territory_at``), so a caller that needs both,
+    or integer labels, looks each point up once. Arguments as :func:`country_at`;
+    returns an ``int64`` array of the broadcast shape (0-d for scalars).
+    """
     lat, lon = np.broadcast_arrays(np.asarray(lat_deg, float), np.asarray(lon_deg, float))
     if np.any(np.abs(lat) > 90.0):
         raise ValueError("latitude outside [-90, 90] deg")
-    shape = lat.shape
-    lon = np.mod(lon.ravel() + 180.0, 360.0) - 180.0
-    values = lut[_borders().feature_at(lat.ravel(), lon)]
-    return values[0] if shape == () else values.reshape(shape)
+    return _borders().feature_at(lat.ravel(), lon.ravel(), wrap=True).reshape(lat.shape)
+
+
+def feature_labels() -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, names)``: read-only object arrays of the ISO alpha-3 code and the
+    territory name of each feature of :func:`feature_index_at`, each with one more
+    entry, ``None`` (the sea), last, so that index ``-1`` reads ``None``."""
+    b = _borders()
+    codes, names = b.code_lut.view(), b.name_lut.view()
+    codes.flags.writeable = False
+    names.flags.writeable = False
+    return codes, names
+
+
+def _lookup(lat_deg, lon_deg, lut: np.ndarray):
+    feature = feature_index_at(lat_deg, lon_deg)
+    values = lut[feature.ravel()]
+    return values[0] if feature.shape == () else values.reshape(feature.shape)
 
 
 def country_name(iso3: str) -> str:
