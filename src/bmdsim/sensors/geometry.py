@@ -25,7 +25,12 @@ def _normal(lat_deg, lon_deg) -> np.ndarray:
     lat = np.radians(np.asarray(lat_deg, dtype=float))
     lon = np.radians(np.asarray(lon_deg, dtype=float))
     c = np.cos(lat)
-    return np.stack(np.broadcast_arrays(c * np.cos(lon), c * np.sin(lon), np.sin(lat)), axis=-1)
+    x, y, z = c * np.cos(lon), c * np.sin(lon), np.sin(lat)
+    out = np.empty((*np.broadcast_shapes(x.shape, z.shape), 3))
+    out[..., 0] = x
+    out[..., 1] = y
+    out[..., 2] = z
+    return out
 
 
 def refracted_elevation(
@@ -47,27 +52,41 @@ def refracted_elevation(
     ``S P`` stays outside the sphere of radius ``kR`` (the target is above the
     radar horizon). Target ECEF ``(..., 3)``; NaN targets give ``clear = False``.
     """
+    site = refraction_site(site_lat_deg, site_lon_deg, site_alt_m, k=k)
+    return refracted_elevation_from(site, target_ecef, k=k)
+
+
+def refraction_site(site_lat_deg, site_lon_deg, site_alt_m, *, k: float = STANDARD_REFRACTION_K):
+    """The site's part of :func:`refracted_elevation`: ``(normal (..., 3), kR (...),
+    kR + h_s (...))`` — computed once for a site and reused for many targets."""
+    n_s = _normal(site_lat_deg, site_lon_deg)
+    r_eff = k * gaussian_radius_m(site_lat_deg)
+    return n_s, r_eff, r_eff + np.asarray(site_alt_m, dtype=float)
+
+
+def refracted_elevation_from(site, target_ecef, *, k: float = STANDARD_REFRACTION_K):
+    """:func:`refracted_elevation` of targets ``(..., 3)`` from a site given by
+    :func:`refraction_site` (broadcasting against the targets)."""
+    n_s, r_eff, sy = site
     target = np.asarray(target_ecef, dtype=float)
     lat_t, lon_t, h_t = ecef_to_geodetic(target)
-    n_s = _normal(site_lat_deg, site_lon_deg)
     n_t = _normal(lat_t, lon_t)
-    a, b = np.broadcast_arrays(n_s, n_t)  # |n_s x n_t| by components (np.cross is slow)
+    a, b = n_s, n_t  # |n_s x n_t| by components (np.cross is slow), broadcasting
     c0 = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
     c1 = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
     c2 = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
     cross = np.sqrt(c0 * c0 + c1 * c1 + c2 * c2)
     theta = np.arctan2(cross, np.einsum("...i,...i->...", n_s, n_t))
-    r_eff = k * gaussian_radius_m(site_lat_deg)
     phi = theta / k
-    sy = r_eff + np.asarray(site_alt_m, dtype=float)
     px = (r_eff + h_t) * np.sin(phi)
     py = (r_eff + h_t) * np.cos(phi)
     dx, dy = px, py - sy
     elevation = np.arctan2(dy, dx)
     # closest point of the segment to the centre: S + s (P - S), s clipped to [0, 1]
+    # (maximum/minimum: np.clip's values, NaN kept, without its Python overhead)
     dd = dx * dx + dy * dy
     with np.errstate(invalid="ignore", divide="ignore"):
-        s = np.clip(-(sy * dy) / dd, 0.0, 1.0)
+        s = np.minimum(np.maximum(-(sy * dy) / dd, 0.0), 1.0)
     cx, cy = s * dx, sy + s * dy
     clear = (cx * cx + cy * cy) >= r_eff * r_eff
     return elevation, clear & np.isfinite(elevation)

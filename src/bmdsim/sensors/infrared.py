@@ -31,14 +31,13 @@ from scipy import special
 
 from bmdsim.catalog.sensors import InfraredType
 from bmdsim.earth.constants import R_MEAN_M
-from bmdsim.sensors.base import Sensor, assemble, scan_indices, standard_normals
+from bmdsim.sensors.base import Part, Sensor, part, scan_list
 from bmdsim.sensors.detection import gaussian_threshold
 from bmdsim.sensors.geometry import altitude_m, segment_clears_ellipsoid
-from bmdsim.sensors.models import EcefToLosAngles
-from bmdsim.sensors.outages import OutageSchedule
+from bmdsim.sensors.models import EcefToLosAngles, geocentric_ned_basis
 from bmdsim.sensors.platforms import OrbitPlatform
 from bmdsim.sensors.truth import TruthTable
-from bmdsim.sensors.types import CueSet, DetectionBatch, DetectionMode, MeasurementKind
+from bmdsim.sensors.types import CueSet, DetectionMode, MeasurementKind
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,8 +50,12 @@ class SpaceInfrared(Sensor):
     def pixels_on_earth(self, t_s) -> np.ndarray:
         """Pixels covering the Earth's disc (to cloud tops) at times ``t_s (...)``."""
         r, _ = self.platform.state_at(t_s)
+        return self._pixels_from(r)
+
+    def _pixels_from(self, r) -> np.ndarray:
+        """:meth:`pixels_on_earth` of a satellite at ECEF ``r (..., 3)``."""
         rc = R_MEAN_M + self.type.cloud_top_altitude_m
-        sin_half = np.minimum(rc / np.linalg.norm(r, axis=-1), 1.0)
+        sin_half = np.minimum(rc / _norm(r), 1.0)
         solid = 2.0 * np.pi * (1.0 - np.sqrt(1.0 - sin_half * sin_half))
         return solid / self.type.ifov_rad**2
 
@@ -82,43 +85,63 @@ class SpaceInfrared(Sensor):
                 & segment_clears_ellipsoid(sat_ecef, states[..., :3], inflate_m=top)
             )
 
-    def _frames(self, t0_s, t1_s, truth, down):
+    def _frame_times(self, t0_s, t1_s, down):
+        """Frame indices ``(K,)`` and times in ``[t0_s, t1_s)`` (sensor up), or None."""
+        frame = self.type.frame_s
+        phase = self._memo.get("phase")
+        if phase is None:
+            phase = self._memo["phase"] = self.phase_s(frame, "frame")
+        ks = [
+            k
+            for k in scan_list(t0_s, t1_s, phase, frame, 1e-9 * frame)
+            if t0_s <= phase + k * frame < t1_s
+        ]
+        if not ks:
+            return None
+        ks = np.array(ks, dtype=np.int64)
+        t_k = phase + ks * frame
+        if down is not None:
+            up = ~down(t_k)
+            ks, t_k = ks[up], t_k[up]
+            if ks.size == 0:
+                return None
+        return ks, t_k
+
+    def _frames(self, ks, t_k, sat, vel, bases, truth):
         t = self.type
-        phase = self.phase_s(t.frame_s, "frame")
-        ks = scan_indices(t0_s, t1_s, phase, t.frame_s, 1e-9 * t.frame_s)
         n = truth.n_objects
-        if ks.size == 0 or n == 0:
-            return None
-        t_k = phase + ks * t.frame_s
-        keep = (t_k >= t0_s) & (t_k < t1_s) & ~down(t_k)
-        ks, t_k = ks[keep], t_k[keep]
-        if ks.size == 0:
-            return None
         intensity = truth.ir_intensity_at(t_k)
-        lit = np.any(intensity > 0.0, axis=0)  # objects with a plume in these frames
-        if not np.any(lit):
+        lit = (intensity > 0.0).any(axis=0)  # objects with a plume in these frames
+        if not lit.any():
             return None
         cols = np.flatnonzero(lit)
         states = truth.state_at(t_k)[:, cols]
         intensity = intensity[:, cols]
-        sat, vel = self.platform.state_at(t_k)
         ok = self._visible_from(sat[:, None, :], states, intensity)
-        basis = self.platform.basis_at(t_k)
+        seen = np.flatnonzero(ok.any(axis=1))  # frames where a plume can be seen
+        if seen.size == 0:
+            return None
         with np.errstate(invalid="ignore", divide="ignore"):
-            rng = np.linalg.norm(states[..., :3] - sat[:, None, :], axis=-1)
+            rng = _norm(states[..., :3] - sat[:, None, :])
             snr = self.snr(intensity, rng)
             pd = special.ndtr(snr - gaussian_threshold(t.pfa))
-        draws = standard_normals(self, "frame", ks, n, 3)[:, cols]
+        draws = np.zeros((ks.size, cols.size, 3))
+        for f in seen:  # one generator per frame (and only for frames with a visible plume)
+            draws[f] = self.rng("frame", str(int(ks[f]))).standard_normal((n, 3))[cols]
         hit = ok & (special.ndtr(draws[..., 0]) < pd)
         m, c = np.nonzero(hit)
         if m.size == 0:
             return None
+        basis = bases()
         model = EcefToLosAngles(
             sensor_position_ecef=sat[m], sensor_basis=basis[m], noise_covariance=np.zeros(2)
         )
         sigma = np.full((m.size, 2), t.los_sigma_rad)
         z = model.function(states[m, c]) + sigma * draws[m, c, 1:3]
-        return dict(
+        return part(
+            sensor_id=self.id,
+            kind=MeasurementKind.LOS_ANGLES,
+            mode=DetectionMode.FRAME,
             t_s=t_k[m],
             z=z,
             sigma=sigma,
@@ -130,31 +153,25 @@ class SpaceInfrared(Sensor):
             false_alarm=np.zeros(m.shape, bool),
         )
 
-    def _false_alarms(self, t0_s, t1_s, down):
+    def _false_alarms(self, ks, t_k, sat, vel, bases):
         t = self.type
-        phase = self.phase_s(t.frame_s, "frame")
-        ks = scan_indices(t0_s, t1_s, phase, t.frame_s, 1e-9 * t.frame_s)
-        t_k = phase + ks * t.frame_s
-        keep = (t_k >= t0_s) & (t_k < t1_s) & ~down(t_k)
-        ks, t_k = ks[keep], t_k[keep]
-        if ks.size == 0:
-            return None
-        lam = self.false_alarms_per_frame(t_k)
-        times, draws = [], []
-        for k, tk, mean in zip(ks, t_k, lam, strict=True):  # one small batch per frame
+        lam = t.pfa * self._pixels_from(sat)
+        frames, counts, draws = [], [], []
+        for f, (k, mean) in enumerate(zip(ks, lam, strict=True)):  # one small batch per frame
             rng = self.rng("frame-false-alarms", str(int(k)))
             count = int(rng.poisson(mean))
             if count:
-                times.append(np.full(count, tk))
+                frames.append(f)
+                counts.append(count)
                 draws.append(rng.random((count, 3)))
-        if not times:
+        if not frames:
             return None
-        t_fa = np.concatenate(times)
-        d = np.concatenate(draws)
-        sat, vel = self.platform.state_at(t_fa)
-        basis = self.platform.basis_at(t_fa)
+        at = np.repeat(frames, counts)
+        t_fa = t_k[at]
+        d = draws[0] if len(draws) == 1 else np.concatenate(draws)
+        sat, vel, basis = sat[at], vel[at], bases()[at]
         rc = R_MEAN_M + t.cloud_top_altitude_m
-        rs = np.linalg.norm(sat, axis=-1)
+        rs = _norm(sat)
         cos_max = rc / rs
         cos_g = 1.0 - d[:, 0] * (1.0 - cos_max)  # uniform in area on the visible cap
         sin_g = np.sqrt(1.0 - cos_g * cos_g)
@@ -170,7 +187,10 @@ class SpaceInfrared(Sensor):
         )
         z = model.function(point)
         statistic = -special.ndtri(t.pfa * (1.0 - d[:, 2]))
-        return dict(
+        return part(
+            sensor_id=self.id,
+            kind=MeasurementKind.LOS_ANGLES,
+            mode=DetectionMode.FRAME,
             t_s=t_fa,
             z=z,
             sigma=np.full((t_fa.size, 2), t.los_sigma_rad),
@@ -182,25 +202,34 @@ class SpaceInfrared(Sensor):
             false_alarm=np.ones(t_fa.shape, bool),
         )
 
-    def observe(
+    def detection_parts(
         self, t0_s: float, t1_s: float, truth: TruthTable, cues: CueSet | None = None
-    ) -> DetectionBatch:
+    ) -> list[Part]:
         """Frame detections (plumes and false alarms) with frame times in ``[t0_s, t1_s)``.
         ``cues`` are ignored (a staring sensor sees its whole field every frame)."""
-        intervals = self.down_intervals(t1_s)
+        frames = self._frame_times(t0_s, t1_s, self.down_mask(t0_s, t1_s))
+        if frames is None:
+            return []
+        ks, t_k = frames
+        sat, vel = self.platform.state_at(t_k)
+        memo = []
 
-        def down(t):
-            return OutageSchedule.down_mask(t, intervals)
+        def bases():  # OrbitPlatform.basis_at without a second state_at, when first needed
+            if not memo:
+                memo.append(geocentric_ned_basis(sat))
+            return memo[0]
 
         parts = []
-        for found in (self._frames(t0_s, t1_s, truth, down), self._false_alarms(t0_s, t1_s, down)):
+        if truth.n_objects and truth.any_plume():
+            found = self._frames(ks, t_k, sat, vel, bases, truth)
             if found is not None:
-                parts.append(
-                    assemble(
-                        sensor_id=self.id,
-                        kind=MeasurementKind.LOS_ANGLES,
-                        mode=DetectionMode.FRAME,
-                        **found,
-                    )
-                )
-        return DetectionBatch.concat(parts)
+                parts.append(found)
+        found = self._false_alarms(ks, t_k, sat, vel, bases)
+        if found is not None:
+            parts.append(found)
+        return parts
+
+
+def _norm(v) -> np.ndarray:
+    """``np.linalg.norm(v, axis=-1)``: the same sum of squares, without its overhead."""
+    return np.sqrt(np.add.reduce(v * v, axis=-1))

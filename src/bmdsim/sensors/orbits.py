@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -31,6 +32,8 @@ def solve_kepler(mean_anomaly_rad, eccentricity, *, tol: float = 1e-14) -> np.nd
     m = np.mod(np.asarray(mean_anomaly_rad, dtype=float), 2.0 * np.pi)
     e = np.asarray(eccentricity, dtype=float)
     ecc = np.where(e > 0.8, np.pi, m)
+    if e.ndim == 0 and e == 0.0:  # circular: Newton's first step is exactly 0 (E = M)
+        return ecc
     # each element iterates until its own step is below ``tol`` and then stays put, so its
     # value does not depend on the other elements of the batch
     active = np.ones(ecc.shape, dtype=bool)
@@ -113,19 +116,13 @@ class KeplerOrbit:
         """Inertial position and velocity ``(..., 3)`` [m, m/s] at times ``t_s (...)``."""
         t = np.asarray(t_s, dtype=float)
         a, e = self.semi_major_axis_m, self.eccentricity
-        n = math.sqrt(GM_M3_S2 / a**3)
+        n, b, p_hat, q_hat = _perifocal_constants(self)
         ecc = solve_kepler(self.mean_anomaly_rad + n * t, e)
         ce, se = np.cos(ecc), np.sin(ecc)
-        b = a * math.sqrt(1.0 - e * e)
         # perifocal position and velocity
         xp, yp = a * (ce - e), b * se
         edot = n / (1.0 - e * ce)
         vxp, vyp = -a * se * edot, b * ce * edot
-        co, so = math.cos(self.raan_rad), math.sin(self.raan_rad)
-        cw, sw = math.cos(self.arg_perigee_rad), math.sin(self.arg_perigee_rad)
-        ci, si = math.cos(self.inclination_rad), math.sin(self.inclination_rad)
-        p_hat = np.array([co * cw - so * sw * ci, so * cw + co * sw * ci, sw * si])
-        q_hat = np.array([-co * sw - so * cw * ci, -so * sw + co * cw * ci, cw * si])
         r = xp[..., None] * p_hat + yp[..., None] * q_hat
         v = vxp[..., None] * p_hat + vyp[..., None] * q_hat
         return r, v
@@ -139,14 +136,29 @@ class KeplerOrbit:
         r_i, v_i = self.inertial_state(t)
         ang = OMEGA_RAD_S * t
         c, s = np.cos(ang), np.sin(ang)
-
-        def rot(v):
-            return np.stack(
-                [c * v[..., 0] + s * v[..., 1], -s * v[..., 0] + c * v[..., 1], v[..., 2]],
-                axis=-1,
-            )
-
-        r = rot(r_i)
-        v = rot(v_i)
-        v = v + OMEGA_RAD_S * np.stack([r[..., 1], -r[..., 0], np.zeros_like(r[..., 0])], axis=-1)
+        r = np.empty(r_i.shape)
+        r[..., 0] = c * r_i[..., 0] + s * r_i[..., 1]
+        r[..., 1] = -s * r_i[..., 0] + c * r_i[..., 1]
+        r[..., 2] = r_i[..., 2]
+        v = np.empty(v_i.shape)
+        v[..., 0] = c * v_i[..., 0] + s * v_i[..., 1] + OMEGA_RAD_S * r[..., 1]
+        v[..., 1] = -s * v_i[..., 0] + c * v_i[..., 1] + OMEGA_RAD_S * -r[..., 0]
+        v[..., 2] = v_i[..., 2] + OMEGA_RAD_S * 0.0
         return r, v
+
+
+@lru_cache(maxsize=256)
+def _perifocal_constants(orbit: KeplerOrbit):
+    """Mean motion [rad/s], semi-minor axis [m] and the perifocal axes ``P``, ``Q`` (3,) in
+    the inertial frame of an orbit (read-only; computed once per orbit)."""
+    a, e = orbit.semi_major_axis_m, orbit.eccentricity
+    n = math.sqrt(GM_M3_S2 / a**3)
+    b = a * math.sqrt(1.0 - e * e)
+    co, so = math.cos(orbit.raan_rad), math.sin(orbit.raan_rad)
+    cw, sw = math.cos(orbit.arg_perigee_rad), math.sin(orbit.arg_perigee_rad)
+    ci, si = math.cos(orbit.inclination_rad), math.sin(orbit.inclination_rad)
+    p_hat = np.array([co * cw - so * sw * ci, so * cw + co * sw * ci, sw * si])
+    q_hat = np.array([-co * sw - so * cw * ci, -so * sw + co * cw * ci, cw * si])
+    p_hat.setflags(write=False)
+    q_hat.setflags(write=False)
+    return n, b, p_hat, q_hat

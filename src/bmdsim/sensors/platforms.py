@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from bmdsim.earth.constants import A_M as _A_M
+from bmdsim.earth.constants import E2 as _E2
 from bmdsim.earth.frames import enu_basis, geodetic_to_ecef
 from bmdsim.sensors.models import geocentric_ned_basis
 from bmdsim.sensors.orbits import KeplerOrbit
@@ -96,7 +98,8 @@ class WaypointPlatform:
         """d(lat)/dt, d(lon)/dt [deg/s] of the leg containing ``t`` (0 outside)."""
         if self.t_s.shape[0] < 2:
             return np.zeros(t.shape), np.zeros(t.shape)
-        i = np.clip(np.searchsorted(self.t_s, t, side="right") - 1, 0, self.t_s.shape[0] - 2)
+        i = np.searchsorted(self.t_s, t, side="right") - 1
+        i = np.minimum(np.maximum(i, 0), self.t_s.shape[0] - 2)
         dt = self.t_s[i + 1] - self.t_s[i]
         moving = (t >= self.t_s[0]) & (t < self.t_s[-1])
         dlat = np.where(moving, (self.lat_deg[i + 1] - self.lat_deg[i]) / dt, 0.0)
@@ -104,29 +107,61 @@ class WaypointPlatform:
         return dlat, dlon
 
     def state_at(self, t_s):
-        t = np.asarray(t_s, dtype=float)
-        lat, lon, alt = self.geodetic_at(t)
-        dlat, dlon = self._rates(t)
-        if not (np.any(dlat) or np.any(dlon)):  # holding (or a single waypoint): at rest
-            r = geodetic_to_ecef(lat, lon, alt)
-            return r, np.zeros(r.shape)
-        # d r / d(lat, lon) by central differences of the closed-form geodetic_to_ecef; the
-        # position and the four offsets in one call (elementwise, so the same numbers)
-        h = 1e-6
-        r5 = geodetic_to_ecef(
-            np.stack([lat, lat + h, lat - h, lat, lat]),
-            np.stack([lon, lon, lon, lon + h, lon - h]),
-            alt,
-        )
-        r = r5[0]
-        dr_dlat = (r5[1] - r5[2]) / (2.0 * h)
-        dr_dlon = (r5[3] - r5[4]) / (2.0 * h)
-        v = dr_dlat * dlat[..., None] + dr_dlon * dlon[..., None]
+        r, v, *_ = self.frame_at(t_s)
         return r, v
 
     def basis_at(self, t_s):
-        lat, lon, _ = self.geodetic_at(t_s)
-        return enu_basis(lat, lon)
+        return self.frame_at(t_s)[2]
+
+    def frame_at(self, t_s):
+        """``(position, velocity, basis, lat_deg, lon_deg, alt_m)`` at times ``t_s (...)``.
+
+        Position: :func:`bmdsim.earth.geodetic_to_ecef` of the interpolated latitude and
+        longitude; velocity: its derivative along the leg, ``d r / d(lat, lon)`` by central
+        differences (``1e-6`` deg) of that closed form; basis:
+        :func:`bmdsim.earth.enu_basis`. The three share one evaluation of the sines and
+        cosines (those functions' formulas written out here, so the same numbers: tested
+        against them); each time's numbers are independent of the others in the batch.
+        """
+        t = np.asarray(t_s, dtype=float)
+        lat, lon, alt = self.geodetic_at(t)
+        dlat, dlon = self._rates(t)
+        moving = (dlat != 0.0) | (dlon != 0.0)
+        h = 1e-6
+        if np.any(moving):  # the position and the four offsets in one evaluation
+            lat_r = np.radians(np.stack([lat, lat + h, lat - h, lat, lat]))
+            lon_r = np.radians(np.stack([lon, lon, lon, lon + h, lon - h]))
+        else:  # holding (or a single waypoint): at rest
+            lat_r, lon_r = np.radians(lat)[None], np.radians(lon)[None]
+        slat, clat = np.sin(lat_r), np.cos(lat_r)
+        slon, clon = np.sin(lon_r), np.cos(lon_r)
+        n = _A_M / np.sqrt(1.0 - _E2 * slat * slat)
+        xyz = np.empty((*lat_r.shape, 3))
+        xyz[..., 0] = (n + alt) * clat * clon
+        xyz[..., 1] = (n + alt) * clat * slon
+        xyz[..., 2] = (n * (1.0 - _E2) + alt) * slat
+        r = xyz[0]
+        if xyz.shape[0] == 1:
+            v = np.zeros(r.shape)
+        else:
+            dr_dlat = (xyz[1] - xyz[2]) / (2.0 * h)
+            dr_dlon = (xyz[3] - xyz[4]) / (2.0 * h)
+            v = dr_dlat * dlat[..., None] + dr_dlon * dlon[..., None]
+            # a time at rest in a batch with moving ones: +0 as in an all-at-rest batch (not
+            # the -0 that 0 * a negative derivative gives)
+            v = np.where(moving[..., None], v, 0.0)
+        sl, cl, so, co = slat[0], clat[0], slon[0], clon[0]
+        basis = np.empty((*lat.shape, 3, 3))
+        basis[..., 0, 0] = -so
+        basis[..., 0, 1] = co
+        basis[..., 0, 2] = 0.0
+        basis[..., 1, 0] = -sl * co
+        basis[..., 1, 1] = -sl * so
+        basis[..., 1, 2] = cl
+        basis[..., 2, 0] = cl * co
+        basis[..., 2, 1] = cl * so
+        basis[..., 2, 2] = sl
+        return r, v, basis, lat, lon, alt
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

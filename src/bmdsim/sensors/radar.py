@@ -54,21 +54,23 @@ import numpy as np
 from scipy import special
 
 from bmdsim.catalog.sensors import RadarType
-from bmdsim.core.random import stream
-from bmdsim.sensors.base import Sensor, assemble, scan_indices, standard_normals
+from bmdsim.sensors.base import Part, Sensor, part, scan_list
 from bmdsim.sensors.detection import (
     detection_probability,
     detection_statistic,
-    measurement_sigma,
     radar_rcs,
     radar_snr,
 )
-from bmdsim.sensors.geometry import STANDARD_REFRACTION_K, refracted_elevation
+from bmdsim.sensors.geometry import (
+    STANDARD_REFRACTION_K,
+    refracted_elevation,
+    refracted_elevation_from,
+    refraction_site,
+)
 from bmdsim.sensors.models import EcefToRangeAzElRangeRate, wrap_angle
-from bmdsim.sensors.outages import OutageSchedule
 from bmdsim.sensors.platforms import FixedSite, WaypointPlatform
 from bmdsim.sensors.truth import TruthTable
-from bmdsim.sensors.types import CueSet, DetectionBatch, DetectionMode, MeasurementKind
+from bmdsim.sensors.types import CueSet, DetectionMode, MeasurementKind
 
 #: Sectors a search frame is swept in: sector ``s`` of frame ``k`` is searched as a snapshot
 #: at ``phase + (k + s / SEARCH_SECTORS) * search_frame_s``.
@@ -79,6 +81,107 @@ FALSE_ALARM_RANGE_RATE_M_S = 8000.0
 
 #: Ranges beyond this are "far" in the dwell range gate's sort key [m].
 _FAR_M = 1.0e9
+
+#: Above this many (dwell, object) pairs the range gate sorts objects by range instead of
+#: testing every pair (same candidates after the exact tests).
+_DENSE_GATE_PAIRS = 65536
+
+#: Search frames whose false alarms a radar keeps (a frame spans several engine steps).
+_MEMO_FRAMES = 8
+
+_TWO_PI = 2.0 * np.pi
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Constants:
+    """What a radar's looks need that depends on the radar alone (computed once)."""
+
+    frame_s: float
+    sub_s: float
+    search_phase_s: float
+    period_s: float
+    track_phase_s: float
+    false_alarms_per_frame: float
+    threshold: float
+    min_elevation_rad: float
+    dim: int
+    kind: MeasurementKind
+    sigma_thermal: np.ndarray  # (m,): sigma_ref**2 * reference_snr per axis
+    sigma_floor2: np.ndarray  # (m,): sigma_floor**2 per axis
+    site: _Site | None  # a fixed site's geometry
+
+
+#: Rows of a fixed site's pre-broadcast geometry (:class:`_Site`); longer batches broadcast.
+_SITE_ROWS = 64
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Site:
+    """A fixed site's geometry as read-only rows (slices of them are the arrays that
+    broadcasting or ``np.full`` would give, without the call overhead), and the site's part
+    of the refraction model (:func:`bmdsim.sensors.geometry.refraction_site`)."""
+
+    position: np.ndarray  # (_SITE_ROWS, 3), stride 0
+    velocity: np.ndarray  # (_SITE_ROWS, 3) zeros
+    basis: np.ndarray  # (_SITE_ROWS, 3, 3), stride 0
+    lat_deg: np.ndarray  # (_SITE_ROWS,)
+    lon_deg: np.ndarray
+    alt_m: np.ndarray
+    refraction: tuple  # (normal (3,), kR, kR + h)
+
+    @classmethod
+    def of(cls, platform: FixedSite, k: float) -> _Site:
+        pos, _ = platform.state_at(np.zeros(1))
+        basis = platform.basis_at(np.zeros(1))
+        rows = [
+            np.full(_SITE_ROWS, x) for x in (platform.lat_deg, platform.lon_deg, platform.alt_m)
+        ]
+        n_s, r_eff, sy = refraction_site(*(r[:1] for r in rows), k=k)
+        out = cls(
+            position=np.broadcast_to(pos[0], (_SITE_ROWS, 3)),
+            velocity=np.zeros((_SITE_ROWS, 3)),
+            basis=np.broadcast_to(basis[0], (_SITE_ROWS, 3, 3)),
+            lat_deg=rows[0],
+            lon_deg=rows[1],
+            alt_m=rows[2],
+            refraction=(n_s[0], r_eff[0], sy[0]),
+        )
+        for a in (out.velocity, *rows):
+            a.setflags(write=False)
+        return out
+
+    def rows(self, n: int):
+        """``(position, velocity, basis, lat, lon, alt)`` of ``n`` looks."""
+        if n <= _SITE_ROWS:
+            return (
+                self.position[:n],
+                self.velocity[:n],
+                self.basis[:n],
+                self.lat_deg[:n],
+                self.lon_deg[:n],
+                self.alt_m[:n],
+            )
+        return (
+            np.broadcast_to(self.position[0], (n, 3)),
+            np.zeros((n, 3)),
+            np.broadcast_to(self.basis[0], (n, 3, 3)),
+            np.full(n, self.lat_deg[0]),
+            np.full(n, self.lon_deg[0]),
+            np.full(n, self.alt_m[0]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Looks:
+    """Platform geometry at the distinct look times ``t_s (K,)`` of one window."""
+
+    t_s: np.ndarray
+    position: np.ndarray  # (K, 3)
+    velocity: np.ndarray  # (K, 3)
+    basis: np.ndarray  # (K, 3, 3)
+    lat_deg: np.ndarray  # (K,)
+    lon_deg: np.ndarray
+    alt_m: np.ndarray
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,6 +223,40 @@ class Radar(Sensor):
         """Mean number of false alarms per search frame."""
         return self.type.pfa * self.search_cells()
 
+    def _constants(self) -> _Constants:
+        c = self._memo.get("constants")
+        if c is not None:
+            return c
+        t = self.type
+        refs = [
+            (t.range_sigma_ref_m, t.range_sigma_floor_m),
+            (t.angle_sigma_ref_rad, t.angle_sigma_floor_rad),
+            (t.angle_sigma_ref_rad, t.angle_sigma_floor_rad),
+        ]
+        if t.measures_range_rate:
+            refs.append((t.range_rate_sigma_ref_m_s, t.range_rate_sigma_floor_m_s))
+        site = None
+        if isinstance(self.platform, FixedSite):
+            site = _Site.of(self.platform, self.refraction_k)
+        c = _Constants(
+            frame_s=t.search_frame_s,
+            sub_s=t.search_frame_s / SEARCH_SECTORS,
+            search_phase_s=self.phase_s(t.search_frame_s, "search"),
+            period_s=t.track_revisit_s,
+            track_phase_s=self.phase_s(t.track_revisit_s, "track"),
+            false_alarms_per_frame=self.false_alarms_per_frame(),
+            threshold=-math.log(t.pfa),
+            min_elevation_rad=self.min_elevation_rad,
+            dim=self.measurement_kind.dim,
+            kind=self.measurement_kind,
+            # measurement_sigma's sqrt(sigma_ref * sigma_ref * reference_snr / snr + floor**2)
+            sigma_thermal=np.array([r * r * t.reference_snr for r, _ in refs]),
+            sigma_floor2=np.array([f * f for _, f in refs]),
+            site=site,
+        )
+        self._memo["constants"] = c
+        return c
+
     # -- geometry -------------------------------------------------------------------
 
     def _sector_fraction(self, az):
@@ -128,8 +265,10 @@ class Radar(Sensor):
         if t.full_azimuth:
             return np.mod(az, 2.0 * np.pi) / (2.0 * np.pi)
         off = wrap_angle(az - self.boresight_az_rad)
-        return np.clip(
-            (off + t.azimuth_half_width_rad) / (2.0 * t.azimuth_half_width_rad), 0.0, 1.0 - 1e-12
+        # np.clip's values (NaN kept) without its Python overhead
+        return np.minimum(
+            np.maximum((off + t.azimuth_half_width_rad) / (2.0 * t.azimuth_half_width_rad), 0.0),
+            1.0 - 1e-12,
         )
 
     def _geometry(self, t_look, states):
@@ -165,43 +304,103 @@ class Radar(Sensor):
         top = self.type.search_max_elevation_rad if search else self.type.max_elevation_rad
         return ok & (el_app <= top)
 
+    def _looks_geometry(self, t_s: np.ndarray) -> _Looks:
+        """Platform position, velocity, ENU basis and geodetic position at times ``(K,)``
+        (each time on its own: the same numbers in any batch)."""
+        site = self._constants().site
+        if site is not None:
+            pos, vel, basis, lat, lon, alt = site.rows(t_s.shape[0])
+            return _Looks(
+                t_s=t_s,
+                position=pos,
+                velocity=vel,
+                basis=basis,
+                lat_deg=lat,
+                lon_deg=lon,
+                alt_m=alt,
+            )
+        pos, vel, basis, lat, lon, alt = self.platform.frame_at(t_s)
+        return _Looks(
+            t_s=t_s, position=pos, velocity=vel, basis=basis, lat_deg=lat, lon_deg=lon, alt_m=alt
+        )
+
     # -- looks ----------------------------------------------------------------------
 
-    def _detect(self, t_look, obj, draws, truth, *, gain, el_top):
-        """Evaluate looks (flat: times ``(L,)``, object indices ``(L,)``, draws ``(L, 5)``)
-        and return the arrays of those detected. Window and outages are the caller's."""
-        states = truth.states_of(t_look, obj)
-        z, ok, el_app, pos, vel, basis = self._geometry(t_look, states)
-        ok &= el_app <= el_top
+    def _detect(self, looks: _Looks, states, at, obj, draws, truth, gain, el_top):
+        """Evaluate looks (flat: look-time rows ``at (L,)`` of ``looks``, object indices
+        ``obj (L,)``, true states ``(L, 6)``, draws ``(L, 5)``, SNR gain and upper
+        elevation limit ``(L,)``) and return ``(index (H,), arrays)`` of those detected.
+
+        Every quantity is computed look by look (elementwise), so a look's numbers do not
+        depend on the other looks; the tests are made cheapest first (range and sector,
+        then the draw against Pd, then the refracted horizon and elevation limits), and the
+        evaluation stops when no look is left."""
         t = self.type
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            snr = gain * radar_snr(
-                z[:, 0],
-                truth.rcs_of(t_look, obj),
-                reference_snr=t.reference_snr,
-                reference_range_m=t.reference_range_m,
-                reference_rcs_m2=t.reference_rcs_m2,
+        c = self._constants()
+        if c.site is not None:
+            pos, vel, basis, *_ = c.site.rows(at.shape[0])
+        else:
+            pos, vel, basis = looks.position[at], looks.velocity[at], looks.basis[at]
+        # EcefToRangeAzElRangeRate.function's range and azimuth
+        dr = states[:, :3] - pos
+        d = np.einsum("...ij,...j->...i", basis, dr)
+        e, n, u = d[:, 0], d[:, 1], d[:, 2]
+        horiz = np.hypot(e, n)
+        rng = np.hypot(horiz, u)
+        az = np.mod(np.arctan2(e, n), _TWO_PI)
+        ok = rng <= t.max_range_m
+        if not t.full_azimuth:
+            ok &= np.abs(wrap_angle(az - self.boresight_az_rad)) <= t.azimuth_half_width_rad
+        if not ok.any():
+            return None
+        snr = gain * radar_snr(
+            rng,
+            truth.rcs_of(looks.t_s[at], obj),
+            reference_snr=t.reference_snr,
+            reference_range_m=t.reference_range_m,
+            reference_rcs_m2=t.reference_rcs_m2,
+        )
+        pd = detection_probability(snr, t.pfa, t.swerling)
+        uu = special.ndtr(draws[:, 0])
+        ok &= uu < pd
+        if not ok.any():
+            return None
+        if c.site is not None:
+            site = c.site.refraction
+        else:
+            site = refraction_site(
+                looks.lat_deg[at], looks.lon_deg[at], looks.alt_m[at], k=self.refraction_k
             )
-            pd = detection_probability(snr, t.pfa, t.swerling)
-        u = special.ndtr(draws[:, 0])
-        hit = np.flatnonzero(ok & (u < pd))
-        snr_h = snr[hit]
-        sigma = self._sigma(snr_h)
-        dim = self.measurement_kind.dim
-        zn = z[hit, :dim] + sigma * draws[hit, 1 : 1 + dim]
-        zn[:, 1] = np.mod(zn[:, 1], 2.0 * np.pi)
-        statistic = detection_statistic(u[hit], snr_h, t.swerling)
-        rcs = self._rcs((statistic - 1.0) / gain, zn[:, 0])
-        size = t_look.shape[0]
-        return dict(
-            t_s=t_look[hit],
+        el_app, clear = refracted_elevation_from(site, states[:, :3], k=self.refraction_k)
+        ok &= clear & (el_app >= c.min_elevation_rad) & (el_app <= el_top)
+        hit = np.flatnonzero(ok)
+        if hit.size == 0:
+            return None
+        if hit.size == ok.size:
+            snr_h, u_h = snr, uu
+        else:
+            snr_h, u_h = snr[hit], uu[hit]
+        sigma = np.sqrt(c.sigma_thermal / snr_h[:, None] + c.sigma_floor2)
+        dim = c.dim
+        z = np.empty((hit.size, dim))
+        z[:, 0] = rng[hit]
+        z[:, 1] = az[hit]
+        z[:, 2] = np.arctan2(u[hit], horiz[hit])
+        if dim == 4:
+            dv = states[hit, 3:6] - vel[hit]
+            z[:, 3] = np.einsum("...i,...i->...", dr[hit], dv) / rng[hit]
+        zn = z + sigma * draws[hit, 1 : 1 + dim]
+        zn[:, 1] = np.mod(zn[:, 1], _TWO_PI)
+        statistic = detection_statistic(u_h, snr_h, t.swerling)
+        rcs = self._rcs((statistic - 1.0) / gain[hit], zn[:, 0])
+        return hit, dict(
             z=zn,
             sigma=sigma,
             snr=snr_h,
             rcs_m2=rcs,
-            sensor_position_ecef=np.broadcast_to(pos, (size, 3))[hit],
-            sensor_velocity_ecef=np.broadcast_to(vel, (size, 3))[hit],
-            sensor_basis=np.broadcast_to(basis, (size, 3, 3))[hit],
+            sensor_position_ecef=pos[hit],
+            sensor_velocity_ecef=vel[hit],
+            sensor_basis=basis[hit],
             object_id=truth.object_id[obj[hit]],
             false_alarm=np.zeros(hit.shape, bool),
         )
@@ -218,207 +417,313 @@ class Radar(Sensor):
         )
 
     def _sigma(self, snr):
-        t = self.type
-        cols = [
-            measurement_sigma(
-                snr,
-                reference_snr=t.reference_snr,
-                sigma_ref=t.range_sigma_ref_m,
-                sigma_floor=t.range_sigma_floor_m,
-            ),
-            measurement_sigma(
-                snr,
-                reference_snr=t.reference_snr,
-                sigma_ref=t.angle_sigma_ref_rad,
-                sigma_floor=t.angle_sigma_floor_rad,
-            ),
-            measurement_sigma(
-                snr,
-                reference_snr=t.reference_snr,
-                sigma_ref=t.angle_sigma_ref_rad,
-                sigma_floor=t.angle_sigma_floor_rad,
-            ),
-        ]
-        if t.measures_range_rate:
-            cols.append(
-                measurement_sigma(
-                    snr,
-                    reference_snr=t.reference_snr,
-                    sigma_ref=t.range_rate_sigma_ref_m_s,
-                    sigma_floor=t.range_rate_sigma_floor_m_s,
-                )
-            )
-        return np.stack(cols, axis=-1)
+        """Measurement 1-sigma ``(..., m)`` at mean SNR ``snr (...)``
+        (:func:`bmdsim.sensors.detection.measurement_sigma` per axis)."""
+        c = self._constants()
+        return np.sqrt(c.sigma_thermal / np.asarray(snr, dtype=float)[..., None] + c.sigma_floor2)
 
-    def _search(self, t0_s, t1_s, truth, down):
-        t = self.type
-        sub = t.search_frame_s / SEARCH_SECTORS
-        phase = self.phase_s(t.search_frame_s, "search")
-        # sub-frame j: snapshot at phase + j * sub of sector j % SEARCH_SECTORS
-        js = scan_indices(t0_s, t1_s, phase, sub, 1e-9 * sub)
-        t_j = phase + js * sub
-        keep = (t_j >= t0_s) & (t_j < t1_s) & ~down(t_j)
-        js, t_j = js[keep], t_j[keep]
-        n = truth.n_objects
-        if js.size == 0 or n == 0:
+    def _search_times(self, t0_s, t1_s, down):
+        """Sub-frame indices and snapshot times in ``[t0_s, t1_s)`` (radar up)."""
+        c = self._constants()
+        sub, phase = c.sub_s, c.search_phase_s
+        js = [
+            j
+            for j in scan_list(t0_s, t1_s, phase, sub, 1e-9 * sub)
+            if t0_s <= phase + j * sub < t1_s
+        ]
+        if not js:
             return None
-        r = truth.positions_at(t_j)
-        pos, _ = self.platform.state_at(t_j)
-        basis = self.platform.basis_at(t_j)
-        r -= pos[:, None, :]
-        with np.errstate(invalid="ignore"):
-            east = np.einsum("ki,kni->kn", basis[:, 0], r)
-            north = np.einsum("ki,kni->kn", basis[:, 1], r)
-            az = np.mod(np.arctan2(east, north), 2.0 * np.pi)
+        js = np.array(js, dtype=np.int64)
+        t_j = phase + js * sub
+        if down is not None:
+            up = ~down(t_j)
+            js, t_j = js[up], t_j[up]
+        return js, t_j
+
+    def _tick_times(self, t0_s, t1_s, cues, down):
+        """Track ticks in ``[t0_s, t1_s)`` with an active cue: ``(times (K,), active (K, C))``."""
+        c = self._constants()
+        period, phase = c.period_s, c.track_phase_s
+        js = [
+            j
+            for j in scan_list(t0_s, t1_s, phase, period, 1e-9 * period)
+            if t0_s <= phase + j * period < t1_s
+        ]
+        if not js:
+            return None
+        js = np.array(js, dtype=np.int64)
+        t_tick = phase + js * period
+        if down is not None:
+            up = ~down(t_tick)
+            js, t_tick = js[up], t_tick[up]
+        active = cues.active_at(t_tick)
+        busy = active.any(axis=1)
+        if not busy.all():
+            js, t_tick, active = js[busy], t_tick[busy], active[busy]
+        if js.size == 0:
+            return None
+        return js, t_tick, active
+
+    def _search_looks(self, js, states, looks, at):
+        """Search looks of sub-frames ``js`` (snapshot rows ``at`` of ``looks``, object
+        states ``(K, N, 6)`` there): ``(rows (L,), objects (L,), draws (L, 5))`` or None."""
+        n = states.shape[1]
+        if self._constants().site is not None:  # a fixed site: broadcast constants
+            pos = looks.position[: js.size]
+            basis = looks.basis[: js.size]
+        else:
+            pos, basis = looks.position[at], looks.basis[at]
+        r = states[..., :3] - pos[:, None, :]
+        east = np.einsum("ki,kni->kn", basis[:, 0], r)
+        north = np.einsum("ki,kni->kn", basis[:, 1], r)
+        az = np.mod(np.arctan2(east, north), 2.0 * np.pi)
         sector = np.floor(self._sector_fraction(az) * SEARCH_SECTORS)
         sweep = js % SEARCH_SECTORS
         take = (sector == sweep[:, None]) & np.isfinite(az)
-        if not np.any(take):
+        k, i = np.nonzero(take)
+        if k.size == 0:
             return None
         # one draw per frame: (N, 10); sub-frames of even and odd sector use columns 0-4 and
         # 5-9, so an object seen in two adjacent sectors of a frame gets independent noise
-        frames = np.floor_divide(js, SEARCH_SECTORS)
-        uniq, row = np.unique(frames, return_inverse=True)
-        per_frame = standard_normals(self, "search", uniq, n, 10)
-        k, i = np.nonzero(take)
+        frames = np.floor_divide(js, SEARCH_SECTORS)[k]
+        uniq, row = _unique(frames)
+        per_frame = np.stack([self.scan_draws("search", int(f), n, 10) for f in uniq])
         col = 5 * (sweep[k] % 2)[:, None] + np.arange(5)
-        draws = per_frame[row[k][:, None], i[:, None], col]
-        return self._detect(t_j[k], i, draws, truth, gain=1.0, el_top=t.search_max_elevation_rad)
+        draws = per_frame[row[:, None], i[:, None], col]
+        return k, i, draws
 
-    def _false_alarms(self, t0_s, t1_s, down):
+    def _dwell_hits(self, t_tick, active, states, looks, at, cues):
+        """``hit (K, N)``: objects inside a dwell at each tick (states ``(K, N, 6)``)."""
         t = self.type
-        frame = t.search_frame_s
-        phase = self.phase_s(frame, "search")
-        ks = scan_indices(t0_s, t1_s, phase, frame, frame)
-        lam = self.false_alarms_per_frame()
-        threshold = -math.log(t.pfa)
-        rows = []
-        for k in ks:  # one small Poisson batch per frame
-            draws = _frame_false_alarm_draws(self.seed, self.id, int(k), lam)
-            if draws is not None:
-                rows.append((phase + k * frame, draws))
-        if not rows:
-            return None
-        t_start = np.concatenate([np.full(len(d), t0) for t0, d in rows])
-        d = np.concatenate([r[1] for r in rows])
-        rng_m = d[:, 0] * t.max_range_m
-        if t.full_azimuth:
-            az = d[:, 1] * 2.0 * np.pi
+        n = states.shape[1]
+        k = t_tick.shape[0]
+        if self._constants().site is not None:  # a fixed site: broadcast constants
+            pos = looks.position[:k]
         else:
-            az = np.mod(
-                self.boresight_az_rad + (2.0 * d[:, 1] - 1.0) * t.azimuth_half_width_rad,
-                2.0 * np.pi,
-            )
-        el = self.min_elevation_rad + d[:, 2] * (
-            t.search_max_elevation_rad - self.min_elevation_rad
-        )
-        rate = (2.0 * d[:, 3] - 1.0) * FALSE_ALARM_RANGE_RATE_M_S
-        statistic = threshold - np.log1p(-d[:, 4])
-        sub = frame / SEARCH_SECTORS
-        t_look = t_start + sub * np.floor(self._sector_fraction(az) * SEARCH_SECTORS)
-        keep = (t_look >= t0_s) & (t_look < t1_s) & ~down(t_look)
-        if not np.any(keep):
-            return None
-        t_look, rng_m, az, el, rate, statistic = (
-            a[keep] for a in (t_look, rng_m, az, el, rate, statistic)
-        )
-        snr = statistic - 1.0
-        pos, vel = self.platform.state_at(t_look)
-        basis = self.platform.basis_at(t_look)
-        dim = self.measurement_kind.dim
-        z = np.stack([rng_m, az, el, rate], axis=-1)[:, :dim]
-        return dict(
-            t_s=t_look,
-            z=z,
-            sigma=self._sigma(snr),
-            snr=snr,
-            rcs_m2=self._rcs(snr, rng_m),
-            sensor_position_ecef=pos,
-            sensor_velocity_ecef=vel,
-            sensor_basis=basis,
-            object_id=np.full(t_look.shape, ""),
-            false_alarm=np.ones(t_look.shape, bool),
-        )
-
-    def _dwells(self, t0_s, t1_s, truth, cues, down):
-        t = self.type
-        if cues is None or len(cues) == 0 or truth.n_objects == 0:
-            return None
-        period = t.track_revisit_s
-        phase = self.phase_s(period, "track")
-        js = scan_indices(t0_s, t1_s, phase, period, 1e-9 * period)
-        t_tick = phase + js * period
-        active = cues.active_at(t_tick)
-        busy = np.any(active, axis=1)
-        js, t_tick, active = js[busy], t_tick[busy], active[busy]
-        if js.size == 0:
-            return None
-        n = truth.n_objects
-        states = truth.state_at(t_tick)
-        pos, _ = self.platform.state_at(t_tick)
+            pos = looks.position[at]
         # (tick, cue) pairs in service; each pair is one dwell on the cue's predicted centre
         pj, pc = np.nonzero(active)
+        if pj.size * n <= _DENSE_GATE_PAIRS:  # every (dwell, object) pair, compiled
+            from bmdsim.sensors._kernel import dwell_hits, dwell_pairs
+
+            rc, uc, gate = dwell_pairs(
+                pos,
+                pj,
+                pc,
+                cues.position_ecef,
+                cues.velocity_ecef,
+                cues.t_ref_s,
+                cues.radius_m,
+                t_tick,
+                t.range_resolution_m,
+            )
+            cos_half = np.cos(np.maximum(0.5 * t.beamwidth_rad, np.arctan2(cues.radius_m[pc], rc)))
+            return dwell_hits(pos, states, pj, rc, uc, gate, cos_half)
         centre = (
             cues.position_ecef[pc]
             + cues.velocity_ecef[pc] * (t_tick[pj] - cues.t_ref_s[pc])[:, None]
         )
         gate = cues.radius_m[pc] + t.range_resolution_m
-        with np.errstate(invalid="ignore", divide="ignore"):
-            dc = centre - pos[pj]
-            rc = np.linalg.norm(dc, axis=-1)
-            uc = dc / rc[:, None]
-            cos_half = np.cos(np.maximum(0.5 * t.beamwidth_rad, np.arctan2(cues.radius_m[pc], rc)))
-            do = states[..., :3] - pos[:, None, :]
-            ro = np.linalg.norm(do, axis=-1)
-            uo = do / ro[..., None]
-        # candidates by range gate: objects sorted by range at each tick, one searchsorted
-        # per dwell over the ticks laid end to end (offset per tick); then the exact tests
-        r_key = np.where(np.isfinite(ro), np.minimum(ro, _FAR_M), _FAR_M)
-        order = np.argsort(r_key, axis=1)
-        offset = np.arange(js.size)[:, None] * (4.0 * _FAR_M)
-        key = (np.take_along_axis(r_key, order, axis=1) + offset).ravel()
-        base = pj * (4.0 * _FAR_M) + rc
-        lo = np.searchsorted(key, base - gate - 1.0, side="left")
-        hi = np.searchsorted(key, base + gate + 1.0, side="right")
-        counts = hi - lo
-        p = np.repeat(np.arange(pj.size), counts)
-        flat = lo[p] + np.arange(p.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        dc = centre - pos[pj]
+        rc = np.sqrt(np.add.reduce(dc * dc, axis=-1))  # np.linalg.norm(dc, axis=-1)
+        uc = dc / rc[:, None]
+        cos_half = np.cos(np.maximum(0.5 * t.beamwidth_rad, np.arctan2(cues.radius_m[pc], rc)))
+        do = states[..., :3] - pos[:, None, :]
+        ro = np.sqrt(np.add.reduce(do * do, axis=-1))
+        uo = do / ro[..., None]
+        p, obj = _range_gate_candidates(ro, rc, gate, pj)
         j = pj[p]
-        obj = order.ravel()[flat]
-        with np.errstate(invalid="ignore"):
-            cosang = np.einsum("ci,ci->c", uc[p], uo[j, obj])
-            inside = (cosang >= cos_half[p]) & (np.abs(ro[j, obj] - rc[p]) <= gate[p])
-        hit = np.zeros((js.size, n), dtype=bool)
+        cosang = np.einsum("ci,ci->c", uc[p], uo[j, obj])
+        inside = (cosang >= cos_half[p]) & (np.abs(ro[j, obj] - rc[p]) <= gate[p])
+        hit = np.zeros((k, n), dtype=bool)
         hit[j[inside], obj[inside]] = True
-        hit &= ((t_tick >= t0_s) & (t_tick < t1_s) & ~down(t_tick))[:, None]
-        if not np.any(hit):
+        return hit
+
+    def _false_alarm_frame(self, k: int):
+        """Every false alarm of search frame ``k`` (look times anywhere in the frame):
+        a dict of arrays, or None. Kept for the frame's next windows."""
+        memo = self._memo.setdefault("false-alarm-frames", {})
+        if k in memo:
+            return memo[k]
+        c = self._constants()
+        t = self.type
+        d = _frame_false_alarm_draws(self.seed, self.id, k, c.false_alarms_per_frame)
+        out = None
+        if d is not None:
+            t_start = c.search_phase_s + k * c.frame_s
+            rng_m = d[:, 0] * t.max_range_m
+            if t.full_azimuth:
+                az = d[:, 1] * 2.0 * np.pi
+            else:
+                az = np.mod(
+                    self.boresight_az_rad + (2.0 * d[:, 1] - 1.0) * t.azimuth_half_width_rad,
+                    2.0 * np.pi,
+                )
+            el = c.min_elevation_rad + d[:, 2] * (t.search_max_elevation_rad - c.min_elevation_rad)
+            rate = (2.0 * d[:, 3] - 1.0) * FALSE_ALARM_RANGE_RATE_M_S
+            statistic = c.threshold - np.log1p(-d[:, 4])
+            t_look = t_start + c.sub_s * np.floor(self._sector_fraction(az) * SEARCH_SECTORS)
+            snr = statistic - 1.0
+            pos, vel = self.platform.state_at(t_look)
+            basis = self.platform.basis_at(t_look)
+            out = dict(
+                t_s=t_look,
+                z=np.stack([rng_m, az, el, rate], axis=-1)[:, : c.dim],
+                sigma=self._sigma(snr),
+                snr=snr,
+                rcs_m2=self._rcs(snr, rng_m),
+                sensor_position_ecef=pos,
+                sensor_velocity_ecef=vel,
+                sensor_basis=basis,
+            )
+        if len(memo) >= _MEMO_FRAMES:
+            del memo[next(iter(memo))]
+        memo[k] = out
+        return out
+
+    def _false_alarms(self, t0_s, t1_s, down):
+        c = self._constants()
+        ks = scan_list(t0_s, t1_s, c.search_phase_s, c.frame_s, c.frame_s)
+        found = [f for f in (self._false_alarm_frame(k) for k in ks) if f is not None]
+        if not found:
             return None
-        draws = standard_normals(self, "track", js, n, 5)
-        j, i = np.nonzero(hit)
-        return self._detect(
-            t_tick[j], i, draws[j, i], truth, gain=t.track_snr_gain, el_top=t.max_elevation_rad
+        fa = (
+            found[0]
+            if len(found) == 1
+            else {key: np.concatenate([f[key] for f in found]) for key in found[0]}
+        )
+        t_look = fa["t_s"]
+        keep = (t_look >= t0_s) & (t_look < t1_s)
+        if down is not None:
+            keep &= ~down(t_look)
+        if not keep.any():
+            return None
+        if not keep.all():
+            fa = {key: a[keep] for key, a in fa.items()}
+        size = fa["t_s"].shape[0]
+        return part(
+            sensor_id=self.id,
+            kind=c.kind,
+            mode=DetectionMode.SEARCH,
+            object_id=np.full(size, ""),
+            false_alarm=np.ones(size, bool),
+            **fa,
         )
 
-    def observe(
+    def detection_parts(
         self, t0_s: float, t1_s: float, truth: TruthTable, cues: CueSet | None = None
-    ) -> DetectionBatch:
-        """Search, dwell and false-alarm detections with look times in ``[t0_s, t1_s)``."""
-        intervals = self.down_intervals(t1_s)
+    ) -> list[Part]:
+        """Search, false-alarm and dwell detections with look times in ``[t0_s, t1_s)``."""
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return self._parts(t0_s, t1_s, truth, cues)
 
-        def down(t):
-            return OutageSchedule.down_mask(t, intervals)
-
-        parts = []
-        for mode, found in (
-            (DetectionMode.SEARCH, self._search(t0_s, t1_s, truth, down)),
-            (DetectionMode.SEARCH, self._false_alarms(t0_s, t1_s, down)),
-            (DetectionMode.TRACK, self._dwells(t0_s, t1_s, truth, cues, down)),
-        ):
-            if found is not None and found["t_s"].size:
-                parts.append(
-                    assemble(sensor_id=self.id, kind=self.measurement_kind, mode=mode, **found)
+    def _parts(self, t0_s, t1_s, truth, cues) -> list[Part]:
+        down = self.down_mask(t0_s, t1_s)
+        search = dwell = None
+        if truth.n_objects and truth.any_exists():
+            search = self._search_times(t0_s, t1_s, down)
+            if cues is not None and len(cues):
+                dwell = self._tick_times(t0_s, t1_s, cues, down)
+        fa = self._false_alarms(t0_s, t1_s, down)
+        if search is None and dwell is None:
+            return [fa] if fa is not None else []
+        # the window's look times: search snapshots, then track ticks
+        times = [x[1] for x in (search, dwell) if x is not None]
+        t_all = times[0] if len(times) == 1 else np.concatenate(times)
+        looks = self._looks_geometry(t_all)
+        states = truth.state_at(t_all)
+        rows, objs, draws, gains, tops = [], [], [], [], []
+        n_search = 0
+        if search is not None:
+            js = search[0]
+            at = np.arange(js.size)
+            found = self._search_looks(js, states[: js.size], looks, at)
+            if found is not None:
+                k, i, dr = found
+                rows.append(k)
+                objs.append(i)
+                draws.append(dr)
+                n_search = k.size
+                gains.append(np.ones(k.size))
+                tops.append(np.full(k.size, self.type.search_max_elevation_rad))
+        if dwell is not None:
+            js, t_tick, active = dwell
+            first = t_all.shape[0] - js.size
+            at = np.arange(first, t_all.shape[0])
+            hit = self._dwell_hits(t_tick, active, states[first:], looks, at, cues)
+            if hit.any():
+                n = truth.n_objects
+                j, i = np.nonzero(hit)
+                ticks, row = _unique(j)
+                tick_draws = np.stack(
+                    [self.rng("track", str(int(js[q]))).standard_normal((n, 5)) for q in ticks]
                 )
-        return DetectionBatch.concat(parts)
+                rows.append(first + j)
+                objs.append(i)
+                draws.append(tick_draws[row, i])
+                gains.append(np.full(j.size, self.type.track_snr_gain))
+                tops.append(np.full(j.size, self.type.max_elevation_rad))
+        search_part = dwell_part = None
+        if rows:
+            cat = (lambda x: x[0]) if len(rows) == 1 else np.concatenate
+            at, obj = cat(rows), cat(objs)
+            found = self._detect(
+                looks, states[at, obj], at, obj, cat(draws), truth, cat(gains), cat(tops)
+            )
+            if found is not None:
+                hit, arrays = found
+                is_search = hit < n_search
+                n_hit_search = int(np.count_nonzero(is_search))
+                if n_hit_search:
+                    search_part = self._look_part(
+                        DetectionMode.SEARCH, t_all, at, hit, arrays, is_search, n_hit_search
+                    )
+                if n_hit_search < hit.size:
+                    dwell_part = self._look_part(
+                        DetectionMode.TRACK,
+                        t_all,
+                        at,
+                        hit,
+                        arrays,
+                        ~is_search,
+                        hit.size - n_hit_search,
+                    )
+        return [p for p in (search_part, fa, dwell_part) if p is not None]
+
+    def _look_part(self, mode, t_all, at, hit, arrays, sel, count) -> Part:
+        """The part of detected looks ``hit[sel]`` (``count`` of them) of one mode."""
+        if count < hit.size:
+            hit = hit[sel]
+            arrays = {key: a[sel] for key, a in arrays.items()}
+        return part(
+            sensor_id=self.id, kind=self._constants().kind, mode=mode, t_s=t_all[at[hit]], **arrays
+        )
+
+
+def _unique(values: np.ndarray):
+    """``np.unique(values, return_inverse=True)`` of a few integers, one value the common
+    case."""
+    if (values == values[0]).all():
+        return values[:1], np.zeros(values.shape, dtype=np.intp)
+    return np.unique(values, return_inverse=True)
+
+
+def _range_gate_candidates(ro, rc, gate, pj):
+    """(dwell, object) pairs whose ranges may be within the gate (a superset of the exact
+    test): objects sorted by range at each tick, one searchsorted per dwell over the ticks
+    laid end to end (offset per tick)."""
+    k = ro.shape[0]
+    r_key = np.where(np.isfinite(ro), np.minimum(ro, _FAR_M), _FAR_M)
+    order = np.argsort(r_key, axis=1)
+    offset = np.arange(k)[:, None] * (4.0 * _FAR_M)
+    key = (np.take_along_axis(r_key, order, axis=1) + offset).ravel()
+    base = pj * (4.0 * _FAR_M) + rc
+    lo = np.searchsorted(key, base - gate - 1.0, side="left")
+    hi = np.searchsorted(key, base + gate + 1.0, side="right")
+    counts = hi - lo
+    p = np.repeat(np.arange(pj.size), counts)
+    flat = lo[p] + np.arange(p.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    return p, order.ravel()[flat]
 
 
 @lru_cache(maxsize=4096)
@@ -427,7 +732,9 @@ def _frame_false_alarm_draws(seed: int, sensor_id: str, k: int, lam: float) -> n
     None when there are none): a Poisson count of mean ``lam`` then the draws, from the
     sensor's ``("search-false-alarms", k)`` stream (:meth:`Sensor.rng`). A frame spans
     several engine steps, so the same frame is asked for more than once."""
-    rng = stream(seed, "sensor", sensor_id, "search-false-alarms", str(k))
+    from bmdsim.sensors.base import sensor_stream
+
+    rng = sensor_stream(seed, sensor_id, "search-false-alarms", str(k))
     count = int(rng.poisson(lam))
     if count == 0:
         return None

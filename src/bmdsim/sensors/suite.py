@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bmdsim.sensors.base import Sensor
+from bmdsim.sensors.base import Sensor, batch_of_parts
 from bmdsim.sensors.truth import TruthTable
 from bmdsim.sensors.types import CueSet, DetectionBatch, SensorStatusChange
 
@@ -40,13 +40,14 @@ class SensorSuite:
 
         ``cues`` is one :class:`CueSet` for every sensor or a mapping from sensor id
         to its own cues. The loop is over sensors; each sensor is vectorised over
-        objects and scans.
+        objects and scans. The sensors' detection parts are merged once (the same batch
+        as concatenating each sensor's ``observe``).
         """
-        batches = []
+        parts = []
         for s in self.sensors:
             c = cues.get(s.id) if isinstance(cues, dict) else cues
-            batches.append(s.observe(t0_s, t1_s, truth, c))
-        return DetectionBatch.concat(batches)
+            parts.extend(s.detection_parts(t0_s, t1_s, truth, c))
+        return batch_of_parts(parts)
 
     def status_changes(self, t0_s: float, t1_s: float) -> list[SensorStatusChange]:
         """Every sensor's down/up transitions in ``[t0_s, t1_s)``, in time order."""

@@ -13,7 +13,7 @@ does not exist there).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,6 +36,7 @@ class TruthTable:
     object_id: np.ndarray
     rcs_m2: np.ndarray
     ir_intensity_w_sr: np.ndarray | None = None
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         t, n = self.states_ecef.shape[:2]
@@ -50,6 +51,21 @@ class TruthTable:
     @property
     def n_objects(self) -> int:
         return int(self.states_ecef.shape[1])
+
+    def any_exists(self) -> bool:
+        """Whether some object has a finite sample (else every look time gives NaN)."""
+        out = self._memo.get("exists")
+        if out is None:
+            out = self._memo["exists"] = bool(np.isfinite(self.states_ecef[..., 0]).any())
+        return out
+
+    def any_plume(self) -> bool:
+        """Whether some sample has a plume (else :meth:`ir_intensity_at` is 0 everywhere)."""
+        out = self._memo.get("plume")
+        if out is None:
+            ir = self.ir_intensity_w_sr
+            out = self._memo["plume"] = ir is not None and bool(np.any(ir > 0.0))
+        return out
 
     @classmethod
     def from_arrays(
@@ -118,32 +134,13 @@ class TruthTable:
 
     def _rows_at(self, t: np.ndarray) -> np.ndarray:
         """:meth:`state_at` for one time per row: the Hermite weights are per row, so the
-        (K, N, 6) work is a handful of multiply-adds (the polynomial of :meth:`states_of`)."""
-        i, inside = self._locate(t)
-        a = self.states_ecef[i]
-        b = self.states_ecef[i + 1]
-        h = self.t_s[i + 1] - self.t_s[i]
-        s = (t - self.t_s[i]) / h
-        s2, s3 = s * s, s * s * s
-        w = np.stack(
-            [
-                2.0 * s3 - 3.0 * s2 + 1.0,
-                (s3 - 2.0 * s2 + s) * h,
-                -2.0 * s3 + 3.0 * s2,
-                (s3 - s2) * h,
-                (6.0 * s2 - 6.0 * s) / h,
-                3.0 * s2 - 4.0 * s + 1.0,
-                (-6.0 * s2 + 6.0 * s) / h,
-                3.0 * s2 - 2.0 * s,
-            ],
-            axis=-1,
-        )[:, None, :, None]
-        p0, v0, p1, v1 = a[..., :3], a[..., 3:], b[..., :3], b[..., 3:]
-        out = np.empty(a.shape)
-        out[..., :3] = w[..., 0, :] * p0 + w[..., 1, :] * v0 + w[..., 2, :] * p1 + w[..., 3, :] * v1
-        out[..., 3:] = w[..., 4, :] * p0 + w[..., 5, :] * v0 + w[..., 6, :] * p1 + w[..., 7, :] * v1
-        out[~inside] = np.nan
-        return out
+        (K, N, 6) work is a handful of multiply-adds (the polynomial of :meth:`states_of`,
+        compiled: :func:`bmdsim.sensors._kernel.hermite_rows`)."""
+        from bmdsim.sensors._kernel import hermite_rows
+
+        return hermite_rows(
+            np.asarray(t, dtype=float), self.t_s, np.asarray(self.states_ecef, dtype=float)
+        )
 
     def positions_at(self, t_s) -> np.ndarray:
         """Positions ``(K, N, 3)`` of every object at times ``t_s (K,)``: the position part
@@ -203,7 +200,7 @@ class TruthTable:
             index = np.broadcast_to(np.arange(n), t.shape)
         i = np.searchsorted(self.t_s, t, side="right") - 1
         inside = (i >= 0) & (t <= self.t_s[-1])
-        out = values[np.clip(i, 0, None), index]
+        out = values[np.maximum(i, 0), index]
         return np.where(inside, out, 0.0)
 
     def rcs_at(self, t_s) -> np.ndarray:
