@@ -22,6 +22,12 @@ the flight: it is located on the step's interpolant, its distance is the miss di
 the kill is drawn with the type's ``Pk(miss)`` (:meth:`InterceptorType.kill_probability`)
 from a stream named after the interceptor. A flight also ends past the type's maximum time
 of flight, when its target no longer exists, or at the ground.
+
+Two implementations fly the same model: a compiled one (:mod:`bmdsim.engagement._flyout_kernel`,
+numba: the whole frame loop of a call in one kernel, the targets' true states interpolated in
+it) when ``target_states`` is a :class:`TargetTruth` (it gives the targets' trajectories) and
+the guidance models are the stock ones; otherwise the numpy reference
+(:meth:`InterceptorFlight.advance_reference`). Both give bit-identical flights.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -53,14 +60,42 @@ from bmdsim.engagement.kinematics import (
     LaunchProgram,
     launch_axes,
 )
-from bmdsim.flight.dynamics import Physics, altitude, derivative
+from bmdsim.flight.dynamics import MACH_STEP, Physics, altitude, derivative
+
+if TYPE_CHECKING:
+    from bmdsim.flight.trajectory import Trajectory
 
 TargetStatesFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 """``fn(t_s (M,), target (M,)) -> (M, 6)``: true ECEF states of targets at times (NaN where a
 target no longer exists)."""
 
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TargetTruth:
+    """The true targets, as :meth:`InterceptorFlight.advance` flies against them fastest.
+
+    Callable as a :data:`TargetStatesFn` (``states``). ``trajectory(key) -> (trajectory,
+    end_s)`` gives target ``key``'s true :class:`~bmdsim.flight.trajectory.Trajectory` and
+    the time after which the target no longer exists [s] (inf: to the trajectory's end);
+    ``states`` must be exactly ``trajectory.state_at(t)``, NaN after ``end_s`` (the compiled
+    flight interpolates the trajectory itself, with the same arithmetic).
+    """
+
+    states: TargetStatesFn
+    trajectory: Callable[[int], tuple[Trajectory, float]]
+
+    def __call__(self, t_s, keys) -> np.ndarray:
+        return self.states(t_s, keys)
+
+
 #: Seeker noise draws kept per interceptor (reused cyclically beyond).
 _NOISE_DRAWS = 8192
+#: Time tolerance of the closest-approach search [s] (:func:`bmdsim.core.integrate.rk4`'s).
+_EVENT_TOL_S = 1e-9
+#: Frames of one :meth:`InterceptorFlight.advance` call beyond which it gives up.
+_MAX_FRAMES = 10_000_000
+#: Reasons of the ends of flights, by the compiled kernel's end codes.
+_END_REASONS = ("target lost", "time of flight", "passed", "", "ground")
 
 
 class Phase(IntEnum):
@@ -158,7 +193,8 @@ class InterceptorFlight:
 
     ``seed`` names the random streams (seeker noise, kill draws) with each interceptor's id;
     ``seeker``, ``midcourse`` and ``terminal`` are the models; ``midcourse_frame_s`` the
-    guidance frame before acquisition [s].
+    guidance frame before acquisition [s]. ``compiled``: fly with the compiled kernel where
+    possible (see the module docstring); False: always the numpy reference.
     """
 
     def __init__(
@@ -173,8 +209,10 @@ class InterceptorFlight:
         midcourse_frame_s: float = 0.25,
         frames_per_time_to_go: float = 50.0,
         boost_step_s: float = BOOST_STEP_S,
+        compiled: bool = True,
     ) -> None:
         self.seed = int(seed)
+        self.compiled = bool(compiled)
         self.seeker = Seeker() if seeker is None else seeker
         self.midcourse = ZeroEffortMissGuidance() if midcourse is None else midcourse
         self.terminal = ProportionalNavigation() if terminal is None else terminal
@@ -186,6 +224,10 @@ class InterceptorFlight:
         self._types: list[InterceptorType] = []
         self._kin: InterceptorKinematics | None = None
         self._per_type: dict[str, np.ndarray] = {}
+        # compiled flight: the types' tables, the targets' knots, work arrays (built lazily)
+        self._type_tables: tuple | None = None
+        self._knots: tuple[tuple, tuple] | None = None
+        self._work: tuple | None = None
         self._ids: list[str] = []
         self._units: list[str] = []
         self._threats: list[str] = []
@@ -227,6 +269,7 @@ class InterceptorFlight:
                 return i
         self._types.append(itype)
         self._kin = InterceptorKinematics.from_types(self._types, self.program)
+        self._type_tables = None
         # per-type figures as arrays, indexed by type row
         self._per_type = {
             name: np.array([getattr(t, name) for t in self._types], dtype=float)
@@ -445,8 +488,169 @@ class InterceptorFlight:
         self, t0_s: float, t1_s: float, target_states: TargetStatesFn
     ) -> list[InterceptResult]:
         """Fly every interceptor still flying from its own time (its launch, or ``t0_s``)
-        to ``t1_s`` [s]; ``target_states`` gives the true targets. Returns the flights that
-        ended, as events."""
+        to ``t1_s`` [s]; ``target_states`` gives the true targets (a :class:`TargetTruth`
+        for the compiled flight). Returns the flights that ended, as events."""
+        if t1_s < t0_s:
+            raise ValueError("advance runs forward: t1_s must be >= t0_s")
+        trajectory = getattr(target_states, "trajectory", None)
+        if (
+            self._kin is None
+            or trajectory is None
+            or not self.compiled
+            or type(self.seeker) is not Seeker
+            or type(self.midcourse) is not ZeroEffortMissGuidance
+            or type(self.terminal) is not ProportionalNavigation
+        ):
+            return self.advance_reference(t0_s, t1_s, target_states)
+        flying = (self._phase != Phase.ENDED) & (self._t < t1_s - 1e-12)
+        if not flying.any():
+            return []
+        from bmdsim.engagement import _flyout_kernel as kern
+
+        n = len(self)
+        ev_idx = np.empty(n, np.intp)
+        ev_code = np.empty(n, np.int8)
+        n_ev = kern.advance_kernel(
+            float(t1_s), self._state_arrays(), self._compiled_tables(),
+            self._target_knots(trajectory, flying), self._physics_tables(),
+            self._frame_params(), self._model_params(), self._work_arrays(n), ev_idx, ev_code,
+        )  # fmt: skip
+        if n_ev < 0:
+            raise RuntimeError(f"interceptor flight did not reach t = {t1_s} s")
+        truth = _known_targets(target_states)
+        return [
+            self._end(int(k), truth, "")
+            if c == kern.END_CLOSEST_APPROACH
+            else self._end(int(k), None, _END_REASONS[int(c)])
+            for k, c in zip(ev_idx[:n_ev], ev_code[:n_ev], strict=True)
+        ]
+
+    # ------------------------------------------------------------------ compiled flight
+    def _state_arrays(self) -> tuple:
+        """The per-interceptor arrays the kernel reads and updates in place."""
+        return (
+            self._t, self._y, self._phase, self._frame, self._a_cmd, self._u_est,
+            self._udot_est, self._dv_used, self._meas_t, self._next_cmd, self._type,
+            self._launch, self._kick, self._up, self._down, self._est, self._est_t,
+            self._est_a, self._noise,
+        )  # fmt: skip
+
+    def _compiled_tables(self) -> tuple:
+        """Per-type tables of the kernel (built once per set of types): stages, thrust,
+        drag area by stage (column 0: after burnout), programme boundaries, attitude hold,
+        staging mass drops, guidance limits."""
+        if self._type_tables is None:
+            kin = self._kin
+            assert kin is not None
+            nt, ns = kin.burn_s.shape
+            rows = np.arange(nt)
+            area = np.stack([kin.aero(rows, np.full(nt, st)).area_m2 for st in range(-1, ns)], 1)
+            drop = np.stack([kin.staging_mass_drop(rows, np.full(nt, st)) for st in range(ns)], 1)
+            p = kin.program
+            hold = np.maximum(p.vertical_rise_s + p.pitch_over_s, kin.stage_end_s[:, 0])
+            c = np.ascontiguousarray
+            per = self._per_type
+            self._type_tables = (
+                c(kin.n_stages, dtype=np.intp), c(kin.stage_end_s, dtype=float),
+                c(kin.thrust_vac_n, dtype=float), c(kin.mass_flow_kg_s, dtype=float),
+                c(kin.exit_area_m2, dtype=float), c(area, dtype=float),
+                c(kin.drag_row, dtype=np.intp), c(kin.boundaries(rows), dtype=float),
+                c(hold, dtype=float), c(drop, dtype=float),
+                c(per["divert_accel_max_m_s2"]), c(per["divert_delta_v_m_s"]),
+                c(per["navigation_ratio"]), c(per["seeker_acquisition_range_m"]),
+                c(per["max_time_of_flight_s"]),
+            )  # fmt: skip
+        return self._type_tables
+
+    def _target_knots(self, trajectory, flying: np.ndarray) -> tuple:
+        """Knot tables of the targets of the interceptors ``flying`` (one per target,
+        concatenated; kept while the targets' trajectories stay the same objects), their end
+        times, and each interceptor's table (-1: none, a negative key)."""
+        keys = self._target
+        known = flying & (keys >= 0)
+        want = np.unique(keys[known])
+        trajs, ends = [], []
+        for key in want:
+            traj, end_s = trajectory(int(key))
+            trajs.append(traj)
+            ends.append(float(end_s))
+        cached = self._knots
+        if (
+            cached is not None
+            and len(cached[0]) == len(trajs)
+            and all(a is b for a, b in zip(cached[0], trajs, strict=True))
+        ):
+            knots = cached[1]
+        else:
+            if trajs:
+                kt = np.concatenate([np.asarray(tr.t_s, dtype=float) for tr in trajs])
+                ky = np.concatenate([np.asarray(tr.states, dtype=float)[:, :6] for tr in trajs])
+                ka = np.concatenate([np.asarray(tr.accelerations, dtype=float) for tr in trajs])
+                sizes = [np.asarray(tr.t_s).size for tr in trajs]
+                if min(sizes) < 1:
+                    raise ValueError("a target trajectory without knots")
+            else:
+                kt, ky, ka, sizes = np.zeros(1), np.zeros((1, 6)), np.zeros((1, 3)), []
+            offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.intp)]).astype(np.intp)
+            knots = (
+                np.ascontiguousarray(kt), np.ascontiguousarray(ky), np.ascontiguousarray(ka),
+                offsets,
+            )  # fmt: skip
+            self._knots = (tuple(trajs), knots)
+        tab = np.full(len(self), -1, np.intp)
+        tab[known] = np.searchsorted(want, keys[known])
+        end = np.array(ends, dtype=float) if ends else np.zeros(1)
+        return (*knots, end, tab)
+
+    def _physics_tables(self) -> tuple:
+        from bmdsim.flight.air import air_table
+
+        kin = self._kin
+        assert kin is not None
+        ph = self.physics
+        table = air_table()
+        return (
+            bool(ph.j2), bool(ph.rotating), bool(ph.drag),
+            -1.0 if ph.sphere_radius_m is None else float(ph.sphere_radius_m),
+            kin.cd_table, 1.0 / MACH_STEP, table.rows, float(table.alt_min_m),
+            float(table.inv_step_per_m), int(table.last_node),
+        )  # fmt: skip
+
+    def _frame_params(self) -> tuple:
+        p = self.program
+        return (
+            self.midcourse_frame_s, self.frames_per_time_to_go, self.boost_step_s,
+            float(p.vertical_rise_s), float(p.pitch_over_s), _EVENT_TOL_S, _MAX_FRAMES,
+        )  # fmt: skip
+
+    def _model_params(self) -> tuple:
+        s, m = self.seeker, self.midcourse
+        return (
+            float(m.navigation_ratio), float(m.min_time_to_go_s), bool(s.perfect),
+            float(s.angle_noise_rad), float(s.frame_s), float(s.alpha), float(s.beta),
+        )  # fmt: skip
+
+    def _work_arrays(self, n: int) -> tuple:
+        """Work arrays of the kernel for ``n`` interceptors (kept between calls)."""
+        if self._work is None or self._work[0].shape[0] != n:
+            f1 = lambda: np.zeros(n)  # noqa: E731
+            f7 = lambda: np.zeros((n, 7))  # noqa: E731
+            self._work = (
+                np.zeros(n, np.intp), np.zeros((n, 6)), np.zeros((n, 13)), f1(),
+                np.zeros(n, np.intp), f1(), f1(), np.zeros(n, np.int64), np.zeros(n, bool),
+                np.zeros(n, np.int64), np.zeros(n, np.int64), f1(), f1(), f7(), f7(), f7(),
+                f7(), f1(), f1(), f1(), f1(), f1(), f1(), np.zeros(n, np.int8),
+                np.zeros((5, 7)), np.zeros((4, 7)), np.zeros(6),
+            )  # fmt: skip
+        return self._work
+
+    # ------------------------------------------------------------------ numpy reference
+    def advance_reference(
+        self, t0_s: float, t1_s: float, target_states: TargetStatesFn
+    ) -> list[InterceptResult]:
+        """:meth:`advance` in numpy, one :func:`bmdsim.core.integrate.rk4` call per frame
+        with the target states from ``target_states`` (any :data:`TargetStatesFn`): the
+        reference the compiled flight is tested against."""
         if t1_s < t0_s:
             raise ValueError("advance runs forward: t1_s must be >= t0_s")
         events: list[InterceptResult] = []
@@ -625,4 +829,5 @@ __all__ = [
     "Outcome",
     "Phase",
     "TargetStatesFn",
+    "TargetTruth",
 ]

@@ -487,10 +487,20 @@ class Simulation:
             out[rows] = states
         return out
 
+    def _target_trajectory(self, key: int):
+        """The true trajectory of target object ``key`` and the time after which it no longer
+        exists [s] (what :meth:`_target_states` interpolates; the compiled interceptor flight
+        interpolates it itself)."""
+        tid, traj = self.targets[int(key)]
+        dead = self.killed_s.get(tid, np.inf) if traj is self.flights[tid].rv else np.inf
+        return traj, dead
+
     def _engage(self, t0: float, t1: float) -> None:
         """The engagement layer over ``[t0, t1]`` with the latest threat reports."""
-        events = self.engagement.advance(t1, threats=self._reports,
-                                         target_states=self._target_states)
+        from bmdsim.engagement.flyout import TargetTruth
+
+        truth = TargetTruth(states=self._target_states, trajectory=self._target_trajectory)
+        events = self.engagement.advance(t1, threats=self._reports, target_states=truth)
         for e in events:
             self.log.record(e, source=e.source, subject=e.subject, text=e.text())
             if e.kind == "interceptor_launched":

@@ -10,7 +10,13 @@ import pytest
 from bmdsim.catalog import interceptor
 from bmdsim.earth.frames import geodetic_to_ecef
 from bmdsim.engagement.fire_control import FireControl, aim_azimuth
-from bmdsim.engagement.flyout import InterceptorFlight, InterceptorLaunch, Outcome, Phase
+from bmdsim.engagement.flyout import (
+    InterceptorFlight,
+    InterceptorLaunch,
+    Outcome,
+    Phase,
+    TargetTruth,
+)
 from bmdsim.engagement.guidance import Seeker
 from bmdsim.engagement.kinematics import InterceptorKinematics, fly_open_loop
 from bmdsim.engagement.planning import EngagementPlanner, Launcher
@@ -205,3 +211,135 @@ def test_interceptor_at_a_track_without_truth_ends_without_intercept(threat, pla
 
     events = flight.advance(plan.launch_s, plan.launch_s + 5.0, target)
     assert len(events) == 1 and events[0].reason == "target lost" and events[0].target_key == -1
+
+
+# ---------------------------------------------------------------------- compiled flight
+def _trajectory(threat, shift_s=0.0):
+    """The synthetic threat's predicted coast as a flight-layer trajectory (its knots),
+    ``shift_s`` later."""
+    from bmdsim.flight.trajectory import ObjectKind, Trajectory
+
+    d = threat.dense
+    k = slice(d.offsets[0], d.offsets[1])
+    return Trajectory.from_knots(
+        kind=ObjectKind.RV, label="T", rcs_m2=0.1, t_s=d.t_s[k] + shift_s, y=d.y[k],
+        dydt=d.dydt[k], burnout_s=None, burnout_state=None, impacted=True,
+    )  # fmt: skip
+
+
+def _truth(trajs, end_s):
+    """The engine's form of the truth: ``Trajectory.state_at``, NaN after each end time; as a
+    plain function and as a :class:`TargetTruth` (the compiled flight's)."""
+
+    def states(t, keys):
+        t = np.asarray(t, dtype=float).reshape(-1)
+        keys = np.asarray(keys).reshape(-1)
+        out = np.full((t.size, 6), np.nan)
+        for key in np.unique(keys):
+            rows = np.flatnonzero(keys == key)
+            s = trajs[int(key)].state_at(t[rows])
+            s[t[rows] > end_s[int(key)]] = np.nan
+            out[rows] = s
+        return out
+
+    return states, TargetTruth(states=states, trajectory=lambda key: (trajs[key], end_s[key]))
+
+
+def _fly_truth(flight, trajs, target, t0, t1, chunk_s, uplink_s=2.0):
+    events, t, next_uplink = [], t0, t0
+    while t < t1 and flight.in_flight():
+        if t >= next_uplink:
+            for key, threat_id in enumerate(("T1", "T2")):
+                flight.update_targets(threat_id, t, trajs[key].state_at(t))
+            next_uplink += uplink_s
+        events += flight.advance(t, min(t + chunk_s, t1), target)
+        t += chunk_s
+    return events
+
+
+def _mixed_launches(plan):
+    """Two SM-3s at the threat, one at a second target that ends in flight, one at a track
+    without truth, one PAC-3 MSE (out of its reach)."""
+    sm3 = _launch(plan, 5, suffix="-sm3")
+    return [
+        sm3[0],
+        sm3[1],
+        dataclasses.replace(sm3[2], threat_id="T2", target_key=1),
+        dataclasses.replace(sm3[3], target_key=-1),
+        dataclasses.replace(
+            sm3[4], interceptor_type=interceptor("pac-3-mse"), kick_rad=np.radians(30.0)
+        ),
+    ]
+
+
+def _flown(threat, plan, compiled, seeker, launches, chunk_s=5.0):
+    trajs = [_trajectory(threat), _trajectory(threat, 2.0)]
+    states, truth = _truth(trajs, [np.inf, plan.launch_s + 100.0])
+    flight = InterceptorFlight(seed=7, seeker=seeker, compiled=compiled)
+    flight.launch(launches)
+    target = truth if compiled else states
+    events = _fly_truth(flight, trajs, target, plan.launch_s, plan.launch_s + 400.0, chunk_s)
+    return events, flight.batch
+
+
+def _assert_same_flights(fast, ref):
+    (ev_f, b_f), (ev_r, b_r) = fast, ref
+    assert [e.source for e in ev_f] == [e.source for e in ev_r]
+    for ef, er in zip(ev_f, ev_r, strict=True):
+        for x, y in zip(dataclasses.astuple(ef), dataclasses.astuple(er), strict=True):
+            same = x == y or (isinstance(x, float) and np.isnan(x) and np.isnan(y))
+            assert same, f"{ef.source}: compiled {x!r}, reference {y!r}"
+    for name in ("t_s", "state", "phase", "outcome", "divert_used_m_s", "intercept_s", "miss_m",
+                 "intercept_point", "killed"):  # fmt: skip
+        a, b = getattr(b_f, name), getattr(b_r, name)
+        err = np.nanmax(np.abs(a.astype(float) - b.astype(float)), initial=0.0)
+        assert np.array_equal(a, b, equal_nan=True), f"{name}: compiled - reference up to {err:.3g}"
+
+
+def test_compiled_flight_is_bit_identical_to_the_numpy_reference(threat, plan):
+    """The compiled kernel (whole frame loop, RK4, closest-approach search, guidance, seeker
+    filter, in-kernel target interpolation) against :meth:`advance_reference` with the same
+    truth given as a plain function: same events, same states to the last bit."""
+    launches = _mixed_launches(plan)
+    fast = _flown(threat, plan, True, Seeker(), launches)
+    ref = _flown(threat, plan, False, Seeker(), launches)
+    _assert_same_flights(fast, ref)
+    ends = {e.source: e for e in fast[0]}
+    assert ends["i0-sm3"].reason == ends["i1-sm3"].reason == ""  # closest approaches
+    assert ends["i2-sm3"].reason == ends["i3-sm3"].reason == "target lost"
+    assert ends["i4-sm3"].reason == "time of flight"
+    assert ends["i0-sm3"].miss_distance_m < 1.0, ends["i0-sm3"].miss_distance_m
+
+
+def test_compiled_flight_searches_simultaneous_closest_approaches_together(threat, plan):
+    """Two identical interceptors (perfect seeker) cross in the same step: the batched
+    search's stopping test covers both, and so does the kernel's."""
+    launches = _launch(plan, 2)
+    fast = _flown(threat, plan, True, Seeker(angle_noise_rad=0.0), launches, chunk_s=7.0)
+    ref = _flown(threat, plan, False, Seeker(angle_noise_rad=0.0), launches, chunk_s=7.0)
+    _assert_same_flights(fast, ref)
+    (a, b) = fast[0]
+    assert a.time_s == b.time_s and a.miss_distance_m == b.miss_distance_m < 1.0
+
+
+def test_compiled_target_interpolation_matches_trajectory_state_at(threat):
+    from bmdsim.engagement import _flyout_kernel as kern
+
+    trajs = [_trajectory(threat), _trajectory(threat, 3.0)]
+    kt = np.concatenate([tr.t_s for tr in trajs])
+    ky = np.concatenate([tr.states for tr in trajs])
+    ka = np.concatenate([tr.accelerations for tr in trajs])
+    offsets = np.array([0, trajs[0].t_s.size, kt.size], dtype=np.intp)
+    end = np.array([np.inf, 400.0])
+    rng = np.random.default_rng(0)
+    times = np.concatenate([rng.uniform(140.0, 520.0, 500), trajs[0].t_s[:20], [150.0, 507.0]])
+    out = np.empty(6)
+    for tab, tr in enumerate(trajs):
+        want = tr.state_at(times)
+        want[times > end[tab]] = np.nan
+        got = np.empty_like(want)
+        for i, t in enumerate(times):
+            kern._target(tab, t, kt, ky, ka, offsets, end, out)
+            got[i] = out
+        err = np.nanmax(np.abs(got - want))
+        assert np.array_equal(got, want, equal_nan=True), f"table {tab}: up to {err:.3g}"
