@@ -481,6 +481,120 @@ def _chol_solve(low, m, b):
 
 
 @numba.njit(cache=True, nogil=True)
+def _ekf_row(
+    kind, x0, p0, zk, rk, pos, vel, basis, iterations, out_x, out_p, out_nu, out_s, zi, h,
+    cross, s, low, gain, nu, col, xi, ikh, tmp, kr,
+):  # fmt: skip
+    """(Iterated) EKF update of one state ``x0 (n,)``, covariance ``p0 (n, n)`` with one
+    measurement ``zk (m,)`` of noise ``rk (m, m)`` into ``out_x``, ``out_p``, ``out_nu``,
+    ``out_s``; returns ``(ok, log_likelihood)`` (``ok`` False if an innovation covariance
+    is not positive definite). The rest: scratch."""
+    n = x0.shape[0]
+    m = zk.shape[0]
+    ll = 0.0
+    for a in range(n):
+        xi[a] = x0[a]
+    for it in range(iterations):
+        _measure(kind, xi, pos, vel, basis, zi, h)
+        for a in range(n):
+            for b in range(m):
+                t = 0.0
+                for e in range(n):
+                    t += p0[a, e] * h[b, e]
+                cross[a, b] = t
+        for a in range(m):
+            for b in range(m):
+                t = rk[a, b]
+                for e in range(n):
+                    t += h[a, e] * cross[e, b]
+                s[a, b] = t
+        for a in range(m):
+            for b in range(a + 1, m):
+                t = 0.5 * (s[a, b] + s[b, a])
+                s[a, b] = t
+                s[b, a] = t
+        if not _cholesky(s, m, low):
+            return False, ll
+        # gain = cross S^-1 (row by row: S is symmetric)
+        for a in range(n):
+            for b in range(m):
+                col[b] = cross[a, b]
+            _chol_solve(low, m, col)
+            for b in range(m):
+                gain[a, b] = col[b]
+        _residual(kind, zk, zi, nu)
+        if it == 0:
+            for a in range(m):
+                out_nu[a] = nu[a]
+                for b in range(m):
+                    out_s[a, b] = s[a, b]
+            for a in range(m):
+                col[a] = nu[a]
+            _chol_solve(low, m, col)
+            d2 = 0.0
+            logdet = 0.0
+            for a in range(m):
+                d2 += nu[a] * col[a]
+                logdet += 2.0 * math.log(low[a, a])
+            ll = -0.5 * (d2 + logdet + m * math.log(2.0 * math.pi))
+        else:
+            for a in range(m):
+                t = 0.0
+                for e in range(n):
+                    t += h[a, e] * (x0[e] - xi[e])
+                nu[a] -= t
+        for a in range(n):
+            t = x0[a]
+            for b in range(m):
+                t += gain[a, b] * nu[b]
+            xi[a] = t
+    for a in range(n):
+        out_x[a] = xi[a]
+    # Joseph form (I - K H) P (I - K H)^T + K R K^T with the last linearisation
+    for a in range(n):
+        for b in range(n):
+            t = 1.0 if a == b else 0.0
+            for e in range(m):
+                t -= gain[a, e] * h[e, b]
+            ikh[a, b] = t
+    for a in range(n):
+        for b in range(n):
+            t = 0.0
+            for e in range(n):
+                t += ikh[a, e] * p0[e, b]
+            tmp[a, b] = t
+    for a in range(n):
+        for b in range(m):
+            t = 0.0
+            for e in range(m):
+                t += gain[a, e] * rk[e, b]
+            kr[a, b] = t
+    for a in range(n):
+        for b in range(n):
+            t = 0.0
+            for e in range(n):
+                t += tmp[a, e] * ikh[b, e]
+            for e in range(m):
+                t += kr[a, e] * gain[b, e]
+            out_p[a, b] = t
+    for a in range(n):
+        for b in range(a + 1, n):
+            t = 0.5 * (out_p[a, b] + out_p[b, a])
+            out_p[a, b] = t
+            out_p[b, a] = t
+    return True, ll
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _ekf_scratch(n, m):
+    return (
+        np.empty(m), np.empty((m, n)), np.empty((n, m)), np.empty((m, m)), np.empty((m, m)),
+        np.empty((n, m)), np.empty(m), np.empty(m), np.empty(n), np.empty((n, n)),
+        np.empty((n, n)), np.empty((n, m)),
+    )  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True)
 def ekf_update_kernel(
     kind, X, P, Z, R, pos, vel, basis, iterations, out_x, out_p, out_ll, out_nu, out_s
 ):
@@ -493,108 +607,405 @@ def ekf_update_kernel(
     k_n, n = X.shape
     m = Z.shape[1]
     g_n = pos.shape[0]
-    zi = np.empty(m)
-    h = np.empty((m, n))
-    cross = np.empty((n, m))
-    s = np.empty((m, m))
-    low = np.empty((m, m))
-    gain = np.empty((n, m))
-    nu = np.empty(m)
-    col = np.empty(m)
-    xi = np.empty(n)
-    ikh = np.empty((n, n))
-    tmp = np.empty((n, n))
-    kr = np.empty((n, m))
+    scratch = _ekf_scratch(n, m)
     for k in range(k_n):
         g = 0 if g_n == 1 else k
-        for a in range(n):
-            xi[a] = X[k, a]
-        for it in range(iterations):
-            _measure(kind, xi, pos[g], vel[g], basis[g], zi, h)
-            for a in range(n):
-                for b in range(m):
-                    t = 0.0
-                    for e in range(n):
-                        t += P[k, a, e] * h[b, e]
-                    cross[a, b] = t
-            for a in range(m):
-                for b in range(m):
-                    t = R[k, a, b]
-                    for e in range(n):
-                        t += h[a, e] * cross[e, b]
-                    s[a, b] = t
-            for a in range(m):
-                for b in range(a + 1, m):
-                    t = 0.5 * (s[a, b] + s[b, a])
-                    s[a, b] = t
-                    s[b, a] = t
-            if not _cholesky(s, m, low):
-                return False
-            # gain = cross S^-1 (row by row: S is symmetric)
-            for a in range(n):
-                for b in range(m):
-                    col[b] = cross[a, b]
-                _chol_solve(low, m, col)
-                for b in range(m):
-                    gain[a, b] = col[b]
-            _residual(kind, Z[k], zi, nu)
-            if it == 0:
-                for a in range(m):
-                    out_nu[k, a] = nu[a]
-                    for b in range(m):
-                        out_s[k, a, b] = s[a, b]
-                for a in range(m):
-                    col[a] = nu[a]
-                _chol_solve(low, m, col)
-                d2 = 0.0
-                logdet = 0.0
-                for a in range(m):
-                    d2 += nu[a] * col[a]
-                    logdet += 2.0 * math.log(low[a, a])
-                out_ll[k] = -0.5 * (d2 + logdet + m * math.log(2.0 * math.pi))
-            else:
-                for a in range(m):
-                    t = 0.0
-                    for e in range(n):
-                        t += h[a, e] * (X[k, e] - xi[e])
-                    nu[a] -= t
-            for a in range(n):
-                t = X[k, a]
-                for b in range(m):
-                    t += gain[a, b] * nu[b]
-                xi[a] = t
-        for a in range(n):
-            out_x[k, a] = xi[a]
-        # Joseph form (I - K H) P (I - K H)^T + K R K^T with the last linearisation
-        for a in range(n):
-            for b in range(n):
-                t = 1.0 if a == b else 0.0
-                for e in range(m):
-                    t -= gain[a, e] * h[e, b]
-                ikh[a, b] = t
-        for a in range(n):
-            for b in range(n):
-                t = 0.0
-                for e in range(n):
-                    t += ikh[a, e] * P[k, e, b]
-                tmp[a, b] = t
-        for a in range(n):
-            for b in range(m):
-                t = 0.0
-                for e in range(m):
-                    t += gain[a, e] * R[k, e, b]
-                kr[a, b] = t
-        for a in range(n):
-            for b in range(n):
-                t = 0.0
-                for e in range(n):
-                    t += tmp[a, e] * ikh[b, e]
-                for e in range(m):
-                    t += kr[a, e] * gain[b, e]
-                out_p[k, a, b] = t
-        for a in range(n):
-            for b in range(a + 1, n):
-                t = 0.5 * (out_p[k, a, b] + out_p[k, b, a])
-                out_p[k, a, b] = t
-                out_p[k, b, a] = t
+        ok, ll = _ekf_row(
+            kind, X[k], P[k], Z[k], R[k], pos[g], vel[g], basis[g], iterations, out_x[k],
+            out_p[k], out_nu[k], out_s[k], *scratch,
+        )  # fmt: skip
+        if not ok:
+            return False
+        out_ll[k] = ll
     return True
+
+
+# ---- the tracker's compiled scan step: gating and the update of every mode ------------------
+@numba.njit(cache=True, nogil=True, inline="always")
+def _track_side(h, p, extra, cross, out):
+    """``symmetrise(H P H^T + extra)`` into ``out (m, m)`` (``extra`` None: no extra term)."""
+    m, n = h.shape
+    for a in range(n):
+        for b in range(m):
+            t = 0.0
+            for e in range(n):
+                t += p[a, e] * h[b, e]
+            cross[a, b] = t
+    for a in range(m):
+        for b in range(m):
+            t = 0.0 if extra is None else extra[a, b]
+            for e in range(n):
+                t += h[a, e] * cross[e, b]
+            out[a, b] = t
+    for a in range(m):
+        for b in range(a + 1, m):
+            t = 0.5 * (out[a, b] + out[b, a])
+            out[a, b] = t
+            out[b, a] = t
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _pair_test(kind, zp, hph, zd, rd, weights, s, low, nu, col, terms):
+    """Chi-square test of one detection ``zd (m,)`` of noise ``rd (m, m)`` against a track
+    whose modes predict ``zp (M, m)`` with track-side covariances ``hph (M, m, m)`` and
+    probabilities ``weights (M,)`` (the arithmetic of
+    :meth:`bmdsim.tracking.hypothesiser.ChiSquareGater.test_pairs`, through a Cholesky
+    factor): ``(ok, d2, cost)`` — the smallest mode ``d^2`` and minus twice the log of the
+    mode mixture's likelihood; ``ok`` False if an ``S = hph + rd`` is not positive definite.
+    The rest: scratch."""
+    n_m, m = zp.shape
+    d2_min = np.inf
+    top = -np.inf
+    for j in range(n_m):
+        for a in range(m):
+            for b in range(m):
+                s[a, b] = hph[j, a, b] + rd[a, b]
+        if not _cholesky(s, m, low):
+            return False, 0.0, 0.0
+        _residual(kind, zd, zp[j], nu)
+        for a in range(m):
+            col[a] = nu[a]
+        _chol_solve(low, m, col)
+        d2 = 0.0
+        logdet = 0.0
+        for a in range(m):
+            d2 += nu[a] * col[a]
+            logdet += 2.0 * math.log(low[a, a])
+        if d2 < d2_min or d2 != d2:
+            d2_min = d2
+        w = weights[j] if weights[j] > 1e-300 else 1e-300
+        terms[j] = math.log(w) - 0.5 * (d2 + logdet)
+        if terms[j] > top:
+            top = terms[j]
+    total = 0.0
+    for j in range(n_m):
+        total += math.exp(terms[j] - top)
+    return True, d2_min, -2.0 * (top + math.log(total)) + m * math.log(2.0 * math.pi)
+
+
+@numba.njit(cache=True, nogil=True)
+def gate_kernel(
+    kind, mode_x, mode_p, mu, track_times_s, t_s, pos, vel, basis, z, noise, threshold, out_t,
+    out_d, out_d2, out_cost, out_pair, out_behind_t, out_behind_d,
+):  # fmt: skip
+    """Gating of ``N`` tracks against the ``K`` detections of one scan at ``t_s``, in one pass.
+
+    ``mode_x (N, M, n)``, ``mode_p (N, M, n, n)``, ``mu (N, M)``: every mode of every track
+    predicted to ``t_s``; ``track_times_s (N,)``: the time of each track's estimate before
+    that prediction; one sensor geometry (``pos (3,)``, ``vel (3,)``, ``basis (3, 3)``);
+    ``z (K, m)``, ``noise (K, m, m)``.
+
+    The role path's gate (:class:`bmdsim.tracking.hypothesiser.ChiSquareGater`): a pair is a
+    candidate when, for some mode, the first measurement component lies within ``box`` of the
+    prediction and every wrapped residual component inside
+    ``box = sqrt(g (diag(H P H^T) + R_max))`` (``R_max`` the scan's largest detection
+    variances); candidates come by track, then by detection (by the first component when
+    ``M = 1``). A candidate of a track older than the scan is tested exactly here
+    (:func:`_pair_test` with ``S = H P H^T + R``) and kept if ``d^2 <= g``: kept pairs go to
+    ``out_t``, ``out_d``, ``out_d2``, ``out_cost`` and their index among those tested to
+    ``out_pair``. A candidate of a track newer than the scan (out of sequence) goes to
+    ``out_behind_t``, ``out_behind_d`` untested.
+
+    Returns ``(ok, kept, tested, behind)``; ``ok`` False if an ``S`` was not positive
+    definite (nothing is usable then).
+    """
+    n_t, n_m, n = mode_x.shape
+    k_n, m = z.shape
+    h = np.empty((m, n))
+    cross = np.empty((n, m))
+    zp = np.empty((n_m, m))
+    hph = np.empty((n_m, m, m))
+    box = np.empty((n_m, m))
+    nu = np.empty(m)
+    s = np.empty((m, m))
+    low = np.empty((m, m))
+    col = np.empty(m)
+    terms = np.empty(n_m)
+    r_max = np.empty(m)
+    for c in range(m):
+        r_max[c] = noise[0, c, c]
+        for d in range(1, k_n):
+            if noise[d, c, c] > r_max[c]:
+                r_max[c] = noise[d, c, c]
+    if n_m > 1:
+        order = np.arange(k_n)
+    else:
+        order = np.argsort(z[:, 0], kind="mergesort")
+    kept = 0
+    tested = 0
+    behind = 0
+    for i in range(n_t):
+        forward = t_s - track_times_s[i] >= 0.0
+        for j in range(n_m):
+            _measure(kind, mode_x[i, j], pos, vel, basis, zp[j], h)
+            _track_side(h, mode_p[i, j], None, cross, hph[j])
+            for c in range(m):
+                box[j, c] = math.sqrt(threshold * (hph[j, c, c] + r_max[c]))
+        for q in range(k_n):
+            d = order[q]
+            hit = False
+            for j in range(n_m):
+                if not (z[d, 0] >= zp[j, 0] - box[j, 0] and z[d, 0] <= zp[j, 0] + box[j, 0]):
+                    continue
+                _residual(kind, z[d], zp[j], nu)
+                hit = True
+                for c in range(m):
+                    if not abs(nu[c]) <= box[j, c]:
+                        hit = False
+                        break
+                if hit:
+                    break
+            if not hit:
+                continue
+            if not forward:
+                out_behind_t[behind] = i
+                out_behind_d[behind] = d
+                behind += 1
+                continue
+            ok, d2, cost = _pair_test(kind, zp, hph, z[d], noise[d], mu[i], s, low, nu, col, terms)
+            if not ok:
+                return False, 0, 0, 0
+            if d2 <= threshold:
+                out_t[kept] = i
+                out_d[kept] = d
+                out_d2[kept] = d2
+                out_cost[kept] = cost
+                out_pair[kept] = tested
+                kept += 1
+            tested += 1
+    return True, kept, tested, behind
+
+
+@numba.njit(cache=True, nogil=True)
+def retro_gate_kernel(
+    kind, mode_x, mode_p, mu, dt, lag, di, drag, j2, max_step, cd_table, inv_mach_step, cd_ref,
+    rows, alt_min, inv_step, last_node, pos, vel, basis, z, noise, out_d2, out_cost,
+):  # fmt: skip
+    """Chi-square test of out-of-sequence candidate pairs (see :func:`gate_kernel`).
+
+    Pair ``p`` joins detection ``di[p]`` to a track whose estimate is newer than it: every
+    mode state ``mode_x[p] (M, n)`` is moved by ``dt[p] < 0`` (detection time minus track
+    time) with one motion model (``kappa`` clamped at zero, as
+    :meth:`bmdsim.tracking.motion.BallisticMotion.function`), ``z = h(f(x))``,
+    ``H = H(f(x)) F``, track side ``symmetrise(H P H^T + lag[p])`` — the
+    measurement model of :class:`bmdsim.tracking.tracker.RetrodictedMeasurement`, with
+    ``lag (P, m, m)`` its process noise over the lag — and the pair tested as in
+    :func:`_pair_test` with the track's mode probabilities ``mu (P, M)``. ``out_d2``,
+    ``out_cost``: as :func:`gate_kernel`'s. Returns False if an ``S`` was not positive
+    definite.
+    """
+    p_n, n_m, n = mode_x.shape
+    m = z.shape[1]
+    acc = np.empty(3)
+    jac = np.zeros((3, 7))
+    xs = np.empty(7)
+    xi = np.zeros(7)
+    kx = np.empty((4, 6))
+    f = np.empty((7, 7))
+    fs = np.empty((7, 7))
+    mk = np.empty((4, 7, 7))
+    hb = np.empty((m, n))
+    h = np.empty((m, n))
+    cross = np.empty((n, m))
+    zp = np.empty((n_m, m))
+    hph = np.empty((n_m, m, m))
+    nu = np.empty(m)
+    s = np.empty((m, m))
+    low = np.empty((m, m))
+    col = np.empty(m)
+    terms = np.empty(n_m)
+    for pp in range(p_n):
+        for j in range(n_m):
+            for a in range(n):
+                xi[a] = mode_x[pp, j, a]
+            _move(
+                xi, n, dt[pp], max_step, True, j2, drag and n == 7, cd_table, inv_mach_step,
+                cd_ref, rows, alt_min, inv_step, last_node, f, acc, jac, xs, kx, fs, mk,
+            )  # fmt: skip
+            _measure(kind, xi[:n], pos, vel, basis, zp[j], hb)
+            for a in range(m):
+                for b in range(n):
+                    t = 0.0
+                    for e in range(n):
+                        t += hb[a, e] * f[e, b]
+                    h[a, b] = t
+            _track_side(h, mode_p[pp, j], lag[pp], cross, hph[j])
+        d = di[pp]
+        ok, d2, cost = _pair_test(kind, zp, hph, z[d], noise[d], mu[pp], s, low, nu, col, terms)
+        if not ok:
+            return False
+        out_d2[pp] = d2
+        out_cost[pp] = cost
+    return True
+
+
+@numba.njit(cache=True, nogil=True)
+def imm_update_kernel(
+    kind, mode_x, mode_p, rows, z, noise, dets, pos, vel, basis, iterations, log_mu, t_s,
+    out_mode_x, out_mode_p, out_times, out_ll, out_shift,
+):  # fmt: skip
+    """(Iterated) EKF update of every mode of the tracks ``rows (A,)`` of ``mode_x (N, M, n)``,
+    ``mode_p (N, M, n, n)`` (predicted to ``t_s``) with the detections ``dets (A,)`` of
+    ``z (K, m)``, ``noise (K, m, m)``, row by row the arithmetic of :func:`ekf_update_kernel`.
+
+    The updated mode states and covariances go to rows ``rows`` of ``out_mode_x``,
+    ``out_mode_p`` (same shapes as the inputs), ``t_s`` to those of ``out_times``; the mode
+    log likelihoods to ``out_ll (A, M)`` and, with ``log_mu (A, M) = log(max(mu, 1e-300))``
+    of the prior mode probabilities, ``log_mu + ll - max_modes(log_mu + ll)`` to
+    ``out_shift (A, M)`` (the first steps of :func:`bmdsim.tracking.updater.imm_combine`).
+    Returns False if an innovation covariance is not positive definite.
+    """
+    n_m, n = mode_x.shape[1], mode_x.shape[2]
+    m = z.shape[1]
+    scratch = _ekf_scratch(n, m)
+    out_nu = np.empty(m)
+    out_s = np.empty((m, m))
+    for a in range(rows.shape[0]):
+        r = rows[a]
+        d = dets[a]
+        top = -np.inf
+        for j in range(n_m):
+            ok, ll = _ekf_row(
+                kind, mode_x[r, j], mode_p[r, j], z[d], noise[d], pos, vel, basis, iterations,
+                out_mode_x[r, j], out_mode_p[r, j], out_nu, out_s, *scratch,
+            )  # fmt: skip
+            if not ok:
+                return False
+            out_ll[a, j] = ll
+            w = log_mu[a, j] + ll
+            out_shift[a, j] = w
+            if top == top and (w > top or w != w):  # numpy's max: NaN wins
+                top = w
+        for j in range(n_m):
+            out_shift[a, j] = out_shift[a, j] - top
+        out_times[r] = t_s
+    return True
+
+
+@numba.njit(cache=True, nogil=True)
+def imm_mix_kernel(rows, w, mode_x, mode_p, out_x, out_p, out_mu):
+    """The IMM output of the tracks ``rows (A,)`` from their updated modes
+    ``mode_x (N, M, n)``, ``mode_p (N, M, n, n)``, for one or two modes.
+
+    One mode: the mode's estimate. Two: from the unnormalised mode weights
+    ``w (A, 2) = exp(shift)`` (:func:`imm_update_kernel`), mode probabilities (at least
+    1e-12, renormalised) into ``out_mu (N, 2)`` and the moment-matched mixture into
+    ``out_x (N, n)``, ``out_p (N, n, n)`` (symmetrised) — the arithmetic of
+    :func:`bmdsim.tracking.updater.imm_combine`, operation by operation (with two terms
+    every order of its sums is the same)."""
+    n = mode_x.shape[2]
+    xc = np.empty(n)
+    d0 = np.empty(n)
+    d1 = np.empty(n)
+    for a in range(rows.shape[0]):
+        r = rows[a]
+        if mode_x.shape[1] == 1:
+            for i in range(n):
+                out_x[r, i] = mode_x[r, 0, i]
+                for k in range(n):
+                    out_p[r, i, k] = mode_p[r, 0, i, k]
+            continue
+        total = w[a, 0] + w[a, 1]
+        mu0 = w[a, 0] / total
+        mu1 = w[a, 1] / total
+        if mu0 < 1e-12:
+            mu0 = 1e-12
+        if mu1 < 1e-12:
+            mu1 = 1e-12
+        s = mu0 + mu1
+        mu0 = mu0 / s
+        mu1 = mu1 / s
+        out_mu[r, 0] = mu0
+        out_mu[r, 1] = mu1
+        for i in range(n):
+            xc[i] = mu0 * mode_x[r, 0, i] + mu1 * mode_x[r, 1, i]
+            out_x[r, i] = xc[i]
+        for i in range(n):
+            d0[i] = mode_x[r, 0, i] - xc[i]
+            d1[i] = mode_x[r, 1, i] - xc[i]
+        for i in range(n):
+            for k in range(n):
+                out_p[r, i, k] = mu0 * (mode_p[r, 0, i, k] + d0[i] * d0[k]) + mu1 * (
+                    mode_p[r, 1, i, k] + d1[i] * d1[k]
+                )
+        for i in range(n):
+            for k in range(i + 1, n):
+                t = 0.5 * (out_p[r, i, k] + out_p[r, k, i])
+                out_p[r, i, k] = t
+                out_p[r, k, i] = t
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _bits(word, mask):
+    """Number of set bits of ``word & mask`` (uint64)."""
+    x = word & mask
+    count = 0
+    while x:
+        x &= x - np.uint64(1)
+        count += 1
+    return count
+
+
+@numba.njit(cache=True, nogil=True)
+def track_bookkeeping_kernel(
+    rows, t, bit, has_rcs, rcs_ok, log_rcs, memory_looks, period, covered, quality_mask,
+    quality_window, confirm_m, confirm_mask, last_update, hits, opportunities, history,
+    sensors, quality, reported, rcs_mean, rcs_looks, status, out_due, out_confirmed,
+):  # fmt: skip
+    """A scan's track counters, in place, in the order of :class:`bmdsim.tracking.Tracker`'s
+    role path (same arithmetic).
+
+    1. The tracks ``rows (A,)`` updated at ``t``: last update, hits, opportunities, hit
+       history, sensor bits (``bit``), log-RCS mean and looks (with ``has_rcs``: look ``a``
+       measured if ``rcs_ok[a]``, ``log_rcs[a] = log10`` of its RCS; gain
+       ``1 / min(looks, memory_looks)``), quality; ``out_due[a]``: a confirmed track whose
+       last 'track updated' event is ``period`` old (its ``reported`` time set to ``t``).
+    2. Misses: every other track that this sensor has updated, inside its coverage
+       (``covered (N,)``) and not updated since ``t``, gets a miss; if any did, every
+       track's quality is recomputed.
+    3. M-of-N confirmation (``confirm_m < 0``: none): a tentative track with at least
+       ``confirm_m`` hits in ``history & confirm_mask`` is confirmed (``out_confirmed``).
+
+    Quality is ``bits(history & quality_mask) / max(min(opportunities, quality_window), 1)``.
+    Returns whether any track got a miss.
+    """
+    n_t = last_update.shape[0]
+    one = np.uint64(1)
+    updated = np.zeros(n_t, np.bool_)
+    for a in range(rows.shape[0]):
+        r = rows[a]
+        updated[r] = True
+        if last_update[r] < t:
+            last_update[r] = t
+        hits[r] += 1
+        opportunities[r] += 1
+        history[r] = (history[r] << one) | one
+        sensors[r] |= bit
+        if has_rcs:
+            looks = rcs_looks[r]
+            if rcs_ok[a]:
+                prev = rcs_mean[r] if looks > 0 else 0.0
+                gain = min(max(looks + 1, 1), memory_looks)
+                rcs_mean[r] = prev + (log_rcs[a] - prev) / gain
+                rcs_looks[r] = looks + 1
+        quality[r] = _bits(history[r], quality_mask) / max(min(opportunities[r], quality_window), 1)
+        out_due[a] = status[r] == 1 and t - reported[r] >= period
+        if out_due[a]:
+            reported[r] = t
+    missed = False
+    for i in range(n_t):
+        if covered[i] and (sensors[i] & bit) != 0 and not updated[i] and last_update[i] < t:
+            history[i] = history[i] << one
+            opportunities[i] += 1
+            missed = True
+    if missed:
+        for i in range(n_t):
+            quality[i] = _bits(history[i], quality_mask) / max(
+                min(opportunities[i], quality_window), 1
+            )
+    for i in range(n_t):
+        out_confirmed[i] = False
+        if confirm_m >= 0 and status[i] == 0 and _bits(history[i], confirm_mask) >= confirm_m:
+            status[i] = 1
+            out_confirmed[i] = True
+    return missed

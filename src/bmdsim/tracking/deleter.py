@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bmdsim.earth.constants import A_M
 from bmdsim.earth.frames import ecef_to_geodetic
 from bmdsim.tracking.types import TrackBatch, TrackStatus
 
@@ -68,8 +69,14 @@ class Deleter:
         coast = time_s - tracks.last_update_s
         limit = np.where(confirmed, self.confirmed_coast_s, self.tentative_coast_s)
         sigma = np.sqrt(np.trace(tracks.covariances[:, :3, :3], axis1=1, axis2=2) / 3.0)
-        _, _, alt = ecef_to_geodetic(tracks.states[:, :3])
         reasons[coast > limit] = "coasted"
         reasons[sigma > self.max_position_sigma_m] = "diverged"
-        reasons[alt < self.min_altitude_m] = "ground"
+        # a point at geocentric distance r is at least r - a above the ellipsoid: only
+        # tracks inside the sphere of radius a + max(min_altitude, 0) (+1 m) need a height
+        r = tracks.states[:, :3]
+        reach = A_M + max(self.min_altitude_m, 0.0) + 1.0
+        low = np.einsum("ij,ij->i", r, r) < reach * reach
+        if low.any():
+            _, _, alt = ecef_to_geodetic(r[low])
+            reasons[np.flatnonzero(low)[alt < self.min_altitude_m]] = "ground"
         return reasons != "", reasons

@@ -133,6 +133,24 @@ def sigma_points(states, covariances, alpha=1.0, beta=2.0, kappa=0.0):
     return pts, wm, wc
 
 
+def markov_matrices(lam: np.ndarray, dt) -> np.ndarray:
+    """Mode transition matrices ``expm(Lambda |dt|)`` ``(K, M, M)`` of a rate matrix
+    ``lam (M, M)`` (rows summing to zero) over ``dt (K,)`` [s] (see
+    :meth:`InteractingMultipleModelPredictor.markov`)."""
+    dt = np.abs(np.asarray(dt, dtype=float)).reshape(-1)
+    if dt.size == 0:
+        return np.zeros((0, *lam.shape))
+    if lam.shape[0] == 2:
+        s = -np.trace(lam)
+        frac = dt if s == 0.0 else -np.expm1(-s * dt) / s
+        return np.eye(2) + frac[:, None, None] * lam
+    from scipy.linalg import expm
+
+    uniq, inv = np.unique(np.round(dt, 9), return_inverse=True)
+    mats = np.stack([expm(lam * u) for u in uniq])
+    return mats[inv.reshape(-1)]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InteractingMultipleModelPredictor:
     """IMM prediction (Blom & Bar-Shalom 1988): mix the mode estimates, then predict each mode.
@@ -159,21 +177,15 @@ class InteractingMultipleModelPredictor:
         ``s = lambda_01 + lambda_10`` (``Lambda^2 = -s Lambda``); more modes: one matrix
         exponential per distinct ``|dt|``.
         """
+        return markov_matrices(self.generator(), dt)
+
+    def generator(self) -> np.ndarray:
+        """The rate matrix ``Lambda`` ``(M, M)`` [1/s]: off-diagonal switching rates, each
+        row summing to zero."""
         lam = np.array(self.transition_rates, dtype=float)
         np.fill_diagonal(lam, 0.0)
         np.fill_diagonal(lam, -lam.sum(axis=1))
-        dt = np.abs(np.asarray(dt, dtype=float)).reshape(-1)
-        if dt.size == 0:
-            return np.zeros((0, *lam.shape))
-        if lam.shape[0] == 2:
-            s = -np.trace(lam)
-            frac = dt if s == 0.0 else -np.expm1(-s * dt) / s
-            return np.eye(2) + frac[:, None, None] * lam
-        from scipy.linalg import expm
-
-        uniq, inv = np.unique(np.round(dt, 9), return_inverse=True)
-        mats = np.stack([expm(lam * u) for u in uniq])
-        return mats[inv.reshape(-1)]
+        return lam
 
     def _compiled_motions(self):
         """The modes' motion models if every mode is an EKF prediction with a compiled

@@ -32,17 +32,21 @@ def scans_from_detections(
         return []
     t = batch.t_s
     bins = np.floor((t - t.min()) / max_span_s).astype(np.int64)
-    keys = np.rec.fromarrays([bins, batch.sensor_id, batch.kind, batch.mode], names="b,s,k,d")
-    uniq, inverse = np.unique(keys, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    order = np.lexsort((t, inverse))
-    bounds = np.searchsorted(inverse[order], np.arange(len(uniq) + 1))
+    # groups ordered by (bin, sensor, kind, mode); rows by time within each (stable)
+    keys = (bins, batch.sensor_id, batch.kind, batch.mode)
+    order = np.lexsort((t, *keys[::-1]))
+    start = np.zeros(len(order), bool)
+    start[0] = True
+    for key in keys:
+        k = key[order]
+        start[1:] |= k[1:] != k[:-1]
+    bounds = np.append(np.flatnonzero(start), len(order))
     scans = []
-    for g, key in enumerate(uniq):  # a loop over scans, not over objects
+    for g in range(len(bounds) - 1):  # a loop over scans, not over objects
         rows = order[bounds[g] : bounds[g + 1]]
-        kind = MeasurementKind(int(key["k"]))
-        m = kind.dim
         first = rows[0]
+        kind = MeasurementKind(int(batch.kind[first]))
+        m = kind.dim
         noise = batch.covariance[rows, :m, :m]
         model = model_for(
             kind,
@@ -51,7 +55,7 @@ def scans_from_detections(
             sensor_basis=batch.sensor_basis[first],
             noise_covariance=noise,
         )
-        sensor_id = str(key["s"])
+        sensor_id = str(batch.sensor_id[first])
         times = t[rows]
         time_s = float(times[0])
         cov = None

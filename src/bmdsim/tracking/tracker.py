@@ -108,6 +108,10 @@ class Tracker:
     estimate is the plain mean of its first looks, then a fading-memory mean over about
     this many looks (gain ``1 / min(looks, rcs_memory_looks)``), so the looks of the whole
     missile before its RV separated fade from the track that follows the RV.
+    ``compiled``: with the compiled roles (an IMM or EKF predictor of compiled motion
+    models, :class:`ExtendedKalmanUpdater`, :class:`ChiSquareGater`), process a scan of one
+    of the sensors layer's measurement models in a few compiled calls
+    (:class:`bmdsim.tracking.fused.ScanKernels`, same results); False: always role by role.
     """
 
     predictor: object
@@ -121,12 +125,14 @@ class Tracker:
     update_event_period_s: float = 10.0
     biases: dict = field(default_factory=dict)
     rcs_memory_looks: int = 16
+    compiled: bool = True
     tracks: TrackBatch = None
     time_s: float = -np.inf
     _next_id: int = 1
     _sensor_bits: dict = field(default_factory=dict)
     _pending_los: dict = field(default_factory=dict)
     _predicted: tuple = ()
+    _kernels: object = None
 
     def __post_init__(self):
         if self.stereo_initiator is None:
@@ -139,17 +145,31 @@ class Tracker:
     def step(self, scans) -> TrackEvents:
         """Process scans (any order; sorted by measurement time) and return the events."""
         events = TrackEvents()
+        kernels = self._compiled_step()
         for scan in sorted(scans, key=lambda s: s.time_s):
             scan = self._registered(scan)
-            hyp, pairs, predicted = self._hypothesise(scan)
-            rows, dets = self.associator.associate(hyp, len(self.tracks), len(scan))
-            self._update(scan, rows, dets, hyp, pairs, events)
-            self._account_misses(scan, rows, predicted)
-            self._confirm(scan.time_s, events)
-            self._initiate(scan, np.setdiff1d(np.arange(len(scan)), dets), events)
+            if kernels is None or not kernels.process(self, scan, events):
+                hyp, pairs, predicted = self._hypothesise(scan)
+                rows, dets = self.associator.associate(hyp, len(self.tracks), len(scan))
+                self._update(scan, rows, dets, hyp, pairs, events)
+                self._account_misses(scan, rows, predicted.states)
+                self._confirm(scan.time_s, events)
+                self._initiate(scan, np.setdiff1d(np.arange(len(scan)), dets), events)
             self.time_s = max(self.time_s, scan.time_s)
         self._delete(self.time_s, events)
         return events
+
+    def _compiled_step(self):
+        """The compiled scan step of the current roles (None: role by role)."""
+        if not self.compiled:
+            return None
+        kernels = self._kernels
+        if kernels is None or not kernels.serves(self):
+            from bmdsim.tracking.fused import ScanKernels
+
+            kernels = ScanKernels.for_tracker(self)
+            self._kernels = kernels
+        return kernels
 
     def tracks_at(self, time_s: float) -> TrackBatch:
         """Live tracks predicted to ``time_s`` (the stored estimates are not changed).
@@ -159,7 +179,11 @@ class Tracker:
         last = self._predicted
         if last and last[0] is self.tracks and last[1] == time_s:
             return last[2]
-        out = self.predictor.predict(self.tracks, time_s)
+        kernels = self._compiled_step()
+        if kernels is None:
+            out = self.predictor.predict(self.tracks, time_s)
+        else:
+            out = kernels.predict(self.tracks, time_s)
         self._predicted = (self.tracks, float(time_s), out)
         return out
 
@@ -175,14 +199,16 @@ class Tracker:
         from bmdsim.sensors.types import CueSet
 
         tr = self.tracks_at(t_start_s)
-        if len(tr) == 0:
+        c = len(tr)
+        if c == 0:
             return CueSet.empty()
         sigma = np.sqrt(np.linalg.eigvalsh(tr.covariances[:, :3, :3])[:, -1])
-        return CueSet.from_states(
-            t_start_s=t_start_s,
-            t_end_s=t_end_s,
-            t_ref_s=t_start_s,
-            state_ecef=tr.states[:, :6],
+        return CueSet(
+            t_start_s=np.full(c, float(t_start_s)),
+            t_end_s=np.full(c, float(t_end_s)),
+            t_ref_s=np.full(c, float(t_start_s)),
+            position_ecef=tr.states[:, :3].copy(),
+            velocity_ecef=tr.states[:, 3:6].copy(),
             radius_m=np.maximum(n_sigma * sigma, min_radius_m),
             cue_id=tr.ids.astype(str),
         )
@@ -343,12 +369,14 @@ class Tracker:
         reported[due] = t_det[due]
         self.tracks = tr.put(rows, merged.with_(reported_s=reported))
 
-    def _account_misses(self, scan, rows, predicted):
+    def _account_misses(self, scan, rows, predicted_states):
+        """Charge a miss to every track the scan's sensor could have updated but did not
+        (``predicted_states``: the tracks at the scan time, for its coverage)."""
         tr = self.tracks
         bit = self._sensor_bits[scan.sensor_id]
         expected = (tr.sensors & bit) != 0
         if scan.coverage is not None and len(tr):
-            expected &= np.asarray(scan.coverage(predicted.states), bool)
+            expected &= np.asarray(scan.coverage(predicted_states), bool)
         expected[rows] = False
         expected &= tr.last_update_s < float(np.min(scan.times_s, initial=scan.time_s))
         if not expected.any():
@@ -456,17 +484,21 @@ def _with_rcs(tracks: TrackBatch, rcs_m2, memory_looks: int) -> dict:
     mean moves towards the look's log10 RCS by ``1 / min(looks, memory_looks)``."""
     if rcs_m2 is None:
         return {}
+    mean, looks = rcs_update(tracks.rcs_log10_mean, tracks.rcs_looks, rcs_m2, memory_looks)
+    return {"rcs_log10_mean": mean, "rcs_looks": looks}
+
+
+def rcs_update(mean, looks, rcs_m2, memory_looks: int) -> tuple[np.ndarray, np.ndarray]:
+    """Log-RCS means ``(N,)`` and look counts ``(N,)`` after one look each of measured RCS
+    ``rcs_m2 (N,)`` (see :func:`_with_rcs`)."""
     rcs = np.asarray(rcs_m2, dtype=float)
     ok = np.isfinite(rcs) & (rcs > 0.0)
-    looks = tracks.rcs_looks + ok
+    new_looks = looks + ok
     with np.errstate(divide="ignore", invalid="ignore"):
         log_rcs = np.log10(np.where(ok, rcs, 1.0))
-        prev = np.where(tracks.rcs_looks > 0, tracks.rcs_log10_mean, 0.0)
-        mean = prev + (log_rcs - prev) / np.clip(looks, 1, max(int(memory_looks), 1))
-    return {
-        "rcs_log10_mean": np.where(ok, mean, tracks.rcs_log10_mean),
-        "rcs_looks": looks.astype(np.int64),
-    }
+        prev = np.where(looks > 0, mean, 0.0)
+        new_mean = prev + (log_rcs - prev) / np.clip(new_looks, 1, max(int(memory_looks), 1))
+    return np.where(ok, new_mean, mean), new_looks.astype(np.int64)
 
 
 def _quality(history: np.ndarray, opportunities: np.ndarray, window: int = 10) -> np.ndarray:

@@ -8,7 +8,7 @@ axis first; filters keep one estimate per motion mode (``M = 1`` for a single-mo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from enum import IntEnum
 
 import numpy as np
@@ -132,35 +132,40 @@ class TrackBatch:
 
     def take(self, index) -> TrackBatch:
         """The tracks at ``index`` (integer array or boolean mask)."""
-        return TrackBatch(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+        return TrackBatch(**{name: getattr(self, name)[index] for name in _FIELDS})
 
     def concat(self, other: TrackBatch) -> TrackBatch:
         """This batch followed by ``other``."""
         return TrackBatch(
             **{
-                f.name: np.concatenate([getattr(self, f.name), getattr(other, f.name)])
-                for f in fields(self)
+                name: np.concatenate([getattr(self, name), getattr(other, name)])
+                for name in _FIELDS
             }
         )
 
     def put(self, index: np.ndarray, rows: TrackBatch) -> TrackBatch:
         """A copy with the tracks at integer ``index`` replaced by ``rows``."""
         out = {}
-        for f in fields(self):
-            a = getattr(self, f.name).copy()
-            a[index] = getattr(rows, f.name)
-            out[f.name] = a
+        for name in _FIELDS:
+            a = getattr(self, name).copy()
+            a[index] = getattr(rows, name)
+            out[name] = a
         return TrackBatch(**out)
 
     def with_(self, **changes) -> TrackBatch:
         """A copy with some arrays replaced."""
-        return replace(self, **changes)
+        values = {name: getattr(self, name) for name in _FIELDS}
+        values.update(changes)  # an unknown name fails in the constructor
+        return TrackBatch(**values)
 
     def index_of(self, track_ids) -> np.ndarray:
         """Row indices of ``track_ids`` (all must be present)."""
         order = np.argsort(self.ids)
         pos = np.searchsorted(self.ids[order], np.asarray(track_ids))
         return order[pos]
+
+
+_FIELDS = tuple(f.name for f in fields(TrackBatch))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

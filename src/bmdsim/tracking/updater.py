@@ -25,6 +25,7 @@ get their residuals wrapped to ``(-pi, pi]``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -74,10 +75,7 @@ def _compiled_geometry(model, k: int):
     """``(kind, position (G, 3), velocity (G, 3), basis (G, 3, 3))`` of a sensors-layer
     measurement model that :mod:`bmdsim.tracking._kernel` evaluates (``G`` is 1 or ``k``),
     else None (any other model takes the numpy path)."""
-    from bmdsim.sensors.models import EcefToLosAngles, EcefToRangeAzEl, EcefToRangeAzElRangeRate
-
-    kinds = {EcefToRangeAzEl: 0, EcefToRangeAzElRangeRate: 1, EcefToLosAngles: 2}
-    kind = kinds.get(type(model))
+    kind = _model_kinds().get(type(model))
     if kind is None:
         return None
     pos = np.asarray(model.sensor_position_ecef, dtype=float).reshape(-1, 3)
@@ -97,6 +95,14 @@ def _compiled_geometry(model, k: int):
     return kind, np.ascontiguousarray(pos), np.ascontiguousarray(vel), np.ascontiguousarray(basis)
 
 
+@cache
+def _model_kinds() -> dict:
+    """Measurement kind codes of :mod:`bmdsim.tracking._kernel` by sensors-layer model type."""
+    from bmdsim.sensors.models import EcefToLosAngles, EcefToRangeAzEl, EcefToRangeAzElRangeRate
+
+    return {EcefToRangeAzEl: 0, EcefToRangeAzElRangeRate: 1, EcefToLosAngles: 2}
+
+
 def _solve_gain(cross: np.ndarray, s: np.ndarray) -> np.ndarray:
     """Kalman gain ``P_xz S^-1`` ``(K, n, m)`` (through a solve, no inverse)."""
     return np.swapaxes(np.linalg.solve(s, np.swapaxes(cross, -1, -2)), -1, -2)
@@ -108,6 +114,28 @@ def log_likelihood(nu: np.ndarray, s: np.ndarray) -> np.ndarray:
     _sign, logdet = np.linalg.slogdet(s)
     d2 = np.einsum("ki,ki->k", nu, np.linalg.solve(s, nu[..., None])[..., 0])
     return -0.5 * (d2 + logdet + m * np.log(2.0 * np.pi))
+
+
+def imm_combine(mode_probabilities, x, p, ll):
+    """The interacting multiple model's output after every mode was updated.
+
+    ``mode_probabilities (K, M)`` before the update; updated mode states ``x (K, M, n)``,
+    covariances ``p (K, M, n, n)`` and mode log likelihoods ``ll (K, M)``. Returns the
+    combined states ``(K, n)`` and covariances ``(K, n, n)`` (moment-matched mixture), the
+    new mode probabilities ``(K, M)`` (each at least 1e-12) and the mixture's log
+    likelihood ``(K,)``.
+    """
+    logw = np.log(np.maximum(mode_probabilities, 1e-300)) + ll
+    top = logw.max(axis=1, keepdims=True)
+    w = np.exp(logw - top)
+    total = w.sum(axis=1, keepdims=True)
+    mu = w / total
+    mu = np.maximum(mu, 1e-12)
+    mu /= mu.sum(axis=1, keepdims=True)
+    xc = np.einsum("km,kmi->ki", mu, x)
+    d = x - xc[:, None]
+    pc = symmetrise(np.einsum("km,kmij->kij", mu, p + d[..., :, None] * d[..., None, :]))
+    return xc, pc, mu, (top + np.log(total))[:, 0]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -151,21 +179,11 @@ class KalmanUpdater:
         )
         x = x.reshape(k_tracks, m_modes, n)
         p = p.reshape(k_tracks, m_modes, n, n)
-        ll = ll.reshape(k_tracks, m_modes)
-        logw = np.log(np.maximum(tracks.mode_probabilities, 1e-300)) + ll
-        top = logw.max(axis=1, keepdims=True)
-        w = np.exp(logw - top)
-        total = w.sum(axis=1, keepdims=True)
-        mu = w / total
-        mu = np.maximum(mu, 1e-12)
-        mu /= mu.sum(axis=1, keepdims=True)
-        xc = np.einsum("km,kmi->ki", mu, x)
-        d = x - xc[:, None]
-        pc = symmetrise(np.einsum("km,kmij->kij", mu, p + d[..., :, None] * d[..., None, :]))
+        xc, pc, mu, ll = imm_combine(tracks.mode_probabilities, x, p, ll.reshape(k_tracks, m_modes))
         out = tracks.with_(
             states=xc, covariances=pc, mode_states=x, mode_covariances=p, mode_probabilities=mu
         )
-        return out, (top + np.log(total))[:, 0]
+        return out, ll
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

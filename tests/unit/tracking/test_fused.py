@@ -1,0 +1,334 @@
+"""The tracker's compiled scan step gives the role-by-role path's tracks and events, bit for bit.
+
+Each scenario runs two trackers side by side on the same scans — one with
+``compiled=True`` (:class:`bmdsim.tracking.fused.ScanKernels`), one with ``compiled=False``
+(every role called in turn) — and compares every array of the track record after every
+step (bit patterns, so a signed zero or a last-place difference fails) and every event.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from tracking_helpers import RADAR_SIGMA, fly, launch_state, radar_at
+
+from bmdsim.earth.frames import ecef_to_geodetic, geodetic_to_ecef
+from bmdsim.sensors.models import EcefToLosAngles, EcefToRangeAzElRangeRate, geocentric_ned_basis
+from bmdsim.sensors.types import DetectionBatch, DetectionMode, MeasurementKind
+from bmdsim.tracking import (
+    BallisticMotion,
+    BoostMotion,
+    Deleter,
+    ExtendedKalmanPredictor,
+    ExtendedKalmanUpdater,
+    InitialState,
+    InteractingMultipleModelPredictor,
+    Scan,
+    SinglePointInitiator,
+    Tracker,
+    TrackEvents,
+    scans_from_detections,
+)
+from bmdsim.tracking.fused import ScanKernels
+from bmdsim.tracking.types import TrackBatch
+from bmdsim.tracking.updater import imm_combine
+
+RR = np.diag([*RADAR_SIGMA**2, 4.0])  # range, azimuth, elevation, range rate
+
+
+def _imm(iterations=3):
+    return dict(
+        predictor=InteractingMultipleModelPredictor(
+            predictors=(
+                ExtendedKalmanPredictor(motion=BoostMotion(q=1000.0, drag=True)),
+                ExtendedKalmanPredictor(motion=BallisticMotion(q=1e-3, drag=True)),
+            ),
+            transition_rates=[[0.0, 0.02], [1e-4, 0.0]],
+        ),
+        updater=ExtendedKalmanUpdater(iterations=iterations),
+        initiator=SinglePointInitiator(initial=InitialState(ndim=7, mode_probabilities=(0.5, 0.5))),
+        deleter=Deleter(tentative_coast_s=12.0),
+    )
+
+
+def _ekf():
+    return dict(
+        predictor=ExtendedKalmanPredictor(motion=BallisticMotion(q=0.01)),
+        updater=ExtendedKalmanUpdater(),
+    )
+
+
+def _doppler_radar(lat_deg, lon_deg):
+    site = radar_at(lat_deg, lon_deg)
+    return EcefToRangeAzElRangeRate(
+        sensor_position_ecef=site.sensor_position_ecef,
+        sensor_velocity_ecef=np.zeros(3),
+        sensor_basis=site.sensor_basis,
+        noise_covariance=RR,
+    )
+
+
+def _radar_scan(t, model, rows, rng, sensor, false_alarms=0, coverage=None):
+    m = model.noise_covariance.shape[0]
+    sigma = np.sqrt(np.diag(model.noise_covariance))
+    z = model.function(rows) + rng.normal(size=(len(rows), m)) * sigma
+    if false_alarms:
+        near = z[:1] if len(z) else np.array([[800e3, 1.0, 0.3, 0.0][:m]])
+        fa = near + rng.normal(size=(false_alarms, m)) * sigma * np.array([300, 5, 5, 50][:m])
+        z = np.concatenate([z, fa])
+    rcs = rng.exponential(0.1, len(z))
+    rcs[rng.random(len(z)) < 0.2] = np.nan  # some looks without a measured RCS
+    return Scan(
+        time_s=float(t),
+        sensor_id=sensor,
+        z=z,
+        noise=np.repeat(model.noise_covariance[None], len(z), 0),
+        model=model,
+        rcs_m2=rcs,
+        coverage=coverage,
+    )
+
+
+def _assert_same_batch(a: TrackBatch, b: TrackBatch, where: str):
+    for f in dataclasses.fields(TrackBatch):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        assert x.dtype == y.dtype and x.shape == y.shape, f"{where}: {f.name}"
+        bits = (x.view(np.uint64) == y.view(np.uint64)) if x.dtype == float else (x == y)
+        assert np.all(bits), f"{where}: {f.name} differs"
+
+
+def _assert_same(a: Tracker, b: Tracker, ev_a: TrackEvents, ev_b: TrackEvents, where: str):
+    assert ev_a.all() == ev_b.all(), f"{where}: events differ"
+    _assert_same_batch(a.tracks, b.tracks, where)
+
+
+def _run_both(roles, steps, *, cue=None, query_times=()):
+    """Run the compiled and the role path over ``steps`` (lists of scans)."""
+    fast, slow = Tracker(**roles()), Tracker(**roles(), compiled=False)
+    assert fast._compiled_step() is not None and slow._compiled_step() is None
+    if cue is not None:
+        _assert_same(fast, slow, fast.cue(*cue), slow.cue(*cue), "cue")
+    for i, scans in enumerate(steps):
+        ev_fast, ev_slow = fast.step(scans), slow.step(scans)
+        _assert_same(fast, slow, ev_fast, ev_slow, f"step {i}")
+        for t in query_times:
+            _assert_same_batch(fast.tracks_at(t), slow.tracks_at(t), f"step {i} at {t} s")
+    return fast
+
+
+def test_compiled_step_equals_role_path_through_boost_separation_and_late_scans():
+    """IMM tracks of a boosting missile and a second object seen by two Doppler radars, one
+    of them delivering 2.5 s late (out-of-sequence updates), with false alarms near the
+    targets (ambiguous pairs) and detections without measured RCS."""
+    radar_a, radar_b = _doppler_radar(37.0, 44.5), _doppler_radar(35.5, 43.0)
+    x0 = launch_state(35.8, 45.5, 20e3, [-300.0, 300.0, 1200.0])
+    x1 = x0 + np.r_[3000.0, -2000.0, 1500.0, 20.0, -30.0, 10.0]
+    truth = fly(np.stack([x0, x1]), 80.0, dt_s=0.5, thrust_m_s2=40.0, burn_s=25.0)
+    rng = np.random.default_rng(21)
+    steps, late = [], []
+    for k in range(1, 161):
+        t = 0.5 * k
+        scans = [_radar_scan(t, radar_a, truth[k], rng, "a", false_alarms=int(k % 7 == 0))]
+        late.append(_radar_scan(t, radar_b, truth[k, :1], rng, "b", false_alarms=int(k % 5 == 0)))
+        scans += [s for s in late if s.time_s <= t - 2.5]
+        late = [s for s in late if s.time_s > t - 2.5]
+        steps.append(scans)
+    fast = _run_both(_imm, steps, query_times=(80.3,))
+    assert len(fast.tracks) >= 2
+
+
+def test_compiled_step_equals_role_path_with_stereo_infrared_and_radar_handover():
+    """Two angle-only infrared sensors start a track (stereo); a radar with a coverage
+    function takes it over."""
+    sats = [geodetic_to_ecef(0.0, 20.0, 35_786e3), geodetic_to_ecef(0.0, 75.0, 35_786e3)]
+    ir = [
+        EcefToLosAngles(
+            sensor_position_ecef=p,
+            sensor_basis=geocentric_ned_basis(p),
+            noise_covariance=np.eye(2) * 1e-9,
+        )
+        for p in sats
+    ]
+    radar = _doppler_radar(37.0, 44.5)
+    truth = fly(
+        launch_state(35.5, 45.0, 10e3, [-100.0, 100.0, 600.0]), 60.0, thrust_m_s2=30.0, burn_s=60.0
+    )[:, 0]
+
+    def above_20_km(states):
+        return ecef_to_geodetic(states[:, :3])[2] > 20e3
+
+    rng = np.random.default_rng(8)
+    steps = []
+    for k in range(1, 60):
+        scans = []
+        for name, model, offset in (("geo-1", ir[0], 0.0), ("geo-2", ir[1], 0.3)):
+            z = model.function(truth[k : k + 1]) + rng.normal(size=(1, 2)) * np.sqrt(1e-9)
+            scans.append(
+                Scan(
+                    time_s=k + offset,
+                    sensor_id=name,
+                    z=z,
+                    noise=model.noise_covariance[None],
+                    model=model,
+                )
+            )
+        if k >= 30:
+            scans.append(
+                _radar_scan(k + 0.6, radar, truth[k : k + 1], rng, "radar", coverage=above_20_km)
+            )
+        steps.append(scans)
+    fast = _run_both(_imm, steps)
+    assert len(fast.tracks) >= 1
+
+
+def test_compiled_step_equals_role_path_for_a_single_model_ekf_with_misses():
+    """A single-model EKF tracker, a target that is missed now and then and finally lost
+    (misses, confirmation, deletion), a cue-started track and a known bias."""
+    radar = radar_at(37.0, 44.5)
+    truth = fly(launch_state(36.0, 46.0, 150e3, [-1500, 1500, 1500]), 60.0)[:, 0]
+    rng = np.random.default_rng(9)
+    steps = []
+    for k in range(1, 90):
+        rows = truth[k : k + 1] if k < 50 and k % 4 else truth[:0]
+        steps.append([_radar_scan(k, radar, rows, rng, "radar", false_alarms=int(k % 3 == 0))])
+    p = np.diag([2e3**2] * 3 + [200.0**2] * 3)
+
+    def roles():
+        return dict(**_ekf(), biases={"radar": np.array([5.0, 1e-4, 0.0])})
+
+    _run_both(roles, steps, cue=(0.0, truth[:1] + 100.0, p[None]))
+
+
+def _three_modes():
+    roles = _imm()
+    roles["predictor"] = InteractingMultipleModelPredictor(
+        predictors=(
+            *roles["predictor"].predictors,
+            ExtendedKalmanPredictor(motion=BallisticMotion(q=1.0, drag=True)),
+        ),
+        transition_rates=[[0.0, 0.02, 0.01], [1e-4, 0.0, 1e-3], [0.0, 1e-2, 0.0]],
+    )
+    roles["initiator"] = SinglePointInitiator(
+        initial=InitialState(ndim=7, mode_probabilities=(0.4, 0.4, 0.2))
+    )
+    return roles
+
+
+@pytest.mark.parametrize(
+    "roles", [lambda: _imm(iterations=1), _three_modes], ids=["one-iteration", "three-modes"]
+)
+def test_compiled_step_equals_role_path_for_other_updaters_and_mode_sets(roles):
+    """One Gauss-Newton iteration, or three motion modes, with late scans and a radar sweep
+    whose detections have their own look times (that scan goes role by role)."""
+    radar_a, radar_b = _doppler_radar(37.0, 44.5), _doppler_radar(35.5, 43.0)
+    truth = fly(launch_state(35.8, 45.5, 40e3, [-300.0, 300.0, 1500.0]), 30.0, dt_s=0.5)[:, 0]
+    rng = np.random.default_rng(4)
+    steps, late = [], []
+    for k in range(2, 61):
+        scans = [_radar_scan(0.5 * k, radar_a, truth[k : k + 1], rng, "a")]
+        if k == 40:  # one sweep: the detection and a false alarm 0.3 s apart
+            sweep = _radar_scan(0.5 * k, radar_b, truth[k : k + 1], rng, "b", false_alarms=1)
+            scans.append(dataclasses.replace(sweep, detection_times_s=0.5 * k + np.r_[0.0, 0.3]))
+        late.append(_radar_scan(0.5 * k, radar_b, truth[k : k + 1], rng, "b"))
+        scans += [s for s in late if s.time_s <= 0.5 * k - 1.5]
+        late = [s for s in late if s.time_s > 0.5 * k - 1.5]
+        steps.append(scans)
+    _run_both(roles, steps)
+
+
+def test_compiled_step_is_built_only_for_compiled_roles():
+    from bmdsim.tracking import UnscentedKalmanUpdater
+
+    assert ScanKernels.for_tracker(Tracker(**_imm())) is not None
+    assert ScanKernels.for_tracker(Tracker(**_ekf())) is not None
+    ukf = Tracker(predictor=_ekf()["predictor"], updater=UnscentedKalmanUpdater())
+    assert ukf._compiled_step() is None
+    tracker = Tracker(**_ekf())
+    first = tracker._compiled_step()
+    tracker.updater = UnscentedKalmanUpdater()  # a role swapped after construction
+    assert first is not None and tracker._compiled_step() is None
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_two_mode_mixing_kernel_equals_imm_combine_bitwise(seed):
+    from bmdsim.tracking._kernel import imm_mix_kernel
+
+    rng = np.random.default_rng(seed)
+    k, n = 50, 7
+    mu = rng.dirichlet([1.0, 1.0], size=k)
+    mu[:5, 0] = 1e-15  # probabilities at the floor
+    x = rng.normal(size=(k, 2, n)) * 10.0 ** rng.uniform(-3, 7, size=(k, 2, n))
+    a = rng.normal(size=(k, 2, n, n))
+    p = a @ np.swapaxes(a, -1, -2) * 10.0 ** rng.uniform(-2, 8, size=(k, 2, 1, 1))
+    ll = rng.normal(size=(k, 2)) * 20.0
+    xc, pc, mu_new, _ = imm_combine(mu, x, p, ll)
+    logw = np.log(np.maximum(mu, 1e-300)) + ll
+    w = np.exp(logw - logw.max(axis=1, keepdims=True))
+    out_x, out_p, out_mu = np.empty((k, n)), np.empty((k, n, n)), np.empty((k, 2))
+    imm_mix_kernel(np.arange(k), w, x, p, out_x, out_p, out_mu)
+    assert np.array_equal(out_x.view(np.uint64), xc.view(np.uint64))
+    assert np.array_equal(out_p.view(np.uint64), pc.view(np.uint64))
+    assert np.array_equal(out_mu.view(np.uint64), mu_new.view(np.uint64))
+
+
+def test_scans_group_detections_by_bin_sensor_kind_and_mode_in_time_order():
+    """scans_from_detections against a plain dictionary grouping of the same batch."""
+    rng = np.random.default_rng(3)
+    b = 300
+    radar = radar_at(37.0, 44.5)
+    t = np.round(rng.uniform(0.0, 3.0, b), 2)
+    sensor = rng.choice(np.array(["ship", "tpy-2", "sbirs-1"]), b)
+    kind = np.where(sensor == "sbirs-1", MeasurementKind.LOS_ANGLES, MeasurementKind.RANGE_AZ_EL)
+    mode = rng.choice(np.array([DetectionMode.SEARCH, DetectionMode.TRACK], np.int8), b)
+    batch = DetectionBatch(
+        t_s=t,
+        sensor_id=sensor,
+        kind=kind.astype(np.int8),
+        mode=mode,
+        z=rng.normal(size=(b, 4)),
+        covariance=np.repeat(np.eye(4)[None], b, 0),
+        snr=np.ones(b),
+        sensor_position_ecef=np.repeat(radar.sensor_position_ecef[None], b, 0),
+        sensor_velocity_ecef=np.zeros((b, 3)),
+        sensor_basis=np.repeat(radar.sensor_basis[None], b, 0),
+        rcs_m2=rng.uniform(0.1, 1.0, b),
+    )
+    groups: dict = {}
+    bins = np.floor((t - t.min()) / 0.5).astype(np.int64)
+    for i in range(b):
+        groups.setdefault((bins[i], str(sensor[i]), int(kind[i]), int(mode[i])), []).append(i)
+    expected = []
+    for key in sorted(groups):
+        rows = sorted(groups[key], key=lambda i: (t[i], i))
+        expected.append((t[rows[0]], key[1], rows))
+    expected.sort(key=lambda e: e[0])  # stable: ties keep the key order
+    scans = scans_from_detections(batch)
+    assert len(scans) == len(expected)
+    for scan, (t0, sensor_id, rows) in zip(scans, expected, strict=True):
+        assert scan.time_s == t0 and scan.sensor_id == sensor_id
+        m = scan.z.shape[1]
+        assert np.array_equal(scan.z, batch.z[rows, :m])
+        assert np.array_equal(scan.rcs_m2, batch.rcs_m2[rows])
+        assert np.array_equal(scan.times_s, t[rows])
+
+
+def test_deleter_finds_tracks_below_ground_as_a_full_height_check_does():
+    rng = np.random.default_rng(2)
+    n = 400
+    lat, lon = rng.uniform(-90, 90, n), rng.uniform(-180, 180, n)
+    alt = rng.choice([-5e3, -501.0, -499.0, 0.0, 1e3, 500e3], n)
+    states = np.zeros((n, 6))
+    states[:, :3] = geodetic_to_ecef(lat, lon, alt)
+    tracks = TrackBatch.new(
+        ids=np.arange(n),
+        states=states,
+        covariances=np.repeat(np.eye(6)[None], n, 0),
+        times_s=np.zeros(n),
+        mode_probabilities=np.ones((n, 1)),
+    )
+    for deleter in (Deleter(), Deleter(min_altitude_m=600.0)):
+        gone, reasons = deleter.delete(tracks, 1.0)
+        below = ecef_to_geodetic(states[:, :3])[2] < deleter.min_altitude_m
+        assert np.array_equal(gone, below) and set(reasons[below]) == {"ground"}
