@@ -33,7 +33,6 @@ from bmdsim.assessment.coast import CROSSED, BallisticCoast
 from bmdsim.assessment.sigma import (
     SIGMA_SCALE,
     QuadraticSurrogate,
-    normal_features,
     principal_sqrt,
     sigma_points,
     standard_normals,
@@ -115,14 +114,24 @@ def _enu_offsets(points_ecef, plane) -> np.ndarray:
     return (points_ecef - site[:, None]) @ np.swapaxes(basis, -1, -2)
 
 
+#: Samples taken to the ground per block of rows: the conversion is element-wise (and the
+#: products row-wise), so blocks change no bit, and their temporaries stay small.
+_GROUND_BLOCK = 8_192
+
+
 def _samples_to_ground(enu, t, plane) -> GroundSamples:
     """Sampled east/north offsets ``(N, S, 2)`` in the tangent ``plane`` of each row (of
     :func:`_tangent`) to lat/lon."""
     n, s, _ = enu.shape
     site, basis = plane
-    ecef = site[:, None] + enu @ basis
-    lat, lon = _ground_point(ecef.reshape(-1, 3))
-    return GroundSamples(lat_deg=lat.reshape(n, s), lon_deg=lon.reshape(n, s), t_s=t, enu_m=enu)
+    lat, lon = np.empty((n, s)), np.empty((n, s))
+    step = max(1, _GROUND_BLOCK // max(s, 1))
+    for i in range(0, n, step):  # blocks of rows
+        rows = slice(i, i + step)
+        ecef = site[rows, None] + enu[rows] @ basis[rows]
+        la, lo = _ground_point(ecef.reshape(-1, 3))
+        lat[rows], lon[rows] = la.reshape(-1, s), lo.reshape(-1, s)
+    return GroundSamples(lat_deg=lat, lon_deg=lon, t_s=t, enu_m=enu)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,7 +190,6 @@ class ImpactPredictor:
         )
 
     def _sigma_points(self, x, p, times, t_s, ids, rng) -> ImpactPrediction:
-        n = x.shape[0]
         pts = sigma_points(x, p)
         impact, dt, ok = self._coast(pts)
         valid = ok.all(axis=1)
@@ -200,7 +208,7 @@ class ImpactPredictor:
         cov = sur.covariance()
         samples = None
         if self.samples_per_track:
-            draw = sur.sample_features(normal_features(rng, n, self.samples_per_track, 7))
+            draw = sur.sample_streams(rng, self.samples_per_track)
             samples = _samples_to_ground(draw[..., :2], draw[..., 2], plane)
         return self._record(
             ids, t_s, valid, lat, lon, cov[:, :2, :2], mean[:, 2], cov[:, 2, 2], samples

@@ -82,13 +82,30 @@ class QuadraticSurrogate:
     def sample(self, u) -> np.ndarray:
         """``(N, S, k)`` values at standard normal draws ``u (N, S, d)``."""
         u = np.asarray(u, dtype=float)
-        return self.sample_features(np.concatenate([u, u * u], axis=-1))
-
-    def sample_features(self, uu) -> np.ndarray:
-        """``(N, S, k)`` values at ``uu = [u, u * u] (N, S, 2 d)`` (see
-        :func:`normal_features`)."""
+        uu = np.concatenate([u, u * u], axis=-1)
         ab = np.concatenate([self.a, self.b], axis=-1)
         return self.f0[:, None] + uu @ np.swapaxes(ab, -1, -2)
+
+    def sample_streams(self, rng, s: int) -> np.ndarray:
+        """``(N, S, k)`` values at ``S`` standard normal draws per row from ``rng`` (one
+        generator, or one per row as for :func:`standard_normals`): bit for bit
+        ``self.sample(standard_normals(rng, N, S, d))``.
+
+        With one generator per row, each row is computed on its own from the regressors
+        ``[u, u * u]`` of its stream, remembered by the stream's exact state (see
+        :func:`standard_normals`): a track's named stream, created afresh at every step,
+        costs a look-up and one ``(S, 2d) x (2d, k)`` product, and no batch-sized
+        temporary is made."""
+        n, k, d = self.a.shape
+        if isinstance(rng, np.random.Generator):
+            return self.sample(rng.standard_normal((n, s, d)))
+        gens = _generators(rng, n)
+        ab_t = np.swapaxes(np.concatenate([self.a, self.b], axis=-1), -1, -2)  # (N, 2d, k)
+        out = np.empty((n, s, k))
+        for i, g in enumerate(gens):  # one product per track (independent named streams)
+            np.matmul(_DRAWS.regressors(g, s, d), ab_t[i], out=out[i])
+            out[i] += self.f0[i]
+        return out
 
 
 def standard_normals(rng, n: int, s: int, d: int) -> np.ndarray:
@@ -102,38 +119,10 @@ def standard_normals(rng, n: int, s: int, d: int) -> np.ndarray:
     afresh at every step, costs one look-up instead of ``s * d`` draws."""
     if isinstance(rng, np.random.Generator):
         return rng.standard_normal((n, s, d))
-    gens = _generators(rng, n)
     out = np.empty((n, s, d))
-    for i, g in enumerate(gens):  # one draw per track (independent named streams)
-        out[i] = _DRAWS.draw(g, s, d, _state_key(g))
+    for i, g in enumerate(_generators(rng, n)):  # one draw per track (named streams)
+        out[i] = _DRAWS.regressors(g, s, d)[:, :d]
     return out
-
-
-def normal_features(rng, n: int, s: int, d: int) -> np.ndarray:
-    """``(n, s, 2 d)`` read-only ``[u, u * u]`` of ``u = standard_normals(rng, n, s, d)``:
-    the regressors of :meth:`QuadraticSurrogate.sample_features`.
-
-    With per-row generators the last batches are remembered whole (by the generators'
-    states), so a batch of named streams met at the previous step costs ``n`` state
-    look-ups; the generators are moved on as :func:`standard_normals` moves them."""
-    if isinstance(rng, np.random.Generator):
-        u = rng.standard_normal((n, s, d))
-        return np.concatenate([u, u * u], axis=-1)
-    gens = _generators(rng, n)
-    keys = tuple(_state_key(g) for g in gens)
-    hit = _DRAWS.batch((s, d, keys))
-    if hit is not None:
-        features, after = hit
-        for g, state in zip(gens, after, strict=True):
-            g.bit_generator.state = state
-        return features
-    u = np.empty((n, s, d))
-    for i, (g, key) in enumerate(zip(gens, keys, strict=True)):
-        u[i] = _DRAWS.draw(g, s, d, key)
-    features = np.concatenate([u, u * u], axis=-1)
-    features.flags.writeable = False
-    _DRAWS.keep_batch((s, d, keys), features, [g.bit_generator.state for g in gens])
-    return features
 
 
 def _generators(rng, n: int) -> list[np.random.Generator]:
@@ -154,57 +143,43 @@ def _freeze(value):
     return value
 
 
-def _state_key(gen: np.random.Generator) -> tuple:
-    return _freeze(gen.bit_generator.state)
-
-
 class _DrawMemory:
-    """Bounded memory (least recently used out) of standard normal draws by the exact
-    state of the generator that made them, and of the last whole batches."""
+    """Standard normal draws ``u (s, d)`` by the exact state of the generator that made them,
+    kept as the read-only regressors ``[u, u * u] (s, 2d)``, least recently used out beyond
+    ``max_bytes`` (64 MiB: ~580 tracks of 1,000 seven-dimensional draws)."""
 
-    def __init__(self, draws: int = 512, batches: int = 2) -> None:
-        self._draws: OrderedDict = OrderedDict()
-        self._batches: OrderedDict = OrderedDict()
-        self._max_draws = draws
-        self._max_batches = batches
+    def __init__(self, max_bytes: int = 64 << 20) -> None:
+        self._kept: OrderedDict = OrderedDict()
+        self._bytes = 0
+        self._max_bytes = max_bytes
         self._lock = threading.Lock()
 
-    def draw(self, gen: np.random.Generator, s: int, d: int, key) -> np.ndarray:
-        """``gen.standard_normal((s, d))`` (read-only), ``key`` being ``gen``'s state key."""
-        full = (s, d, key)
+    def regressors(self, gen: np.random.Generator, s: int, d: int) -> np.ndarray:
+        """``[u, u * u]`` of ``u = gen.standard_normal((s, d))``; ``gen`` is left in the
+        state that draw leaves."""
+        key = (s, d, _freeze(gen.bit_generator.state))
         with self._lock:
-            hit = self._draws.get(full)
+            hit = self._kept.get(key)
             if hit is not None:
-                self._draws.move_to_end(full)
+                self._kept.move_to_end(key)
         if hit is not None:
             gen.bit_generator.state = hit[1]
             return hit[0]
         u = gen.standard_normal((s, d))
-        u.flags.writeable = False
+        uu = np.concatenate([u, u * u], axis=-1)
+        uu.flags.writeable = False
         with self._lock:
-            self._draws[full] = (u, gen.bit_generator.state)
-            while len(self._draws) > self._max_draws:
-                self._draws.popitem(last=False)
-        return u
-
-    def batch(self, key):
-        """``(features, states after)`` of a batch met before, or None."""
-        with self._lock:
-            hit = self._batches.get(key)
-            if hit is not None:
-                self._batches.move_to_end(key)
-            return hit
-
-    def keep_batch(self, key, features: np.ndarray, after: list) -> None:
-        with self._lock:
-            self._batches[key] = (features, after)
-            while len(self._batches) > self._max_batches:
-                self._batches.popitem(last=False)
+            if key not in self._kept:
+                self._kept[key] = (uu, gen.bit_generator.state)
+                self._bytes += uu.nbytes
+            while self._bytes > self._max_bytes and len(self._kept) > 1:
+                self._bytes -= self._kept.popitem(last=False)[1][0].nbytes
+        return uu
 
     def clear(self) -> None:
         with self._lock:
-            self._draws.clear()
-            self._batches.clear()
+            self._kept.clear()
+            self._bytes = 0
 
 
 _DRAWS = _DrawMemory()
@@ -213,7 +188,6 @@ _DRAWS = _DrawMemory()
 __all__ = [
     "SIGMA_SCALE",
     "QuadraticSurrogate",
-    "normal_features",
     "principal_sqrt",
     "sigma_points",
     "standard_normals",

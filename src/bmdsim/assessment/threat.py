@@ -29,6 +29,7 @@ impact (soonest first), then by value at risk ``sum_a value_a P(asset a)`` (larg
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -78,17 +79,12 @@ def _label_table(kind: int) -> tuple[tuple[str, ...], np.ndarray]:
     return names, np.array([position[x] for x in labels], dtype=np.intp)
 
 
-def _frequencies(kind: int, feature, rows, count) -> tuple[tuple[str, ...], np.ndarray]:
-    """Labels met (sorted, :data:`SEA` last) and their frequencies ``(N, C)``.
-
-    ``feature``: border feature index of each usable sample (-1 at sea), ``rows`` its row;
-    ``count (N,)``: the usable samples of each row (at least 1). Integer labels ordered as
-    the strings: the same labels and numbers as counting the strings themselves."""
-    names, position = _label_table(kind)
-    n, k = count.shape[0], len(names)
-    counts = np.bincount(rows * k + position[feature], minlength=n * k).reshape(n, k)
+def _frequencies(names, counts, usable) -> tuple[tuple[str, ...], np.ndarray]:
+    """Labels met (of ``names``, sorted, :data:`SEA` last) and their frequencies ``(N, C)``
+    from the counts ``(N, len(names))`` of ``usable (N,)`` samples per row. Integer labels
+    ordered as the strings: the same labels and numbers as counting the strings."""
     met = np.flatnonzero(counts.any(axis=0))
-    return tuple(names[j] for j in met), counts[:, met] / count[:, None]
+    return tuple(names[j] for j in met), counts[:, met] / np.maximum(usable, 1)[:, None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -167,14 +163,23 @@ class ThreatEvaluator:
             raise ValueError("threat evaluation needs impact samples (samples_per_track > 0)")
         n = len(impacts)
         valid = np.asarray(impacts.valid, bool)
-        lat = impacts.samples.lat_deg
-        lon = impacts.samples.lon_deg
-        ok = valid[:, None] & np.isfinite(lat) & np.isfinite(lon)
-        rows = np.nonzero(ok)[0]
-        count = np.maximum(ok.sum(axis=1), 1)
-        feature = feature_index_at(lat[ok], lon[ok])  # one look-up for countries and territories
-        countries, p_country = _frequencies(0, feature, rows, count)
-        territories, p_territory = _frequencies(1, feature, rows, count)
+        lat = np.asarray(impacts.samples.lat_deg, dtype=float)
+        lon = np.asarray(impacts.samples.lon_deg, dtype=float)
+        if valid.all():  # one look-up for countries and territories
+            feature = feature_index_at(lat, lon)
+        else:
+            feature = np.full(lat.shape, -1, dtype=np.int64)
+            feature[valid] = feature_index_at(lat[valid], lon[valid])
+        countries, country_of = _label_table(0)
+        territories, territory_of = _label_table(1)
+        by_country = np.zeros((n, len(countries)), dtype=np.int64)
+        by_territory = np.zeros((n, len(territories)), dtype=np.int64)
+        usable = np.zeros(n, dtype=np.int64)
+        _count_kernel()(
+            valid, lat, lon, feature, country_of, territory_of, by_country, by_territory, usable
+        )
+        countries, p_country = _frequencies(countries, by_country, usable)
+        territories, p_territory = _frequencies(territories, by_territory, usable)
         p_country[~valid] = np.nan
         p_territory[~valid] = np.nan
         allied = np.array([c in self.alliance_members for c in countries], dtype=bool)
@@ -192,7 +197,7 @@ class ThreatEvaluator:
         )
         best_land = _labels(countries)[np.where(has_land, land_idx, -1)]
         best_territory = _argmax_or(p_territory, territories, ~valid)[0]
-        p_asset = self._asset_probability(impacts, ok, count)
+        p_asset = self._asset_probability(valid, lat, lon, usable)
         p_asset[~valid] = np.nan
         values = np.array([a.value for a in self.assets], dtype=float)
         value_at_risk = p_asset @ values if self.assets else np.zeros(n)
@@ -223,25 +228,18 @@ class ThreatEvaluator:
             rank=self.rank(category, tti, value_at_risk),
         )
 
-    def _asset_probability(self, impacts: ImpactPrediction, ok, count) -> np.ndarray:
-        """``(N, A)`` fraction of the usable samples ``ok (N, S)`` (``count (N,)`` of them,
-        at least 1) inside each asset's disc."""
-        n = ok.shape[0]
+    def _asset_probability(self, valid, lat, lon, usable) -> np.ndarray:
+        """``(N, A)`` fraction of the usable samples (finite, of valid rows; ``usable (N,)``
+        of them) inside each asset's disc."""
+        n = valid.shape[0]
         if not self.assets:
             return np.zeros((n, 0))
         radius = np.array([a.radius_m for a in self.assets])
         # chord between two points on the ellipsoid: within 1e-4 relative of the ground
         # distance up to 1,000 km (the largest radius allowed)
         inside = np.zeros((n, len(self.assets)), dtype=np.int64)
-        _disc_kernel()(
-            np.ascontiguousarray(impacts.samples.lat_deg, dtype=float),
-            np.ascontiguousarray(impacts.samples.lon_deg, dtype=float),
-            np.ascontiguousarray(ok),
-            self._asset_ecef,
-            radius**2,
-            inside,
-        )
-        return inside / count[:, None]
+        _disc_kernel()(valid, lat, lon, self._asset_ecef, radius**2, inside)
+        return inside / np.maximum(usable, 1)[:, None]
 
     def _nearest_places(self, impacts: ImpactPrediction) -> tuple[np.ndarray, np.ndarray]:
         n = len(impacts)
@@ -279,9 +277,36 @@ def _labels(names: tuple[str, ...]) -> np.ndarray:
     return out
 
 
-def _count_in_discs(lat_deg, lon_deg, ok, centres, radius2, out):  # pragma: no cover
-    """Add to ``out (N, A)`` the samples ``(N, S)`` with ``ok`` on the ellipsoid whose squared
-    chord to ``centres (A, 3)`` (ECEF) is at most ``radius2 (A,)`` [m^2].
+def _count_samples(
+    valid, lat, lon, feature, country_of, territory_of, countries, territories, usable
+):  # pragma: no cover
+    """Add, for each valid row ``i``, its usable samples (finite ``lat``, ``lon`` (N, S)) to
+    ``usable[i]`` and to the counts ``countries``, ``territories`` (N, C) of their labels:
+    ``country_of[f]``, ``territory_of[f]`` for border feature ``f = feature[i, j]`` (-1,
+    the sea, reads the last entry). Compiled by :func:`_count_kernel`."""
+    n, s = lat.shape
+    for i in range(n):
+        if not valid[i]:
+            continue
+        for j in range(s):
+            if math.isfinite(lat[i, j]) and math.isfinite(lon[i, j]):
+                f = feature[i, j]
+                countries[i, country_of[f]] += 1
+                territories[i, territory_of[f]] += 1
+                usable[i] += 1
+
+
+@cache
+def _count_kernel():
+    import numba
+
+    return numba.njit(cache=True, nogil=True)(_count_samples)
+
+
+def _count_in_discs(valid, lat_deg, lon_deg, centres, radius2, out):  # pragma: no cover
+    """Add to ``out (N, A)`` the usable samples ``(N, S)`` (finite, of valid rows) on the
+    ellipsoid whose squared chord to ``centres (A, 3)`` (ECEF) is at most ``radius2 (A,)``
+    [m^2].
 
     Compiled by :func:`_disc_kernel`. The arithmetic is that of
     :func:`bmdsim.earth.frames.geodetic_to_ecef` at zero altitude, then ``(dx^2 + dy^2) +
@@ -289,10 +314,12 @@ def _count_in_discs(lat_deg, lon_deg, ok, centres, radius2, out):  # pragma: no 
     the counts are those of the numpy expressions."""
     rad = np.pi / 180.0
     one_minus_e2 = 1.0 - E2
-    n, s = ok.shape
+    n, s = lat_deg.shape
     for i in range(n):
+        if not valid[i]:
+            continue
         for j in range(s):
-            if not ok[i, j]:
+            if not (math.isfinite(lat_deg[i, j]) and math.isfinite(lon_deg[i, j])):
                 continue
             lat = lat_deg[i, j] * rad
             lon = lon_deg[i, j] * rad

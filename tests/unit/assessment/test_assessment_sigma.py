@@ -8,7 +8,6 @@ from bmdsim.assessment.sigma import (
     _DRAWS,
     SIGMA_SCALE,
     QuadraticSurrogate,
-    normal_features,
     principal_sqrt,
     sigma_points,
     standard_normals,
@@ -98,25 +97,25 @@ def test_remembered_draws_are_the_generators_draws_and_move_the_generators_on():
     assert not np.array_equal(standard_normals(g, 2, 50, 4)[0], plain[0])
 
 
-def test_normal_features_batches_are_remembered_and_sample_as_the_draws():
+def test_sampling_from_streams_is_sampling_the_streams_draws():
+    """Row by row from the remembered regressors: bit for bit the batch product at
+    standard_normals' draws, and the generators are moved on as drawing moves them."""
     _DRAWS.clear()
     rng = np.random.default_rng(1)
     sur = QuadraticSurrogate(
         f0=rng.normal(size=(3, 2)), a=rng.normal(size=(3, 2, 5)), b=rng.normal(size=(3, 2, 5))
     )
     gens = lambda: [np.random.default_rng(i) for i in (4, 5, 6)]  # noqa: E731
-    u = standard_normals(gens(), 3, 40, 5)
-    first = normal_features(gens(), 3, 40, 5)  # from the remembered rows
-    g = gens()
-    again = normal_features(g, 3, 40, 5)  # the remembered batch
-    np.testing.assert_array_equal(first, np.concatenate([u, u * u], axis=-1))
-    assert again is first and not again.flags.writeable
-    moved = gens()
-    for x in moved:
-        x.standard_normal((40, 5))
-    assert [x.bit_generator.state for x in g] == [x.bit_generator.state for x in moved]
-    np.testing.assert_array_equal(sur.sample_features(again), sur.sample(u))
-    # one generator for the whole batch: drawn every time, not remembered
-    one = normal_features(np.random.default_rng(2), 3, 40, 5)
-    v = np.random.default_rng(2).standard_normal((3, 40, 5))
-    np.testing.assert_array_equal(one, np.concatenate([v, v * v], axis=-1))
+    expected = sur.sample(np.stack([g.standard_normal((40, 5)) for g in gens()]))
+    for _ in range(2):  # drawn, then remembered
+        g = gens()
+        np.testing.assert_array_equal(sur.sample_streams(g, 40), expected)
+        moved = gens()
+        for x in moved:
+            x.standard_normal((40, 5))
+        assert [x.bit_generator.state for x in g] == [x.bit_generator.state for x in moved]
+    # one generator for the whole batch: drawn every time
+    one = sur.sample_streams(np.random.default_rng(2), 40)
+    np.testing.assert_array_equal(
+        one, sur.sample(np.random.default_rng(2).standard_normal((3, 40, 5)))
+    )

@@ -101,25 +101,28 @@ class _Borders:
         lat = np.ascontiguousarray(lat, dtype=float)
         lon = np.ascontiguousarray(lon, dtype=float)
         out = np.empty(lat.shape, dtype=np.int64)
+        # the points in mixed cells, listed by the grid pass (pages touched only as filled)
+        index = np.empty(lat.shape, dtype=np.int64)
         cell = np.empty(lat.shape, dtype=np.int64)
-        lon_used = np.empty(lat.shape)
-        # -1 sea or NaN, k inside feature k, -2 mixed (resolved below)
+        lat_m, lon_m = np.empty(lat.shape), np.empty(lat.shape)
         n_mixed = _grid_kernel()(
-            lat, lon, self.grid, self.n_lon, self.grid_deg, wrap, out, cell, lon_used
+            lat, lon, self.grid, self.n_lon, self.grid_deg, wrap, out, index, cell, lat_m, lon_m
         )
+        if n_mixed < 0:
+            raise ValueError("latitude outside [-90, 90] deg")
         if n_mixed:
-            self._resolve_mixed(out, lat, lon_used, cell)
+            m = slice(0, n_mixed)
+            self._resolve_mixed(out, index[m], lat_m[m], lon_m[m], cell[m])
         return out
 
-    def _resolve_mixed(self, out, lat, lon, cell) -> None:
-        """Points of ``out`` at -2 (in mixed cells): the first candidate feature of their
-        cell whose polygon contains them (boundary included), else -1."""
+    def _resolve_mixed(self, out, mixed, lat, lon, cell) -> None:
+        """Points ``mixed`` of ``out`` (in mixed cells ``cell``, at ``lat``, ``lon``): the
+        first candidate feature of their cell whose polygon contains them (boundary
+        included), else -1."""
         import shapely
 
-        mixed = np.flatnonzero(out == -2)
         out[mixed] = -1
-        lat, lon = lat[mixed], lon[mixed]
-        row = np.searchsorted(self.mixed_cells, cell[mixed])
+        row = np.searchsorted(self.mixed_cells, cell)
         first = self.mixed_offsets[row]
         n_cand = self.mixed_offsets[row + 1] - first
         for c in range(int(n_cand.max())):
@@ -137,33 +140,40 @@ class _Borders:
                 out[mixed[pts[hit]]] = k
 
 
-def _grid_lookup(lat, lon, grid, n_lon, grid_deg, wrap, state, cell, lon_used):  # pragma: no cover
+def _grid_lookup(
+    lat, lon, grid, n_lon, grid_deg, wrap, state, index, cell, lat_m, lon_m
+):  # pragma: no cover
     """Grid pass of :meth:`_Borders.feature_at` (compiled by :func:`_grid_kernel`).
 
-    Writes each point's grid state (-1 sea or non-finite, k feature, -2 mixed), cell and
-    (wrapped) longitude; returns the number of mixed points. The arithmetic is numpy's:
-    ``mod(lon + 180, 360) - 180`` (Python/numpy float modulo), cell indices truncated."""
+    Writes each point's grid state (-1 sea or non-finite, k feature, -2 mixed) and lists
+    the mixed points (index, cell, latitude, wrapped longitude) first in ``index``, ``cell``,
+    ``lat_m``, ``lon_m``; returns how many, or -1 at a latitude beyond +-90 deg. The
+    arithmetic is numpy's: ``mod(lon + 180, 360) - 180`` (Python/numpy float modulo), cell
+    indices truncated."""
     n_lat = grid.size // n_lon
     n_mixed = 0
     for p in range(lat.size):
         la = lat[p]
+        if abs(la) > 90.0:
+            return -1
         lo = lon[p]
         if wrap:
             t = lo + 180.0
             if not (t >= 0.0 and t < 360.0):
                 t = t % 360.0  # Python's float modulo, as numpy's
             lo = t - 180.0
-        lon_used[p] = lo
         if not (math.isfinite(la) and math.isfinite(lo)):
             state[p] = -1
-            cell[p] = -1
             continue
         i = min(int((la + 90.0) / grid_deg), n_lat - 1)
         j = min(int((lo + 180.0) / grid_deg), n_lon - 1)
         c = i * n_lon + j
-        cell[p] = c
         state[p] = grid[c]
         if grid[c] == -2:
+            index[n_mixed] = p
+            cell[n_mixed] = c
+            lat_m[n_mixed] = la
+            lon_m[n_mixed] = lo
             n_mixed += 1
     return n_mixed
 
@@ -209,8 +219,6 @@ def feature_index_at(lat_deg, lon_deg) -> np.ndarray:
     returns an ``int64`` array of the broadcast shape (0-d for scalars).
     """
     lat, lon = np.broadcast_arrays(np.asarray(lat_deg, float), np.asarray(lon_deg, float))
-    if np.any(np.abs(lat) > 90.0):
-        raise ValueError("latitude outside [-90, 90] deg")
     return _borders().feature_at(lat.ravel(), lon.ravel(), wrap=True).reshape(lat.shape)
 
 
