@@ -683,10 +683,17 @@ def _pair_test(kind, zp, hph, zd, rd, weights, s, low, nu, col, terms):
     return True, d2_min, -2.0 * (top + math.log(total)) + m * math.log(2.0 * math.pi)
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _grown(a, n):
+    """A copy of ``a`` with twice its length, ``a[:n]`` kept."""
+    b = np.empty(2 * a.shape[0], a.dtype)
+    b[:n] = a[:n]
+    return b
+
+
 @numba.njit(cache=True, nogil=True)
 def gate_kernel(
-    kind, mode_x, mode_p, mu, track_times_s, t_s, pos, vel, basis, z, noise, threshold, out_t,
-    out_d, out_d2, out_cost, out_pair, out_behind_t, out_behind_d,
+    kind, mode_x, mode_p, mu, track_times_s, t_s, pos, vel, basis, z, noise, threshold
 ):  # fmt: skip
     """Gating of ``N`` tracks against the ``K`` detections of one scan at ``t_s``, in one pass.
 
@@ -697,17 +704,18 @@ def gate_kernel(
 
     The role path's gate (:class:`bmdsim.tracking.hypothesiser.ChiSquareGater`): a pair is a
     candidate when, for some mode, the first measurement component lies within ``box`` of the
-    prediction and every wrapped residual component inside
-    ``box = sqrt(g (diag(H P H^T) + R_max))`` (``R_max`` the scan's largest detection
-    variances); candidates come by track, then by detection (by the first component when
-    ``M = 1``). A candidate of a track older than the scan is tested exactly here
-    (:func:`_pair_test` with ``S = H P H^T + R``) and kept if ``d^2 <= g``: kept pairs go to
-    ``out_t``, ``out_d``, ``out_d2``, ``out_cost`` and their index among those tested to
-    ``out_pair``. A candidate of a track newer than the scan (out of sequence) goes to
-    ``out_behind_t``, ``out_behind_d`` untested.
+    prediction (a window of the detections sorted on it, found by binary search) and every
+    wrapped residual component inside ``box = sqrt(g (diag(H P H^T) + R_max))`` (``R_max``
+    the scan's largest detection variances); candidates come by track, then by detection
+    (by the first component when ``M = 1``). A candidate of a track older than the scan is
+    tested exactly here (:func:`_pair_test` with ``S = H P H^T + R``) and kept if
+    ``d^2 <= g``. A candidate of a track newer than the scan (out of sequence) is left
+    untested.
 
-    Returns ``(ok, kept, tested, behind)``; ``ok`` False if an ``S`` was not positive
-    definite (nothing is usable then).
+    Returns ``(ok, track, detection, distance2, cost, pair, tested, behind_track,
+    behind_detection)``: the kept pairs, each with its index among the tested ones
+    (``pair``), the number tested and the out-of-sequence candidates; ``ok`` False if an
+    ``S`` was not positive definite (nothing is usable then).
     """
     n_t, n_m, n = mode_x.shape
     k_n, m = z.shape
@@ -727,45 +735,75 @@ def gate_kernel(
         for d in range(1, k_n):
             if noise[d, c, c] > r_max[c]:
                 r_max[c] = noise[d, c, c]
-    if n_m > 1:
-        order = np.arange(k_n)
-    else:
-        order = np.argsort(z[:, 0], kind="mergesort")
+    order = np.argsort(z[:, 0], kind="mergesort")
+    z0 = np.empty(k_n)
+    for q in range(k_n):
+        z0[q] = z[order[q], 0]
+    mark = np.full(k_n, -1, np.int64)
+    cand = np.empty(k_n, np.int64)
+    cap = 16
+    out_t = np.empty(cap, np.int64)
+    out_d = np.empty(cap, np.int64)
+    out_pair = np.empty(cap, np.int64)
+    out_d2 = np.empty(cap)
+    out_cost = np.empty(cap)
+    cap_b = 16
+    out_bt = np.empty(cap_b, np.int64)
+    out_bd = np.empty(cap_b, np.int64)
     kept = 0
     tested = 0
     behind = 0
     for i in range(n_t):
         forward = t_s - track_times_s[i] >= 0.0
+        n_cand = 0
         for j in range(n_m):
             _measure(kind, mode_x[i, j], pos, vel, basis, zp[j], h)
             _track_side(h, mode_p[i, j], None, cross, hph[j])
             for c in range(m):
                 box[j, c] = math.sqrt(threshold * (hph[j, c, c] + r_max[c]))
-        for q in range(k_n):
-            d = order[q]
-            hit = False
-            for j in range(n_m):
-                if not (z[d, 0] >= zp[j, 0] - box[j, 0] and z[d, 0] <= zp[j, 0] + box[j, 0]):
+            lo = np.searchsorted(z0, zp[j, 0] - box[j, 0], side="left")
+            hi = np.searchsorted(z0, zp[j, 0] + box[j, 0], side="right")
+            for q in range(lo, hi):
+                d = order[q]
+                if mark[d] == i:
                     continue
                 _residual(kind, z[d], zp[j], nu)
-                hit = True
+                inside = True
                 for c in range(m):
                     if not abs(nu[c]) <= box[j, c]:
-                        hit = False
+                        inside = False
                         break
-                if hit:
-                    break
-            if not hit:
-                continue
+                if inside:
+                    mark[d] = i
+                    cand[n_cand] = d
+                    n_cand += 1
+        if n_m > 1:  # the union of the modes' candidates, by detection
+            cand[:n_cand].sort()
+        for q in range(n_cand):
+            d = cand[q]
             if not forward:
-                out_behind_t[behind] = i
-                out_behind_d[behind] = d
+                if behind == cap_b:
+                    out_bt = _grown(out_bt, behind)
+                    out_bd = _grown(out_bd, behind)
+                    cap_b *= 2
+                out_bt[behind] = i
+                out_bd[behind] = d
                 behind += 1
                 continue
             ok, d2, cost = _pair_test(kind, zp, hph, z[d], noise[d], mu[i], s, low, nu, col, terms)
             if not ok:
-                return False, 0, 0, 0
+                return (
+                    False, out_t[:0], out_d[:0], out_d2[:0], out_cost[:0], out_pair[:0], 0,
+                    out_bt[:0], out_bd[:0],
+                )  # fmt: skip
             if d2 <= threshold:
+                if kept == cap:
+                    out_t = _grown(out_t, kept)
+                    out_d = _grown(out_d, kept)
+                    out_pair = _grown(out_pair, kept)
+                    out_d2 = _grown(out_d2, kept)
+                    out_cost = _grown(out_cost, kept)
+                    cap *= 2
                 out_t[kept] = i
                 out_d[kept] = d
                 out_d2[kept] = d2
@@ -773,7 +811,10 @@ def gate_kernel(
                 out_pair[kept] = tested
                 kept += 1
             tested += 1
-    return True, kept, tested, behind
+    return (
+        True, out_t[:kept], out_d[:kept], out_d2[:kept], out_cost[:kept], out_pair[:kept],
+        tested, out_bt[:behind], out_bd[:behind],
+    )  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)

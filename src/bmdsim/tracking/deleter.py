@@ -66,17 +66,21 @@ class Deleter:
         if n == 0:
             return np.zeros(0, bool), reasons
         confirmed = tracks.status == TrackStatus.CONFIRMED
-        coast = time_s - tracks.last_update_s
         limit = np.where(confirmed, self.confirmed_coast_s, self.tentative_coast_s)
+        coasted = time_s - tracks.last_update_s > limit
         sigma = np.sqrt(np.trace(tracks.covariances[:, :3, :3], axis1=1, axis2=2) / 3.0)
-        reasons[coast > limit] = "coasted"
-        reasons[sigma > self.max_position_sigma_m] = "diverged"
+        diverged = sigma > self.max_position_sigma_m
         # a point at geocentric distance r is at least r - a above the ellipsoid: only
         # tracks inside the sphere of radius a + max(min_altitude, 0) (+1 m) need a height
         r = tracks.states[:, :3]
         reach = A_M + max(self.min_altitude_m, 0.0) + 1.0
         low = np.einsum("ij,ij->i", r, r) < reach * reach
+        ground = np.zeros(n, bool)
         if low.any():
-            _, _, alt = ecef_to_geodetic(r[low])
-            reasons[np.flatnonzero(low)[alt < self.min_altitude_m]] = "ground"
-        return reasons != "", reasons
+            ground[low] = ecef_to_geodetic(r[low])[2] < self.min_altitude_m
+        gone = coasted | diverged | ground
+        if gone.any():  # the last reason that applies
+            reasons[coasted] = "coasted"
+            reasons[diverged] = "diverged"
+            reasons[ground] = "ground"
+        return gone, reasons

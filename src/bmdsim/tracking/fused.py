@@ -27,37 +27,36 @@ assignments. ``tests/unit/tracking/test_fused.py`` runs both paths side by side.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
-from bmdsim.core.linalg import symmetrise
 from bmdsim.tracking._kernel import (
     gate_kernel,
     imm_mix_kernel,
     imm_predict_kernel,
     imm_update_kernel,
     measure_kernel,
+    propagate_kernel,
     retro_gate_kernel,
     track_bookkeeping_kernel,
 )
 from bmdsim.tracking.associator import GlobalNearestNeighbourAssociator
 from bmdsim.tracking.deleter import MOfNConfirmer
 from bmdsim.tracking.hypothesiser import ChiSquareGater, Hypotheses
-from bmdsim.tracking.motion import _propagate, _tables
+from bmdsim.tracking.motion import _tables
 from bmdsim.tracking.predictor import (
     ExtendedKalmanPredictor,
     InteractingMultipleModelPredictor,
     markov_matrices,
 )
 from bmdsim.tracking.tracker import RetrodictedMeasurement, _sigma
-from bmdsim.tracking.types import _FIELDS, TrackBatch, TrackUpdated
+from bmdsim.tracking.types import TrackBatch, TrackUpdated
 from bmdsim.tracking.updater import (
     ExtendedKalmanUpdater,
     _compiled_geometry,
-    _solve_gain,
     imm_combine,
     log_likelihood,
-    residual,
 )
 
 _NO_ROWS = np.zeros(0, np.int64)
@@ -233,27 +232,21 @@ class ScanKernels:
         any, the out-of-sequence pairs' ``(RetrodictedMeasurement, lag noise)``; None if a
         covariance could not be factored."""
         kind, pos, vel, basis = geometry
-        n_tracks, n_det = len(tr), len(z)
         g = self.gater.threshold(z.shape[1])
-        size = n_tracks * n_det
-        t, d, pair = np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.int64)
-        d2, cost = np.empty(size), np.empty(size)
-        bt, bd = np.empty(size, np.int64), np.empty(size, np.int64)
-        ok, kept, tested, n_behind = gate_kernel(
+        ok, t, d, d2, cost, pair, tested, bt, bd = gate_kernel(
             kind, coarse[0], coarse[1], coarse[2], tr.times_s, float(scan.time_s), pos, vel,
-            basis, z, noise, g, t, d, d2, cost, pair, bt, bd,
+            basis, z, noise, g,
         )  # fmt: skip
         if not ok:
             return None
-        hyp = Hypotheses(
-            track=t[:kept], detection=d[:kept], distance2=d2[:kept], cost=cost[:kept],
-            pair=pair[:kept],
-        )  # fmt: skip
+        hyp = Hypotheses(track=t, detection=d, distance2=d2, cost=cost, pair=pair)
+        n_behind = len(bt)
         if n_behind == 0:
             return hyp, tested, None
         # out of sequence: the track as it is, with the retrodicted measurement
-        bt, bd = bt[:n_behind], bd[:n_behind]
-        retro = RetrodictedMeasurement(scan.model, self.retro_motion, scan.time_s - tr.times_s[bt])
+        retro = RetrodictedMeasurement(
+            scan.model, self.retro_motion, float(scan.time_s) - tr.times_s[bt]
+        )
         lag = retro.lag_noise(tr.states[bt])
         b_d2, b_cost = np.empty(n_behind), np.empty(n_behind)
         if not retro_gate_kernel(
@@ -330,31 +323,39 @@ class ScanKernels:
         if n_modes == 1:
             states, covariances = tr.states[rows], tr.covariances[rows]
         else:
-            z = np.repeat(np.asarray(z, dtype=float), n_modes, axis=0)
-            noise = np.repeat(np.asarray(noise, dtype=float), n_modes, axis=0)
+            z = np.repeat(z, n_modes, axis=0)
+            noise = np.repeat(noise, n_modes, axis=0)
             states = mode_x.reshape(-1, n)
             covariances = tr.mode_covariances[rows].reshape(-1, n, n)
         kind, pos, vel, basis = geometry_g
         drag, j2, max_step = self.retro_spec
-        dt = retro._dt(len(states))
+        drag = drag and n == 7
+        tables = _tables()
+        dt = np.ascontiguousarray(retro._dt(len(states)), dtype=float)
+        rows_m = (len(states), noise.shape[-1])
         x_i = states
         for it in range(self.updater.iterations):
-            back, f = _propagate(x_i, dt, True, j2=j2, drag=drag, max_step=max_step)
-            hb = np.empty((len(back), noise.shape[-1], n))
-            measure_kernel(kind, back, pos, vel, basis, np.empty(hb.shape[:2]), hb)
+            # motion.transition (the state as motion.function)
+            back, f = np.empty((len(states), n)), np.empty((len(states), n, n))
+            propagate_kernel(
+                np.ascontiguousarray(x_i), dt, max_step, True, j2, drag, *tables, back, f
+            )
+            hb = np.empty((*rows_m, n))
+            measure_kernel(kind, back, pos, vel, basis, np.empty(rows_m), hb)
             h = hb @ f
-            cross = covariances @ np.swapaxes(h, -1, -2)
-            s = symmetrise(h @ cross + noise)
-            gain = _solve_gain(cross, s)
-            nu = residual(retro, z, retro.model.function(back))
+            cross = covariances @ h.transpose(0, 2, 1)
+            s = h @ cross + noise
+            s = 0.5 * (s + s.transpose(0, 2, 1))
+            gain = np.linalg.solve(s, cross.transpose(0, 2, 1)).transpose(0, 2, 1)
+            nu = retro.residual(z, retro.model.function(back))
             if it == 0:  # at the prediction: the innovation and its covariance
                 nu0, s0 = nu, s
             else:
                 nu = nu - np.einsum("kmi,ki->km", h, states - x_i)
             x_i = states + np.einsum("kij,kj->ki", gain, nu)
-        ikh = np.eye(n) - gain @ h
-        p = ikh @ covariances @ np.swapaxes(ikh, -1, -2) + gain @ noise @ np.swapaxes(gain, -1, -2)
-        x, p, ll = x_i, symmetrise(p), log_likelihood(nu0, s0)
+        ikh = _eye(n) - gain @ h
+        p = ikh @ covariances @ ikh.transpose(0, 2, 1) + gain @ noise @ gain.transpose(0, 2, 1)
+        x, p, ll = x_i, 0.5 * (p + p.transpose(0, 2, 1)), log_likelihood(nu0, s0)
         mu = tr.mode_probabilities[rows]
         if n_modes == 1:
             return x, p, x[:, None], p[:, None], mu
@@ -400,11 +401,19 @@ class ScanKernels:
         )  # fmt: skip
         any_confirmed = bool(confirmed.any())
         if estimate is not None or missed or any_confirmed:
-            values = {name: getattr(tr, name) for name in _FIELDS}
-            values.update(zip(_COUNTERS, counters, strict=True))
-            if estimate is not None:
-                values.update(zip(_ESTIMATE, estimate, strict=True))
-            tracker.tracks = out = TrackBatch(**values)
+            if estimate is None:
+                estimate = tuple(getattr(tr, name) for name in _ESTIMATE)
+            states, covariances, mode_x, mode_p, mu, times = estimate
+            last, hits, opportunities, history, sensors, quality, reported, rcs, looks, status = (
+                counters
+            )
+            tracker.tracks = out = TrackBatch(
+                ids=tr.ids, states=states, covariances=covariances, mode_states=mode_x,
+                mode_covariances=mode_p, mode_probabilities=mu, times_s=times,
+                last_update_s=last, initiated_s=tr.initiated_s, status=status, hits=hits,
+                opportunities=opportunities, history=history, sensors=sensors, quality=quality,
+                reported_s=reported, rcs_log10_mean=rcs, rcs_looks=looks,
+            )  # fmt: skip
         else:
             out = tr
         for r in rows[due]:
@@ -449,6 +458,11 @@ def _associate(associator, hyp: Hypotheses, n_tracks: int, n_det: int):
     if rows.size == 0:
         return _NO_ROWS, _NO_ROWS, _NO_ROWS
     return rows, dets, hyp.pair[hyp.find(rows, dets, n_det)]
+
+
+@cache
+def _eye(n: int) -> np.ndarray:
+    return np.eye(n)
 
 
 def _distinct(values: np.ndarray) -> bool:

@@ -449,10 +449,10 @@ class Tracker:
     def _delete(self, time_s, events):
         gone, reasons = self.deleter.delete(self.tracks, time_s)
         failed = self.confirmer.failed(self.tracks)
+        if not (gone.any() or failed.any()):
+            return
         reasons[failed & ~gone] = "failed_confirmation"
         gone = gone | failed
-        if not gone.any():
-            return
         tr = self.tracks
         for i in np.flatnonzero(gone):
             events.deleted.append(
