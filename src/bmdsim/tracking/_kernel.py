@@ -1050,3 +1050,35 @@ def track_bookkeeping_kernel(
             status[i] = 1
             out_confirmed[i] = True
     return missed
+
+
+@numba.njit(cache=True, nogil=True)
+def may_delete_kernel(
+    time_s, last_update, status, covariances, states, opportunities, history,
+    tentative_coast_s, confirmed_coast_s, sigma2_limit, reach2, confirm_m, confirm_n,
+    confirm_mask,
+):  # fmt: skip
+    """Whether any track may be deleted at ``time_s`` (a superset test of
+    :class:`bmdsim.tracking.deleter.Deleter` and :meth:`MOfNConfirmer.failed`): coasted
+    longer than its limit, mean position variance above ``sigma2_limit`` (the caller's
+    limit is a little below the deleter's), inside the sphere of squared radius ``reach2``
+    (maybe below ground), or tentative with ``confirm_n`` opportunities and fewer than
+    ``confirm_m`` hits among the newest ``confirm_n`` (``confirm_mask``)."""
+    for i in range(last_update.shape[0]):
+        limit = confirmed_coast_s if status[i] == 1 else tentative_coast_s
+        if time_s - last_update[i] > limit:
+            return True
+        if (
+            covariances[i, 0, 0] + covariances[i, 1, 1] + covariances[i, 2, 2]
+        ) / 3.0 > sigma2_limit:
+            return True
+        r2 = states[i, 0] * states[i, 0] + states[i, 1] * states[i, 1] + states[i, 2] * states[i, 2]
+        if r2 < reach2:
+            return True
+        if (
+            status[i] == 0
+            and opportunities[i] >= confirm_n
+            and _bits(history[i], confirm_mask) < confirm_m
+        ):
+            return True
+    return False

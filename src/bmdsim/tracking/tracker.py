@@ -447,6 +447,8 @@ class Tracker:
             )
 
     def _delete(self, time_s, events):
+        if self._nothing_to_delete(time_s):
+            return
         gone, reasons = self.deleter.delete(self.tracks, time_s)
         failed = self.confirmer.failed(self.tracks)
         if not (gone.any() or failed.any()):
@@ -464,6 +466,28 @@ class Tracker:
                 )
             )
         self.tracks = tr.take(~gone)
+
+    def _nothing_to_delete(self, time_s: float) -> bool:
+        """A compiled pre-test for the default deleter and confirmer: True when no track can
+        be deleted now (the roles decide otherwise; the test errs only towards asking them)."""
+        tr = self.tracks
+        if len(tr) == 0:
+            return True
+        deleter, confirmer = self.deleter, self.confirmer
+        if not self.compiled or type(deleter) is not Deleter:
+            return False
+        if type(confirmer) is not MOfNConfirmer:
+            return False
+        from bmdsim.earth.constants import A_M
+        from bmdsim.tracking._kernel import may_delete_kernel
+
+        reach = A_M + max(deleter.min_altitude_m, 0.0) + 2.0
+        return not may_delete_kernel(
+            float(time_s), tr.last_update_s, tr.status, tr.covariances, tr.states,
+            tr.opportunities, tr.history, float(deleter.tentative_coast_s),
+            float(deleter.confirmed_coast_s), (deleter.max_position_sigma_m * (1.0 - 1e-9)) ** 2,
+            reach * reach, confirmer.m, confirmer.n, np.uint64((1 << confirmer.n) - 1),
+        )  # fmt: skip
 
     def _confirmed_event(self, tracks: TrackBatch, i: int, time_s: float) -> TrackConfirmed:
         return TrackConfirmed(

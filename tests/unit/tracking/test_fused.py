@@ -332,3 +332,43 @@ def test_deleter_finds_tracks_below_ground_as_a_full_height_check_does():
         gone, reasons = deleter.delete(tracks, 1.0)
         below = ecef_to_geodetic(states[:, :3])[2] < deleter.min_altitude_m
         assert np.array_equal(gone, below) and set(reasons[below]) == {"ground"}
+
+
+def test_deletion_pretest_never_hides_a_deletion():
+    """``Tracker._nothing_to_delete`` (compiled) is True only when the deleter and the
+    confirmer delete nothing: random tracks near every limit (coast, divergence, ground,
+    failed confirmation)."""
+    rng = np.random.default_rng(7)
+    tracker = Tracker(**_ekf())
+    deleter, confirmer = tracker.deleter, tracker.confirmer
+    n = 3
+    skipped = deleted = 0
+
+    def pick(common, *edges):  # mostly a harmless value, sometimes one at a limit
+        return np.where(rng.random(n) < 0.8, common, rng.choice(np.array(edges), n))
+
+    for _ in range(400):
+        alt = pick(300e3, -600.0, -500.0 + 1e-6, -400.0, 5e3)
+        states = np.zeros((n, 6))
+        states[:, :3] = geodetic_to_ecef(rng.uniform(-80, 80, n), rng.uniform(-180, 180, n), alt)
+        sigma = deleter.max_position_sigma_m * pick(0.5, 1.0 - 1e-12, 1.0 + 1e-12, 2.0)
+        tracks = TrackBatch.new(
+            ids=np.arange(n),
+            states=states,
+            covariances=np.repeat(np.eye(6)[None], n, 0) * (sigma**2)[:, None, None],
+            times_s=np.zeros(n),
+            mode_probabilities=np.ones((n, 1)),
+            status=rng.integers(0, 2, n).astype(np.int8),
+        )
+        tracker.tracks = tracks.with_(
+            last_update_s=-pick(1.0, 11.9, 12.0, 12.1, 29.9, 30.1, 40.0),
+            opportunities=rng.integers(1, 8, n),
+            history=pick(31, 0, 1, 3, 7, 12).astype(np.uint64),
+        )
+        gone, _ = deleter.delete(tracker.tracks, 0.0)
+        failed = confirmer.failed(tracker.tracks)
+        if tracker._nothing_to_delete(0.0):
+            skipped += 1
+            assert not gone.any() and not failed.any()
+        deleted += bool(gone.any() or failed.any())
+    assert skipped > 0 and deleted > 0
