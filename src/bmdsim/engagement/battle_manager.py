@@ -3,7 +3,7 @@
 :class:`BattleManager` is steppable: :meth:`BattleManager.step` acts at ``t_s`` on the
 messages that have reached the operations centre and on the threat picture it holds then
 (:class:`~bmdsim.engagement.threats.ThreatReport`, from the tracker and the threat
-evaluation). For each threat:
+evaluation; a threat whose track has left the picture is not planned). For each threat:
 
 1. **threat evaluation**: once a threat is assessed to endanger what the rules of engagement
    protect (:class:`~bmdsim.engagement.doctrine.EngagementAuthority`), the crew decides
@@ -12,21 +12,39 @@ evaluation). For each threat:
 2. **engagement authorisation** follows within its own posture-scaled delay (fire units at
    weapons free need not wait for it);
 3. **planning** (:class:`~bmdsim.engagement.planning.EngagementPlanner`) of every threat
-   needing an engagement x every unit permitted to engage it, each unit's earliest launch
-   being now plus the order's expected C2 delay plus its readiness (posture-scaled) plus the
-   interceptor's reaction time; **shoot-look-shoot** where a second launch after the first
-   intercept's kill assessment still fits in the window, a **salvo** (the units' salvo
-   sizes) otherwise;
-4. **weapon-target assignment** (:class:`~bmdsim.engagement.assignment.Assigner`) over the
-   rounds and channels the operations centre believes free, maximising expected defended
-   value; **engage orders** to the assigned units;
-5. **track updates** to the engaged units every ``track_update_interval_s`` (their fire
+   needing an engagement x every unit permitted to engage it: each unit's first
+   opportunity, its earliest launch being now plus the order's expected C2 delay plus its
+   readiness (posture-scaled) plus the interceptor's reaction time. A shot is **due** when
+   that launch is within ``commit_margin_s`` of the unit's earliest launch; only due shots
+   are flown with the full flyout and ordered. A later one is **deferred**: the threat is
+   planned again when it falls due (the channel is not held meanwhile);
+4. **doctrine**: **shoot-look-shoot** where a unit's intercept leaves time for the kill
+   assessment and a second launch within some unit's window (a *look shot*): the first
+   round is one look shot and the units that cannot look are kept for the second shot.
+   Otherwise a **salvo** (the units' salvo sizes). When every look shot of a threat is due
+   but none can be taken (no free channel, no rounds), the threat **falls back** to a salvo
+   from the units that can fire now (the lower tier);
+5. **weapon-target assignment** (:class:`~bmdsim.engagement.assignment.Assigner`) of the due
+   shots over the rounds and channels the operations centre believes free, maximising
+   expected defended value (look shots and salvo threats first, then the fall-backs with
+   what is left); **engage orders** to the assigned units;
+6. **track updates** to the engaged units every ``track_update_interval_s`` (their fire
    control and the interceptors' in-flight updates);
-6. **kill assessment** reports: a threat declared destroyed is closed; one that survived is
+7. **kill assessment** reports: a threat declared destroyed is closed; one that survived is
    planned again while windows remain.
 
-Planning happens only when something changes (alert, authorisation, a refusal, a negative
-kill assessment, a posture or weapon-control change), not at every step.
+Planning happens only when something can change its outcome: a threat's alert or (where a
+unit is at weapons tight) authorisation; a refused, undelivered or failed order; a negative
+kill assessment; a posture or weapon-control change; a deferred shot falling due; rounds or
+a fire channel freeing up on a unit a waiting threat could use; and, for a threat that no
+unit can take now, every ``replan_interval_s`` (on a common clock, so that such threats are
+planned together; every 2nd, 4th, then 8th tick while that lasts) as its track improves.
+Never while an order on the threat is open. A fire channel is held from the order until its
+rounds' flights are expected to have ended (the predicted intercept the unit reports at
+launch, plus ``channel_release_margin_s``) or their kill assessments are in, whichever is
+first (or until the order's refusal). Every plan of a threat x unit pair is an event when
+its outcome changes, with the reason a feasible shot was not taken (deferred, kept for
+shoot-look-shoot, saturated: no free channel, no rounds left).
 """
 
 from __future__ import annotations
@@ -87,6 +105,16 @@ class _Order:
     interceptors: set[str] = field(default_factory=set)
     launched: bool = False
     open: bool = True
+    #: when its rounds' flights are expected to have ended (reported at launch) [s]
+    release_s: float = math.inf
+
+    def holds_channel(self, t_s: float) -> bool:
+        """Whether the order takes one of its unit's channels at ``t_s``: until it is refused
+        or launched, then until its rounds' flights are expected to have ended or their kill
+        assessments are in, whichever is first."""
+        if self.open and not self.launched:
+            return True
+        return bool(self.interceptors) and t_s < self.release_s
 
 
 @dataclass(slots=True, kw_only=True)
@@ -101,7 +129,18 @@ class _ThreatFile:
     closed: str = ""  # "killed" when declared destroyed
     orders: dict[int, _Order] = field(default_factory=dict)
     last_update_s: float = -math.inf
-    planned_rounds: int = 0
+    #: when the threat must be planned again without any other cause (inf: only on a cause)
+    replan_s: float = math.inf
+    #: units whose freed rounds or channels would let a shot at the threat be taken
+    wants: frozenset[str] = frozenset()
+    #: consecutive plans in which no unit could take the threat at all
+    hopeless_plans: int = 0
+    #: the last planned outcome logged per unit (events only when it changes)
+    logged: dict[str, tuple] = field(default_factory=dict)
+
+    @property
+    def engaged(self) -> bool:
+        return any(o.open for o in self.orders.values())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,7 +153,12 @@ class BattleStep:
 
 
 class BattleManager:
-    """The operations centre's battle manager (see the module docstring)."""
+    """The operations centre's battle manager (see the module docstring).
+
+    ``commit_margin_s``: a shot is ordered when its planned launch is at most this much after
+    the unit's earliest launch (later ones are deferred); ``replan_interval_s``: period of
+    the common clock on which threats no unit can take now are planned again.
+    """
 
     def __init__(
         self,
@@ -129,8 +173,13 @@ class BattleManager:
         assigner: Assigner | None = None,
         kill_observation_s: float = 4.0,
         track_update_interval_s: float = 4.0,
+        commit_margin_s: float = 4.0,
+        replan_interval_s: float = 10.0,
+        channel_release_margin_s: float = 2.0,
         new_id=None,
     ) -> None:
+        if commit_margin_s <= 0.0 or replan_interval_s <= 0.0:
+            raise ValueError("commit_margin_s and replan_interval_s must be > 0 s")
         self.node = node
         self.units = {u.id: u for u in units}
         self.network = network
@@ -141,10 +190,17 @@ class BattleManager:
         self.assigner = OptimalAssigner() if assigner is None else assigner
         self.kill_observation_s = float(kill_observation_s)
         self.track_update_interval_s = float(track_update_interval_s)
+        self.commit_margin_s = float(commit_margin_s)
+        self.replan_interval_s = float(replan_interval_s)
+        self.channel_release_margin_s = float(channel_release_margin_s)
         self._new_id = network.next_message_id if new_id is None else new_id
         self._files: dict[str, _ThreatFile] = {}
         self._inventory = {u.id: int(u.inventory) for u in units}
         self._orders = 0
+        self._live: dict[int, _Order] = {}  # orders that may still hold a channel
+        self._delays: dict[tuple[str, str], float] = {}
+        self._picture: frozenset[str] = frozenset()
+        self._launch_reported_s: dict[str, float] = {}
         self._last_posture = None
         self._last_wcs: dict[str, WeaponControl] = {}
 
@@ -155,7 +211,7 @@ class BattleManager:
             return "unknown"
         if f.closed:
             return f.closed
-        if any(o.open for o in f.orders.values()):
+        if f.engaged:
             return "engaging"
         if not math.isnan(f.alerted_s):
             return "alerted"
@@ -165,11 +221,23 @@ class BattleManager:
         """Rounds the operations centre believes the unit has left (orders counted)."""
         return self._inventory[unit]
 
-    def _channels_believed(self, unit: str) -> int:
-        busy = sum(
-            1 for f in self._files.values() for o in f.orders.values() if o.open and o.unit == unit
-        )
+    def channels_believed(self, unit: str) -> int:
+        """Fire channels the operations centre believes free on the unit (at its last step)."""
+        busy = sum(1 for o in self._live.values() if o.unit == unit)
         return max(self.units[unit].channels - busy, 0)
+
+    def _release(self, t: float) -> None:
+        """Orders no longer holding a channel free it: threats waiting for it are planned."""
+        done = [k for k, o in self._live.items() if not o.holds_channel(t)]
+        for k in done:
+            self._resources_freed(self._live.pop(k).unit)
+
+    def _delay(self, source: str, target: str) -> float:
+        key = (source, target)
+        d = self._delays.get(key)
+        if d is None:
+            d = self._delays[key] = self.network.mean_delay_s(source, target)
+        return d
 
     def next_due_s(self) -> float:
         """Next time a decision falls due (inf if none)."""
@@ -177,16 +245,20 @@ class BattleManager:
         for f in self._files.values():
             if f.closed:
                 continue
+            if f.engaged:
+                times.append(f.last_update_s + self.track_update_interval_s)
+            if f.report.threat_id not in self._picture:
+                continue  # decisions wait for the threat to be in the picture again
             if math.isnan(f.alerted_s) and not math.isnan(f.alert_due_s):
                 times.append(f.alert_due_s)
             if not f.authorised and not math.isnan(f.authorise_due_s):
                 times.append(f.authorise_due_s)
-            if any(o.open for o in f.orders.values()):
-                times.append(f.last_update_s + self.track_update_interval_s)
+            if not f.engaged:
+                times.append(f.replan_s)
         return min(times) if times else math.inf
 
     def _ready_s(self, t: float, unit: UnitRecord) -> float:
-        latency = self.network.mean_delay_s(self.node, unit.id)
+        latency = self._delay(self.node, unit.id)
         if not math.isfinite(latency):
             return math.inf
         mult = self.posture.readiness_multiplier(t)
@@ -200,6 +272,7 @@ class BattleManager:
         messages: list[Message] = []
         events: list[EngagementEvent] = []
         self._receive(t_s, received)
+        self._release(t_s)
         self._doctrine_changes(t_s)
         for report in threats:
             f = self._files.get(report.threat_id)
@@ -208,20 +281,35 @@ class BattleManager:
             elif report.time_s >= f.report.time_s:
                 f.report = report
             self._evaluate(t_s, f, messages, events)
+        self._picture = frozenset(r.threat_id for r in threats)
         plans = self._plan_and_assign(t_s, messages, events)
         self._track_updates(t_s, messages)
         return BattleStep(messages=tuple(messages), events=tuple(events), plans=tuple(plans))
 
     def _receive(self, t: float, received: Sequence[Message]) -> None:
+        freed: set[str] = set()
         for m in received:
             f = self._files.get(m.threat_id)
+            if isinstance(m, LaunchReport):
+                self._launch_reported_s[m.source] = max(
+                    m.sent_s, self._launch_reported_s.get(m.source, -math.inf)
+                )
             if isinstance(m, LaunchReport) and f is not None:
                 o = f.orders.get(m.order_id)
                 if o is not None:
                     o.interceptors |= set(m.interceptor_ids)
                     o.launched = True
+                    if math.isfinite(m.predicted_intercept_s):
+                        o.release_s = m.predicted_intercept_s + self.channel_release_margin_s
                     # rounds ordered but not fired come back
-                    self._inventory[o.unit] += o.shots - len(m.interceptor_ids)
+                    back = o.shots - len(m.interceptor_ids)
+                    self._inventory[o.unit] += back
+                    if back > 0:
+                        freed.add(o.unit)
+                    if not o.interceptors:
+                        o.open = False
+                        f.needs_plan = not f.closed
+                        freed.add(o.unit)
             elif isinstance(m, OrderRefusal) and f is not None:
                 o = f.orders.get(m.order_id)
                 if o is not None and o.open:
@@ -229,27 +317,43 @@ class BattleManager:
                     if not o.launched:
                         self._inventory[o.unit] += o.shots
                     f.needs_plan = not f.closed
+                    freed.add(o.unit)
             elif isinstance(m, StatusReport) and m.source in self._inventory:
-                # the unit's count, less what is ordered and not yet reported fired
+                # the unit's count, less what is ordered and not yet reported fired. Both that
+                # and the centre's own count (rounds ordered and not returned) can only fall
+                # short of the truth (a launch or refusal report may still be on its way):
+                # the larger is kept. A status older than a launch report is stale.
+                if m.sent_s < self._launch_reported_s.get(m.source, -math.inf):
+                    continue
                 pending = sum(
                     o.shots
-                    for g in self._files.values()
-                    for o in g.orders.values()
+                    for o in self._live.values()
                     if o.open and not o.launched and o.unit == m.source
                 )
-                self._inventory[m.source] = m.inventory - pending
+                if m.inventory - pending > self._inventory[m.source]:
+                    self._inventory[m.source] = m.inventory - pending
+                    freed.add(m.source)
             elif isinstance(m, KillReport) and f is not None:
                 for o in f.orders.values():
                     if m.interceptor_id in o.interceptors:
                         o.interceptors.discard(m.interceptor_id)
                         if not o.interceptors and o.launched:
                             o.open = False
+                            freed.add(o.unit)
                 if m.killed:
                     f.closed = "killed"
                     for o in f.orders.values():
                         o.open = False
-                elif not any(o.open for o in f.orders.values()):
+                elif not f.engaged:
                     f.needs_plan = True
+        for unit in freed:
+            self._resources_freed(unit)
+
+    def _resources_freed(self, unit: str) -> None:
+        """Rounds or a channel of ``unit`` came free: threats waiting for it are planned."""
+        for f in self._files.values():
+            if unit in f.wants and not f.closed:
+                f.needs_plan = True
 
     def undeliverable(self, message: Message) -> None:
         """The network gave up a message of the operations centre: an engage order that
@@ -262,6 +366,7 @@ class BattleManager:
             o.open = False
             self._inventory[o.unit] += o.shots
             f.needs_plan = not f.closed
+            self._resources_freed(o.unit)
 
     def _doctrine_changes(self, t: float) -> None:
         """A posture or weapon-control change makes every open threat worth planning again."""
@@ -273,11 +378,7 @@ class BattleManager:
         self._last_posture, self._last_wcs = level, wcs
         if changed:
             for f in self._files.values():
-                if (
-                    not f.closed
-                    and not math.isnan(f.alerted_s)
-                    and not any(o.open for o in f.orders.values())
-                ):
+                if not f.closed and not math.isnan(f.alerted_s) and not f.engaged:
                     f.needs_plan = True
 
     def _evaluate(self, t: float, f: _ThreatFile, messages, events) -> None:
@@ -319,7 +420,9 @@ class BattleManager:
             f.needs_plan = True  # units at weapons free may engage at once
         if not f.authorised and not math.isnan(f.authorise_due_s) and t >= f.authorise_due_s - 1e-9:
             f.authorised = True
-            f.needs_plan = True
+            # the authorisation changes what units at weapons tight may do, nothing else
+            if any(self.weapon_control.status_at(u, t) == WeaponControl.TIGHT for u in self.units):
+                f.needs_plan = True
 
     def _cue(self, t, r: ThreatReport, units, messages) -> None:
         for s in sorted({u.sensor for u in units if u.sensor}):
@@ -335,15 +438,20 @@ class BattleManager:
                 )
             )
 
-    def _plan_and_assign(self, t: float, messages, events) -> list[EngagementPlan]:
-        files = [
+    # ------------------------------------------------------------------ planning
+    def _to_plan(self, t: float) -> list[_ThreatFile]:
+        return [
             f
             for f in self._files.values()
-            if f.needs_plan
+            if (f.needs_plan or f.replan_s <= t + 1e-9)
             and not f.closed
             and not math.isnan(f.alerted_s)
-            and not any(o.open for o in f.orders.values())
+            and f.report.threat_id in self._picture
+            and not f.engaged
         ]
+
+    def _plan_and_assign(self, t: float, messages, events) -> list[EngagementPlan]:
+        files = self._to_plan(t)
         if not files:
             return []
         units = list(self.units.values())
@@ -363,90 +471,221 @@ class BattleManager:
                     ok, why = False, "no rounds left"
                 allowed[i, j] = ok
                 reasons[(i, j)] = why
-        waiting = [i for i, f in enumerate(files) if not allowed[i].any() and not f.authorised]
-        active = [i for i in range(len(files)) if i not in waiting]
+        # threats no unit may engage before the authorisation wait for it
+        active = [i for i, f in enumerate(files) if allowed[i].any() or f.authorised]
         if not active:
             return []
         files = [files[i] for i in active]
         allowed = allowed[active]
         reasons = {(a, j): reasons[(i, j)] for a, i in enumerate(active) for j in range(len(units))}
         cols = [j for j in range(len(units)) if allowed[:, j].any()]
-        plans: dict[tuple[str, str], EngagementPlan] = {}
+        ready = np.full(len(units), math.inf)
+        rnd = None
         if cols:
-            sub_units = [units[j] for j in cols]
-            ready = {u.id: self._ready_s(t, u) for u in sub_units}
-            plans = self.planner.plan(
-                t, [f.report for f in files], [u.launcher for u in sub_units], ready_s=ready
+            for j in cols:
+                ready[j] = self._ready_s(t, units[j])
+            rnd = self.planner.prepare(
+                t,
+                [f.report for f in files],
+                [units[j].launcher for j in cols],
+                ready_s={units[j].id: ready[j] for j in cols},
             )
-        k, nu = len(files), len(units)
-        pk = np.zeros((k, nu))
-        feasible = np.zeros((k, nu), dtype=bool)
-        for i, f in enumerate(files):
-            for j, u in enumerate(units):
-                p = plans.get((f.report.threat_id, u.id))
-                if allowed[i, j] and p is not None and p.feasible:
-                    feasible[i, j] = True
-                    pk[i, j] = u.launcher.interceptor.pk_max
-        # shoot-look-shoot where, after this round's intercept and its kill assessment, some
-        # unit can still fire within its window: this round's shot then comes from a unit
-        # whose intercept leaves that time (the others are kept for the second shot)
-        looks = np.zeros((k, nu), dtype=bool)
-        for i, f in enumerate(files):
-            for j, u in enumerate(units):
-                if not feasible[i, j]:
-                    continue
-                p = plans[(f.report.threat_id, u.id)]
-                look = (
-                    p.intercept_s
-                    + self.kill_observation_s
-                    + self.posture.decision_delay_s("kill_assessment_s", t)
-                    + self.network.mean_delay_s(u.sensor or u.id, self.node)
-                )
-                looks[i, j] = any(
-                    self._ready_s(look, v) <= plans[(f.report.threat_id, v.id)].latest_launch_s
-                    for jv, v in enumerate(units)
-                    if feasible[i, jv]
-                )
-        sls = looks.any(axis=1)
-        plan_feasible = feasible.copy()
-        feasible = np.where(sls[:, None], looks, feasible)
-        pk = np.where(feasible, pk, 0.0)
-        salvo = np.array([u.salvo_size for u in units], dtype=np.int64)
-        max_shots = np.where(sls[:, None], 1, salvo[None, :]) * feasible
-        max_per_threat = np.where(
-            sls, 1, np.max(np.where(feasible, salvo[None, :], 0), axis=1, initial=0)
-        )
-        problem = WtaProblem.build(
-            [self.authority.value(f.report) for f in files],
-            pk,
-            max_shots=max_shots,
-            max_per_threat=max_per_threat,
-            inventory=[max(self._inventory[u.id], 0) for u in units],
-            channels=[self._channels_believed(u.id) for u in units],
-        )
-        assignment = self.assigner.assign(problem)
+        d = self._decide(t, files, units, allowed, rnd, ready)
+        plans = {} if rnd is None else rnd.plans
         out_plans: list[EngagementPlan] = []
         for i, f in enumerate(files):
             f.needs_plan = False
+            rows = d.shots[i]
             for j, u in enumerate(units):
                 p = plans.get((f.report.threat_id, u.id))
-                shots = int(assignment.shots[i, j])
-                doctrine = "shoot-look-shoot" if sls[i] else "salvo"
-                if p is None:
-                    reason = reasons[(i, j)] if not allowed[i, j] else "not planned"
-                else:
+                if p is not None:
                     out_plans.append(p)
-                    reason = (
-                        p.reason if not p.feasible else ("" if allowed[i, j] else reasons[(i, j)])
+                shots = int(rows[j])
+                reason = self._reason(d, i, j, p, allowed[i, j], reasons[(i, j)])
+                doctrine = "shoot-look-shoot" if d.sls[i] and not d.fallback[i] else "salvo"
+                key = (bool(d.feasible[i, j]), shots, doctrine, reason)
+                if shots > 0 or f.logged.get(u.id) != key:
+                    f.logged[u.id] = key
+                    events.append(
+                        self._planned_event(t, f, u, p, shots, doctrine, reason, d.feasible[i, j])
                     )
-                    if plan_feasible[i, j] and not feasible[i, j]:
-                        reason = "kept for a later shot: shoot-look-shoot"
-                events.append(
-                    self._planned_event(t, f, u, p, shots, doctrine, reason, plan_feasible[i, j])
-                )
                 if shots > 0 and p is not None:
                     self._order(t, f, u, p, shots, messages, events)
+            f.hopeless_plans = f.hopeless_plans + 1 if d.hopeless[i] else 0
+            if rows.any():
+                f.replan_s, f.wants = math.inf, frozenset()
+            else:
+                f.replan_s = d.replan_s[i]
+                f.wants = frozenset(units[j].id for j in np.flatnonzero(d.wanted[i]))
         return out_plans
+
+    def _decide(self, t, files, units, allowed, rnd, ready) -> _Decision:
+        """Doctrine and weapon-target assignment of the due shots (see the module docstring).
+
+        The pairs are first judged on their table plans; the shots that could be taken
+        (candidates on units with a free channel and rounds) are flown with the full flyout
+        (one batch), and judged again on what the flyout found."""
+        k = len(files)
+        inventory = np.array([max(self._inventory[u.id], 0) for u in units], dtype=np.int64)
+        channels = np.array([self.channels_believed(u.id) for u in units], dtype=np.int64)
+        free = (inventory > 0) & (channels > 0)
+        for _ in range(3):
+            a = self._judge(t, files, units, allowed, rnd, ready)
+            cand_a = a.due & np.where(a.sls[:, None], a.look, a.feasible)
+            maybe_b = (a.sls & ~a.pending_look)[:, None] & a.due & ~a.look
+            fly = (cand_a | maybe_b) & ~a.flown & free[None, :]
+            if rnd is None or not fly.any():
+                break
+            rows, cols = np.nonzero(fly)
+            rnd.fly(
+                (files[i].report.threat_id, units[j].id) for i, j in zip(rows, cols, strict=True)
+            )
+        pk_max = np.array([u.launcher.interceptor.pk_max for u in units])
+        salvo = np.array([u.salvo_size for u in units], dtype=np.int64)
+        values = [self.authority.value(f.report) for f in files]
+        # first: look shots of shoot-look-shoot threats, salvos of the others
+        shots = self._assign(values, pk_max, cand_a & a.flown, a.sls, salvo, inventory, channels)
+        # then: threats whose every look shot is due but none could be taken fall back to a
+        # salvo from the units that can fire now, with what is left
+        fallback_rows = a.sls & ~a.pending_look & (shots.sum(axis=1) == 0)
+        cand_b = fallback_rows[:, None] & a.due & ~a.look
+        fallback_rows &= cand_b.any(axis=1)
+        if (cand_b & a.flown).any():
+            left_inv = inventory - shots.sum(axis=0)
+            left_ch = channels - (shots > 0).sum(axis=0)
+            no_look = np.zeros(k, dtype=bool)
+            shots += self._assign(
+                values, pk_max, cand_b & a.flown, no_look, salvo, left_inv, left_ch
+            )
+        fallback = fallback_rows & (shots.sum(axis=1) > 0)
+        # when to plan again a threat left without a shot: when a deferred shot falls due;
+        # when a unit it could use frees up (wanted); on the common clock when a candidate
+        # was left unflown, or when no unit can take it at all (its track may yet bring a
+        # window: every tick at first, then every 2nd, 4th, 8th while it stays so)
+        # (a deferred shot is planned again on a grid of half the margin, so that shots falling
+        # due together are planned together, with between half and all the margin left)
+        half = 0.5 * self.commit_margin_s
+        commit_s = np.where(
+            a.feasible & ~a.due, np.floor((t + a.slack - half) / half) * half, np.inf
+        )
+        wanted = (cand_a | cand_b) & (shots == 0)
+        replan = commit_s.min(axis=1, initial=np.inf)
+        hopeless = ~a.feasible.any(axis=1)
+        streak = np.array([f.hopeless_plans for f in files], dtype=float)
+        period = self.replan_interval_s * np.where(hopeless, 2.0 ** np.minimum(streak, 3.0), 1.0)
+        clock = (np.floor(t / period + 1e-9) + 1.0) * period
+        idle = hopeless | (wanted & ~a.flown & free[None, :]).any(axis=1)
+        replan = np.where(idle, np.minimum(replan, clock), replan)
+        return _Decision(
+            feasible=a.feasible,
+            due=a.due,
+            look=a.look,
+            sls=a.sls,
+            fallback=fallback,
+            fallback_rows=fallback_rows,
+            shots=shots,
+            wanted=wanted,
+            commit_s=commit_s,
+            replan_s=replan,
+            hopeless=hopeless,
+            channels_left=channels - (shots > 0).sum(axis=0),
+            rounds_left=inventory - shots.sum(axis=0),
+            unit_ids=tuple(u.id for u in units),
+        )
+
+    def _judge(self, t, files, units, allowed, rnd, ready) -> _Judgement:
+        """Feasible, due and look shots ``(K, U)`` from the planning round's current plans.
+        Whether a shot is due is judged on its first opportunity by the tables (a flown plan
+        may launch a little later, where the flyout failed at that opportunity)."""
+        plans = {} if rnd is None else rnd.plans
+        k, nu = len(files), len(units)
+        feasible = np.zeros((k, nu), dtype=bool)
+        launch = np.full((k, nu), np.nan)
+        intercept = np.full((k, nu), np.nan)
+        latest = np.full((k, nu), np.nan)
+        flown = np.zeros((k, nu), dtype=bool)
+        for i, f in enumerate(files):
+            for j, u in enumerate(units):
+                key = (f.report.threat_id, u.id)
+                p = plans.get(key)
+                if allowed[i, j] and p is not None and p.feasible:
+                    feasible[i, j] = True
+                    launch[i, j] = rnd.rows[key][3]
+                    intercept[i, j] = p.intercept_s
+                    latest[i, j] = p.latest_launch_s
+                    flown[i, j] = p.flown
+        slack = np.where(feasible, launch - ready[None, :], np.inf)
+        due = feasible & (slack <= self.commit_margin_s + 1e-9)
+        # look shots: after this intercept, its kill assessment and its report, some unit
+        # can still launch within its window
+        kill_delay = self.posture.decision_delay_s("kill_assessment_s", t)
+        report = np.array([self._delay(u.sensor or u.id, self.node) for u in units])
+        order = np.array([self._delay(self.node, u.id) for u in units])
+        readiness = np.array([u.readiness_s for u in units])
+        reaction = np.array([u.launcher.interceptor.reaction_time_s for u in units])
+        look_s = intercept + self.kill_observation_s + kill_delay + report[None, :]  # (K, U)
+        mult = self.posture.readiness_multipliers(np.where(feasible, look_s, t))
+        second = (
+            look_s[:, :, None] + order[None, None, :] + readiness[None, None, :] * mult[:, :, None]
+        ) + reaction[None, None, :]  # (K, U first, U second)
+        with np.errstate(invalid="ignore"):
+            can = feasible[:, None, :] & (second <= latest[:, None, :])
+        look = feasible & can.any(axis=2)
+        return _Judgement(
+            feasible=feasible,
+            flown=flown,
+            slack=slack,
+            due=due,
+            look=look,
+            sls=look.any(axis=1),
+            pending_look=(look & ~due).any(axis=1),
+        )
+
+    def _assign(self, values, pk_max, cand, sls, salvo, inventory, channels) -> np.ndarray:
+        """Rounds ``(K, U)`` for the candidate shots ``cand``: one round at a
+        shoot-look-shoot threat, up to the units' salvo sizes at the others."""
+        k, nu = cand.shape
+        if not cand.any():
+            return np.zeros((k, nu), np.int64)
+        pk = np.where(cand, pk_max[None, :], 0.0)
+        max_shots = np.where(sls[:, None], 1, salvo[None, :]) * cand
+        max_per_threat = np.where(
+            sls, 1, np.max(np.where(cand, salvo[None, :], 0), axis=1, initial=0)
+        )
+        problem = WtaProblem.build(
+            values,
+            pk,
+            max_shots=max_shots,
+            max_per_threat=max_per_threat,
+            inventory=inventory,
+            channels=channels,
+        )
+        return np.asarray(self.assigner.assign(problem).shots, dtype=np.int64)
+
+    def _reason(self, d: _Decision, i: int, j: int, p, allowed: bool, why: str) -> str:
+        """Why the pair ``(i, j)`` was or was not given rounds ('' when nothing to say)."""
+        if p is None:
+            return why if not allowed else "not planned"
+        if not p.feasible:
+            return p.reason
+        if not allowed:
+            return why
+        if d.shots[i, j] > 0:
+            return (
+                "fall-back: no shoot-look-shoot first shot could be taken" if d.fallback[i] else ""
+            )
+        kept = d.sls[i] and not d.look[i, j]
+        if not d.due[i, j]:
+            if kept:
+                return "kept for a later shot: shoot-look-shoot"
+            return f"deferred: order due at {d.commit_s[i, j]:.0f} s"
+        if kept and not d.fallback_rows[i]:
+            return "kept for a later shot: shoot-look-shoot"
+        if d.channels_left[j] <= 0:
+            return f"saturated: all {self.units[d.unit_ids[j]].channels} fire channels busy"
+        if d.rounds_left[j] <= 0:
+            return "saturated: no rounds left"
+        return "" if d.shots[i].any() else "not assigned"
 
     @staticmethod
     def _planned_event(t, f, u, p, shots, doctrine, reason, feasible) -> EngagementPlanned:
@@ -504,9 +743,10 @@ class BattleManager:
                 order_id=oid,
             )
         )
-        f.orders[oid] = _Order(unit=u.id, shots=shots, issued_s=t)
+        o = _Order(unit=u.id, shots=shots, issued_s=t)
+        f.orders[oid] = o
+        self._live[oid] = o
         f.last_update_s = t
-        f.planned_rounds += shots
         self._inventory[u.id] -= shots
         if not self.posture.cues_sensors_on_alert(t):
             self._cue(t, r, [u], messages)
@@ -531,6 +771,42 @@ class BattleManager:
                         state_s=f.report.time_s,
                     )
                 )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Judgement:
+    """Arrays ``(K threats, U units)`` (``(K,)`` for the per-threat ones) of one judgement
+    of the plans: ``slack`` is a shot's launch after the unit's earliest launch [s]."""
+
+    feasible: np.ndarray
+    flown: np.ndarray
+    slack: np.ndarray
+    due: np.ndarray
+    look: np.ndarray
+    sls: np.ndarray
+    pending_look: np.ndarray
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Decision:
+    """One planning round's doctrine and assignment, arrays ``(K threats, U units)``."""
+
+    feasible: np.ndarray
+    due: np.ndarray
+    look: np.ndarray
+    sls: np.ndarray
+    fallback: np.ndarray
+    #: threats whose every look shot was due and taken by none (fall-back candidates)
+    fallback_rows: np.ndarray
+    shots: np.ndarray
+    wanted: np.ndarray
+    commit_s: np.ndarray
+    replan_s: np.ndarray
+    #: threats no unit can take at all
+    hopeless: np.ndarray
+    channels_left: np.ndarray
+    rounds_left: np.ndarray
+    unit_ids: tuple[str, ...]
 
 
 __all__ = ["BattleManager", "BattleStep", "UnitRecord"]

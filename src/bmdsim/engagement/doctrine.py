@@ -144,6 +144,16 @@ class PostureState:
     def readiness_multiplier(self, t_s: float) -> float:
         return float(self.spec_at(t_s).readiness_multiplier)
 
+    def readiness_multipliers(self, t_s) -> np.ndarray:
+        """:meth:`readiness_multiplier` at an array of times (same shape)."""
+        t = np.asarray(t_s, dtype=float)
+        table = np.array(
+            [self.levels[self._initial].readiness_multiplier]
+            + [self.levels[c[1]].readiness_multiplier for c in self._changes],
+            dtype=float,
+        )
+        return table[np.searchsorted(np.asarray(self._times, dtype=float), t, side="right")]
+
     def cues_sensors_on_alert(self, t_s: float) -> bool:
         return self.level_at(t_s) in self.cueing_levels
 

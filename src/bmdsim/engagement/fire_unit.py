@@ -8,7 +8,9 @@ its readiness (scaled by the posture) plus the interceptor's reaction time, the 
 type's salvo interval. At each launch its fire control solves the launch controls for the
 actual launch time from the newest estimate of the threat it has. It reports every launch
 and its status (rounds left, free channels) to the operations centre, refuses orders it
-cannot carry out (with the reason), and relays track updates to its interceptors in flight.
+cannot carry out (with the reason) — also an order none of whose rounds could be fired at
+launch time (no fire-control solution), so that the operations centre plans the threat
+again — and relays track updates to its interceptors in flight.
 """
 
 from __future__ import annotations
@@ -297,6 +299,23 @@ class FireUnit:
                     )
                 )
                 messages.append(self._status(t_s))
+            elif not e.launch_times and not e.reported:
+                # nothing could be fired: the order is void, the operations centre re-plans
+                e.reported = True
+                why = (
+                    "no rounds left" if self.inventory < 1 else "no fire-control solution at launch"
+                )
+                messages.append(
+                    OrderRefusal(
+                        message_id=self._new_id(),
+                        source=self.id,
+                        target=self.ops_centre,
+                        sent_s=t_s,
+                        threat_id=e.order.threat_id,
+                        order_id=oid,
+                        reason=why,
+                    )
+                )
         return launches
 
     def _fire_control(self, e: _Engagement, launch_s: np.ndarray):

@@ -16,7 +16,10 @@ For each threat (its track's estimate, coasted ballistically:
 2. **with the full flyout** (:class:`~bmdsim.engagement.fire_control.FireControl`, all pairs
    in one batch): the launch controls for that opportunity and the predicted closest
    approach; the plan is feasible if it converges inside the envelope (else the next
-   opportunities a few seconds later are tried);
+   opportunities a few seconds later are tried). With ``fly_until_s`` only the
+   opportunities launched by then are flown (the battle manager orders only those); a later
+   one is a *table plan* (``flown`` false: feasible by the tables, launch controls from the
+   tables, no predicted miss), flown when it is planned again nearer its launch;
 3. optionally (``refine_edges``) the window's edges, by flying the full flyout at launch
    times every ``edge_step_s`` within ``edge_span_s`` of each table edge (one batch) and
    taking the midpoint between the last feasible and the first infeasible launch time.
@@ -129,6 +132,8 @@ class EngagementPlan:
     predicted_miss_m: float = math.nan
     closing_speed_m_s: float = math.nan
     edges_refined: bool = False
+    #: the first opportunity was flown with the full flyout (False: table plan only)
+    flown: bool = True
 
     @property
     def time_of_flight_s(self) -> float:
@@ -205,24 +210,64 @@ class EngagementPlanner:
         *,
         ready_s: Mapping[str, float] | None = None,
         trajectories: PredictedTrajectories | None = None,
+        fly_until_s: Mapping[str, float] | None = None,
     ) -> dict[tuple[str, str], EngagementPlan]:
         """Plans of every threat x launcher pair at ``t_s``, keyed ``(threat_id,
         fire_unit_id)``. ``ready_s``: earliest launch time of each fire unit (default
-        ``t_s``); ``trajectories``: the threats' predictions (made here if not given)."""
+        ``t_s``); ``trajectories``: the threats' predictions (made here if not given);
+        ``fly_until_s``: per fire unit, the latest first-opportunity launch time flown with
+        the full flyout (later ones are table plans; default: every one is flown)."""
+        rnd = self.prepare(t_s, threats, launchers, ready_s=ready_s, trajectories=trajectories)
+        if fly_until_s is None:
+            rnd.fly(rnd.opportunities)
+        else:
+            rnd.fly(
+                key
+                for key in rnd.opportunities
+                if rnd.plans[key].launch_s <= fly_until_s.get(key[1], math.inf) + 1e-9
+            )
+        out = rnd.plans
+        if self.refine_edges and out:
+            out = self._refine(out, threats, launchers, rnd.trajectories, rnd.windows, rnd.t_grid)
+        return out
+
+    def prepare(
+        self,
+        t_s: float,
+        threats: Sequence[ThreatReport],
+        launchers: Sequence[Launcher],
+        *,
+        ready_s: Mapping[str, float] | None = None,
+        trajectories: PredictedTrajectories | None = None,
+    ) -> PlanningRound:
+        """Step 1 of :meth:`plan` for every threat x launcher pair: the windows and first
+        opportunities from the tables (table plans, ``flown`` false); the returned
+        :class:`PlanningRound` flies the pairs chosen (:meth:`PlanningRound.fly`)."""
+        ready = {L.fire_unit_id: float(t_s) for L in launchers}
+        if ready_s:
+            ready.update({k: float(v) for k, v in ready_s.items()})
         out: dict[tuple[str, str], EngagementPlan] = {}
+        rows: dict[tuple[str, str], tuple[int, int, int, float, float]] = {}
         if not threats or not launchers:
-            return out
+            return PlanningRound(
+                planner=self,
+                t_s=float(t_s),
+                threats=threats,
+                launchers=launchers,
+                trajectories=trajectories,
+                t_grid=np.zeros(0),
+                windows={},
+                ready=ready,
+                plans=out,
+                rows=rows,
+            )
         traj = self.trajectories(threats) if trajectories is None else trajectories
         k_thr = len(threats)
         end = np.where(np.isfinite(traj.impact_s), traj.impact_s, traj.t0_s + 3600.0)
         t_grid = np.arange(t_s, float(end.max()) + self.time_step_s, self.time_step_s)
         pip = traj.states(t_grid[:, None], np.arange(k_thr)[None, :])  # (T, K, 6)
         pip_alt = ecef_to_geodetic(pip[..., :3])[2]
-        ready = {L.fire_unit_id: float(t_s) for L in launchers}
-        if ready_s:
-            ready.update({k: float(v) for k, v in ready_s.items()})
 
-        cand: list[tuple[int, int, int, float, float]] = []  # (k, f, i, launch, intercept)
         windows: dict[tuple[int, int], dict] = {}
         for f, L in enumerate(launchers):  # a handful of units; arrays over times x threats
             it = L.interceptor
@@ -240,34 +285,54 @@ class EngagementPlanner:
                 & (tof <= it.max_time_of_flight_s)
                 & (tof >= it.total_burn_time_s + self.min_coast_s)
             )
+            r_ready = ready[L.fire_unit_id]
+            first_i, first_launch, first_intercept = self._first_opportunities(
+                ok, t_l, t_grid, r_ready
+            )
+            any_ok = ok.any(axis=0)
             for k, th in enumerate(threats):
-                col = ok[:, k]
-                info = {"ok": col, "t_l": t_l[:, k], "kick": kick[:, k], "rng": rng[:, k]}
+                info = {"ok": ok[:, k], "t_l": t_l[:, k], "kick": kick[:, k], "rng": rng[:, k]}
                 windows[(k, f)] = info
-                if not col.any():
+                key = (th.threat_id, L.fire_unit_id)
+                if not any_ok[k]:
                     reason = self._why_not(it, pip_alt[:, k], rng[:, k], tof[:, k])
-                    out[(th.threat_id, L.fire_unit_id)] = self._infeasible(th, L, t_s, reason)
+                    out[key] = self._infeasible(th, L, t_s, reason)
                     continue
-                first = self._first_opportunity(col, t_l[:, k], t_grid, ready[L.fire_unit_id])
-                if first is None:
-                    out[(th.threat_id, L.fire_unit_id)] = self._infeasible(
+                if first_i[k] < 0:
+                    out[key] = self._infeasible(
                         th,
                         L,
                         t_s,
                         "window closes before the unit can fire",
                         info,
                         t_grid,
-                        ready[L.fire_unit_id],
+                        r_ready,
                     )
                     continue
-                cand.append((k, f, *first))
-
-        solved = self._solve_candidates(cand, threats, launchers, traj, windows, t_grid, ready)
-        for (k, f), plan in solved.items():
+                rows[key] = (
+                    k,
+                    f,
+                    int(first_i[k]),
+                    float(first_launch[k]),
+                    float(first_intercept[k]),
+                )
+        table = self._table_plans(
+            list(rows.values()), threats, launchers, traj, windows, t_grid, ready
+        )
+        for (k, f), plan in table.items():
             out[(threats[k].threat_id, launchers[f].fire_unit_id)] = plan
-        if self.refine_edges:
-            out = self._refine(out, threats, launchers, traj, windows, t_grid, t_s)
-        return out
+        return PlanningRound(
+            planner=self,
+            t_s=float(t_s),
+            threats=threats,
+            launchers=launchers,
+            trajectories=traj,
+            t_grid=t_grid,
+            windows=windows,
+            ready=ready,
+            plans=out,
+            rows=rows,
+        )
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
@@ -306,17 +371,29 @@ class EngagementPlanner:
         )
 
     @staticmethod
-    def _first_opportunity(ok, t_l, t_grid, ready) -> tuple[int, float, float] | None:
-        """``(i, launch, intercept)`` of the earliest intercept launched at or after ``ready``
-        (interpolated between grid candidates)."""
-        good = np.nonzero(ok & (t_l >= ready))[0]
-        if good.size == 0:
-            return None
-        i = int(good[0])
-        if i > 0 and ok[i - 1] and t_l[i - 1] < ready:
-            frac = (ready - t_l[i - 1]) / (t_l[i] - t_l[i - 1])
-            return i, float(ready), float(t_grid[i - 1] + frac * (t_grid[i] - t_grid[i - 1]))
-        return i, float(t_l[i]), float(t_grid[i])
+    def _first_opportunities(ok, t_l, t_grid, ready):
+        """The first opportunity of every threat (columns of ``ok``, ``t_l`` ``(T, K)``): the
+        earliest intercept launched at or after ``ready``, interpolated between grid
+        candidates where the previous one launches before it. Arrays ``(K,)``: the grid
+        index (-1 where there is none), the launch and intercept times."""
+        good = ok & (t_l >= ready)
+        has = good.any(axis=0)
+        i = np.where(has, np.argmax(good, axis=0), -1)
+        cols = np.arange(ok.shape[1])
+        launch = np.full(ok.shape[1], np.nan)
+        intercept = np.full(ok.shape[1], np.nan)
+        ih = np.maximum(i, 0)
+        launch[has] = t_l[ih, cols][has]
+        intercept[has] = t_grid[ih][has]
+        prev = np.maximum(ih - 1, 0)
+        t_prev = t_l[prev, cols]
+        interp = has & (i > 0) & ok[prev, cols] & (t_prev < ready)
+        if interp.any():
+            j, c = ih[interp], cols[interp]
+            frac = (ready - t_l[j - 1, c]) / (t_l[j, c] - t_l[j - 1, c])
+            launch[interp] = ready
+            intercept[interp] = t_grid[j - 1] + frac * (t_grid[j] - t_grid[j - 1])
+        return i, launch, intercept
 
     def solve(self, rows, launchers, traj) -> FireControlSolution:
         """Full flyout (fire control) for candidate rows ``(threat index, launcher index,
@@ -367,6 +444,7 @@ class EngagementPlanner:
     def _solve_candidates(self, cand, threats, launchers, traj, windows, t_grid, ready):
         plans: dict[tuple[int, int], EngagementPlan] = {}
         todo = list(cand)
+        first = {(c[0], c[1]): c for c in todo}
         offsets = (0.0, *self.retry_offsets_s)
         for attempt, offset in enumerate(offsets):
             rows = []
@@ -401,7 +479,7 @@ class EngagementPlanner:
                     reasons[j],
                 )
                 if reasons[j] and attempt + 1 < len(offsets):
-                    retry.append(next(c for c in todo if c[0] == k and c[1] == f))
+                    retry.append(first[(k, f)])
                     if (k, f) not in plans:
                         plans[(k, f)] = plan
                     continue
@@ -409,6 +487,46 @@ class EngagementPlanner:
             todo = retry
             if not todo:
                 break
+        return plans
+
+    def _table_plans(self, rows, threats, launchers, traj, windows, t_grid, ready):
+        """Plans of first opportunities not flown (``rows`` as the candidates): launch and
+        intercept times, intercept point and kick angle from the tables (one batch)."""
+        plans: dict[tuple[int, int], EngagementPlan] = {}
+        if not rows:
+            return plans
+        k = np.array([r[0] for r in rows], dtype=np.intp)
+        intercept = np.array([r[4] for r in rows])
+        pip = traj.states(intercept, k)[:, :3]
+        lat, lon, alt = ecef_to_geodetic(pip)
+        r0 = np.array([launchers[r[1]].position_ecef(r[3]) for r in rows]).reshape(-1, 3)
+        az = aim_azimuth(r0, pip)
+        for j, (kk, f, i, launch, t_int) in enumerate(rows):
+            L = launchers[f]
+            w = windows[(kk, f)]
+            col = w["ok"]
+            plans[(kk, f)] = EngagementPlan(
+                threat_id=threats[kk].threat_id,
+                fire_unit_id=L.fire_unit_id,
+                interceptor_id=L.interceptor.id,
+                planned_s=float(t_grid[0]),
+                feasible=True,
+                earliest_launch_s=float(w["t_l"][col].min()),
+                latest_launch_s=float(w["t_l"][col].max()),
+                earliest_intercept_s=float(t_grid[col].min()),
+                latest_intercept_s=float(t_grid[col].max()),
+                ready_s=float(ready[L.fire_unit_id]),
+                launch_s=float(launch),
+                intercept_s=float(t_int),
+                intercept_ecef=tuple(float(v) for v in pip[j]),
+                intercept_lat_deg=float(lat[j]),
+                intercept_lon_deg=float(lon[j]),
+                intercept_alt_m=float(alt[j]),
+                ground_range_m=float(w["rng"][i]),
+                azimuth_rad=float(az[j]),
+                kick_rad=float(w["kick"][i]),
+                flown=False,
+            )
         return plans
 
     def _plan_from(self, sol, j, th, L, w, t_grid, ready, reason) -> EngagementPlan:
@@ -442,7 +560,7 @@ class EngagementPlanner:
             closing_speed_m_s=float(sol.closing_speed_m_s[j]),
         )
 
-    def _refine(self, plans, threats, launchers, traj, windows, t_grid, t_s):
+    def _refine(self, plans, threats, launchers, traj, windows, t_grid):
         """Window edges by the full flyout (see the module docstring)."""
         idx_t = {th.threat_id: k for k, th in enumerate(threats)}
         idx_f = {L.fire_unit_id: f for f, L in enumerate(launchers)}
@@ -496,4 +614,58 @@ class EngagementPlanner:
         return new
 
 
-__all__ = ["EngagementPlan", "EngagementPlanner", "Launcher", "launchers_from_scenario"]
+@dataclass(slots=True, kw_only=True)
+class PlanningRound:
+    """One planning pass (:meth:`EngagementPlanner.prepare`): the threats, launchers and
+    predictions at ``t_s``, each pair's window, and ``plans`` — table plans of the first
+    opportunities (``flown`` false) and the infeasible pairs with their reasons, keyed
+    ``(threat_id, fire_unit_id)``. :meth:`fly` replaces chosen table plans by flown ones."""
+
+    planner: EngagementPlanner
+    t_s: float
+    threats: Sequence[ThreatReport]
+    launchers: Sequence[Launcher]
+    trajectories: PredictedTrajectories | None
+    t_grid: np.ndarray
+    windows: dict
+    ready: dict[str, float]
+    plans: dict[tuple[str, str], EngagementPlan]
+    rows: dict[tuple[str, str], tuple[int, int, int, float, float]]
+
+    @property
+    def opportunities(self) -> list[tuple[str, str]]:
+        """The pairs with a first opportunity by the tables (in planning order)."""
+        return list(self.rows)
+
+    def fly(self, pairs) -> dict[tuple[str, str], EngagementPlan]:
+        """Fly the first opportunities of ``pairs`` (keys; those not yet flown, one batch)
+        with the full flyout, trying later opportunities where that fails; the new plans
+        (also put in :attr:`plans`)."""
+        want = set(pairs)
+        rows = [r for key, r in self.rows.items() if key in want and not self.plans[key].flown]
+        if not rows:
+            return {}
+        p = self.planner
+        solved = p._solve_candidates(
+            rows,
+            self.threats,
+            self.launchers,
+            self.trajectories,
+            self.windows,
+            self.t_grid,
+            self.ready,
+        )
+        out = {}
+        for (k, f), plan in solved.items():
+            key = (self.threats[k].threat_id, self.launchers[f].fire_unit_id)
+            self.plans[key] = out[key] = plan
+        return out
+
+
+__all__ = [
+    "EngagementPlan",
+    "EngagementPlanner",
+    "Launcher",
+    "PlanningRound",
+    "launchers_from_scenario",
+]

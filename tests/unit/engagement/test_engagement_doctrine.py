@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bmdsim.assessment.types import ThreatCategory
@@ -141,3 +142,11 @@ def test_threat_value_is_its_value_at_risk_or_its_allied_territory_share():
         auth.value(_threat(ThreatCategory.DEFENDED_ASSET, value_at_risk=8.0, p_allied=1.0)) == 8.0
     )
     assert auth.value(_threat(ThreatCategory.ALLIED_TERRITORY, p_allied=0.75)) == 1.5
+
+
+def test_readiness_multipliers_over_times_match_the_scalar_lookup():
+    posture = PostureState(changes=[(100.0, "heightened", ""), (250.0, "high", "")])
+    t = np.array([[0.0, 99.9, 100.0], [249.0, 250.0, 1e4]])
+    expect = [[posture.readiness_multiplier(v) for v in row] for row in t]
+    assert posture.readiness_multipliers(t).tolist() == expect
+    assert expect[0][0] == 1.0 and expect[1][2] == 0.25

@@ -104,3 +104,30 @@ def test_launchers_from_scenario_place_ships_on_their_track():
     speed = np.linalg.norm(ship.velocity_ecef(900.0))
     assert 0.5 < speed < 5.0  # a slow patrol, a few knots
     assert np.allclose(launchers["patriot-adana"].velocity_ecef([0.0, 10.0]), 0.0)
+
+
+def test_opportunities_not_yet_due_are_table_plans_until_flown(threat, plans):
+    """``fly_until_s`` leaves later opportunities as table plans (not flown); flying one gives
+    the same plan as planning it in full."""
+    kw = dict(ready_s={"ddg": 250.0, "near": 300.0}, trajectories=threat)
+    out = EngagementPlanner().plan(
+        THREAT_T0_S, [_report()], [SHIP, NEAR, FAR], fly_until_s={"ddg": 260.0, "near": 0.0}, **kw
+    )
+    assert out[("T1", "ddg")].flown and out[("T1", "ddg")] == plans[("T1", "ddg")]
+    table = out[("T1", "near")]
+    full = plans[("T1", "near")]
+    assert table.feasible and not table.flown and np.isnan(table.predicted_miss_m)
+    assert table.launch_s == full.launch_s
+    assert (table.earliest_launch_s, table.latest_launch_s) == (
+        full.earliest_launch_s,
+        full.latest_launch_s,
+    )
+    assert abs(table.intercept_s - full.intercept_s) < 2.0
+    assert abs(np.degrees(table.azimuth_rad - full.azimuth_rad)) < 2.0
+    assert not out[("T1", "far")].feasible
+    rnd = EngagementPlanner().prepare(THREAT_T0_S, [_report()], [SHIP, NEAR, FAR], **kw)
+    assert rnd.opportunities == [("T1", "ddg"), ("T1", "near")]
+    assert not any(p.flown for p in rnd.plans.values() if p.feasible)
+    flown = rnd.fly([("T1", "near")])
+    assert flown == {("T1", "near"): full} and rnd.plans[("T1", "near")] == full
+    assert rnd.fly([("T1", "near")]) == {}  # flown once

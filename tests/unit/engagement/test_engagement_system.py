@@ -230,3 +230,98 @@ def test_threat_outside_the_rules_is_not_alerted(threat, planner):
     )
     events = system.advance(300.0, threats=[report], target_states=threat)
     assert not [e for e in events if e.kind in ("alert_sent", "engage_order")]
+
+
+def _run_raid(system: EngagementSystem, threats, *, until_s=560.0, step_s=1.0, start_s=140.0):
+    """Advance the system with perfect reports of several threats (``threats``: their
+    predictions, one object each); a threat stops existing at a kill. Returns the events."""
+    k = len(threats.t0_s)
+    dead = np.full(k, np.inf)
+    impact = threats.impact_s
+    lat, lon, _ = ecef_to_geodetic(threats.states(impact - 1e-6, np.arange(k))[:, :3])
+
+    def truth(t, idx):
+        t = np.asarray(t, dtype=float)
+        idx = np.asarray(idx, dtype=np.intp)
+        s = threats.states(t, idx)
+        return np.where((t > dead[idx])[..., None], np.nan, s)
+
+    events, t = [], start_s
+    system.t_s = start_s
+    while t < until_s:
+        live = [j for j in range(k) if threats.t0_s[j] <= t < min(impact[j], dead[j])]
+        reports = [
+            ThreatReport(
+                threat_id=f"T{j + 1}",
+                target_key=j,
+                time_s=t,
+                state=tuple(threats.states(t, j)),
+                category=ThreatCategory.ALLIED_TERRITORY,
+                impact_lat_deg=float(lat[j]),
+                impact_lon_deg=float(lon[j]),
+                impact_s=float(impact[j]),
+                p_allied=1.0,
+            )
+            for j in live
+        ]
+        new = system.advance(t + step_s, threats=reports, target_states=truth)
+        for e in new:
+            if e.kind == "intercept" and e.killed:
+                j = int(e.subject[1:]) - 1
+                dead[j] = min(dead[j], e.time_s)
+        events += new
+        t += step_s
+    return events
+
+
+def _raid_scenario(d):
+    """The destroyer with one fire channel, a Patriot battery near the threats' impact point,
+    everything at weapons free and high posture."""
+    d["posture"]["initial"] = "high"
+    d["fire_units"][0]["channels"] = 1
+    d["fire_units"].append(
+        {
+            "id": "patriot-arsuz",
+            "interceptor": "pac-3-mse",
+            "site": {"lat_deg": 36.40, "lon_deg": 35.95, "alt_m": 20},
+            "inventory": 8,
+            "channels": 3,
+            "readiness_s": 60,
+            "weapon_control": "tight",
+        }
+    )
+    d["c2"]["links"].append(
+        {"source": "aircom-bmd", "target": "patriot-arsuz", "latency_s": 1.5, "jitter_s": 0.5}
+    )
+    for fu in d["fire_units"]:
+        fu["weapon_control"] = "free"
+
+
+def test_a_raid_beyond_the_upper_tiers_channels_is_engaged_by_the_lower_tier(planner):
+    """Three threats on one path, 8 s apart, against a destroyer with one fire channel and a
+    Patriot battery: the destroyer takes the first (shoot-look-shoot), the Patriot, no longer
+    kept for a second shot that cannot come, engages the others; every threat is engaged."""
+    from bmdsim.engagement.prediction import PredictedTrajectories
+
+    from .synthetic import THREAT_STATE
+
+    t0 = THREAT_T0_S + np.array([0.0, 8.0, 16.0])
+    threats = PredictedTrajectories.from_states(np.repeat(THREAT_STATE[None], 3, axis=0), t0)
+    system = EngagementSystem.from_scenario(_scenario(raid=_raid_scenario), seed=3, planner=planner)
+    events = _run_raid(system, threats)
+    launches = [e for e in events if e.kind == "interceptor_launched"]
+    by_threat = {
+        e.subject: {x.source for x in launches if x.subject == e.subject} for e in launches
+    }
+    assert set(by_threat) == {"T1", "T2", "T3"}, by_threat
+    assert "ddg-sm3" in by_threat["T1"]
+    assert "patriot-arsuz" in by_threat["T2"] | by_threat["T3"]
+    saturated = [
+        e
+        for e in events
+        if e.kind == "engagement_planned"
+        and e.fire_unit_id == "ddg-sm3"
+        and "saturated" in e.reason
+    ]
+    assert saturated, "the destroyer's busy channel is reported"
+    assert {e.subject for e in events if e.kind in ("intercept", "miss")} == {"T1", "T2", "T3"}

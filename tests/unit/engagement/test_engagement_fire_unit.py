@@ -1,0 +1,64 @@
+"""A fire unit's handling of orders: what it tells the operations centre."""
+
+from __future__ import annotations
+
+import itertools
+from types import SimpleNamespace
+
+import numpy as np
+
+from bmdsim.catalog import interceptor
+from bmdsim.earth.frames import geodetic_to_ecef
+from bmdsim.engagement.doctrine import PostureState, WeaponControlState
+from bmdsim.engagement.fire_unit import FireUnit
+from bmdsim.engagement.messages import EngageOrder, OrderRefusal
+from bmdsim.engagement.planning import EngagementPlanner, Launcher
+
+
+def _unit() -> FireUnit:
+    ids = itertools.count(1)
+    return FireUnit(
+        launcher=Launcher(
+            fire_unit_id="u",
+            interceptor=interceptor("sm-3-ib"),
+            site_ecef=tuple(geodetic_to_ecef(26.0, 53.0, 0.0)),
+        ),
+        inventory=4,
+        channels=1,
+        readiness_s=10.0,
+        salvo_size=1,
+        ops_centre="ops",
+        posture=PostureState(),
+        weapon_control=WeaponControlState({"u": "free"}),
+        planner=EngagementPlanner(),
+        new_id=lambda: next(ids),
+    )
+
+
+def test_an_order_that_cannot_be_fired_at_launch_time_is_refused_and_frees_the_channel():
+    fu = _unit()
+    order = EngageOrder(
+        message_id=1,
+        source="ops",
+        target="u",
+        sent_s=0.0,
+        threat_id="T1",
+        order_id=7,
+        shots=1,
+        launch_s=30.0,
+        latest_launch_s=60.0,
+        intercept_s=130.0,
+        target_state=(7e6, 0.0, 0.0, 0.0, 1e3, 0.0),
+        state_s=0.0,
+        target_key=0,
+    )
+    assert not fu.step(1.0, [order.delivered(1.0)]).messages
+    assert fu.channels_free == 0
+    # no fire-control solution at the launch time
+    fu._fire_control = lambda e, t: SimpleNamespace(converged=np.zeros(np.size(t), dtype=bool))
+    step = fu.step(30.0, [])
+    assert not step.launches
+    [refusal] = [m for m in step.messages if isinstance(m, OrderRefusal)]
+    assert refusal.order_id == 7 and refusal.reason == "no fire-control solution at launch"
+    assert fu.channels_free == 1 and fu.inventory == 4
+    assert not fu.step(31.0, []).messages  # said once
