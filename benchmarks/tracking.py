@@ -19,7 +19,9 @@ targets; the output says so). A last run times bmdsim's full life cycle (gating,
 association, initiation, confirmation, deletion) on N = 1,000 targets with false alarms.
 
 Run: ``.venv/bin/python benchmarks/tracking.py`` (about 2 minutes);
-``--quick`` for N = 1, 10, 100 only; ``--n 1 10 100 1000`` to choose.
+``--quick`` for N = 1, 10, 100 only; ``--n 1 10 100 1000`` to choose; ``--reference`` for
+``Tracker.step`` alone on the reference scenario, the compiled scan step against the
+role-by-role path on the same recorded scans (about 30 s).
 """
 
 from __future__ import annotations
@@ -343,6 +345,80 @@ def run_life_cycle(n: int, false_alarms_per_scan: float, seed: int = 1):
     }
 
 
+def run_reference(reps: int = 5) -> dict:
+    """``Tracker.step`` on the reference run, compiled scan step against role by role.
+
+    The engine's calls to its tracker (steps, cues, track pictures) on the reference scenario
+    (``dortyol-2026-03-04``, seed 0) are recorded once, then replayed by fresh trackers with
+    the same roles, ``compiled=True`` and ``compiled=False`` in turn (best of ``reps`` each,
+    CPU time of the steps alone); both must end with the same tracks, bit for bit.
+    """
+    import bmdsim
+    from bmdsim.sim import Simulation
+    from bmdsim.tracking import TrackBatch
+
+    calls, engine = [], []
+    originals = Tracker.step, Tracker.cues, Tracker.tracks_at
+
+    def step(self, scans):
+        scans = list(scans)
+        engine[:] = [self]
+        calls.append(("step", scans))
+        return originals[0](self, scans)
+
+    def cues(self, t0, t1, **kw):
+        calls.append(("cues", (t0, t1)))
+        return originals[1](self, t0, t1, **kw)
+
+    def tracks_at(self, t):
+        calls.append(("at", t))
+        return originals[2](self, t)
+
+    Tracker.step, Tracker.cues, Tracker.tracks_at = step, cues, tracks_at
+    try:
+        Simulation(bmdsim.load_scenario("dortyol-2026-03-04"), 0).run()
+    finally:
+        Tracker.step, Tracker.cues, Tracker.tracks_at = originals
+    roles = ("predictor", "updater", "gater", "associator", "initiator", "stereo_initiator",
+             "confirmer", "deleter", "update_event_period_s", "biases", "rcs_memory_looks")  # fmt: skip
+
+    def replay(compiled: bool):
+        tracker = Tracker(**{r: getattr(engine[0], r) for r in roles}, compiled=compiled)
+        cpu = 0.0
+        for kind, arg in calls:
+            if kind == "step":
+                start = time.process_time()
+                tracker.step(arg)
+                cpu += time.process_time() - start
+            elif kind == "cues":
+                tracker.cues(*arg)
+            else:
+                tracker.tracks_at(arg)
+        return cpu, tracker.tracks
+
+    best = {True: math.inf, False: math.inf}
+    last = {}
+    for _ in range(reps):
+        for compiled in (False, True):
+            cpu, last[compiled] = replay(compiled)
+            best[compiled] = min(best[compiled], cpu)
+    same = all(
+        np.array_equal(getattr(last[True], name), getattr(last[False], name), equal_nan=True)
+        for name in TrackBatch.__dataclass_fields__
+    )
+    n_scans = sum(len(arg) for kind, arg in calls if kind == "step")
+    return {
+        "steps": sum(kind == "step" for kind, _ in calls),
+        "scans": n_scans,
+        "role_path_ms": best[False] * 1e3,
+        "compiled_ms": best[True] * 1e3,
+        "role_path_us_per_scan": best[False] / n_scans * 1e6,
+        "compiled_us_per_scan": best[True] / n_scans * 1e6,
+        "speed_up": best[False] / best[True],
+        "same_tracks": same,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[1, 10, 100, 1000])
@@ -355,7 +431,18 @@ def main():
     parser.add_argument(
         "--filterpy-max", type=int, default=100, help="targets run by FilterPy at most"
     )
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="only Tracker.step on the reference run: compiled scan step vs role by role",
+    )
     args = parser.parse_args()
+    if args.reference:
+        res = run_reference()
+        print("Tracker.step on the reference run (CPU time of the steps, best of 5 replays):")
+        for k, v in res.items():
+            print(f"  {k}: {v:.2f}" if isinstance(v, float) else f"  {k}: {v}")
+        return
     sizes = [1, 10, 100] if args.quick else args.n
     print(
         f"{STEPS} scans at 1 Hz, one radar, sigma range {SIGMA[0]:.0f} m, angles {SIGMA[1] * 1e3:.0f} mrad, known association"
