@@ -14,6 +14,17 @@ arithmetic: this loop does the whole step in one call.
 
 Every track takes its own number of sub-steps, ``ceil(|dt| / max_step)``, so a track's
 prediction does not depend on the other tracks of the batch.
+
+Below the propagation: the sensors layer's measurement models and the (iterated) EKF update
+(:func:`ekf_update_kernel`), then the kernels of the tracker's compiled scan step
+(:mod:`bmdsim.tracking.fused`): gating (:func:`gate_kernel`, :func:`retro_gate_kernel`), the
+update of every IMM mode and the two-mode mixing (:func:`imm_update_kernel`,
+:func:`imm_mix_kernel`), the track counters (:func:`track_bookkeeping_kernel`) and a
+deletion pre-test (:func:`may_delete_kernel`). Each repeats, operation by operation, the
+arithmetic of the path it replaces — the EKF update row by row, numpy's two-mode IMM mixing,
+the tracker's counters — so the results are the same to the bit (same order, no fused
+multiply-add: numba compiles without fast-math); only the gate's distances, which decide
+and rank pairs, are computed differently (Cholesky instead of LU).
 """
 
 from __future__ import annotations
