@@ -5,8 +5,8 @@ reached it. An alert makes it acknowledge the threat; an engage order is carried
 the unit has rounds, a free channel and weapons not on hold, and can fire within the window:
 its first round leaves at the planned launch time or, if later, when the order arrived plus
 its readiness (scaled by the posture) plus the interceptor's reaction time, the others at the
-type's salvo interval. At each launch its fire control solves the launch controls for the
-actual launch time from the newest estimate of the threat it has. It reports every launch
+type's salvo interval. At a salvo's first launch its fire control solves the launch controls
+of all its rounds, for their launch times, from the newest estimate of the threat it has. It reports every launch
 and its status (rounds left, free channels) to the operations centre, refuses orders it
 cannot carry out (with the reason) — also an order none of whose rounds could be fired at
 launch time (no fire-control solution), so that the operations centre plans the threat
@@ -45,6 +45,17 @@ from bmdsim.engagement.prediction import PredictedTrajectories
 from bmdsim.scenario.schema import WeaponControl
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Solution:
+    """The fire control's launch controls for one round (SI, radians, epoch seconds)."""
+
+    converged: bool
+    azimuth_rad: float
+    kick_rad: float
+    intercept_s: float
+    miss_m: float
+
+
 @dataclass(slots=True, kw_only=True)
 class _Engagement:
     order: EngageOrder
@@ -54,6 +65,8 @@ class _Engagement:
     interceptors: list[str] = field(default_factory=list)
     in_flight: int = 0
     reported: bool = False
+    #: launch controls of rounds solved ahead of their launch (the rest of a salvo)
+    solutions: dict[float, _Solution] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -230,11 +243,24 @@ class FireUnit:
             if not due:
                 continue
             e.launch_times = [tl for tl in e.launch_times if tl > t_s + 1e-9]
-            sol = self._fire_control(e, np.array(due))
-            for j, tl in enumerate(due):
+            # the fire control solves a salvo's rounds together, at its first launch
+            todo = [tl for tl in due if tl not in e.solutions]
+            if todo:
+                times = todo + e.launch_times
+                sol = self._fire_control(e, np.array(times))
+                for j, tl in enumerate(times):
+                    e.solutions[tl] = _Solution(
+                        converged=bool(sol.converged[j]),
+                        azimuth_rad=float(sol.azimuth_rad[j]),
+                        kick_rad=float(sol.kick_rad[j]),
+                        intercept_s=float(sol.intercept_s[j]),
+                        miss_m=float(sol.miss_m[j]),
+                    )
+            shots = [e.solutions.pop(tl) for tl in due]
+            for tl, shot in zip(due, shots, strict=True):
                 if self.inventory < 1:
                     break
-                if not sol.converged[j]:
+                if not shot.converged:
                     events.append(
                         EngageOrderRefused(
                             time_s=tl,
@@ -258,11 +284,11 @@ class FireUnit:
                     launch_s=float(tl),
                     position_ecef=tuple(float(v) for v in r0),
                     velocity_ecef=tuple(float(v) for v in self.launcher.velocity_ecef(tl)),
-                    azimuth_rad=float(sol.azimuth_rad[j]),
-                    kick_rad=float(sol.kick_rad[j]),
+                    azimuth_rad=shot.azimuth_rad,
+                    kick_rad=shot.kick_rad,
                     target_state=e.state,
                     estimate_s=e.state_s,
-                    predicted_intercept_s=float(sol.intercept_s[j]),
+                    predicted_intercept_s=shot.intercept_s,
                 )
                 launches.append(launch)
                 e.interceptors.append(iid)
@@ -277,10 +303,10 @@ class FireUnit:
                         interceptor_type=self.interceptor.id,
                         lat_deg=float(lat),
                         lon_deg=float(lon),
-                        azimuth_deg=float(np.degrees(sol.azimuth_rad[j])),
-                        kick_deg=float(np.degrees(sol.kick_rad[j])),
-                        predicted_intercept_s=float(sol.intercept_s[j]),
-                        predicted_miss_m=float(sol.miss_m[j]),
+                        azimuth_deg=float(np.degrees(shot.azimuth_rad)),
+                        kick_deg=float(np.degrees(shot.kick_rad)),
+                        predicted_intercept_s=shot.intercept_s,
+                        predicted_miss_m=shot.miss_m,
                     )
                 )
             if not e.launch_times and not e.reported and e.interceptors:
@@ -295,7 +321,7 @@ class FireUnit:
                         order_id=oid,
                         interceptor_ids=tuple(e.interceptors),
                         launch_s=float(due[0]),
-                        predicted_intercept_s=float(sol.intercept_s[0]),
+                        predicted_intercept_s=shots[0].intercept_s,
                     )
                 )
                 messages.append(self._status(t_s))

@@ -15,7 +15,7 @@ from bmdsim.engagement.messages import EngageOrder, OrderRefusal
 from bmdsim.engagement.planning import EngagementPlanner, Launcher
 
 
-def _unit() -> FireUnit:
+def _unit(salvo_size=1) -> FireUnit:
     ids = itertools.count(1)
     return FireUnit(
         launcher=Launcher(
@@ -26,7 +26,7 @@ def _unit() -> FireUnit:
         inventory=4,
         channels=1,
         readiness_s=10.0,
-        salvo_size=1,
+        salvo_size=salvo_size,
         ops_centre="ops",
         posture=PostureState(),
         weapon_control=WeaponControlState({"u": "free"}),
@@ -35,16 +35,15 @@ def _unit() -> FireUnit:
     )
 
 
-def test_an_order_that_cannot_be_fired_at_launch_time_is_refused_and_frees_the_channel():
-    fu = _unit()
-    order = EngageOrder(
+def _order(shots=1) -> EngageOrder:
+    return EngageOrder(
         message_id=1,
         source="ops",
         target="u",
         sent_s=0.0,
         threat_id="T1",
         order_id=7,
-        shots=1,
+        shots=shots,
         launch_s=30.0,
         latest_launch_s=60.0,
         intercept_s=130.0,
@@ -52,13 +51,55 @@ def test_an_order_that_cannot_be_fired_at_launch_time_is_refused_and_frees_the_c
         state_s=0.0,
         target_key=0,
     )
+
+
+def test_an_order_that_cannot_be_fired_at_launch_time_is_refused_and_frees_the_channel():
+    fu = _unit()
+    order = _order()
     assert not fu.step(1.0, [order.delivered(1.0)]).messages
     assert fu.channels_free == 0
+
     # no fire-control solution at the launch time
-    fu._fire_control = lambda e, t: SimpleNamespace(converged=np.zeros(np.size(t), dtype=bool))
+    def no_solution(e, t):
+        nan = np.full(np.size(t), np.nan)
+        return SimpleNamespace(
+            converged=np.zeros(np.size(t), dtype=bool),
+            azimuth_rad=nan,
+            kick_rad=nan,
+            intercept_s=nan,
+            miss_m=nan,
+        )
+
+    fu._fire_control = no_solution
     step = fu.step(30.0, [])
     assert not step.launches
     [refusal] = [m for m in step.messages if isinstance(m, OrderRefusal)]
     assert refusal.order_id == 7 and refusal.reason == "no fire-control solution at launch"
     assert fu.channels_free == 1 and fu.inventory == 4
     assert not fu.step(31.0, []).messages  # said once
+
+
+def test_a_salvo_is_solved_by_the_fire_control_once_at_its_first_launch():
+    fu = _unit(salvo_size=2)
+    calls = []
+
+    def solve(e, t):
+        calls.append(np.asarray(t).tolist())
+        n = np.size(t)
+        return SimpleNamespace(
+            converged=np.ones(n, dtype=bool),
+            azimuth_rad=np.full(n, 1.0),
+            kick_rad=np.full(n, 0.5),
+            intercept_s=np.asarray(t) + 100.0,
+            miss_m=np.zeros(n),
+        )
+
+    fu._fire_control = solve
+    fu.step(1.0, [_order(shots=2).delivered(1.0)])
+    gap = fu.interceptor.salvo_interval_s
+    first = fu.step(30.0, [])
+    second = fu.step(30.0 + gap, [])
+    assert [x.launch_s for x in (*first.launches, *second.launches)] == [30.0, 30.0 + gap]
+    assert calls == [[30.0, 30.0 + gap]]
+    assert second.launches[0].predicted_intercept_s == 130.0 + gap
+    assert fu.inventory == 2
