@@ -11,9 +11,21 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from numba import types
+
+# inputs as read-only arrays of any layout: one compiled version accepts writable, read-only
+# and broadcast (stride-0) arrays alike
+_F1 = types.Array(types.float64, 1, "A", readonly=True)
+_F2 = types.Array(types.float64, 2, "A", readonly=True)
+_F3 = types.Array(types.float64, 3, "A", readonly=True)
+_I1 = types.Array(types.int64, 1, "A", readonly=True)
+_U1 = types.Array(types.uint32, 1, "A", readonly=True)
+_F = types.float64
+_I = types.int64
+_JIT = dict(cache=True, nogil=True, error_model="numpy")
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit((_F1, _F1, _F3), **_JIT)
 def hermite_rows(t, t_grid, states):
     """States ``(K, N, 6)`` at times ``t (K,)`` from samples ``states (T, N, 6)`` at
     ``t_grid (T,)`` (NaN outside ``[t_grid[0], t_grid[-1]]``)."""
@@ -55,7 +67,7 @@ def hermite_rows(t, t_grid, states):
     return out
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@numba.njit((_F2, _I1, _I1, _F2, _F2, _F1, _F1, _F1, _F), **_JIT)
 def dwell_pairs(pos, pj, pc, cue_pos, cue_vel, cue_t_ref, cue_radius, t_tick, range_res_m):
     """Dwells ``p`` of (tick ``pj[p]``, cue ``pc[p]``) pairs: range ``rc (P,)`` from the
     radar at ``pos (K, 3)`` to the cue's predicted centre, unit direction ``uc (P, 3)`` and
@@ -80,7 +92,7 @@ def dwell_pairs(pos, pj, pc, cue_pos, cue_vel, cue_t_ref, cue_radius, t_tick, ra
     return rc, uc, gate
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@numba.njit((_F2, _F3, _I1, _F1, _F2, _F1, _F1), **_JIT)
 def dwell_hits(pos, states, pj, rc, uc, gate, cos_half):
     """``hit (K, N)``: object ``n`` (``states (K, N, >=3)`` ECEF) is in dwell ``p`` at tick
     ``pj[p]`` — its range within ``gate[p]`` of ``rc[p]`` and the cosine of its angle from
@@ -109,3 +121,248 @@ def dwell_hits(pos, states, pj, rc, uc, gate, cos_half):
                 if cosang >= cos_half[p]:
                     hit[j, n] = True
     return hit
+
+
+@numba.njit((_F2, _F1, _F1, _F1, _F1), **_JIT)
+def normal_cross_dot(n_s, clat, clon, slon, slat):
+    """Geodetic normals ``n_t = (clat clon, clat slon, slat)`` of targets ``(V,)`` (cosines
+    and sines given) against site normals ``n_s (V, 3)``: ``|n_s x n_t| (V,)`` and
+    ``n_s . n_t (V,)`` (the dot summed as numpy's ``einsum`` sums three terms)."""
+    size = clat.shape[0]
+    cross = np.empty(size)
+    dot = np.empty(size)
+    for i in range(size):
+        b0 = clat[i] * clon[i]
+        b1 = clat[i] * slon[i]
+        b2 = slat[i]
+        a0 = n_s[i, 0]
+        a1 = n_s[i, 1]
+        a2 = n_s[i, 2]
+        c0 = a1 * b2 - a2 * b1
+        c1 = a2 * b0 - a0 * b2
+        c2 = a0 * b1 - a1 * b0
+        cross[i] = np.sqrt(c0 * c0 + c1 * c1 + c2 * c2)
+        dot[i] = a0 * b0 + a2 * b2 + a1 * b1
+    return cross, dot
+
+
+@numba.njit((_F1, _F1, _F1, _F1), **_JIT)
+def ray_clears(dx, dy, sy, r_eff):
+    """Whether the segment from ``(0, sy)`` to ``(dx, sy + dy)`` stays outside the circle of
+    radius ``r_eff`` (all ``(V,)``): its closest point to the centre, the segment parameter
+    clipped to ``[0, 1]`` (NaN kept, as ``np.clip``)."""
+    size = dx.shape[0]
+    out = np.empty(size, dtype=np.bool_)
+    for i in range(size):
+        x = dx[i]
+        y = dy[i]
+        dd = x * x + y * y
+        s = -(sy[i] * y) / dd
+        if s < 0.0:
+            s = 0.0
+        elif s > 1.0:
+            s = 1.0
+        cx = s * x
+        cy = sy[i] + s * y
+        out[i] = (cx * cx + cy * cy) >= r_eff[i] * r_eff[i]
+    return out
+
+
+@numba.njit((_F1, _F1, _F1, _F1, _F, _F, _F, _F, _F1, _F1, _F), **_JIT)
+def orbit_states(ce, se, c, s, a, b, e, n, p_hat, q_hat, omega):
+    """ECEF position and velocity ``(M, 3)`` on a Kepler orbit from the cosines and sines of
+    the eccentric anomaly (``ce``, ``se``) and of the Earth's rotation angle (``c``, ``s``),
+    all ``(M,)``: :meth:`bmdsim.sensors.KeplerOrbit.state_ecef`'s arithmetic, in its order."""
+    size = ce.shape[0]
+    r = np.empty((size, 3))
+    v = np.empty((size, 3))
+    for i in range(size):
+        xp = a * (ce[i] - e)
+        yp = b * se[i]
+        edot = n / (1.0 - e * ce[i])
+        vxp = -a * se[i] * edot
+        vyp = b * ce[i] * edot
+        ri0 = xp * p_hat[0] + yp * q_hat[0]
+        ri1 = xp * p_hat[1] + yp * q_hat[1]
+        ri2 = xp * p_hat[2] + yp * q_hat[2]
+        vi0 = vxp * p_hat[0] + vyp * q_hat[0]
+        vi1 = vxp * p_hat[1] + vyp * q_hat[1]
+        vi2 = vxp * p_hat[2] + vyp * q_hat[2]
+        r0 = c[i] * ri0 + s[i] * ri1
+        r1 = -s[i] * ri0 + c[i] * ri1
+        r[i, 0] = r0
+        r[i, 1] = r1
+        r[i, 2] = ri2
+        v[i, 0] = c[i] * vi0 + s[i] * vi1 + omega * r1
+        v[i, 1] = -s[i] * vi0 + c[i] * vi1 + omega * -r0
+        v[i, 2] = vi2 + omega * 0.0
+    return r, v
+
+
+@numba.njit((_F2, _F2, _F2, _F2, _F1, _F1, _F1, _F, _F, _F), **_JIT)
+def surface_frames(slat, clat, slon, clon, alt, dlat, dlon, a_m, e2, h):
+    """Position, velocity ``(K, 3)`` and east-north-up basis ``(K, 3, 3)`` of a surface
+    platform from the sines and cosines ``(R, K)`` of its latitude and longitude (row 0)
+    and, when ``R == 5``, of the four offsets ``lat +- h``, ``lon +- h`` [deg] whose central
+    differences give ``d r / d(lat, lon)``; ``dlat``, ``dlon`` ``(K,)`` the rates [deg/s]
+    (velocity +0 where both are 0). :func:`bmdsim.earth.geodetic_to_ecef` and
+    :func:`bmdsim.earth.enu_basis` arithmetic, in their order."""
+    rows, size = slat.shape
+    xyz = np.empty((rows, size, 3))
+    for q in range(rows):
+        for i in range(size):
+            sl = slat[q, i]
+            nn = a_m / np.sqrt(1.0 - e2 * sl * sl)
+            xyz[q, i, 0] = (nn + alt[i]) * clat[q, i] * clon[q, i]
+            xyz[q, i, 1] = (nn + alt[i]) * clat[q, i] * slon[q, i]
+            xyz[q, i, 2] = (nn * (1.0 - e2) + alt[i]) * sl
+    r = xyz[0].copy()
+    v = np.zeros((size, 3))
+    if rows == 5:
+        for i in range(size):
+            if dlat[i] != 0.0 or dlon[i] != 0.0:
+                for c in range(3):
+                    d_lat = (xyz[1, i, c] - xyz[2, i, c]) / (2.0 * h)
+                    d_lon = (xyz[3, i, c] - xyz[4, i, c]) / (2.0 * h)
+                    v[i, c] = d_lat * dlat[i] + d_lon * dlon[i]
+    basis = np.empty((size, 3, 3))
+    for i in range(size):
+        sl = slat[0, i]
+        cl = clat[0, i]
+        so = slon[0, i]
+        co = clon[0, i]
+        basis[i, 0, 0] = -so
+        basis[i, 0, 1] = co
+        basis[i, 0, 2] = 0.0
+        basis[i, 1, 0] = -sl * co
+        basis[i, 1, 1] = -sl * so
+        basis[i, 1, 2] = cl
+        basis[i, 2, 0] = cl * co
+        basis[i, 2, 1] = cl * so
+        basis[i, 2, 2] = sl
+    return r, v, basis
+
+
+# numpy.random.SeedSequence's constants (numpy/random/bit_generator.pyx), as uint64 so that the
+# 32-bit arithmetic below stays unsigned
+_M32 = np.uint64(0xFFFFFFFF)
+_INIT_A = np.uint64(0x43B0D7E5)
+_MULT_A = np.uint64(0x931E8875)
+_INIT_B = np.uint64(0x8B51F9DD)
+_MULT_B = np.uint64(0x58F38DED)
+_MIX_MULT_L = np.uint64(0xCA01F9DD)
+_MIX_MULT_R = np.uint64(0x4973F715)
+_XSHIFT = np.uint64(16)
+
+
+@numba.njit(cache=True, nogil=True)
+def _hashmix(value, hash_const):
+    value = (value ^ hash_const) & _M32
+    hash_const = (hash_const * _MULT_A) & _M32
+    value = (value * hash_const) & _M32
+    return (value ^ (value >> _XSHIFT)) & _M32, hash_const
+
+
+@numba.njit(cache=True, nogil=True)
+def _mix(x, y):
+    r = (_MIX_MULT_L * x - _MIX_MULT_R * y) & _M32
+    return (r ^ (r >> _XSHIFT)) & _M32
+
+
+@numba.njit((_U1, _I, _I, _I, _I), **_JIT)
+def seed_words(prefix, k0, k1, k2, k3):
+    """``numpy.random.SeedSequence(entropy).generate_state(8, np.uint32)`` (as uint64 values)
+    for the entropy words ``prefix (uint32 array) + [k0, k1, k2, k3]`` (no spawn key):
+    numpy's pool of 4 words, hash and mix constants and order, in 32-bit arithmetic."""
+    n_prefix = prefix.shape[0]
+    size = n_prefix + 4
+    entropy = np.empty(size, dtype=np.uint64)
+    for i in range(n_prefix):
+        entropy[i] = prefix[i]
+    entropy[n_prefix] = k0
+    entropy[n_prefix + 1] = k1
+    entropy[n_prefix + 2] = k2
+    entropy[n_prefix + 3] = k3
+    pool = np.zeros(4, dtype=np.uint64)
+    hash_const = _INIT_A
+    for i in range(4):
+        pool[i], hash_const = _hashmix(entropy[i], hash_const)
+    for i_src in range(4):
+        for i_dst in range(4):
+            if i_src != i_dst:
+                h, hash_const = _hashmix(pool[i_src], hash_const)
+                pool[i_dst] = _mix(pool[i_dst], h)
+    for i_src in range(4, size):
+        for i_dst in range(4):
+            h, hash_const = _hashmix(entropy[i_src], hash_const)
+            pool[i_dst] = _mix(pool[i_dst], h)
+    out = np.empty(8, dtype=np.uint64)
+    hash_const = _INIT_B
+    for i in range(8):
+        value = (pool[i % 4] ^ hash_const) & _M32
+        hash_const = (hash_const * _MULT_B) & _M32
+        value = (value * hash_const) & _M32
+        out[i] = (value ^ (value >> _XSHIFT)) & _M32
+    return out
+
+
+@numba.njit((_F2, _F3, _F3), **_JIT)
+def east_north(pos, basis, states):
+    """East and north ``(K, N)`` components of objects ``states (K, N, >=3)`` relative to
+    radar positions ``pos (K, 3)`` in its ENU ``basis (K, 3, 3)`` (numpy's ``einsum`` sum
+    order)."""
+    k_count = states.shape[0]
+    n_obj = states.shape[1]
+    east = np.empty((k_count, n_obj))
+    north = np.empty((k_count, n_obj))
+    for k in range(k_count):
+        for n in range(n_obj):
+            r0 = states[k, n, 0] - pos[k, 0]
+            r1 = states[k, n, 1] - pos[k, 1]
+            r2 = states[k, n, 2] - pos[k, 2]
+            east[k, n] = basis[k, 0, 0] * r0 + basis[k, 0, 2] * r2 + basis[k, 0, 1] * r1
+            north[k, n] = basis[k, 1, 0] * r0 + basis[k, 1, 2] * r2 + basis[k, 1, 1] * r1
+    return east, north
+
+
+@numba.njit((_F2, _F2, _F2, _F3), **_JIT)
+def local_and_closing(states, pos, vel, basis):
+    """For looks ``(L,)``: the target's ENU offset ``(e, n, u)`` from the radar
+    (``basis @ (r - pos)``) and ``(r - pos) . (v - vel)`` (numpy's ``einsum`` sum order)."""
+    size = states.shape[0]
+    e = np.empty(size)
+    n = np.empty(size)
+    u = np.empty(size)
+    dot = np.empty(size)
+    for i in range(size):
+        r0 = states[i, 0] - pos[i, 0]
+        r1 = states[i, 1] - pos[i, 1]
+        r2 = states[i, 2] - pos[i, 2]
+        e[i] = basis[i, 0, 0] * r0 + basis[i, 0, 2] * r2 + basis[i, 0, 1] * r1
+        n[i] = basis[i, 1, 0] * r0 + basis[i, 1, 2] * r2 + basis[i, 1, 1] * r1
+        u[i] = basis[i, 2, 0] * r0 + basis[i, 2, 2] * r2 + basis[i, 2, 1] * r1
+        v0 = states[i, 3] - vel[i, 0]
+        v1 = states[i, 4] - vel[i, 1]
+        v2 = states[i, 5] - vel[i, 2]
+        dot[i] = r0 * v0 + r2 * v2 + r1 * v1
+    return e, n, u, dot
+
+
+@numba.njit((_F2, _F, _F, _F), **_JIT)
+def false_alarm_means(sat, rc, ifov2, pfa):
+    """Mean false alarms per frame ``pfa * pixels (M,)`` of staring sensors at ECEF
+    ``sat (M, 3)``: the Earth's disc to radius ``rc`` [m] over pixels of ``ifov2`` [sr]
+    (:meth:`bmdsim.sensors.SpaceInfrared.pixels_on_earth`'s arithmetic, in its order)."""
+    size = sat.shape[0]
+    out = np.empty(size)
+    two_pi = 2.0 * np.pi
+    for i in range(size):
+        x = sat[i, 0]
+        y = sat[i, 1]
+        z = sat[i, 2]
+        sin_half = rc / np.sqrt(x * x + y * y + z * z)
+        if sin_half > 1.0:
+            sin_half = 1.0
+        solid = two_pi * (1.0 - np.sqrt(1.0 - sin_half * sin_half))
+        out[i] = pfa * (solid / ifov2)
+    return out

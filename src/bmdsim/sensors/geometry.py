@@ -5,6 +5,8 @@ All positions ECEF (WGS-84) in metres; functions broadcast over leading axes.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from bmdsim.earth.constants import A_M, B_M, E2
@@ -66,29 +68,43 @@ def refraction_site(site_lat_deg, site_lon_deg, site_alt_m, *, k: float = STANDA
 
 def refracted_elevation_from(site, target_ecef, *, k: float = STANDARD_REFRACTION_K):
     """:func:`refracted_elevation` of targets ``(..., 3)`` from a site given by
-    :func:`refraction_site` (broadcasting against the targets)."""
+    :func:`refraction_site` (broadcasting against the targets). The arithmetic between the
+    trigonometric functions is compiled (:mod:`bmdsim.sensors._kernel`; the same numbers)."""
+    from bmdsim.sensors._kernel import normal_cross_dot, ray_clears
+
     n_s, r_eff, sy = site
     target = np.asarray(target_ecef, dtype=float)
     lat_t, lon_t, h_t = ecef_to_geodetic(target)
-    n_t = _normal(lat_t, lon_t)
-    a, b = n_s, n_t  # |n_s x n_t| by components (np.cross is slow), broadcasting
-    c0 = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
-    c1 = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
-    c2 = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
-    cross = np.sqrt(c0 * c0 + c1 * c1 + c2 * c2)
-    theta = np.arctan2(cross, np.einsum("...i,...i->...", n_s, n_t))
+    lat, lon = np.radians(lat_t), np.radians(lon_t)
+    shape = lat.shape
+    if (
+        len(shape) == 1
+        and np.shape(n_s) == (*shape, 3)
+        and np.shape(r_eff) == shape
+        and np.shape(sy) == shape
+    ):  # one site row per target (a radar's looks): no broadcasting
+
+        def flat(x, *tail):
+            return x
+
+    else:
+        shape = np.broadcast_shapes(shape, np.shape(n_s)[:-1], np.shape(r_eff), np.shape(sy))
+        size = math.prod(shape)
+
+        def flat(x, *tail):
+            return np.broadcast_to(x, (*shape, *tail)).reshape(size, *tail)
+
+    cross, dot = normal_cross_dot(
+        flat(n_s, 3), flat(np.cos(lat)), flat(np.cos(lon)), flat(np.sin(lon)), flat(np.sin(lat))
+    )
+    theta = np.arctan2(cross, dot).reshape(shape)
     phi = theta / k
     px = (r_eff + h_t) * np.sin(phi)
     py = (r_eff + h_t) * np.cos(phi)
     dx, dy = px, py - sy
     elevation = np.arctan2(dy, dx)
     # closest point of the segment to the centre: S + s (P - S), s clipped to [0, 1]
-    # (maximum/minimum: np.clip's values, NaN kept, without its Python overhead)
-    dd = dx * dx + dy * dy
-    with np.errstate(invalid="ignore", divide="ignore"):
-        s = np.minimum(np.maximum(-(sy * dy) / dd, 0.0), 1.0)
-    cx, cy = s * dx, sy + s * dy
-    clear = (cx * cx + cy * cy) >= r_eff * r_eff
+    clear = ray_clears(flat(dx), flat(dy), flat(sy), flat(r_eff)).reshape(shape)
     return elevation, clear & np.isfinite(elevation)
 
 

@@ -127,9 +127,9 @@ class SpaceInfrared(Sensor):
             pd = special.ndtr(snr - gaussian_threshold(t.pfa))
         draws = np.zeros((ks.size, cols.size, 3))
         for f in seen:  # one generator per frame (and only for frames with a visible plume)
-            draws[f] = self.rng("frame", str(int(ks[f]))).standard_normal((n, 3))[cols]
+            draws[f] = self.scan_rng("frame", int(ks[f])).standard_normal((n, 3))[cols]
         hit = ok & (special.ndtr(draws[..., 0]) < pd)
-        m, c = np.nonzero(hit)
+        m, c = hit.nonzero()
         if m.size == 0:
             return None
         basis = bases()
@@ -154,11 +154,14 @@ class SpaceInfrared(Sensor):
         )
 
     def _false_alarms(self, ks, t_k, sat, vel, bases):
+        from bmdsim.sensors._kernel import false_alarm_means
+
         t = self.type
-        lam = t.pfa * self._pixels_from(sat)
+        rc = R_MEAN_M + t.cloud_top_altitude_m
+        lam = false_alarm_means(sat, rc, t.ifov_rad**2, t.pfa)  # pfa * _pixels_from(sat)
         frames, counts, draws = [], [], []
         for f, (k, mean) in enumerate(zip(ks, lam, strict=True)):  # one small batch per frame
-            rng = self.rng("frame-false-alarms", str(int(k)))
+            rng = self.scan_rng("frame-false-alarms", int(k))
             count = int(rng.poisson(mean))
             if count:
                 frames.append(f)
@@ -170,7 +173,6 @@ class SpaceInfrared(Sensor):
         t_fa = t_k[at]
         d = draws[0] if len(draws) == 1 else np.concatenate(draws)
         sat, vel, basis = sat[at], vel[at], bases()[at]
-        rc = R_MEAN_M + t.cloud_top_altitude_m
         rs = _norm(sat)
         cos_max = rc / rs
         cos_g = 1.0 - d[:, 0] * (1.0 - cos_max)  # uniform in area on the visible cap

@@ -132,18 +132,30 @@ class KeplerOrbit:
 
         ``r_ecef = R3(w t) r_i``, ``v_ecef = R3(w t) v_i - w x r_ecef``.
         """
+        from bmdsim.sensors._kernel import orbit_states
+
         t = np.asarray(t_s, dtype=float)
-        r_i, v_i = self.inertial_state(t)
+        n, b, p_hat, q_hat = _perifocal_constants(self)
+        ecc = solve_kepler(self.mean_anomaly_rad + n * t, self.eccentricity)
         ang = OMEGA_RAD_S * t
-        c, s = np.cos(ang), np.sin(ang)
-        r = np.empty(r_i.shape)
-        r[..., 0] = c * r_i[..., 0] + s * r_i[..., 1]
-        r[..., 1] = -s * r_i[..., 0] + c * r_i[..., 1]
-        r[..., 2] = r_i[..., 2]
-        v = np.empty(v_i.shape)
-        v[..., 0] = c * v_i[..., 0] + s * v_i[..., 1] + OMEGA_RAD_S * r[..., 1]
-        v[..., 1] = -s * v_i[..., 0] + c * v_i[..., 1] + OMEGA_RAD_S * -r[..., 0]
-        v[..., 2] = v_i[..., 2] + OMEGA_RAD_S * 0.0
+        # inertial_state's perifocal arithmetic and the rotation, compiled (same numbers)
+        if t.ndim != 1:
+            ecc, ang = ecc.reshape(-1), ang.reshape(-1)
+        r, v = orbit_states(
+            np.cos(ecc),
+            np.sin(ecc),
+            np.cos(ang),
+            np.sin(ang),
+            self.semi_major_axis_m,
+            b,
+            self.eccentricity,
+            n,
+            p_hat,
+            q_hat,
+            OMEGA_RAD_S,
+        )
+        if t.ndim != 1:
+            r, v = r.reshape(*t.shape, 3), v.reshape(*t.shape, 3)
         return r, v
 
 

@@ -123,45 +123,39 @@ class WaypointPlatform:
         cosines (those functions' formulas written out here, so the same numbers: tested
         against them); each time's numbers are independent of the others in the batch.
         """
+        from bmdsim.sensors._kernel import surface_frames
+
         t = np.asarray(t_s, dtype=float)
         lat, lon, alt = self.geodetic_at(t)
         dlat, dlon = self._rates(t)
-        moving = (dlat != 0.0) | (dlon != 0.0)
         h = 1e-6
-        if np.any(moving):  # the position and the four offsets in one evaluation
-            lat_r = np.radians(np.stack([lat, lat + h, lat - h, lat, lat]))
-            lon_r = np.radians(np.stack([lon, lon, lon, lon + h, lon - h]))
+        lat1, lon1 = lat.reshape(1, -1), lon.reshape(1, -1)
+        if dlat.any() or dlon.any():  # the position and the four offsets in one evaluation
+            lat_r = np.radians(np.concatenate([lat1, lat1 + h, lat1 - h, lat1, lat1]))
+            lon_r = np.radians(np.concatenate([lon1, lon1, lon1, lon1 + h, lon1 - h]))
         else:  # holding (or a single waypoint): at rest
-            lat_r, lon_r = np.radians(lat)[None], np.radians(lon)[None]
-        slat, clat = np.sin(lat_r), np.cos(lat_r)
-        slon, clon = np.sin(lon_r), np.cos(lon_r)
-        n = _A_M / np.sqrt(1.0 - _E2 * slat * slat)
-        xyz = np.empty((*lat_r.shape, 3))
-        xyz[..., 0] = (n + alt) * clat * clon
-        xyz[..., 1] = (n + alt) * clat * slon
-        xyz[..., 2] = (n * (1.0 - _E2) + alt) * slat
-        r = xyz[0]
-        if xyz.shape[0] == 1:
-            v = np.zeros(r.shape)
-        else:
-            dr_dlat = (xyz[1] - xyz[2]) / (2.0 * h)
-            dr_dlon = (xyz[3] - xyz[4]) / (2.0 * h)
-            v = dr_dlat * dlat[..., None] + dr_dlon * dlon[..., None]
-            # a time at rest in a batch with moving ones: +0 as in an all-at-rest batch (not
-            # the -0 that 0 * a negative derivative gives)
-            v = np.where(moving[..., None], v, 0.0)
-        sl, cl, so, co = slat[0], clat[0], slon[0], clon[0]
-        basis = np.empty((*lat.shape, 3, 3))
-        basis[..., 0, 0] = -so
-        basis[..., 0, 1] = co
-        basis[..., 0, 2] = 0.0
-        basis[..., 1, 0] = -sl * co
-        basis[..., 1, 1] = -sl * so
-        basis[..., 1, 2] = cl
-        basis[..., 2, 0] = cl * co
-        basis[..., 2, 1] = cl * so
-        basis[..., 2, 2] = sl
-        return r, v, basis, lat, lon, alt
+            lat_r, lon_r = np.radians(lat1), np.radians(lon1)
+        r, v, basis = surface_frames(
+            np.sin(lat_r),
+            np.cos(lat_r),
+            np.sin(lon_r),
+            np.cos(lon_r),
+            alt.reshape(-1),
+            dlat.reshape(-1),
+            dlon.reshape(-1),
+            _A_M,
+            _E2,
+            h,
+        )
+        shape = t.shape
+        return (
+            r.reshape(*shape, 3),
+            v.reshape(*shape, 3),
+            basis.reshape(*shape, 3, 3),
+            lat,
+            lon,
+            alt,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

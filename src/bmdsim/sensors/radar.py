@@ -127,7 +127,7 @@ class _Site:
     lat_deg: np.ndarray  # (_SITE_ROWS,)
     lon_deg: np.ndarray
     alt_m: np.ndarray
-    refraction: tuple  # (normal (3,), kR, kR + h)
+    refraction: tuple  # (normal (_SITE_ROWS, 3), kR (_SITE_ROWS,), kR + h (_SITE_ROWS,))
 
     @classmethod
     def of(cls, platform: FixedSite, k: float) -> _Site:
@@ -144,11 +144,21 @@ class _Site:
             lat_deg=rows[0],
             lon_deg=rows[1],
             alt_m=rows[2],
-            refraction=(n_s[0], r_eff[0], sy[0]),
+            refraction=(
+                np.broadcast_to(n_s[0], (_SITE_ROWS, 3)),
+                np.full(_SITE_ROWS, r_eff[0]),
+                np.full(_SITE_ROWS, sy[0]),
+            ),
         )
-        for a in (out.velocity, *rows):
+        for a in (out.velocity, *rows, *out.refraction[1:]):
             a.setflags(write=False)
         return out
+
+    def refraction_rows(self, n: int):
+        """The site's part of the refraction model for ``n`` looks."""
+        if n <= _SITE_ROWS:
+            return tuple(a[:n] for a in self.refraction)
+        return tuple(a[0] for a in self.refraction)
 
     def rows(self, n: int):
         """``(position, velocity, basis, lat, lon, alt)`` of ``n`` looks."""
@@ -341,10 +351,11 @@ class Radar(Sensor):
             pos, vel, basis, *_ = c.site.rows(at.shape[0])
         else:
             pos, vel, basis = looks.position[at], looks.velocity[at], looks.basis[at]
-        # EcefToRangeAzElRangeRate.function's range and azimuth
-        dr = states[:, :3] - pos
-        d = np.einsum("...ij,...j->...i", basis, dr)
-        e, n, u = d[:, 0], d[:, 1], d[:, 2]
+        # EcefToRangeAzElRangeRate.function: range, azimuth (elevation and range rate of the
+        # detected looks below); the local offset and closing product compiled
+        from bmdsim.sensors._kernel import local_and_closing
+
+        e, n, u, closing = local_and_closing(states, pos, vel, basis)
         horiz = np.hypot(e, n)
         rng = np.hypot(horiz, u)
         az = np.mod(np.arctan2(e, n), _TWO_PI)
@@ -366,7 +377,7 @@ class Radar(Sensor):
         if not ok.any():
             return None
         if c.site is not None:
-            site = c.site.refraction
+            site = c.site.refraction_rows(at.shape[0])
         else:
             site = refraction_site(
                 looks.lat_deg[at], looks.lon_deg[at], looks.alt_m[at], k=self.refraction_k
@@ -387,8 +398,7 @@ class Radar(Sensor):
         z[:, 1] = az[hit]
         z[:, 2] = np.arctan2(u[hit], horiz[hit])
         if dim == 4:
-            dv = states[hit, 3:6] - vel[hit]
-            z[:, 3] = np.einsum("...i,...i->...", dr[hit], dv) / rng[hit]
+            z[:, 3] = closing[hit] / rng[hit]
         zn = z + sigma * draws[hit, 1 : 1 + dim]
         zn[:, 1] = np.mod(zn[:, 1], _TWO_PI)
         statistic = detection_statistic(u_h, snr_h, t.swerling)
@@ -473,14 +483,14 @@ class Radar(Sensor):
             basis = looks.basis[: js.size]
         else:
             pos, basis = looks.position[at], looks.basis[at]
-        r = states[..., :3] - pos[:, None, :]
-        east = np.einsum("ki,kni->kn", basis[:, 0], r)
-        north = np.einsum("ki,kni->kn", basis[:, 1], r)
+        from bmdsim.sensors._kernel import east_north
+
+        east, north = east_north(pos, basis, states)
         az = np.mod(np.arctan2(east, north), 2.0 * np.pi)
         sector = np.floor(self._sector_fraction(az) * SEARCH_SECTORS)
         sweep = js % SEARCH_SECTORS
         take = (sector == sweep[:, None]) & np.isfinite(az)
-        k, i = np.nonzero(take)
+        k, i = take.nonzero()
         if k.size == 0:
             return None
         # one draw per frame: (N, 10); sub-frames of even and odd sector use columns 0-4 and
@@ -502,7 +512,7 @@ class Radar(Sensor):
         else:
             pos = looks.position[at]
         # (tick, cue) pairs in service; each pair is one dwell on the cue's predicted centre
-        pj, pc = np.nonzero(active)
+        pj, pc = active.nonzero()
         if pj.size * n <= _DENSE_GATE_PAIRS:  # every (dwell, object) pair, compiled
             from bmdsim.sensors._kernel import dwell_hits, dwell_pairs
 
@@ -541,7 +551,8 @@ class Radar(Sensor):
 
     def _false_alarm_frame(self, k: int):
         """Every false alarm of search frame ``k`` (look times anywhere in the frame):
-        a dict of arrays, or None. Kept for the frame's next windows."""
+        ``(look times (list), dict of arrays)``, or None. Kept for the frame's next
+        windows."""
         memo = self._memo.setdefault("false-alarm-frames", {})
         if k in memo:
             return memo[k]
@@ -566,15 +577,18 @@ class Radar(Sensor):
             snr = statistic - 1.0
             pos, vel = self.platform.state_at(t_look)
             basis = self.platform.basis_at(t_look)
-            out = dict(
-                t_s=t_look,
-                z=np.stack([rng_m, az, el, rate], axis=-1)[:, : c.dim],
-                sigma=self._sigma(snr),
-                snr=snr,
-                rcs_m2=self._rcs(snr, rng_m),
-                sensor_position_ecef=pos,
-                sensor_velocity_ecef=vel,
-                sensor_basis=basis,
+            out = (
+                t_look.tolist(),
+                dict(
+                    t_s=t_look,
+                    z=np.stack([rng_m, az, el, rate], axis=-1)[:, : c.dim],
+                    sigma=self._sigma(snr),
+                    snr=snr,
+                    rcs_m2=self._rcs(snr, rng_m),
+                    sensor_position_ecef=pos,
+                    sensor_velocity_ecef=vel,
+                    sensor_basis=basis,
+                ),
             )
         if len(memo) >= _MEMO_FRAMES:
             del memo[next(iter(memo))]
@@ -584,7 +598,11 @@ class Radar(Sensor):
     def _false_alarms(self, t0_s, t1_s, down):
         c = self._constants()
         ks = scan_list(t0_s, t1_s, c.search_phase_s, c.frame_s, c.frame_s)
-        found = [f for f in (self._false_alarm_frame(k) for k in ks) if f is not None]
+        found = []
+        for k in ks:  # frames with a false alarm looked at in the window
+            frame = self._false_alarm_frame(k)
+            if frame is not None and any(t0_s <= t < t1_s for t in frame[0]):
+                found.append(frame[1])
         if not found:
             return None
         fa = (
@@ -653,10 +671,10 @@ class Radar(Sensor):
             hit = self._dwell_hits(t_tick, active, states[first:], looks, at, cues)
             if hit.any():
                 n = truth.n_objects
-                j, i = np.nonzero(hit)
+                j, i = hit.nonzero()
                 ticks, row = _unique(j)
                 tick_draws = np.stack(
-                    [self.rng("track", str(int(js[q]))).standard_normal((n, 5)) for q in ticks]
+                    [self.scan_rng("track", int(js[q])).standard_normal((n, 5)) for q in ticks]
                 )
                 rows.append(first + j)
                 objs.append(i)
@@ -732,9 +750,9 @@ def _frame_false_alarm_draws(seed: int, sensor_id: str, k: int, lam: float) -> n
     None when there are none): a Poisson count of mean ``lam`` then the draws, from the
     sensor's ``("search-false-alarms", k)`` stream (:meth:`Sensor.rng`). A frame spans
     several engine steps, so the same frame is asked for more than once."""
-    from bmdsim.sensors.base import sensor_stream
+    from bmdsim.sensors.base import scan_generator
 
-    rng = sensor_stream(seed, sensor_id, "search-false-alarms", str(k))
+    rng = scan_generator(seed, sensor_id, "search-false-alarms", k)
     count = int(rng.poisson(lam))
     if count == 0:
         return None
