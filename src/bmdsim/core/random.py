@@ -33,4 +33,9 @@ def stream(seed: int, *names: str) -> np.random.Generator:
     entropy = [int(seed)]
     for name in names:
         entropy.extend(_name_key(name))
+    if seed < 2**32:
+        # the same 32-bit words SeedSequence makes of the list, without its per-int coercion
+        return np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(np.array(entropy, dtype=np.uint32)))
+        )
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))

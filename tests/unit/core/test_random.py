@@ -56,3 +56,18 @@ def test_streams_by_name_are_uncorrelated():
 def test_negative_seed_is_rejected():
     with pytest.raises(ValueError, match="non-negative"):
         stream(-1, "x")
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2**32 - 1, 2**32, 2**40 + 3])
+def test_stream_state_is_seedsequence_of_the_seed_and_name_words(seed):
+    """The generator's state is exactly PCG64(SeedSequence([seed, *sha256 words of names]))
+    (the definition), whichever way the words are handed over."""
+    import hashlib
+
+    names = ("sensor", "kurecik-tpy2", "search", "12345")
+    words = [seed]
+    for n in names:
+        d = hashlib.sha256(n.encode()).digest()
+        words += [int.from_bytes(d[i : i + 4], "little") for i in range(0, 16, 4)]
+    expected = np.random.PCG64(np.random.SeedSequence(words)).state
+    assert stream(seed, *names).bit_generator.state == expected
