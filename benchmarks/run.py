@@ -32,7 +32,7 @@ from bmdsim.scenario import Scenario
 from bmdsim.sim import Simulation
 
 LAUNCH_AREAS = [(30.28, 57.08), (29.62, 52.53), (27.20, 56.30)]  # Kerman, Shiraz, Bandar Abbas
-AIMS = [(25.117, 51.315), (24.25, 54.55), (26.27, 50.63)]  # Al Udeid, Al Dhafra, Bahrain
+AIMS = [(25.117, 51.315), (24.25, 54.55), (25.918, 50.591)]  # Al Udeid, Al Dhafra, Isa AB (Bahrain)
 MISSILES = ["emad", "kheibar-shekan", "shahab-3"]
 
 
