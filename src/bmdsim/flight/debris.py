@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bmdsim.core.integrate import dopri5
+from bmdsim.core.integrate import IntegrationError, dopri5
 from bmdsim.earth.constants import A_M, B_M, G0_M_S2
 from bmdsim.earth.frames import (
     ecef_to_enu,
@@ -53,7 +53,7 @@ from bmdsim.earth.frames import (
 )
 from bmdsim.earth.gravity import gravity_ecef
 from bmdsim.flight.air import air_table, interpolate
-from bmdsim.flight.dynamics import Physics, altitude, derivative
+from bmdsim.flight.dynamics import MACH_STEP, Physics, altitude, derivative
 from bmdsim.flight.propagation import (
     COAST_ATOL,
     GENERIC_RV_DRAG_CURVE,
@@ -535,6 +535,7 @@ def fly_debris(
     terminal_handoff: bool = True,
     max_fall_s: float = MAX_FALL_S,
     rtol: float = FALL_RTOL,
+    compiled: bool = True,
 ) -> DebrisImpacts:
     """Fly fragments from their states at scenario time ``t_s`` [s] to the ground, in one batch.
 
@@ -546,6 +547,11 @@ def fly_debris(
     ``drag=False``) every fragment is integrated to the ground by
     :func:`~bmdsim.flight.predict_impact`. Fragments still aloft after ``max_fall_s`` get NaN
     and ``landed`` False.
+
+    ``compiled`` (with the handoff): the fall is integrated by the compiled kernels of
+    :mod:`bmdsim.flight._debris_kernel`, which reproduce the batched Dormand-Prince driver of
+    :mod:`bmdsim.core.integrate` with the event ``_terminal_event`` bit for bit;
+    ``compiled=False`` runs that numpy driver (the reference).
     """
     states = np.asarray(fragments.states, dtype=float)
     beta = np.asarray(fragments.ballistic_coefficient_kg_m2, dtype=float)
@@ -562,32 +568,110 @@ def fly_debris(
             speed_m_s=np.linalg.norm(imp.state[:, 3:], axis=1), landed=landed,
             terminal=np.zeros(n, bool),
         )  # fmt: skip
-    physics = Physics()
     aero, unit_mass = ballistic_aero(n, beta)
-    f = partial(derivative, physics=physics, aero=aero)
     y0 = np.concatenate([states, unit_mass[:, None]], axis=1)
-    sol = dopri5(
-        f, float(t_s), y0, float(t_s) + max_fall_s, rtol=rtol, atol=COAST_ATOL,
-        event=_terminal_event(f), second_order=3,
-    )  # fmt: skip
-    r = sol.y[:, :3]
+    t_end = float(t_s) + max_fall_s
+    if compiled and max_fall_s > 0.0:
+        t_fin, y_fin, event = _fall_compiled(float(t_s), y0, t_end, aero, rtol)
+    else:
+        f = partial(derivative, physics=Physics(), aero=aero)
+        sol = dopri5(
+            f, float(t_s), y0, t_end, rtol=rtol, atol=COAST_ATOL,
+            event=_terminal_event(f), second_order=3,
+        )  # fmt: skip
+        t_fin, y_fin, event = sol.t_s, sol.y, sol.event
+    r = y_fin[:, :3]
     h_end = altitude(r[:, 0], r[:, 1], r[:, 2])
-    hit = sol.event & (h_end <= 1.0)
-    term = sol.event & ~hit
+    hit = event & (h_end <= 1.0)
+    term = event & ~hit
     lat, lon, _ = ecef_to_geodetic(r)
-    t = np.where(hit, sol.t_s, np.nan)
-    speed = np.where(hit, np.linalg.norm(sol.y[:, 3:6], axis=1), np.nan)
-    lat = np.where(sol.event, lat, np.nan)
-    lon = np.where(sol.event, lon, np.nan)
+    t = np.where(hit, t_fin, np.nan)
+    speed = np.where(hit, np.linalg.norm(y_fin[:, 3:6], axis=1), np.nan)
+    lat = np.where(event, lat, np.nan)
+    lon = np.where(event, lon, np.nan)
     if term.any():
         la, lo, dt, vg = _quasi_steady_fall(r[term], beta[term])
         lat[term], lon[term] = la, lo
-        t[term] = sol.t_s[term] + dt
+        t[term] = t_fin[term] + dt
         speed[term] = vg
     return DebrisImpacts(
         lat_deg=lat, lon_deg=lon, t_s=t, mass_kg=np.asarray(fragments.mass_kg, dtype=float),
-        speed_m_s=speed, landed=sol.event.copy(), terminal=term,
+        speed_m_s=speed, landed=event.copy(), terminal=term,
     )  # fmt: skip
+
+
+#: Exponent of the error norm in the PI step control (Hairer-Norsett-Wanner II.4, dopri5:
+#: ``-1/5 + 0.75 beta`` with ``beta = 0.04``), as in :mod:`bmdsim.core.integrate`.
+_PI_EXPONENT = -0.2 + 0.04 * 0.75
+#: Chunk size, step budget and event-time tolerance of :func:`bmdsim.core.integrate.dopri5`'s
+#: defaults, which the numpy path uses.
+_CHUNK, _MAX_STEPS, _EVENT_TOL_S = 4096, 100_000, 1e-9
+
+
+def _fall_compiled(t0_s: float, y0: np.ndarray, t_end_s: float, aero, rtol: float):
+    """``(t_s, y, event)`` of :func:`bmdsim.core.integrate.dopri5` with the event
+    :func:`_terminal_event` for the states ``y0`` ``(N, 7)`` from ``t0_s`` to ``t_end_s`` [s],
+    computed by :mod:`bmdsim.flight._debris_kernel` (bit-identical).
+
+    The live objects advance in lockstep, one step attempt each per iteration as in the
+    driver: between :func:`~bmdsim.flight._debris_kernel.trial` and
+    :func:`~bmdsim.flight._debris_kernel.commit` the powers of the step control are taken
+    with numpy (its vectorised ``pow`` is not the C library's to the last bit), and the
+    objects crossing the event in the same attempt are located together (the driver's
+    stopping rule of the Illinois search couples them)."""
+    from bmdsim.flight import _debris_kernel as dk
+
+    n = y0.shape[0]
+    table = air_table()
+    phys = (
+        np.ascontiguousarray(aero.area_m2, dtype=float), np.ascontiguousarray(aero.drag_row),
+        np.ascontiguousarray(aero.cd_table, dtype=float), table.rows, float(table.alt_min_m),
+        float(table.inv_step_per_m), int(table.last_node), 1.0 / MACH_STEP,
+    )  # fmt: skip
+    atol = np.broadcast_to(np.asarray(COAST_ATOL, dtype=float), (7,)).copy()
+    rtol = float(rtol)
+    Z = np.zeros((4, n, 7))
+    Z[0] = y0
+    S = np.zeros((dk.N_ROWS, n))
+    S[dk.S_T] = t0_s
+    S[dk.S_TEND] = t_end_s
+    t_fin = np.full(n, t0_s)
+    y_fin = y0.copy()
+    hit = np.zeros(n, bool)
+    K = np.empty((7, n, 7))
+    work, y1, f1 = np.empty(7), np.empty(7), np.empty(7)
+    buf = np.empty((6, min(n, _CHUNK)))
+    nrm, eo, p1, p2, gbuf, busy = buf
+    grp = np.empty(n, dtype=np.intp)
+    seq = np.arange(n, dtype=np.intp)
+    L = np.empty((dk.N_LOCATE_ROWS, n))
+    Ys = np.empty((n, 7))
+    for first in range(0, n, _CHUNK):
+        act = np.arange(first, min(first + _CHUNK, n), dtype=np.intp)
+        m = act.size
+        layout = np.ones(1, dtype=np.int64)  # the driver's state array starts C-ordered
+        dk.start(m, act, Z, S, work, y1, f1, gbuf, busy, rtol, atol, *phys)
+        h0, dm = S[dk.S_STEP, act], S[dk.S_DM, act]
+        h1 = np.where(
+            dm <= 1e-15, np.maximum(1e-6, h0 * 1e-3), (0.01 / np.where(dm > 0, dm, 1.0)) ** 0.2
+        )
+        S[dk.S_H, act] = np.minimum(100.0 * h0, h1)
+        S[dk.S_ERR, act] = 1e-4
+        n_iter = 0
+        while m:
+            n_iter += 1
+            if n_iter > _MAX_STEPS:
+                raise IntegrationError(
+                    f"{m} object(s) did not reach their end time within {_MAX_STEPS} steps"
+                )
+            dk.trial(m, act, Z, S, K, nrm, eo, rtol, atol, *phys)
+            np.power(nrm[:m], _PI_EXPONENT, out=p1[:m])
+            np.power(eo[:m], 0.04, out=p2[:m])
+            m = dk.commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, busy, work, layout,
+                          t_fin, y_fin, hit, _EVENT_TOL_S, *phys)  # fmt: skip
+            if m < 0:
+                raise IntegrationError("step size underflow in dopri5")
+    return t_fin, y_fin, hit
 
 
 # --- footprint, countries, places --------------------------------------------------------------

@@ -1,0 +1,442 @@
+"""Compiled (numba, ``cache=True``) fall of debris fragments for :func:`bmdsim.flight.fly_debris`.
+
+The same computation as the numpy path of ``fly_debris`` (the batched Dormand-Prince 5(4)
+driver of :mod:`bmdsim.core.integrate` with ``second_order=3``, the event function
+``_terminal_event`` of :mod:`bmdsim.flight.debris` and the compiled ballistic right-hand side
+:func:`bmdsim.flight._kernel.ballistic_acceleration`), one object at a time inside each call,
+with the same operations in the same order so that the results are bit-identical:
+
+* stages, error norm (RMS over the 7 components of ``h err / (atol + rtol max(|y|, |y_new|))``)
+  and the Hermite interpolant exactly as the driver's kernels;
+* the Hairer-Norsett-Wanner initial step and the PI step control (``beta = 0.04``);
+* the event ``g = min(altitude, max(v_h - 0.5 m/s, |a| / g0 - 0.02))`` (the acceleration only
+  where ``v_h <= 0.5 m/s``) and its Illinois search on the quintic Hermite interpolant.
+
+Two things are not per object and are kept as the driver does them:
+
+* the powers of the step control (``norm^-0.17``, ``err_old^0.04``, ``(0.01 / d)^0.2``) are
+  numpy's ``np.power``, which on CPUs with AVX-512 is a vector (SVML) routine that differs from
+  the C library's ``pow`` in the last bit for a few per cent of arguments. The caller runs the
+  batch in lockstep (one call per step attempt of every live object, as the driver does) and
+  evaluates those powers with numpy between :func:`trial` and :func:`commit`;
+* the Illinois search runs for every object crossing in the same step attempt until all of them
+  have converged (the driver's stopping rule), so the objects crossing together are located
+  together (:func:`commit`).
+
+numpy's ``einsum`` sums the 3 products of the event's dot products in order over the
+columns of a component-major array, but as ``(x0 y0 + x2 y2) + x1 y1`` over contiguous rows
+(a batch of one object, or the F-ordered arrays the driver's ``Y[:, idx]`` compactions make).
+The kernels follow the layout the driver's arrays would have (``row_major`` of
+:func:`_event_set`, ``layout`` of :func:`commit`) and the size of every batch it would pass.
+
+Layout: ``Z`` ``(4, N, 7)`` holds per object the state ``Y``, its derivative ``F``, and the
+trial step's ``Yn``, ``Fn``; ``S`` ``(N_ROWS, N)`` the per-object scalars (rows ``S_*``).
+Nothing is allocated in the kernels (compiled without the reference-counting runtime).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from bmdsim.earth.constants import A_M, B_M, G0_M_S2
+from bmdsim.flight._kernel import altitude, ballistic_acceleration
+
+# rows of S
+S_T, S_TEND, S_H, S_ERR, S_G, S_STEP, S_TN, S_NORM, S_LAST, S_END, S_DM = range(11)
+N_ROWS = 11
+# rows of the locate work array L
+_LA, _LB, _LGA, _LGB, _LSIDE, _LS, _LH = range(7)
+N_LOCATE_ROWS = 7
+
+#: Horizontal speed [m/s] and acceleration [1/g0] of the terminal-descent test (as in debris.py).
+TERMINAL_HORIZONTAL_SPEED_M_S = 0.5
+TERMINAL_ACCELERATION_G = 0.02
+
+# Dormand-Prince 5(4): stage matrix and error weights (same expressions as core.integrate)
+_A_ROWS = (
+    (),
+    (1 / 5,),
+    (3 / 40, 9 / 40),
+    (44 / 45, -56 / 15, 32 / 9),
+    (19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729),
+    (9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656),
+    (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84),
+)
+DP_A = np.zeros((7, 7))
+for _s, _row in enumerate(_A_ROWS):
+    DP_A[_s, : len(_row)] = _row
+DP_E = np.array([71 / 57600, 0.0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40])
+_AA = A_M * A_M
+_BB = B_M * B_M
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def _rhs(y, out, area_o, row, cd_table, rows, alt_min, inv_step, last_node, inv_mach):
+    """``dy/dt`` of one fragment's state ``y`` ``(7,)`` into ``out`` (ballistic, with drag,
+    J2, rotating frame, WGS-84 altitude): ``derivative_kernel``'s arithmetic."""
+    kappa = area_o / y[6]
+    ax, ay, az = ballistic_acceleration(
+        y[0], y[1], y[2], y[3], y[4], y[5], kappa, cd_table, row, True, True, -1.0,
+        rows, alt_min, inv_step, last_node, inv_mach,
+    )  # fmt: skip
+    out[0] = y[3]
+    out[1] = y[4]
+    out[2] = y[5]
+    out[3] = ax
+    out[4] = ay
+    out[5] = az
+    out[6] = 0.0
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def _event_set(cnt, row_major, ids, src, srow, gout, busy, work, area, drag_row, cd_table,
+               rows, alt_min, inv_step, last_node, inv_mach):  # fmt: skip
+    """``_terminal_event`` on a batch of ``cnt`` objects (object ``ids[k]`` with state
+    ``src[srow[k]]``): writes ``g`` into ``gout[k]``. ``row_major``: the driver passes the
+    batch's states ``(cnt, 7)`` with contiguous rows (numpy's ``einsum`` then sums the dot
+    products as ``(x0 y0 + x2 y2) + x1 y1``; otherwise, columns of a component-major array,
+    in order). ``busy`` ``(>= cnt,)`` and ``work`` ``(7,)`` are scratch."""
+    single = row_major or cnt == 1
+    n_low = 0
+    for k in range(cnt):
+        y = src[srow[k]]
+        x, yy, z, vx, vy, vz = y[0], y[1], y[2], y[3], y[4], y[5]
+        gout[k] = altitude(x, yy, z, -1.0)
+        nx = x / _AA
+        ny = yy / _AA
+        nz = z / _BB
+        nn = math.sqrt((nx * nx + ny * ny) + nz * nz)
+        ux = nx / nn
+        uy = ny / nn
+        uz = nz / nn
+        if single:
+            vr = (vx * ux + vz * uz) + vy * uy
+            vh2 = ((vx * vx + vz * vz) + vy * vy) - vr * vr
+        else:
+            vr = (vx * ux + vy * uy) + vz * uz
+            vh2 = ((vx * vx + vy * vy) + vz * vz) - vr * vr
+        b = math.sqrt(max(vh2, 0.0)) - TERMINAL_HORIZONTAL_SPEED_M_S
+        busy[k] = b
+        if b <= 0.0:
+            n_low += 1
+    single_low = n_low == 1
+    for k in range(cnt):
+        b = busy[k]
+        if b <= 0.0:
+            o = ids[k]
+            _rhs(src[srow[k]], work, area[o], drag_row[o], cd_table, rows, alt_min, inv_step,
+                 last_node, inv_mach)  # fmt: skip
+            ax, ay, az = work[3], work[4], work[5]
+            if single_low:
+                s2 = (ax * ax + az * az) + ay * ay
+            else:
+                s2 = (ax * ax + ay * ay) + az * az
+            a = math.sqrt(s2) / G0_M_S2 - TERMINAL_ACCELERATION_G
+            b = max(b, a)
+        gout[k] = min(gout[k], b)
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def start(m, act, Z, S, work, y1, f1, gbuf, busy, rtol, atol, area, drag_row, cd_table, rows,
+          alt_min, inv_step, last_node, inv_mach):  # fmt: skip
+    """First derivative, event value and the first part of the initial step of the ``m``
+    objects ``act[:m]`` (states in ``Z[0]``, times ``S[S_T]``, ends ``S[S_TEND]``).
+
+    Writes ``F``, ``G``, the initial step's ``h0`` (row ``S_STEP``) and ``max(d1, d2)`` (row
+    ``S_DM``); the caller finishes ``h1`` with numpy's power."""
+    Y, F = Z[0], Z[1]
+    for j in range(m):
+        o = act[j]
+        _rhs(Y[o], F[o], area[o], drag_row[o], cd_table, rows, alt_min, inv_step, last_node,
+             inv_mach)  # fmt: skip
+    _event_set(m, False, act, Y, act, gbuf, busy, work, area, drag_row, cd_table, rows,
+               alt_min, inv_step, last_node, inv_mach)  # fmt: skip
+    for j in range(m):
+        o = act[j]
+        S[S_G, o] = gbuf[j]
+    for j in range(m):
+        o = act[j]
+        y = Y[o]
+        f = F[o]
+        s0 = 0.0
+        s1 = 0.0
+        for c in range(7):
+            sc = atol[c] + rtol * abs(y[c])
+            q = y[c] / sc
+            s0 += q * q
+            q = f[c] / sc
+            s1 += q * q
+        d0 = math.sqrt(s0 / 7)
+        d1 = math.sqrt(s1 / 7)
+        if d0 < 1e-5 or d1 < 1e-5:
+            h0 = 1e-6
+        else:
+            h0 = 0.01 * d0 / (d1 if d1 > 0 else 1.0)
+        h0 = min(h0, S[S_TEND, o] - S[S_T, o])
+        for c in range(7):
+            y1[c] = y[c] + h0 * f[c]
+        _rhs(y1, f1, area[o], drag_row[o], cd_table, rows, alt_min, inv_step, last_node,
+             inv_mach)  # fmt: skip
+        s2 = 0.0
+        for c in range(7):
+            sc = atol[c] + rtol * abs(y[c])
+            q = (f1[c] - f[c]) / sc
+            s2 += q * q
+        d2 = math.sqrt(s2 / 7) / h0
+        S[S_STEP, o] = h0
+        S[S_DM, o] = max(d1, d2)
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def trial(m, act, Z, S, K, nrm, eo, rtol, atol, area, drag_row, cd_table, rows, alt_min,
+          inv_step, last_node, inv_mach):  # fmt: skip
+    """One Dormand-Prince 5(4) step attempt of each of the ``m`` objects ``act[:m]`` from
+    ``(T, Y, F)`` with step ``H`` (shortened to land on ``Tend``): writes ``Yn``, ``Fn``, the
+    step, ``Tn``, the error norm, whether it is the last step, and for the step control
+    ``nrm[j] = max(norm, 1e-10)``, ``eo[j] = err_old``. ``K`` ``(7, N, 7)`` (stage, object,
+    component) is scratch."""
+    Y, F, Yn, Fn = Z[0], Z[1], Z[2], Z[3]
+    for j in range(m):
+        o = act[j]
+        t = S[S_T, o]
+        remaining = S[S_TEND, o] - t
+        hh = S[S_H, o]
+        last = hh * (1.0 + 1e-9) >= remaining
+        if last:
+            S[S_STEP, o] = remaining
+            S[S_TN, o] = S[S_TEND, o]
+        else:
+            S[S_STEP, o] = hh
+            S[S_TN, o] = t + hh
+        S[S_LAST, o] = 1.0 if last else 0.0
+        S[S_END, o] = 0.0
+        for c in range(7):
+            K[0, o, c] = F[o, c]
+    # stage by stage over the batch: the objects' derivative evaluations are independent,
+    # so the processor overlaps them (one object's stages form a chain of dependent ones)
+    for s in range(1, 7):
+        for j in range(m):
+            o = act[j]
+            h = S[S_STEP, o]
+            y = Y[o]
+            ys = Yn[o]
+            # the driver's stage kernel: per component A[s,0] K0 (+ A[s,i] Ki)..., then Y + h .
+            a = DP_A[s, 0]
+            for c in range(7):
+                ys[c] = a * K[0, o, c]
+            for i in range(1, s):
+                a = DP_A[s, i]
+                if a != 0.0:
+                    for c in range(7):
+                        ys[c] += a * K[i, o, c]
+            for c in range(7):
+                ys[c] = y[c] + h * ys[c]
+            _rhs(ys, K[s, o], area[o], drag_row[o], cd_table, rows, alt_min, inv_step,
+                 last_node, inv_mach)  # fmt: skip
+    for j in range(m):
+        o = act[j]
+        h = S[S_STEP, o]
+        y = Y[o]
+        ys = Yn[o]
+        e = Fn[o]  # the error estimate first, then the derivative at the new state
+        w = DP_E[0]
+        for c in range(7):
+            e[c] = w * K[0, o, c]
+        for i in range(2, 7):
+            w = DP_E[i]
+            for c in range(7):
+                e[c] += w * K[i, o, c]
+        norm = 0.0
+        for c in range(7):
+            sc = atol[c] + rtol * max(abs(y[c]), abs(ys[c]))
+            q = h * e[c] / sc
+            norm += q * q
+        for c in range(7):
+            e[c] = K[6, o, c]
+        norm = np.sqrt(norm / 7)
+        S[S_NORM, o] = norm
+        nrm[j] = max(norm, 1e-10)
+        eo[j] = S[S_ERR, o]
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def _hermite_one(h, y0, f0, y1, f1, s, out):
+    """The driver's ``_hermite_kernel`` for one object, ``k = 7``, ``second_order = 3``."""
+    s2 = s * s
+    s3 = s2 * s
+    c00 = 2.0 * s3 - 3.0 * s2 + 1.0
+    c10 = h * (s3 - 2.0 * s2 + s)
+    c01 = -2.0 * s3 + 3.0 * s2
+    c11 = h * (s3 - s2)
+    out[6] = c00 * y0[6] + c10 * f0[6] + c01 * y1[6] + c11 * f1[6]
+    s4 = s3 * s
+    s5 = s4 * s
+    h2 = h * h
+    b0 = 1.0 - 10.0 * s3 + 15.0 * s4 - 6.0 * s5
+    b1 = h * (s - 6.0 * s3 + 8.0 * s4 - 3.0 * s5)
+    b2 = h2 * (0.5 * s2 - 1.5 * s3 + 1.5 * s4 - 0.5 * s5)
+    b3 = h2 * (0.5 * s3 - s4 + 0.5 * s5)
+    b4 = h * (-4.0 * s3 + 7.0 * s4 - 3.0 * s5)
+    b5 = 1.0 - b0
+    d0 = (-30.0 * s2 + 60.0 * s3 - 30.0 * s4) / h
+    d1 = 1.0 - 18.0 * s2 + 32.0 * s3 - 15.0 * s4
+    d2 = h * (s - 4.5 * s2 + 6.0 * s3 - 2.5 * s4)
+    d3 = h * (1.5 * s2 - 4.0 * s3 + 2.5 * s4)
+    d4 = -12.0 * s2 + 28.0 * s3 - 15.0 * s4
+    for c in range(3):
+        q0 = y0[c]
+        v0 = y0[3 + c]
+        a0 = f0[3 + c]
+        q1 = y1[c]
+        v1 = y1[3 + c]
+        a1 = f1[3 + c]
+        out[c] = b0 * q0 + b1 * v0 + b2 * a0 + b3 * a1 + b4 * v1 + b5 * q1
+        out[3 + c] = d0 * (q0 - q1) + d1 * v0 + d2 * a0 + d3 * a1 + d4 * v1
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, busy, work, layout, t_fin, y_fin,
+           hit, tol_s, area, drag_row, cd_table, rows, alt_min, inv_step, last_node, inv_mach):  # fmt: skip
+    """Finish the step attempt of :func:`trial` given ``p1 = nrm ** (-0.17)`` and
+    ``p2 = eo ** 0.04`` (numpy's powers): PI step control, acceptance, the event on the
+    accepted states, the Illinois search of the crossings (together), the update, and the
+    objects that ended (``t_fin``, ``y_fin``, ``hit`` at their original index) removed from
+    ``act``. Returns the number of objects still live, or -1 on step-size underflow.
+
+    ``grp`` ``(N,)`` int and ``seq`` ``(N,)`` (``0..N-1``), ``L`` ``(N_LOCATE_ROWS, N)``,
+    ``Ys`` ``(N, 7)``, ``gbuf``, ``busy`` ``(N,)``, ``work`` ``(>= 7,)``: scratch.
+
+    ``layout[0]``: 1 while the driver's state array is C-ordered (component-major rows), 0
+    once it is F-ordered (numpy's ``Y[:, idx]`` returns F-ordered arrays): it decides the
+    layout of the states the driver hands to the event function, hence numpy's summation
+    order there (:func:`_event_set`). Updated as the driver's arrays change."""
+    Y, F, Yn, Fn = Z[0], Z[1], Z[2], Z[3]
+    n_acc = m - m  # int64, not a literal (one compiled signature of _event_set)
+    for j in range(m):
+        o = act[j]
+        norm = S[S_NORM, o]
+        h = S[S_STEP, o]
+        fac = 0.9 * p1[j] * p2[j]
+        fac = min(max(fac, 0.2), 10.0)
+        accept = norm <= 1.0
+        if not accept:
+            fac = min(fac, 1.0)
+            if h <= 1e-12 * max(1.0, abs(S[S_T, o])):
+                return -1
+        S[S_H, o] = h * fac  # H_next (max_step_s is infinite)
+        if accept:
+            S[S_ERR, o] = max(norm, 1e-10)
+            grp[n_acc] = o
+            n_acc += 1
+    if n_acc == 0:
+        return m
+    all_accepted = n_acc == m
+    # event on the accepted states (one batch of n_acc, as the driver's call): the driver's
+    # Yn has the layout of its Y; not all accepted, it passes Yn[:, accepted] (F-ordered)
+    _event_set(n_acc, layout[0] == 0 or not all_accepted, grp, Yn, grp, gbuf, busy, work,
+               area, drag_row, cd_table, rows, alt_min, inv_step, last_node, inv_mach)  # fmt: skip
+    n_cross = m - m
+    for k in range(n_acc):
+        o = grp[k]
+        gn = gbuf[k]
+        if S[S_G, o] > 0.0 and gn <= 0.0:
+            # crossings are gathered at the front of grp (the order within a batch does
+            # not matter: every operation is per object)
+            L[_LGA, n_cross] = S[S_G, o]
+            L[_LGB, n_cross] = gn
+            grp[n_cross], grp[k] = grp[k], grp[n_cross]
+            n_cross += 1
+            S[S_G, o] = 0.0
+        else:
+            S[S_G, o] = gn
+    if n_cross:
+        for k in range(n_cross):
+            o = grp[k]
+            L[_LA, k] = 0.0
+            L[_LB, k] = 1.0
+            L[_LSIDE, k] = 0.0
+            L[_LH, k] = S[S_TN, o] - S[S_T, o]
+        for _ in range(60):
+            for k in range(n_cross):
+                o = grp[k]
+                a = L[_LA, k]
+                b = L[_LB, k]
+                ga = L[_LGA, k]
+                gb = L[_LGB, k]
+                denom = ga - gb
+                if denom > 0.0:
+                    s = (a * gb - b * ga) / (-denom)
+                else:
+                    s = 0.5 * (a + b)
+                s = min(max(s, a), b)
+                L[_LS, k] = s
+                _hermite_one(L[_LH, k], Y[o], F[o], Yn[o], Fn[o], s, Ys[k])
+            # the driver's search works on Y[:, crossing] copies: F-ordered
+            _event_set(n_cross, True, grp, Ys, seq, gbuf, busy, work, area, drag_row,
+                       cd_table, rows, alt_min, inv_step, last_node, inv_mach)  # fmt: skip
+            done = True
+            for k in range(n_cross):
+                gs = gbuf[k]
+                s = L[_LS, k]
+                side = L[_LSIDE, k]
+                pos = gs > 0.0
+                ga = L[_LGA, k]
+                gb = L[_LGB, k]
+                ga_new = gs if pos else ga
+                gb_new = gb if pos else gs
+                if pos and side == 1.0:
+                    gb_new = 0.5 * gb_new
+                if not pos and side == -1.0:
+                    ga_new = 0.5 * ga_new
+                L[_LSIDE, k] = 1.0 if pos else -1.0
+                if pos:
+                    L[_LA, k] = s
+                else:
+                    L[_LB, k] = s
+                L[_LGA, k] = ga_new
+                L[_LGB, k] = gb_new
+                if not ((L[_LB, k] - L[_LA, k]) * L[_LH, k] <= tol_s or gs == 0.0):
+                    done = False
+            if done:
+                break
+        for k in range(n_cross):
+            o = grp[k]
+            b = L[_LB, k]
+            h = L[_LH, k]
+            S[S_TN, o] = S[S_T, o] + b * h
+            _hermite_one(h, Y[o], F[o], Yn[o], Fn[o], b, Ys[k])
+            for c in range(7):
+                Yn[o, c] = Ys[k, c]
+            S[S_LAST, o] = 2.0  # ended by the event
+    # layout of the driver's Y after the update: all accepted, Y becomes Yn (a C-ordered
+    # copy where crossings were located); objects removed: Y[:, keep] (F-ordered)
+    if all_accepted and n_cross:
+        layout[0] = 1
+    # accept: T, Y, F <- Tn, Yn, Fn; retire the objects that ended
+    ended = False
+    for k in range(n_acc):
+        o = grp[k]
+        S[S_T, o] = S[S_TN, o]
+        for c in range(7):
+            Y[o, c] = Yn[o, c]
+            F[o, c] = Fn[o, c]
+        if S[S_LAST, o] != 0.0:
+            ended = True
+            S[S_END, o] = 1.0
+            t_fin[o] = S[S_T, o]
+            for c in range(7):
+                y_fin[o, c] = Y[o, c]
+            hit[o] = S[S_LAST, o] == 2.0
+    if ended:
+        layout[0] = 0
+    n = 0
+    for j in range(m):
+        o = act[j]
+        if S[S_END, o] != 0.0:
+            continue
+        act[n] = o
+        n += 1
+    return n
