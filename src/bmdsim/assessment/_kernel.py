@@ -4,7 +4,7 @@ One object at a time (a loop the batch cannot avoid: every object takes its own 
 steps and stops at its own crossing), classic Runge-Kutta 4 with a step chosen from the
 altitude: ``h_exo`` above ``alt_endo_m`` (the step shrinks so as to land on that altitude
 rather than jump through it), ``h_endo`` below. The acceleration is the flight layer's
-compiled ballistic one, inlined (:func:`bmdsim.flight._kernel.ballistic_acceleration`, what
+compiled ballistic one (:func:`bmdsim.flight._kernel.ballistic_acceleration`, what
 :func:`bmdsim.flight.dynamics.derivative` evaluates): point-mass and J2 gravity, Coriolis and
 centrifugal terms, and the drag of a body of inverse ballistic coefficient
 ``kappa = Cd_ref A / m`` on the flight layer's air table and a ``(1, G)`` drag-curve table
@@ -37,25 +37,36 @@ CROSSED = 1
 BELOW_AT_START = 2
 NO_CROSSING = 0
 
+#: Options of the functions called only from other compiled functions: no Python or C entry
+#: points (their wrappers are a good part of the compile time; the callers link the code).
+_INNER = dict(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
-@numba.njit(cache=True, nogil=True, inline="always")
+
+@numba.njit(**_INNER, _nrt=False)
 def _altitude(x, y, z):
     """Radial height [m] above the WGS-84 ellipsoid (the flight layer's)."""
     return altitude(x, y, z, -1.0)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(
+    **_INNER,
+    _nrt=False,
+    locals={"row": numba.int64, "rotating": numba.boolean},
+)
 def _accel(x, y, z, vx, vy, vz, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step):
     """Ballistic acceleration ``(ax, ay, az)`` [m/s^2], ECEF: the flight layer's
     :func:`bmdsim.flight._kernel.ballistic_acceleration` in the rotating frame with the
     WGS-84 Earth and the drag-ratio table ``cd (1, G)`` (see the module docstring)."""
+    # typed locals, not literals: the flight layer's function then compiles once for all
+    row = 0
+    rotating = True
     return ballistic_acceleration(
-        x, y, z, vx, vy, vz, kappa, cd, 0, j2, True, -1.0,
+        x, y, z, vx, vy, vz, kappa, cd, row, j2, rotating, -1.0,
         rows, alt_min, inv_step, last_node, inv_mach_step,
     )  # fmt: skip
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_INNER, _nrt=False)
 def _rk4(s, h, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, out):
     """One RK4 step of size ``h`` from state ``s`` (6,) into ``out`` (6,); returns nothing."""
     x, y, z, vx, vy, vz = s[0], s[1], s[2], s[3], s[4], s[5]
@@ -87,7 +98,7 @@ def _rk4(s, h, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step,
     out[5] = vz + h6 * (a1z + 2.0 * a2z + 2.0 * a3z + a4z)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(**_INNER, _nrt=False)
 def _hermite_altitude(s0, s1, h, u):
     """Altitude at fraction ``u`` of a step on the cubic Hermite interpolant of position."""
     u2 = u * u

@@ -104,10 +104,11 @@ class BallisticCoast:
         from bmdsim.flight.air import air_table
         from bmdsim.flight.dynamics import MACH_STEP
 
-        y0 = np.ascontiguousarray(np.asarray(states, dtype=float).reshape(-1, 6))
+        y0 = np.require(np.asarray(states, dtype=float).reshape(-1, 6), float, "CW")
         m = y0.shape[0]
-        kappa = np.ascontiguousarray(np.broadcast_to(np.asarray(kappa_m2_kg, float), (m,)))
-        target = np.ascontiguousarray(np.broadcast_to(np.asarray(target_alt_m, float), (m,)))
+        # writable C arrays always (one compiled signature of the kernels)
+        kappa = np.require(np.broadcast_to(np.asarray(kappa_m2_kg, float), (m,)), float, "CW")
+        target = np.require(np.broadcast_to(np.asarray(target_alt_m, float), (m,)), float, "CW")
         table = air_table()
         out_dt = np.empty(m)
         out_y = np.empty((m, 6))
@@ -142,11 +143,12 @@ class BallisticCoast:
         from bmdsim.flight.air import air_table
         from bmdsim.flight.dynamics import MACH_STEP
 
-        y0 = np.ascontiguousarray(np.asarray(states, dtype=float).reshape(-1, 6))
+        y0 = np.require(np.asarray(states, dtype=float).reshape(-1, 6), float, "CW")
         m = y0.shape[0]
-        kappa = np.ascontiguousarray(np.broadcast_to(np.asarray(kappa_m2_kg, float), (m,)))
+        # writable C arrays always (one compiled signature of the kernels)
+        kappa = np.require(np.broadcast_to(np.asarray(kappa_m2_kg, float), (m,)), float, "CW")
         alts = np.asarray(target_alts_m, float)
-        target = np.ascontiguousarray(np.broadcast_to(alts, (m, alts.shape[-1])))
+        target = np.require(np.broadcast_to(alts, (m, alts.shape[-1])), float, "CW")
         nt = target.shape[1]
         table = air_table()
         out_dt = np.empty((m, nt))

@@ -12,7 +12,7 @@ bit-identical flights (tests compare them):
   limits), written out per interceptor; numpy's three-term dot products (``einsum``) add
   ``(a0 b0 + a2 b2) + a1 b1`` and its norms ``(a0² + a1²) + a2²``, and so do these;
 * each frame's integration: classical RK4 with the flight layer's compiled right-hand side
-  (:func:`bmdsim.flight._kernel.acceleration_one`, inlined) plus the held command, as
+  (:func:`bmdsim.flight._kernel.acceleration_one`, a compiled call) plus the held command, as
   :func:`bmdsim.core.integrate.rk4` steps it, and the closest approach located on the step's
   quintic Hermite interpolant by the integrator's Illinois search (interceptors crossing in
   the same step are searched together, as the batched search does: its stopping test is
@@ -51,32 +51,36 @@ _EVENT_ITERATIONS = 60
 #: Objects per chunk of :func:`bmdsim.core.integrate.rk4` (searched separately).
 _CHUNK = 4096
 
+#: Options of the functions called only from other compiled functions: no Python or C entry
+#: points (their wrappers are a good part of the compile time; the callers link the code).
+_INNER = dict(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
-@numba.njit(cache=True, nogil=True)
+
+@numba.njit(**_INNER, _nrt=False)
 def _dot(a0, a1, a2, b0, b1, b2):
     """numpy's ``einsum('i,i->', a, b)`` over three terms, in its order of addition."""
     return (a0 * b0 + a2 * b2) + a1 * b1
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_INNER, _nrt=False)
 def _norm(a0, a1, a2):
     """numpy's ``linalg.norm`` of a 3-vector, in its order of addition."""
     return math.sqrt((a0 * a0 + a1 * a1) + a2 * a2)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_INNER, _nrt=False)
 def _maximum(a, b):
     """``numpy.maximum`` of two numbers (NaN in ``a`` propagates; ``b`` is not NaN)."""
     return a if not a < b else b
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_INNER, _nrt=False)
 def _minimum(a, b):
     """``numpy.minimum`` of two numbers (NaN in ``a`` propagates; ``b`` is not NaN)."""
     return a if not a > b else b
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_INNER, _nrt=False)
 def _clip(x, lo, hi):
     """``numpy.clip`` of a number (not NaN)."""
     if x < lo:
@@ -86,7 +90,7 @@ def _clip(x, lo, hi):
     return x
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_INNER, _nrt=False)
 def _quintic(s, h):
     """Basis of the quintic Hermite interpolant on a step of length ``h`` at fraction ``s``:
     position weights ``b0..b5`` and velocity weights ``d0..d4`` (the arithmetic of
@@ -110,7 +114,7 @@ def _quintic(s, h):
     return b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4
 
 
-@numba.njit(cache=True, nogil=True, _nrt=False)
+@numba.njit(cache=True, nogil=True, _nrt=False)  # called by the tests too
 def _target(tab, t, knots_t, knots_y, knots_a, offsets, end_s, out):
     """True state of target table ``tab`` at ``t`` [s] into ``out`` ``(6,)`` (NaN: none)."""
     nan = math.nan
@@ -158,7 +162,7 @@ def _target(tab, t, knots_t, knots_y, knots_a, offsets, end_s, out):
         out[3 + c] = d0 * (q0 - q1) + d1 * v0 + d2 * a0 + d3 * a1 + d4 * v1
 
 
-@numba.njit(cache=True, nogil=True, _nrt=False)
+@numba.njit(**_INNER, _nrt=False)
 def _closing(armed, t, y, tab, knots_t, knots_y, knots_a, offsets, end_s, tgt):
     """Event ``g = -Δr·Δv`` of the flyout at ``t`` for state ``y`` ``(7,)``; 1 (never an
     event) before burnout or where the target does not exist."""
@@ -173,14 +177,19 @@ def _closing(armed, t, y, tab, knots_t, knots_y, knots_a, offsets, end_s, tgt):
     return val
 
 
-@numba.njit(cache=True, nogil=True, _nrt=False)
+@numba.njit(
+    **_INNER,
+    _nrt=False,
+    locals={"powered": numba.boolean},
+)
 def _rhs(t, y, o, a_cmd, out, phys, tp, area, drag_row):
     """``dy/dt`` ``(7,)`` of interceptor ``o``: the flight layer's equations of motion with
     its frame's thrust and drag, plus the held command ``a_cmd[o]``."""
     j2, rotating, drag, sphere, cd_table, inv_mach, rows, alt_min, inv_step, last_node = phys
+    powered = True  # a typed local: the flight layer's function compiles once
     ax, ay, az, dm = acceleration_one(
         t, y[0], y[1], y[2], y[3], y[4], y[5], y[6], o, j2, rotating, drag, sphere, area,
-        drag_row, cd_table, inv_mach, rows, alt_min, inv_step, last_node, True, tp,
+        drag_row, cd_table, inv_mach, rows, alt_min, inv_step, last_node, powered, tp,
     )  # fmt: skip
     out[0] = y[3]
     out[1] = y[4]
@@ -191,7 +200,7 @@ def _rhs(t, y, o, a_cmd, out, phys, tp, area, drag_row):
     out[6] = dm
 
 
-@numba.njit(cache=True, nogil=True, _nrt=False)
+@numba.njit(**_INNER, _nrt=False)
 def _guidance(o, h, tr, t, y, phase, frame, a_cmd, u_est, udot_est, dv_used, meas_t,
               est, est_t, est_a, noise, a_max, budget, nav, acq, j2, rotating, model):  # fmt: skip
     """Command of interceptor ``o`` for its next frame of length ``h`` [s] from the true
@@ -328,7 +337,7 @@ def _guidance(o, h, tr, t, y, phase, frame, a_cmd, u_est, udot_est, dv_used, mea
     dv_used[o] += _norm(a0, a1, a2) * h
 
 
-@numba.njit(cache=True, nogil=True, _nrt=False)
+@numba.njit(**_INNER, _nrt=False)
 def _setup_frame(o, t1, state, per_type, frame_params, model, phys, work):
     """Interceptor ``o``'s next frame: its end (the next programme boundary in boost, the
     next guidance update otherwise, at most ``t1`` and the end of its time of flight), the
@@ -419,7 +428,7 @@ def _setup_frame(o, t1, state, per_type, frame_params, model, phys, work):
     drag_row[o] = drag_row_t[ty]
 
 
-@numba.njit(cache=True, nogil=True, _nrt=False)
+@numba.njit(**_INNER, _nrt=False)
 def _fly_frame(o, chunk, boost_step_s, state, targets, phys, work):
     """RK4 of interceptor ``o`` over its frame, as :func:`bmdsim.core.integrate.rk4` steps
     it; a step in which the closing event crosses zero is kept for the search."""
@@ -490,7 +499,11 @@ def _fly_frame(o, chunk, boost_step_s, state, targets, phys, work):
         y[o, c] = ys[0, c]
 
 
-@numba.njit(cache=True, nogil=True, _nrt=False)
+@numba.njit(
+    **_INNER,
+    _nrt=False,
+    locals={"armed": numba.boolean},
+)
 def _locate(k, m, event_tol_s, state, targets, work):
     """The Illinois search of :func:`bmdsim.core.integrate` for the closest approaches of
     the interceptors crossing in the same step and chunk as ``act[k]``, jointly (its
@@ -504,6 +517,7 @@ def _locate(k, m, event_tol_s, state, targets, work):
     )  # fmt: skip
     s_lo, s_hi, ga, gb, side = work[19], work[20], work[21], work[22], work[23]
     ys, tgt = work[25], work[26]
+    armed = True  # a typed local: ``_closing`` compiles once
     it = cross_iter[act[k]]
     chunk = cross_chunk[act[k]]
     for kk in range(k, m):
@@ -539,7 +553,7 @@ def _locate(k, m, event_tol_s, state, targets, work):
                 a1 = f_b[p, 3 + c]
                 ys[3, c] = b0 * q0 + b1 * v0 + b2 * a0 + b3 * a1 + b4 * v1 + b5 * q1
                 ys[3, 3 + c] = d0 * (q0 - q1) + d1 * v0 + d2 * a0 + d3 * a1 + d4 * v1
-            gs = _closing(True, t_a[p] + s * hs, ys[3], tab[p], knots_t, knots_y, knots_a,
+            gs = _closing(armed, t_a[p] + s * hs, ys[3], tab[p], knots_t, knots_y, knots_a,
                           offsets, end_s, tgt)  # fmt: skip
             pos = gs > 0.0
             ga_new = gs if pos else ga[p]
@@ -587,7 +601,7 @@ def _locate(k, m, event_tol_s, state, targets, work):
         cross_iter[p] = -1  # searched
 
 
-@numba.njit(cache=True, nogil=True, _nrt=False)
+@numba.njit(cache=True, nogil=True, _nrt=False, locals={"m": numba.int64, "mm": numba.int64})
 def advance_kernel(t1, state, per_type, targets, phys, frame_params, model, work, ev_idx, ev_code):
     """Fly every interceptor still flying to ``t1`` [s] (see the module docstring).
 

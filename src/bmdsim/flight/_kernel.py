@@ -6,8 +6,10 @@ operation. Tests check it against the numpy reference. Imported on first use onl
 
 The ballistic part (:func:`ballistic_acceleration`: gravity, rotating-frame terms, drag on
 the air table and a Mach drag curve) and the radial height (:func:`altitude`) are the one
-compiled copy of that physics: the assessment layer's fixed-step coast inlines them too, and
-the tracking layer's motion model inlines :func:`vacuum_acceleration` and :func:`altitude`.
+compiled copy of that physics: the assessment layer's fixed-step coast calls them too, and
+the tracking layer's motion model calls :func:`vacuum_acceleration` and :func:`altitude`
+(plain compiled calls, not numba-level inlining: LLVM inlines where it pays, and the first
+run compiles each function once instead of once per call site).
 """
 
 from __future__ import annotations
@@ -21,8 +23,12 @@ from bmdsim.earth.constants import A_M, B_M, E2, GM_M3_S2, J2, OMEGA_RAD_S
 
 _J2_K = -1.5 * J2 * GM_M3_S2 * A_M * A_M
 
+#: Options of the functions called only from other compiled functions: no Python or C entry
+#: points (their wrappers are a good part of the compile time; the callers link the code).
+_INNER = dict(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
-@numba.njit(cache=True, nogil=True, inline="always")
+
+@numba.njit(**_INNER, _nrt=False)
 def altitude(x, y, z, sphere_radius_m):
     """Radial height [m] of the ECEF point ``(x, y, z)`` above the WGS-84 ellipsoid, or above
     a sphere of radius ``sphere_radius_m`` when that is ``> 0`` (pass ``-1.0`` for the
@@ -35,7 +41,7 @@ def altitude(x, y, z, sphere_radius_m):
     return r - B_M / math.sqrt(1.0 - E2 * rho2 / r2)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_INNER, _nrt=False)
 def _air(h, rows, alt_min, inv_step, last_node):
     x = (h - alt_min) * inv_step
     if x < 0.0:
@@ -57,7 +63,7 @@ def _air(h, rows, alt_min, inv_step, last_node):
     return lnrho, lnp, c
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_INNER, _nrt=False)
 def _cd(cd_table, row, mach, inv_mach_step):
     n = cd_table.shape[1]
     x = mach * inv_mach_step
@@ -71,7 +77,7 @@ def _cd(cd_table, row, mach, inv_mach_step):
     return lo + w * (cd_table[row, i + 1] - lo)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(**_INNER, _nrt=False)
 def vacuum_acceleration(x, y, z, vx, vy, vz, j2, rotating):
     """``(ax, ay, az)`` [m/s^2] in vacuum at ECEF ``(x, y, z)`` [m] moving at ``(vx, vy, vz)``
     [m/s]: point-mass gravitation, with ``j2`` the J2 term, and with ``rotating`` the
@@ -98,7 +104,7 @@ def vacuum_acceleration(x, y, z, vx, vy, vz, j2, rotating):
     return ax, ay, az
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(**_INNER, _nrt=False)
 def ballistic_acceleration(
     x, y, z, vx, vy, vz, kappa, cd_table, cd_row, j2, rotating, sphere_radius_m,
     rows, alt_min, inv_step, last_node, inv_mach_step,
@@ -126,7 +132,11 @@ def ballistic_acceleration(
     return ax, ay, az
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(
+    **_INNER,
+    _nrt=False,
+    locals={"row": numba.int64},
+)
 def acceleration_one(
     t, x, y, z, vx, vy, vz, m, o, j2, rotating, drag, sphere_radius_m, area, drag_row,
     cd_table, inv_mach_step, rows, alt_min, inv_step, last_node, powered, tp,

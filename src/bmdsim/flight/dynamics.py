@@ -242,8 +242,8 @@ def derivative(t, y, idx, *, physics: Physics, aero: Aero | None, thrust: Thrust
     yk = np.ascontiguousarray(np.asarray(y, dtype=float).T)
     m = yk.shape[1]
     t = np.asarray(t, dtype=float)
-    if t.shape != (m,):  # broadcast_to costs microseconds: only where needed
-        t = np.broadcast_to(t, (m,))
+    if t.shape != (m,) or not t.flags.writeable:  # one compiled signature: writable C
+        t = np.require(np.broadcast_to(t, (m,)), float, "CW")
     idx = np.asarray(idx, dtype=np.intp)
     out = np.empty((7, m))
     table = air_table()

@@ -39,8 +39,12 @@ from bmdsim.flight._kernel import _cd, altitude, vacuum_acceleration
 
 _J2_K = -1.5 * J2 * GM_M3_S2 * A_M * A_M
 
+#: Options of the functions called only from other compiled functions: no Python or C entry
+#: points (their wrappers are a good part of the compile time; the callers link the code).
+_INNER = dict(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
-@numba.njit(cache=True, nogil=True, inline="always")
+
+@numba.njit(**_INNER)
 def _air_rho(h, rows, alt_min, inv_step, last_node):
     """Density, its height derivative [kg/m^4] and the speed of sound at height ``h``
     (the flight layer's cubic Hermite air table, differentiated analytically)."""
@@ -73,7 +77,10 @@ def _air_rho(h, rows, alt_min, inv_step, last_node):
     return rho, rho * dln, c
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(
+    **_INNER,
+    locals={"row0": numba.int64, "rotating": numba.boolean},
+)
 def _accel_jacobian(
     x, want_a, j2, drag, kap, cd_table, inv_mach_step, cd_ref, rows, alt_min, inv_step,
     last_node, acc, jac,
@@ -81,9 +88,12 @@ def _accel_jacobian(
     """Acceleration ``acc (3,)`` at state ``x`` and, with ``want_a``, its Jacobian
     ``jac (3, 7)`` (columns: position, velocity, kappa)."""
     w = OMEGA_RAD_S
+    # typed locals, not literals: the flight layer's functions compile once for all callers
+    row0 = 0
+    rotating = True
     px, py, pz = x[0], x[1], x[2]
     vx, vy, vz = x[3], x[4], x[5]
-    ax, ay, az = vacuum_acceleration(px, py, pz, vx, vy, vz, j2, True)
+    ax, ay, az = vacuum_acceleration(px, py, pz, vx, vy, vz, j2, rotating)
     acc[0] = ax
     acc[1] = ay
     acc[2] = az
@@ -129,7 +139,7 @@ def _accel_jacobian(
         h = altitude(px, py, pz, -1.0)
         rho, drho, c_sound = _air_rho(h, rows, alt_min, inv_step, last_node)
         v = math.sqrt(vx * vx + vy * vy + vz * vz)
-        ratio = _cd(cd_table, 0, v / c_sound, inv_mach_step) / cd_ref
+        ratio = _cd(cd_table, row0, v / c_sound, inv_mach_step) / cd_ref
         rho_e = rho * ratio
         kd = -0.5 * rho_e * kap * v
         acc[0] += kd * vx
@@ -152,7 +162,7 @@ def _accel_jacobian(
                     jac[i, j] += fr * vv[i] * up[j]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_INNER)
 def _move(
     xi, n, h_all, max_step, want_f, j2, drag, cd_table, inv_mach_step, cd_ref, rows, alt_min,
     inv_step, last_node, f, acc, jac, xs, kx, fs, mk,
@@ -251,7 +261,7 @@ def propagate_kernel(
                     out_f[o, i, j] = f[i, j]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, locals={"with_f": numba.boolean})
 def imm_predict_kernel(
     mode_x, mode_p, mu, pi, dt, drag, q, q_kappa, j2, max_step, cd_table, inv_mach_step,
     cd_ref, rows, alt_min, inv_step, last_node, out_mode_x, out_mode_p, out_mu, out_x, out_p,
@@ -267,6 +277,7 @@ def imm_predict_kernel(
     those of the numpy path (:mod:`bmdsim.tracking.predictor`).
     """
     k_n, m_n, n = mode_x.shape
+    with_f = True  # a typed local: ``_move`` compiles once for every kernel
     acc = np.empty(3)
     jac = np.zeros((3, 7))
     xs = np.empty(7)
@@ -311,7 +322,7 @@ def imm_predict_kernel(
                     xi[a] -= p0[a, 6] * r
                 xi[6] = 0.0
             _move(
-                xi, n, h_all, max_step[j], True, j2[j], drag[j] and n == 7, cd_table,
+                xi, n, h_all, max_step[j], with_f, j2[j], drag[j] and n == 7, cd_table,
                 inv_mach_step, cd_ref, rows, alt_min, inv_step, last_node, f, acc, jac, xs,
                 kx, fs, mk,
             )  # fmt: skip
@@ -365,12 +376,12 @@ RANGE_AZ_EL, RANGE_AZ_EL_RATE, LOS_ANGLES = 0, 1, 2
 _TWO_PI = 2.0 * math.pi
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(**_INNER)
 def _wrap(a):
     return (a + math.pi) % _TWO_PI - math.pi
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_INNER)
 def _measure(kind, x, pos, vel, basis, z, h):
     """Measurement ``z (m,)`` and Jacobian ``h (m, n)`` (zero beyond its columns) of state
     ``x`` for one sensor geometry: the arithmetic of :mod:`bmdsim.sensors.models`."""
@@ -437,7 +448,7 @@ def _measure(kind, x, pos, vel, basis, z, h):
         h[3, 5] = u2
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(**_INNER)
 def _residual(kind, za, zb, out):
     m = out.shape[0]
     for i in range(m):
@@ -459,7 +470,7 @@ def measure_kernel(kind, X, pos, vel, basis, out_z, out_h):
         _measure(kind, X[k], pos[g], vel[g], basis[g], out_z[k], out_h[k])
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(**_INNER)
 def _cholesky(s, m, low):
     """Lower Cholesky factor of ``s[:m, :m]`` into ``low``; False if not positive definite."""
     for i in range(m):
@@ -476,7 +487,7 @@ def _cholesky(s, m, low):
     return True
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(**_INNER)
 def _chol_solve(low, m, b):
     """Solve ``L L^T y = b`` in place (``b (m,)``)."""
     for i in range(m):
@@ -491,7 +502,7 @@ def _chol_solve(low, m, b):
         b[i] = t / low[i, i]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_INNER)
 def _ekf_row(
     kind, x0, p0, zk, rk, pos, vel, basis, iterations, out_x, out_p, out_nu, out_s, zi, h,
     cross, s, low, gain, nu, col, xi, ikh, tmp, kr,
@@ -596,7 +607,7 @@ def _ekf_row(
     return True, ll
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(**_INNER)
 def _ekf_scratch(n, m):
     return (
         np.empty(m), np.empty((m, n)), np.empty((n, m)), np.empty((m, m)), np.empty((m, m)),
@@ -632,7 +643,7 @@ def ekf_update_kernel(
 
 
 # ---- the tracker's compiled scan step: gating and the update of every mode ------------------
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(**_INNER)
 def _track_side(h, p, extra, cross, out):
     """``symmetrise(H P H^T + extra)`` into ``out (m, m)`` (``extra`` None: no extra term)."""
     m, n = h.shape
@@ -655,7 +666,7 @@ def _track_side(h, p, extra, cross, out):
             out[b, a] = t
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(**_INNER)
 def _pair_test(kind, zp, hph, zd, rd, weights, s, low, nu, col, terms):
     """Chi-square test of one detection ``zd (m,)`` of noise ``rd (m, m)`` against a track
     whose modes predict ``zp (M, m)`` with track-side covariances ``hph (M, m, m)`` and
@@ -694,7 +705,7 @@ def _pair_test(kind, zp, hph, zd, rd, weights, s, low, nu, col, terms):
     return True, d2_min, -2.0 * (top + math.log(total)) + m * math.log(2.0 * math.pi)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(**_INNER)
 def _grown(a, n):
     """A copy of ``a`` with twice its length, ``a[:n]`` kept."""
     b = np.empty(2 * a.shape[0], a.dtype)
@@ -702,7 +713,7 @@ def _grown(a, n):
     return b
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, locals={"kept": numba.int64, "behind": numba.int64})
 def gate_kernel(
     kind, mode_x, mode_p, mu, track_times_s, t_s, pos, vel, basis, z, noise, threshold
 ):  # fmt: skip
@@ -828,7 +839,7 @@ def gate_kernel(
     )  # fmt: skip
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, locals={"with_f": numba.boolean})
 def retro_gate_kernel(
     kind, mode_x, mode_p, mu, dt, lag, di, drag, j2, max_step, cd_table, inv_mach_step, cd_ref,
     rows, alt_min, inv_step, last_node, pos, vel, basis, z, noise, out_d2, out_cost,
@@ -848,6 +859,7 @@ def retro_gate_kernel(
     """
     p_n, n_m, n = mode_x.shape
     m = z.shape[1]
+    with_f = True  # a typed local: ``_move`` compiles once for every kernel
     acc = np.empty(3)
     jac = np.zeros((3, 7))
     xs = np.empty(7)
@@ -871,7 +883,7 @@ def retro_gate_kernel(
             for a in range(n):
                 xi[a] = mode_x[pp, j, a]
             _move(
-                xi, n, dt[pp], max_step, True, j2, drag and n == 7, cd_table, inv_mach_step,
+                xi, n, dt[pp], max_step, with_f, j2, drag and n == 7, cd_table, inv_mach_step,
                 cd_ref, rows, alt_min, inv_step, last_node, f, acc, jac, xs, kx, fs, mk,
             )  # fmt: skip
             _measure(kind, xi[:n], pos, vel, basis, zp[j], hb)
@@ -987,7 +999,7 @@ def imm_mix_kernel(rows, w, mode_x, mode_p, out_x, out_p, out_mu):
                 out_p[r, k, i] = t
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(**_INNER)
 def _bits(word, mask):
     """Number of set bits of ``word & mask`` (uint64)."""
     x = word & mask

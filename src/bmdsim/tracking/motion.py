@@ -107,7 +107,8 @@ def _propagate(states, dt, want_f: bool, *, j2: bool, drag: bool, max_step: floa
 
     x = np.ascontiguousarray(states, dtype=float)
     k, n = x.shape
-    dt = np.ascontiguousarray(np.broadcast_to(np.asarray(dt, dtype=float), (k,)))
+    # a writable C array always (one compiled signature of the kernel)
+    dt = np.require(np.broadcast_to(np.asarray(dt, dtype=float), (k,)), float, "CW")
     out_x = np.empty((k, n))
     out_f = np.empty((k, n, n) if want_f else (0, n, n))
     propagate_kernel(x, dt, float(max_step), want_f, j2, drag and n == 7, *_tables(), out_x, out_f)
