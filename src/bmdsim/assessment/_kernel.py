@@ -113,6 +113,33 @@ def _hermite_altitude(s0, s1, h, u):
     return _altitude(x, y, z)
 
 
+@numba.njit(**_INNER, _nrt=False)
+def _crossing_fraction(s0, s1, h, alt0, alt1, tgt):
+    """Fraction ``u`` of the step ``s0 -> s1`` (length ``h``) at which the cubic Hermite
+    interpolant's altitude falls to ``tgt`` (``alt0 > tgt >= alt1``): Illinois regula falsi
+    on ``g(u) = alt(u) - tgt`` to 0.1 mm."""
+    ua, ga = 0.0, alt0 - tgt
+    ub, gb = 1.0, alt1 - tgt
+    side = 0
+    u = 1.0
+    for _ in range(60):
+        u = (ua * gb - ub * ga) / (gb - ga)
+        g = _hermite_altitude(s0, s1, h, u) - tgt
+        if abs(g) < 1e-4:
+            break
+        if g > 0.0:
+            ua, ga = u, g
+            if side == 1:
+                gb *= 0.5
+            side = 1
+        else:
+            ub, gb = u, g
+            if side == -1:
+                ga *= 0.5
+            side = -1
+    return u
+
+
 @numba.njit(cache=True, nogil=True)
 def coast_kernel(
     y0, kappa, target_alt, direction, h_exo, h_endo, alt_endo, max_dt, j2,
@@ -171,26 +198,7 @@ def coast_kernel(
                     break  # turned back down without reaching the target altitude
                 t += h
             elif alt1 <= tgt:
-                # Illinois regula falsi on the Hermite interpolant: g(u) = alt(u) - tgt
-                ua, ga = 0.0, alt0 - tgt
-                ub, gb = 1.0, alt1 - tgt
-                side = 0
-                u = 1.0
-                for _ in range(60):
-                    u = (ua * gb - ub * ga) / (gb - ga)
-                    g = _hermite_altitude(s0, s1, h, u) - tgt
-                    if abs(g) < 1e-4:
-                        break
-                    if g > 0.0:
-                        ua, ga = u, g
-                        if side == 1:
-                            gb *= 0.5
-                        side = 1
-                    else:
-                        ub, gb = u, g
-                        if side == -1:
-                            ga *= 0.5
-                        side = -1
+                u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
                 _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
                 t += u * h
                 status = CROSSED
@@ -279,25 +287,7 @@ def coast_kernel_multi(
                         for c in range(6):
                             out_y[o, j, c] = s0[c]
                 elif alt1 <= tgt:
-                    ua, ga = 0.0, alt0 - tgt
-                    ub, gb = 1.0, alt1 - tgt
-                    side = 0
-                    u = 1.0
-                    for _ in range(60):
-                        u = (ua * gb - ub * ga) / (gb - ga)
-                        g = _hermite_altitude(s0, s1, h, u) - tgt
-                        if abs(g) < 1e-4:
-                            break
-                        if g > 0.0:
-                            ua, ga = u, g
-                            if side == 1:
-                                gb *= 0.5
-                            side = 1
-                        else:
-                            ub, gb = u, g
-                            if side == -1:
-                                ga *= 0.5
-                            side = -1
+                    u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
                     _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd,
                          inv_mach_step, sc)  # fmt: skip
                     done[j] = True
