@@ -256,6 +256,44 @@ def _ground_or_closing(ground, closing):
     return g
 
 
+class _Segment:
+    """What :func:`fly_open_loop` reads of a :class:`bmdsim.core.integrate.Solution`."""
+
+    __slots__ = ("event", "t_s", "y")
+
+    def __init__(self, t_s: np.ndarray, y: np.ndarray) -> None:
+        self.t_s, self.y = t_s, y
+        self.event = np.zeros(t_s.size, dtype=bool)
+
+
+def _boost_compiled(physics: Physics, aero: Aero, thrust: Thrust, a, y, b, step_s, run):
+    """One boost segment by the compiled kernel, or None where an interceptor reaches the
+    ground in it (the numpy driver then locates the crossings)."""
+    from bmdsim.engagement import _open_loop_kernel as kern
+    from bmdsim.flight.air import air_table
+    from bmdsim.flight.dynamics import MACH_STEP
+
+    n = y.shape[0]
+    y_out = np.array(y, dtype=float, order="C")
+    t_out = np.require(np.array(a, dtype=float), float, "CW")
+    crossed = np.zeros(n, dtype=bool)
+    table = air_table()
+    use_drag = bool(physics.drag)
+    kern.boost_segment(
+        np.require(a, float, "CW"), np.require(b, float, "CW"), y_out,
+        np.require(run, bool, "CW"), float(step_s), t_out, crossed,
+        bool(physics.j2), bool(physics.rotating), use_drag,
+        -1.0 if physics.sphere_radius_m is None else float(physics.sphere_radius_m),
+        np.require(aero.area_m2, float, "CW"), np.require(aero.drag_row, np.intp, "CW"),
+        np.require(aero.cd_table, float, "CW"), 1.0 / MACH_STEP,
+        table.rows, table.alt_min_m, table.inv_step_per_m, table.last_node,
+        np.require(thrust.params, float, "CW"), np.empty((6, 7)),
+    )  # fmt: skip
+    if crossed.any():
+        return None
+    return _Segment(t_out, y_out)
+
+
 def fly_open_loop(
     kin: InterceptorKinematics,
     type_idx,
@@ -272,6 +310,7 @@ def fly_open_loop(
     dense: bool = False,
     boost_step_s: float = BOOST_STEP_S,
     rtol: float = COAST_RTOL,
+    compiled: bool = True,
 ) -> OpenLoopResult:
     """Fly ``N`` interceptors on the open-loop programme from launch to ``t_end_s``.
 
@@ -282,6 +321,10 @@ def fly_open_loop(
     first closest approach to its target after burnout (located on the step interpolant).
     Every flight stops at the ground. ``dense``: keep every step's knots (interpolate them
     with :func:`bmdsim.core.integrate.interpolate_dense`, ``second_order=3``).
+    ``compiled``: fly the boost segments in the compiled kernel of
+    :mod:`bmdsim.engagement._open_loop_kernel` (bit-identical to the numpy driver, which
+    ``compiled=False`` uses; ``dense=True`` and a segment in which an interceptor reaches
+    the ground use the driver too).
     """
     physics = Physics() if physics is None else physics
     type_idx = np.asarray(type_idx, dtype=np.intp)
@@ -317,17 +360,23 @@ def fly_open_loop(
         mid = 0.5 * (starts[:, k] + bounds[:, k])
         stage = kin.stage_at(type_idx, mid)
         thrust = kin.thrust(type_idx, stage, launch_s, kick, up, down, mid)
-        sol = rk4(
-            partial(derivative, physics=physics, aero=kin.aero(type_idx, stage), thrust=thrust),
-            a,
-            y,
-            b,
-            step_s=boost_step_s,
-            alive=run,
-            event=ground,
-            dense=dense,
-            second_order=3,
-        )
+        aero = kin.aero(type_idx, stage)
+        sol = None
+        # the driver raises on b < a and a step <= 0: those go to it
+        if compiled and not dense and boost_step_s > 0.0 and not np.any(b < a):
+            sol = _boost_compiled(physics, aero, thrust, a, y, b, boost_step_s, run)
+        if sol is None:
+            sol = rk4(
+                partial(derivative, physics=physics, aero=aero, thrust=thrust),
+                a,
+                y,
+                b,
+                step_s=boost_step_s,
+                alive=run,
+                event=ground,
+                dense=dense,
+                second_order=3,
+            )
         y = np.where(run[:, None], sol.y, y)
         t_now = np.where(run, sol.t_s, t_now)
         if dense:
