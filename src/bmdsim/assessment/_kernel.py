@@ -114,6 +114,24 @@ def _hermite_altitude(s0, s1, h, u):
 
 
 @numba.njit(**_INNER, _nrt=False)
+def _step(s0, alt0, direction, h_exo, h_endo, alt_endo):
+    """Signed step [s] from state ``s0`` at altitude ``alt0``: ``h_exo`` above ``alt_endo``
+    (shortened to land on it when descending in the direction of integration, but not
+    below ``h_endo``), ``h_endo`` below."""
+    h = h_endo
+    if alt0 > alt_endo:
+        # radial speed in the direction of integration (negative: descending)
+        r = math.sqrt(s0[0] * s0[0] + s0[1] * s0[1] + s0[2] * s0[2])
+        vr = direction * (s0[0] * s0[3] + s0[1] * s0[4] + s0[2] * s0[5]) / r
+        h = h_exo
+        if vr < 0.0:
+            to_endo = (alt0 - alt_endo) / -vr
+            if to_endo < h:
+                h = max(to_endo, h_endo)
+    return h * direction
+
+
+@numba.njit(**_INNER, _nrt=False)
 def _crossing_fraction(s0, s1, h, alt0, alt1, tgt):
     """Fraction ``u`` of the step ``s0 -> s1`` (length ``h``) at which the cubic Hermite
     interpolant's altitude falls to ``tgt`` (``alt0 > tgt >= alt1``): Illinois regula falsi
@@ -178,17 +196,7 @@ def coast_kernel(
             if vr0 <= 0.0:
                 status = BELOW_AT_START
         while status == NO_CROSSING and abs(t) < max_dt:
-            h = h_endo
-            if alt0 > alt_endo:
-                # radial speed in the direction of integration (negative: descending)
-                r = math.sqrt(s0[0] * s0[0] + s0[1] * s0[1] + s0[2] * s0[2])
-                vr = direction * (s0[0] * s0[3] + s0[1] * s0[4] + s0[2] * s0[5]) / r
-                h = h_exo
-                if vr < 0.0:
-                    to_endo = (alt0 - alt_endo) / -vr
-                    if to_endo < h:
-                        h = max(to_endo, h_endo)
-            h *= direction
+            h = _step(s0, alt0, direction, h_exo, h_endo, alt_endo)
             _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
             alt1 = _altitude(s1[0], s1[1], s1[2])
             if not armed:
@@ -260,16 +268,7 @@ def coast_kernel_multi(
             else:
                 left += 1
         while left > 0 and abs(t) < max_dt:
-            h = h_endo
-            if alt0 > alt_endo:
-                r = math.sqrt(s0[0] * s0[0] + s0[1] * s0[1] + s0[2] * s0[2])
-                vr = direction * (s0[0] * s0[3] + s0[1] * s0[4] + s0[2] * s0[5]) / r
-                h = h_exo
-                if vr < 0.0:
-                    to_endo = (alt0 - alt_endo) / -vr
-                    if to_endo < h:
-                        h = max(to_endo, h_endo)
-            h *= direction
+            h = _step(s0, alt0, direction, h_exo, h_endo, alt_endo)
             _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
             alt1 = _altitude(s1[0], s1[1], s1[2])
             for j in range(nt):

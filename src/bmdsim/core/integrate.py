@@ -272,6 +272,32 @@ def _dp_error_kernel(Y, Yn, K, h, E, rtol, atol, norm):  # pragma: no cover - co
         norm[j] = np.sqrt(norm[j] / k)
 
 
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def quintic_hermite_weights(s, h):
+    """Weights of the quintic Hermite interpolant (second-order states: positions with
+    their velocities and accelerations at both ends of a step of length ``h`` [s]) at
+    fraction ``s``: position weights ``b0..b5`` (of ``q0, v0, a0, a1, v1, q1``) and
+    velocity weights ``d0..d4`` (of ``q0 - q1, v0, a0, a1, v1``). The one formula of
+    :func:`hermite` and of the compiled flight kernels that reproduce it."""
+    s2 = s * s
+    s3 = s2 * s
+    s4 = s3 * s
+    s5 = s4 * s
+    h2 = h * h
+    b0 = 1.0 - 10.0 * s3 + 15.0 * s4 - 6.0 * s5
+    b1 = h * (s - 6.0 * s3 + 8.0 * s4 - 3.0 * s5)
+    b2 = h2 * (0.5 * s2 - 1.5 * s3 + 1.5 * s4 - 0.5 * s5)
+    b3 = h2 * (0.5 * s3 - s4 + 0.5 * s5)
+    b4 = h * (-4.0 * s3 + 7.0 * s4 - 3.0 * s5)
+    b5 = 1.0 - b0
+    d0 = (-30.0 * s2 + 60.0 * s3 - 30.0 * s4) / h
+    d1 = 1.0 - 18.0 * s2 + 32.0 * s3 - 15.0 * s4
+    d2 = h * (s - 4.5 * s2 + 6.0 * s3 - 2.5 * s4)
+    d3 = h * (1.5 * s2 - 4.0 * s3 + 2.5 * s4)
+    d4 = -12.0 * s2 + 28.0 * s3 - 15.0 * s4
+    return b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4
+
+
 @numba.njit(cache=True, nogil=True)
 def _hermite_kernel(h, y0, f0, y1, f1, s, n, out):  # pragma: no cover - compiled
     """Compiled :func:`hermite` on component-major arrays (one pass over memory)."""
@@ -288,20 +314,7 @@ def _hermite_kernel(h, y0, f0, y1, f1, s, n, out):  # pragma: no cover - compile
         for c in range(2 * n, k):
             out[c, j] = c00 * y0[c, j] + c10 * f0[c, j] + c01 * y1[c, j] + c11 * f1[c, j]
         if n:
-            s4 = s3 * sj
-            s5 = s4 * sj
-            h2 = hj * hj
-            b0 = 1.0 - 10.0 * s3 + 15.0 * s4 - 6.0 * s5
-            b1 = hj * (sj - 6.0 * s3 + 8.0 * s4 - 3.0 * s5)
-            b2 = h2 * (0.5 * s2 - 1.5 * s3 + 1.5 * s4 - 0.5 * s5)
-            b3 = h2 * (0.5 * s3 - s4 + 0.5 * s5)
-            b4 = hj * (-4.0 * s3 + 7.0 * s4 - 3.0 * s5)
-            b5 = 1.0 - b0
-            d0 = (-30.0 * s2 + 60.0 * s3 - 30.0 * s4) / hj
-            d1 = 1.0 - 18.0 * s2 + 32.0 * s3 - 15.0 * s4
-            d2 = hj * (sj - 4.5 * s2 + 6.0 * s3 - 2.5 * s4)
-            d3 = hj * (1.5 * s2 - 4.0 * s3 + 2.5 * s4)
-            d4 = -12.0 * s2 + 28.0 * s3 - 15.0 * s4
+            b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4 = quintic_hermite_weights(sj, hj)
             for c in range(n):
                 q0 = y0[c, j]
                 v0 = y0[n + c, j]

@@ -31,6 +31,7 @@ import math
 
 import numba
 
+from bmdsim.core.integrate import quintic_hermite_weights
 from bmdsim.earth.constants import OMEGA_RAD_S
 from bmdsim.flight._kernel import acceleration_one, altitude, vacuum_acceleration
 
@@ -90,30 +91,6 @@ def _clip(x, lo, hi):
     return x
 
 
-@numba.njit(**_INNER, _nrt=False)
-def _quintic(s, h):
-    """Basis of the quintic Hermite interpolant on a step of length ``h`` at fraction ``s``:
-    position weights ``b0..b5`` and velocity weights ``d0..d4`` (the arithmetic of
-    :func:`bmdsim.core.integrate._hermite_kernel`)."""
-    s2 = s * s
-    s3 = s2 * s
-    s4 = s3 * s
-    s5 = s4 * s
-    h2 = h * h
-    b0 = 1.0 - 10.0 * s3 + 15.0 * s4 - 6.0 * s5
-    b1 = h * (s - 6.0 * s3 + 8.0 * s4 - 3.0 * s5)
-    b2 = h2 * (0.5 * s2 - 1.5 * s3 + 1.5 * s4 - 0.5 * s5)
-    b3 = h2 * (0.5 * s3 - s4 + 0.5 * s5)
-    b4 = h * (-4.0 * s3 + 7.0 * s4 - 3.0 * s5)
-    b5 = 1.0 - b0
-    d0 = (-30.0 * s2 + 60.0 * s3 - 30.0 * s4) / h
-    d1 = 1.0 - 18.0 * s2 + 32.0 * s3 - 15.0 * s4
-    d2 = h * (s - 4.5 * s2 + 6.0 * s3 - 2.5 * s4)
-    d3 = h * (1.5 * s2 - 4.0 * s3 + 2.5 * s4)
-    d4 = -12.0 * s2 + 28.0 * s3 - 15.0 * s4
-    return b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4
-
-
 @numba.njit(cache=True, nogil=True, _nrt=False)  # called by the tests too
 def _target(tab, t, knots_t, knots_y, knots_a, offsets, end_s, out):
     """True state of target table ``tab`` at ``t`` [s] into ``out`` ``(6,)`` (NaN: none)."""
@@ -150,7 +127,7 @@ def _target(tab, t, knots_t, knots_y, knots_a, offsets, end_s, out):
             out[c] = knots_y[j + 1, c]
         return
     s = _clip((t - knots_t[j]) / h, 0.0, 1.0)
-    b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4 = _quintic(s, h)
+    b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4 = quintic_hermite_weights(s, h)
     for c in range(3):
         q0 = knots_y[j, c]
         v0 = knots_y[j, 3 + c]
@@ -543,7 +520,7 @@ def _locate(k, m, event_tol_s, state, targets, work):
                 s = 0.5 * (a_ + b_)
             s = _clip(s, a_, b_)
             hs = t_b[p] - t_a[p]
-            b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4 = _quintic(s, hs)
+            b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4 = quintic_hermite_weights(s, hs)
             for c in range(3):
                 q0 = y_a[p, c]
                 v0 = y_a[p, 3 + c]
@@ -580,7 +557,7 @@ def _locate(k, m, event_tol_s, state, targets, work):
         s = s_hi[p]
         hs = t_b[p] - t_a[p]
         t[p] = t_a[p] + s * hs
-        b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4 = _quintic(s, hs)
+        b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4 = quintic_hermite_weights(s, hs)
         for c in range(3):
             q0 = y_a[p, c]
             v0 = y_a[p, 3 + c]

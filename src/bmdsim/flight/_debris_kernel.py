@@ -41,6 +41,7 @@ import math
 import numba
 import numpy as np
 
+from bmdsim.core.integrate import quintic_hermite_weights
 from bmdsim.earth.constants import A_M, B_M, G0_M_S2
 from bmdsim.flight._kernel import altitude, ballistic_acceleration
 
@@ -272,20 +273,7 @@ def _hermite_one(h, y0, f0, y1, f1, s, out):
     c01 = -2.0 * s3 + 3.0 * s2
     c11 = h * (s3 - s2)
     out[6] = c00 * y0[6] + c10 * f0[6] + c01 * y1[6] + c11 * f1[6]
-    s4 = s3 * s
-    s5 = s4 * s
-    h2 = h * h
-    b0 = 1.0 - 10.0 * s3 + 15.0 * s4 - 6.0 * s5
-    b1 = h * (s - 6.0 * s3 + 8.0 * s4 - 3.0 * s5)
-    b2 = h2 * (0.5 * s2 - 1.5 * s3 + 1.5 * s4 - 0.5 * s5)
-    b3 = h2 * (0.5 * s3 - s4 + 0.5 * s5)
-    b4 = h * (-4.0 * s3 + 7.0 * s4 - 3.0 * s5)
-    b5 = 1.0 - b0
-    d0 = (-30.0 * s2 + 60.0 * s3 - 30.0 * s4) / h
-    d1 = 1.0 - 18.0 * s2 + 32.0 * s3 - 15.0 * s4
-    d2 = h * (s - 4.5 * s2 + 6.0 * s3 - 2.5 * s4)
-    d3 = h * (1.5 * s2 - 4.0 * s3 + 2.5 * s4)
-    d4 = -12.0 * s2 + 28.0 * s3 - 15.0 * s4
+    b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4 = quintic_hermite_weights(s, h)
     for c in range(3):
         q0 = y0[c]
         v0 = y0[3 + c]
