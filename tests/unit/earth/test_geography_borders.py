@@ -237,3 +237,50 @@ def test_feature_index_at_is_the_look_up_behind_country_at_and_territory_at():
         codes[0] = "XXX"
     with pytest.raises(ValueError, match="latitude"):
         feature_index_at(91.0, 0.0)
+
+
+def test_mixed_cell_points_agree_with_geos_containment():
+    """Points near coasts and borders (the mixed cells of the grid): the compiled test on
+    cell-clipped polygons gives the feature that GEOS's ``intersects`` (boundary included)
+    gives on the whole polygons, in the candidates' order; vertices (on a boundary) too,
+    except for points a rounding error from a boundary."""
+    from bmdsim.earth.geography import borders as b
+
+    rng = np.random.default_rng(11)
+    data = b._borders()
+    xy = shapely.get_coordinates(data.geoms)
+    # border vertices of the Middle East and Europe, jittered by up to ~1 km, plus exact ones
+    near = xy[(xy[:, 0] > -10) & (xy[:, 0] < 60) & (xy[:, 1] > 10) & (xy[:, 1] < 60)]
+    pick = near[rng.integers(0, len(near), 30_000)]
+    jitter = rng.normal(0.0, 0.004, pick.shape) * rng.uniform(0, 1, (len(pick), 1)) ** 3
+    lon = np.concatenate([pick[:, 0] + jitter[:, 0], near[rng.integers(0, len(near), 2_000), 0]])
+    lat = np.concatenate([pick[:, 1] + jitter[:, 1], near[rng.integers(0, len(near), 2_000), 1]])
+    got = b.feature_index_at(lat, lon)
+    cell = ((lat + 90.0) // data.grid_deg).astype(np.int64) * data.n_lon + (
+        (lon + 180.0) // data.grid_deg
+    ).astype(np.int64)
+    row = np.searchsorted(data.mixed_cells, cell)
+    mixed = (row < data.mixed_cells.size) & (
+        data.mixed_cells[np.minimum(row, data.mixed_cells.size - 1)] == cell
+    )
+    assert mixed.mean() > 0.9, f"only {mixed.mean():.0%} of the points in mixed cells"
+    expected = np.full(lat.shape, -1)
+    for q in np.flatnonzero(mixed):
+        r = row[q]
+        for j in range(data.mixed_offsets[r], data.mixed_offsets[r + 1]):
+            k = int(data.mixed_features[j])
+            if shapely.intersects_xy(data.geoms[k], lon[q], lat[q]):
+                expected[q] = k
+                break
+    differ = np.flatnonzero(mixed & (got != expected))
+    # points within a rounding error (1e-9 deg, 0.1 mm) of a boundary may go either way
+    k = np.maximum(np.where(got[differ] >= 0, got[differ], expected[differ]), 0)
+    gap = shapely.distance(
+        shapely.boundary(data.geoms[k]), shapely.points(lon[differ], lat[differ])
+    )
+    bad = differ[~(gap < 1e-9)]
+    assert differ.size <= 3, f"{differ.size} points within 1e-9 deg of a boundary differ"
+    assert bad.size == 0, (
+        f"{bad.size} of {mixed.sum()} mixed-cell points differ from GEOS, e.g. "
+        f"{list(zip(lat[bad[:3]], lon[bad[:3]], got[bad[:3]], expected[bad[:3]], strict=True))}"
+    )

@@ -21,6 +21,7 @@ Geometries are in longitude/latitude order (x = lon_deg, y = lat_deg), WGS-84 de
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -84,6 +85,11 @@ class _Borders:
         # code of feature k at k, None (sea) at -1
         self.code_lut = np.append(self.feature_iso3, None)
         self.name_lut = np.append(self.feature_name, None)
+        # clipped candidate polygons of the mixed cells, filled as points need them
+        self._clip_lock = threading.Lock()
+        self._edge_start = np.full(self.mixed_features.size, -1, dtype=np.int64)
+        self._edge_stop = np.full(self.mixed_features.size, -1, dtype=np.int64)
+        self._edges = np.empty((0, 4))
 
     def prepared(self, k: int):
         if not self._prepared[k]:
@@ -118,26 +124,77 @@ class _Borders:
     def _resolve_mixed(self, out, mixed, lat, lon, cell) -> None:
         """Points ``mixed`` of ``out`` (in mixed cells ``cell``, at ``lat``, ``lon``): the
         first candidate feature of their cell whose polygon contains them (boundary
-        included), else -1."""
-        import shapely
+        included), else -1.
 
-        out[mixed] = -1
+        Each candidate is tested against its polygon clipped to the cell (a few dozen
+        edges, clipped by GEOS once per process and kept), by the compiled crossing-number
+        test of :func:`_mixed_points`."""
         row = np.searchsorted(self.mixed_cells, cell)
         first = self.mixed_offsets[row]
         n_cand = self.mixed_offsets[row + 1] - first
-        for c in range(int(n_cand.max())):
-            active = np.flatnonzero((n_cand > c) & (out[mixed] < 0))
-            if active.size == 0:
+        rows = np.unique(row)
+        start, count = self.mixed_offsets[rows], np.diff(self.mixed_offsets)[rows]
+        # every candidate (cell, feature) pair of the cells touched
+        pairs = np.repeat(start - np.cumsum(count) + count, count) + np.arange(count.sum())
+        edge_start, edge_stop, edges = self._clipped_edges(pairs)
+        _mixed_kernel()(
+            out,
+            mixed,
+            lat,
+            lon,
+            first,
+            n_cand,
+            self.mixed_features,
+            edge_start,
+            edge_stop,
+            edges,
+        )
+
+    def _clipped_edges(self, pairs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(start, stop, edges)``: edges ``(E, 4)`` ``[x0, y0, x1, y1]`` (lon, lat deg) of
+        every candidate pair's polygon clipped to its cell, pair ``j``'s in rows
+        ``start[j]:stop[j]``; clips the pairs of ``pairs`` not clipped yet."""
+        with self._clip_lock:
+            todo = pairs[self._edge_start[pairs] < 0]
+            if todo.size:
+                self._clip(todo)
+            return self._edge_start, self._edge_stop, self._edges
+
+    def _clip(self, pairs) -> None:
+        import shapely
+
+        row = np.searchsorted(self.mixed_offsets, pairs, side="right") - 1
+        c = self.mixed_cells[row]
+        lat0 = (c // self.n_lon) * self.grid_deg - 90.0
+        lon0 = (c % self.n_lon) * self.grid_deg - 180.0
+        # the cell with a margin: a point the grid pass put in the cell may lie a rounding
+        # error outside it
+        pad = 1e-7
+        boxes = shapely.box(
+            lon0 - pad, lat0 - pad, lon0 + self.grid_deg + pad, lat0 + self.grid_deg + pad
+        )
+        clipped = shapely.intersection(self.geoms[self.mixed_features[pairs]], boxes)
+        parts, owner = shapely.get_parts(clipped, return_index=True)
+        while True:  # collections and multi-parts down to single geometries
+            multi = shapely.get_num_geometries(parts) > 1
+            if not multi.any():
                 break
-            feature = self.mixed_features[first[active] + c]
-            order = np.argsort(feature, kind="stable")
-            feature, active = feature[order], active[order]
-            bounds = np.flatnonzero(np.diff(feature)) + 1
-            for sel in np.split(np.arange(active.size), bounds):
-                k = int(feature[sel[0]])
-                pts = active[sel]
-                hit = shapely.intersects_xy(self.prepared(k), lon[pts], lat[pts])
-                out[mixed[pts[hit]]] = k
+            sub, k = shapely.get_parts(parts, return_index=True)
+            parts, owner = sub, owner[k]
+        polygon = shapely.get_type_id(parts) == 3
+        rings, ring_owner = shapely.get_rings(parts[polygon], return_index=True)
+        ring_pair = owner[polygon][ring_owner]
+        xy, ring = shapely.get_coordinates(rings, return_index=True)
+        e = np.flatnonzero(ring[1:] == ring[:-1])  # consecutive vertices of one ring
+        new = np.column_stack([xy[e], xy[e + 1]])
+        per_pair = np.bincount(ring_pair[ring[e]], minlength=pairs.size)
+        base = self._edges.shape[0]
+        stop = base + np.cumsum(per_pair)
+        edge_start, edge_stop = self._edge_start.copy(), self._edge_stop.copy()
+        edge_start[pairs], edge_stop[pairs] = stop - per_pair, stop
+        # new arrays, never written in place: a concurrent reader keeps a consistent set
+        self._edges = np.concatenate([self._edges, new])
+        self._edge_start, self._edge_stop = edge_start, edge_stop
 
 
 def _grid_lookup(
@@ -183,6 +240,44 @@ def _grid_kernel():
     import numba
 
     return numba.njit(cache=True, nogil=True)(_grid_lookup)
+
+
+def _mixed_points(
+    out, mixed, lat, lon, first, n_cand, features, edge_start, edge_stop, edges
+):  # pragma: no cover
+    """Compiled part of :meth:`_Borders._resolve_mixed`: ``out[mixed[q]]`` is the first of
+    point ``q``'s candidates ``features[first[q]:first[q] + n_cand[q]]`` whose clipped
+    polygon (edges ``edge_start[j]:edge_stop[j]`` of ``edges``) contains it, else -1.
+
+    A point is in a polygon (closed rings, holes included) when it lies on one of its
+    edges (exact collinearity test) or when a ray from it towards +x crosses its edges an
+    odd number of times (W. R. Franklin's PNPOLY rule: an edge counts when its end points
+    lie on opposite sides of the ray's line, the upper end point excluded)."""
+    for q in range(mixed.size):
+        x, y = lon[q], lat[q]
+        found = -1
+        for j in range(first[q], first[q] + n_cand[q]):
+            inside = False
+            for e in range(edge_start[j], edge_stop[j]):
+                x0, y0, x1, y1 = edges[e, 0], edges[e, 1], edges[e, 2], edges[e, 3]
+                if min(x0, x1) <= x <= max(x0, x1) and min(y0, y1) <= y <= max(y0, y1):
+                    if (x1 - x0) * (y - y0) == (y1 - y0) * (x - x0):
+                        inside = True
+                        break
+                if (y0 > y) != (y1 > y):
+                    if x < (x1 - x0) * (y - y0) / (y1 - y0) + x0:
+                        inside = not inside
+            if inside:
+                found = features[j]
+                break
+        out[mixed[q]] = found
+
+
+@cache
+def _mixed_kernel():
+    import numba
+
+    return numba.njit(cache=True, nogil=True)(_mixed_points)
 
 
 @cache
