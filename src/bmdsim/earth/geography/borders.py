@@ -47,7 +47,7 @@ class BorderRing:
 
 
 class _Borders:
-    """Decoded borders, lookup grid and lazily prepared geometries."""
+    """Decoded borders, lookup grid and the mixed cells' clipped polygons (filled lazily)."""
 
     def __init__(self, path=None) -> None:
         import shapely
@@ -81,7 +81,6 @@ class _Borders:
         self.mixed_cells = d["mixed_cells"]
         self.mixed_offsets = d["mixed_offsets"]
         self.mixed_features = d["mixed_features"]
-        self._prepared = np.zeros(len(self.geoms), dtype=bool)
         # code of feature k at k, None (sea) at -1
         self.code_lut = np.append(self.feature_iso3, None)
         self.name_lut = np.append(self.feature_name, None)
@@ -90,14 +89,6 @@ class _Borders:
         self._edge_start = np.full(self.mixed_features.size, -1, dtype=np.int64)
         self._edge_stop = np.full(self.mixed_features.size, -1, dtype=np.int64)
         self._edges = np.empty((0, 4))
-
-    def prepared(self, k: int):
-        if not self._prepared[k]:
-            import shapely
-
-            shapely.prepare(self.geoms[k])
-            self._prepared[k] = True
-        return self.geoms[k]
 
     def feature_at(self, lat: np.ndarray, lon: np.ndarray, *, wrap: bool = False) -> np.ndarray:
         """Feature index of each point (1-D arrays, deg), -1 at sea or for NaN.
