@@ -153,6 +153,16 @@ def hermite(h, y0, f0, y1, f1, s, *, second_order: int = 0) -> np.ndarray:
     return out
 
 
+def dense_search_keys(dense: DenseOutput) -> tuple[np.ndarray, float]:
+    """Search keys of the knots of a non-empty :class:`DenseOutput` for one global
+    ``searchsorted``: each object's times shifted into its own disjoint band,
+    ``keys = t_s + index * band`` (``band`` a power of two above 4 times the largest
+    ``|t_s| + 1``); a time ``t`` of object ``o`` is sought as ``t + o * band``."""
+    span = float(np.max(np.abs(dense.t_s))) + 1.0
+    band = 2.0 ** np.ceil(np.log2(4.0 * span))
+    return dense.t_s + dense.index * band, band
+
+
 def interpolate_dense(dense: DenseOutput, objects, t_s, *, second_order: int = 0) -> np.ndarray:
     """States of ``objects`` at times ``t_s`` from a :class:`DenseOutput`, vectorised.
 
@@ -177,10 +187,7 @@ def interpolate_dense(dense: DenseOutput, objects, t_s, *, second_order: int = 0
     ok = has & (t >= first) & (t <= last)
     if not ok.any():
         return out.reshape(*shape, k)
-    # one global search: shift each object's times into its own disjoint band
-    span = float(np.max(np.abs(dense.t_s))) + 1.0
-    band = 2.0 ** np.ceil(np.log2(4.0 * span))
-    keys = dense.t_s + dense.index * band
+    keys, band = dense_search_keys(dense)
     o, tt = obj[ok], t[ok]
     j = np.searchsorted(keys, tt + o * band, side="right") - 1
     j = np.clip(j, dense.offsets[o], dense.offsets[o + 1] - 2)
@@ -724,6 +731,7 @@ __all__ = [
     "EventFn",
     "IntegrationError",
     "Solution",
+    "dense_search_keys",
     "dopri5",
     "hermite",
     "interpolate_dense",

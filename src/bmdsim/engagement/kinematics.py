@@ -256,6 +256,26 @@ def _ground_or_closing(ground, closing):
     return g
 
 
+def _target_tables(target, target_index, armed_s: np.ndarray, n: int) -> tuple | None:
+    """The target arguments of :mod:`bmdsim.engagement._open_loop_coast`: none, or a
+    :class:`~bmdsim.engagement.prediction.PredictedTrajectories` as its knot tables; None
+    for any other target (the numpy driver calls it)."""
+    from bmdsim.engagement import _open_loop_coast as oc
+    from bmdsim.engagement.prediction import PredictedTrajectories
+
+    if target is None:
+        return (False, *oc.NO_TARGET)
+    if type(target) is not PredictedTrajectories:
+        return None
+    # a writable copy: one compiled signature
+    tidx = np.broadcast_to(np.asarray(target_index, dtype=np.intp), (n,)).copy()
+    if tidx.size and (tidx.min() < 0 or tidx.max() >= len(target)):
+        return None  # numpy's indexing errors or wraps: the driver's behaviour
+    offsets, kt, keys, band, ky, kf = target.knot_tables()
+    return (True, np.ascontiguousarray(armed_s, dtype=float), tidx, offsets, kt, keys, band,
+            ky, kf)  # fmt: skip
+
+
 class _Segment:
     """What :func:`fly_open_loop` reads of a :class:`bmdsim.core.integrate.Solution`."""
 
@@ -294,6 +314,62 @@ def _boost_compiled(physics: Physics, aero: Aero, thrust: Thrust, a, y, b, step_
     return _Segment(t_out, y_out)
 
 
+#: Event-time tolerance of :func:`bmdsim.core.integrate.dopri5`'s default.
+_EVENT_TOL_S = 1e-9
+
+
+def _coast_compiled(aero: Aero, t0, y0, t1, run, rtol: float, tgt: tuple):
+    """``(t_s, y, event)`` of the coast's :func:`bmdsim.core.integrate.dopri5` (default
+    physics, event ground or ``min(ground, closing)``) for the flights ``run``, computed by
+    :mod:`bmdsim.engagement._open_loop_coast` (bit-identical). The live flights advance in
+    lockstep, one step attempt each per iteration as in the driver
+    (:func:`bmdsim.flight._debris_kernel.lockstep`); ``tgt``: the target tables (see that
+    module)."""
+    from bmdsim.engagement import _open_loop_coast as oc
+    from bmdsim.flight import _debris_kernel as dk
+    from bmdsim.flight.air import air_table
+    from bmdsim.flight.dynamics import MACH_STEP
+
+    n = y0.shape[0]
+    table = air_table()
+    phys = (
+        np.ascontiguousarray(aero.area_m2, dtype=float),
+        np.ascontiguousarray(aero.drag_row, dtype=np.intp),
+        np.ascontiguousarray(aero.cd_table, dtype=float), table.rows, float(table.alt_min_m),
+        float(table.inv_step_per_m), int(table.last_node), 1.0 / MACH_STEP,
+    )  # fmt: skip
+    atol = np.ascontiguousarray(COAST_ATOL, dtype=float)
+    rtol = float(rtol)
+    Z = np.zeros((4, n, 7))
+    Z[0] = y0
+    S = np.zeros((dk.N_ROWS, n))
+    S[dk.S_T] = t0
+    S[dk.S_TEND] = t1
+    t_fin = np.array(t0, dtype=float)
+    y_fin = np.array(y0, dtype=float)
+    hit = np.zeros(n, bool)
+    K = np.empty((7, n, 7))
+    work, y1, f1 = np.empty(7), np.empty(7), np.empty(7)
+    nrm, eo, p1, p2, gbuf, tbuf = np.empty((6, n))
+    grp = np.empty(n, dtype=np.intp)
+    seq = np.arange(n, dtype=np.intp)
+    L = np.empty((dk.N_LOCATE_ROWS, n))
+    Ys = np.empty((n, 7))
+
+    def start(m, act):
+        oc.start(m, act, Z, S, y1, f1, gbuf, tbuf, work, rtol, atol, *phys, *tgt)
+
+    def trial(m, act):
+        dk.trial(m, act, Z, S, K, nrm, eo, rtol, atol, *phys)
+
+    def commit(m, act):
+        return oc.commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, tbuf, work, t_fin, y_fin,
+                         hit, _EVENT_TOL_S, *tgt)  # fmt: skip
+
+    dk.lockstep(np.nonzero(run & (t1 > t0))[0], S, nrm, eo, p1, p2, start, trial, commit)
+    return t_fin, y_fin, hit
+
+
 def fly_open_loop(
     kin: InterceptorKinematics,
     type_idx,
@@ -322,9 +398,12 @@ def fly_open_loop(
     Every flight stops at the ground. ``dense``: keep every step's knots (interpolate them
     with :func:`bmdsim.core.integrate.interpolate_dense`, ``second_order=3``).
     ``compiled``: fly the boost segments in the compiled kernel of
-    :mod:`bmdsim.engagement._open_loop_kernel` (bit-identical to the numpy driver, which
-    ``compiled=False`` uses; ``dense=True`` and a segment in which an interceptor reaches
-    the ground use the driver too).
+    :mod:`bmdsim.engagement._open_loop_kernel` and the coast in that of
+    :mod:`bmdsim.engagement._open_loop_coast` (both bit-identical to the numpy driver, which
+    ``compiled=False`` uses; ``dense=True`` and a boost segment in which an interceptor
+    reaches the ground use the driver too, and so does a coast with a non-default
+    ``physics`` or a ``target`` other than ``None`` or a
+    :class:`~bmdsim.engagement.prediction.PredictedTrajectories`).
     """
     physics = Physics() if physics is None else physics
     type_idx = np.asarray(type_idx, dtype=np.intp)
@@ -401,30 +480,35 @@ def fly_open_loop(
     if run.any():
         stage = np.full(n, -1)
         aero = kin.aero(type_idx, stage)
-        event = ground
-        closing = None
-        if target is not None:
-            tidx = np.asarray(target_index, dtype=np.intp)
-            closing = _closing_event(target, tidx, burnout_s)
-            event = _ground_or_closing(ground, closing)
-        sol = dopri5(
-            partial(derivative, physics=physics, aero=aero),
-            t_now,
-            y,
-            t_end,
-            rtol=rtol,
-            atol=COAST_ATOL,
-            alive=run,
-            event=event,
-            dense=dense,
-            second_order=3,
-        )
-        y = np.where(run[:, None], sol.y, y)
-        t_now = np.where(run, sol.t_s, t_now)
-        if dense:
-            d = sol.dense
-            knots.append((d.index, d.t_s, d.y, d.dydt))
-        hit = run & sol.event
+        tgt = None
+        if compiled and not dense and physics == Physics() and not np.any(t_end < t_now):
+            tgt = _target_tables(target, target_index, burnout_s, n)
+        if tgt is not None:
+            t_c, y_c, event_c = _coast_compiled(aero, t_now, y, t_end, run, rtol, tgt)
+        else:
+            event = ground
+            if target is not None:
+                tidx = np.asarray(target_index, dtype=np.intp)
+                event = _ground_or_closing(ground, _closing_event(target, tidx, burnout_s))
+            sol = dopri5(
+                partial(derivative, physics=physics, aero=aero),
+                t_now,
+                y,
+                t_end,
+                rtol=rtol,
+                atol=COAST_ATOL,
+                alive=run,
+                event=event,
+                dense=dense,
+                second_order=3,
+            )
+            t_c, y_c, event_c = sol.t_s, sol.y, sol.event
+            if dense:
+                d = sol.dense
+                knots.append((d.index, d.t_s, d.y, d.dydt))
+        y = np.where(run[:, None], y_c, y)
+        t_now = np.where(run, t_c, t_now)
+        hit = run & event_c
         if hit.any():
             from bmdsim.flight.dynamics import altitude
 

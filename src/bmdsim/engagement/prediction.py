@@ -15,7 +15,7 @@ from functools import partial
 
 import numpy as np
 
-from bmdsim.core.integrate import DenseOutput, dopri5, interpolate_dense
+from bmdsim.core.integrate import DenseOutput, dense_search_keys, dopri5, interpolate_dense
 from bmdsim.flight.dynamics import Physics, derivative, ground_event
 from bmdsim.flight.propagation import COAST_ATOL, ballistic_aero
 
@@ -75,6 +75,26 @@ class PredictedTrajectories:
         """ECEF states ``S + (6,)`` of objects ``index`` at times ``t_s`` (broadcast to a
         shape ``S``); NaN outside ``[t0, impact]``."""
         return interpolate_dense(self.dense, index, t_s, second_order=3)[..., :6]
+
+    def knot_tables(self) -> tuple:
+        """The prediction as arrays for compiled code that reproduces :meth:`states` bit for
+        bit: ``(offsets (K + 1,) int, t_s (P,), keys (P,), band, y (P, 7), dydt (P, 7))``,
+        the knots of :attr:`dense` with the search keys of
+        :func:`bmdsim.core.integrate.dense_search_keys` (``band`` 0 and ``keys`` empty when
+        there are no knots)."""
+        d = self.dense
+        if d.t_s.size:
+            keys, band = dense_search_keys(d)
+        else:
+            keys, band = np.zeros(0), 0.0
+        return (
+            np.ascontiguousarray(d.offsets, dtype=np.intp),
+            np.ascontiguousarray(d.t_s, dtype=float),
+            np.ascontiguousarray(keys, dtype=float),
+            float(band),
+            np.ascontiguousarray(d.y, dtype=float),
+            np.ascontiguousarray(d.dydt, dtype=float),
+        )
 
     def __call__(self, t_s, index) -> np.ndarray:
         """Same as :meth:`states` (the :data:`~bmdsim.engagement.kinematics.TargetFn` form)."""

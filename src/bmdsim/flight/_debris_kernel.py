@@ -43,13 +43,13 @@ import numpy as np
 
 from bmdsim.core.integrate import quintic_hermite_weights
 from bmdsim.earth.constants import A_M, B_M, G0_M_S2
-from bmdsim.flight._kernel import altitude, ballistic_acceleration
+from bmdsim.flight._kernel import _INNER, altitude, ballistic_acceleration
 
 # rows of S
 S_T, S_TEND, S_H, S_ERR, S_G, S_STEP, S_TN, S_NORM, S_LAST, S_END, S_DM = range(11)
 N_ROWS = 11
 # rows of the locate work array L
-_LA, _LB, _LGA, _LGB, _LSIDE, _LS, _LH = range(7)
+L_A, L_B, L_GA, L_GB, L_SIDE, L_S, L_H = range(7)
 N_LOCATE_ROWS = 7
 
 #: Horizontal speed [m/s] and acceleration [1/g0] of the terminal-descent test (as in debris.py).
@@ -140,24 +140,18 @@ def _event_set(cnt, row_major, ids, src, srow, gout, busy, work, area, drag_row,
         gout[k] = min(gout[k], b)
 
 
-@numba.njit(cache=True, nogil=True, _nrt=False)
-def start(m, act, Z, S, work, y1, f1, gbuf, busy, rtol, atol, area, drag_row, cd_table, rows,
-          alt_min, inv_step, last_node, inv_mach):  # fmt: skip
-    """First derivative, event value and the first part of the initial step of the ``m``
-    objects ``act[:m]`` (states in ``Z[0]``, times ``S[S_T]``, ends ``S[S_TEND]``).
-
-    Writes ``F``, ``G``, the initial step's ``h0`` (row ``S_STEP``) and ``max(d1, d2)`` (row
-    ``S_DM``); the caller finishes ``h1`` with numpy's power."""
+@numba.njit(**_INNER, _nrt=False)
+def first_step(m, act, Z, S, y1, f1, rtol, atol, area, drag_row, cd_table, rows, alt_min,
+               inv_step, last_node, inv_mach):  # fmt: skip
+    """First derivative and the first part of the Hairer-Norsett-Wanner initial step of the
+    ``m`` objects ``act[:m]`` (states in ``Z[0]``, times ``S[S_T]``, ends ``S[S_TEND]``):
+    writes ``F``, ``h0`` (row ``S_STEP``) and ``max(d1, d2)`` (row ``S_DM``); the caller
+    finishes ``h1`` with numpy's power."""
     Y, F = Z[0], Z[1]
     for j in range(m):
         o = act[j]
         _rhs(Y[o], F[o], area[o], drag_row[o], cd_table, rows, alt_min, inv_step, last_node,
              inv_mach)  # fmt: skip
-    _event_set(m, False, act, Y, act, gbuf, busy, work, area, drag_row, cd_table, rows,
-               alt_min, inv_step, last_node, inv_mach)  # fmt: skip
-    for j in range(m):
-        o = act[j]
-        S[S_G, o] = gbuf[j]
     for j in range(m):
         o = act[j]
         y = Y[o]
@@ -189,6 +183,19 @@ def start(m, act, Z, S, work, y1, f1, gbuf, busy, rtol, atol, area, drag_row, cd
         d2 = math.sqrt(s2 / 7) / h0
         S[S_STEP, o] = h0
         S[S_DM, o] = max(d1, d2)
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def start(m, act, Z, S, work, y1, f1, gbuf, busy, rtol, atol, area, drag_row, cd_table, rows,
+          alt_min, inv_step, last_node, inv_mach):  # fmt: skip
+    """:func:`first_step` and the event value (row ``S_G``) of the ``m`` objects ``act[:m]``."""
+    first_step(m, act, Z, S, y1, f1, rtol, atol, area, drag_row, cd_table, rows, alt_min,
+               inv_step, last_node, inv_mach)  # fmt: skip
+    _event_set(m, False, act, Z[0], act, gbuf, busy, work, area, drag_row, cd_table, rows,
+               alt_min, inv_step, last_node, inv_mach)  # fmt: skip
+    for j in range(m):
+        o = act[j]
+        S[S_G, o] = gbuf[j]
 
 
 @numba.njit(cache=True, nogil=True, _nrt=False)
@@ -285,24 +292,13 @@ def _hermite_one(h, y0, f0, y1, f1, s, out):
         out[3 + c] = d0 * (q0 - q1) + d1 * v0 + d2 * a0 + d3 * a1 + d4 * v1
 
 
-@numba.njit(cache=True, nogil=True, _nrt=False)
-def commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, busy, work, layout, t_fin, y_fin,
-           hit, tol_s, area, drag_row, cd_table, rows, alt_min, inv_step, last_node, inv_mach):  # fmt: skip
-    """Finish the step attempt of :func:`trial` given ``p1 = nrm ** (-0.17)`` and
-    ``p2 = eo ** 0.04`` (numpy's powers): PI step control, acceptance, the event on the
-    accepted states, the Illinois search of the crossings (together), the update, and the
-    objects that ended (``t_fin``, ``y_fin``, ``hit`` at their original index) removed from
-    ``act``. Returns the number of objects still live, or -1 on step-size underflow.
-
-    ``grp`` ``(N,)`` int and ``seq`` ``(N,)`` (``0..N-1``), ``L`` ``(N_LOCATE_ROWS, N)``,
-    ``Ys`` ``(N, 7)``, ``gbuf``, ``busy`` ``(N,)``, ``work`` ``(>= 7,)``: scratch.
-
-    ``layout[0]``: 1 while the driver's state array is C-ordered (component-major rows), 0
-    once it is F-ordered (numpy's ``Y[:, idx]`` returns F-ordered arrays): it decides the
-    layout of the states the driver hands to the event function, hence numpy's summation
-    order there (:func:`_event_set`). Updated as the driver's arrays change."""
-    Y, F, Yn, Fn = Z[0], Z[1], Z[2], Z[3]
-    n_acc = m - m  # int64, not a literal (one compiled signature of _event_set)
+@numba.njit(**_INNER, _nrt=False)
+def control(m, act, S, p1, p2, grp):
+    """PI step control and acceptance of the step attempts of :func:`trial` given
+    ``p1 = nrm ** (-0.17)`` and ``p2 = eo ** 0.04`` (numpy's powers): writes the next step
+    (row ``S_H``) and, for the accepted objects, ``err_old``; gathers the accepted objects in
+    ``grp``. Returns their number, or -1 on step-size underflow."""
+    n_acc = m - m  # int64, not a literal
     for j in range(m):
         o = act[j]
         norm = S[S_NORM, o]
@@ -319,91 +315,109 @@ def commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, busy, work, layout, t_fi
             S[S_ERR, o] = max(norm, 1e-10)
             grp[n_acc] = o
             n_acc += 1
-    if n_acc == 0:
-        return m
-    all_accepted = n_acc == m
-    # event on the accepted states (one batch of n_acc, as the driver's call): the driver's
-    # Yn has the layout of its Y; not all accepted, it passes Yn[:, accepted] (F-ordered)
-    _event_set(n_acc, layout[0] == 0 or not all_accepted, grp, Yn, grp, gbuf, busy, work,
-               area, drag_row, cd_table, rows, alt_min, inv_step, last_node, inv_mach)  # fmt: skip
-    n_cross = m - m
+    return n_acc
+
+
+@numba.njit(**_INNER, _nrt=False)
+def crossings(n_acc, grp, S, gbuf, L):
+    """Given the event values ``gbuf[:n_acc]`` at the accepted objects' new states, move the
+    objects whose event went from positive to zero or below to the front of ``grp`` (the order
+    within a batch does not matter: every operation is per object), with their bracket values
+    in ``L``; update the event row ``S_G`` (0 at a crossing). Returns their number."""
+    n_cross = n_acc - n_acc
     for k in range(n_acc):
         o = grp[k]
         gn = gbuf[k]
         if S[S_G, o] > 0.0 and gn <= 0.0:
-            # crossings are gathered at the front of grp (the order within a batch does
-            # not matter: every operation is per object)
-            L[_LGA, n_cross] = S[S_G, o]
-            L[_LGB, n_cross] = gn
+            L[L_GA, n_cross] = S[S_G, o]
+            L[L_GB, n_cross] = gn
             grp[n_cross], grp[k] = grp[k], grp[n_cross]
             n_cross += 1
             S[S_G, o] = 0.0
         else:
             S[S_G, o] = gn
-    if n_cross:
-        for k in range(n_cross):
-            o = grp[k]
-            L[_LA, k] = 0.0
-            L[_LB, k] = 1.0
-            L[_LSIDE, k] = 0.0
-            L[_LH, k] = S[S_TN, o] - S[S_T, o]
-        for _ in range(60):
-            for k in range(n_cross):
-                o = grp[k]
-                a = L[_LA, k]
-                b = L[_LB, k]
-                ga = L[_LGA, k]
-                gb = L[_LGB, k]
-                denom = ga - gb
-                if denom > 0.0:
-                    s = (a * gb - b * ga) / (-denom)
-                else:
-                    s = 0.5 * (a + b)
-                s = min(max(s, a), b)
-                L[_LS, k] = s
-                _hermite_one(L[_LH, k], Y[o], F[o], Yn[o], Fn[o], s, Ys[k])
-            # the driver's search works on Y[:, crossing] copies: F-ordered
-            _event_set(n_cross, True, grp, Ys, seq, gbuf, busy, work, area, drag_row,
-                       cd_table, rows, alt_min, inv_step, last_node, inv_mach)  # fmt: skip
-            done = True
-            for k in range(n_cross):
-                gs = gbuf[k]
-                s = L[_LS, k]
-                side = L[_LSIDE, k]
-                pos = gs > 0.0
-                ga = L[_LGA, k]
-                gb = L[_LGB, k]
-                ga_new = gs if pos else ga
-                gb_new = gb if pos else gs
-                if pos and side == 1.0:
-                    gb_new = 0.5 * gb_new
-                if not pos and side == -1.0:
-                    ga_new = 0.5 * ga_new
-                L[_LSIDE, k] = 1.0 if pos else -1.0
-                if pos:
-                    L[_LA, k] = s
-                else:
-                    L[_LB, k] = s
-                L[_LGA, k] = ga_new
-                L[_LGB, k] = gb_new
-                if not ((L[_LB, k] - L[_LA, k]) * L[_LH, k] <= tol_s or gs == 0.0):
-                    done = False
-            if done:
-                break
-        for k in range(n_cross):
-            o = grp[k]
-            b = L[_LB, k]
-            h = L[_LH, k]
-            S[S_TN, o] = S[S_T, o] + b * h
-            _hermite_one(h, Y[o], F[o], Yn[o], Fn[o], b, Ys[k])
-            for c in range(7):
-                Yn[o, c] = Ys[k, c]
-            S[S_LAST, o] = 2.0  # ended by the event
-    # layout of the driver's Y after the update: all accepted, Y becomes Yn (a C-ordered
-    # copy where crossings were located); objects removed: Y[:, keep] (F-ordered)
-    if all_accepted and n_cross:
-        layout[0] = 1
-    # accept: T, Y, F <- Tn, Yn, Fn; retire the objects that ended
+    for k in range(n_cross):
+        o = grp[k]
+        L[L_A, k] = 0.0
+        L[L_B, k] = 1.0
+        L[L_SIDE, k] = 0.0
+        L[L_H, k] = S[S_TN, o] - S[S_T, o]
+    return n_cross
+
+
+@numba.njit(**_INNER, _nrt=False)
+def locate_points(n_cross, grp, L, Z, Ys):
+    """One Illinois iterate of the crossings ``grp[:n_cross]``: the fraction of the step
+    (row ``L_S`` of ``L``) and the interpolated state there (rows of ``Ys``)."""
+    Y, F, Yn, Fn = Z[0], Z[1], Z[2], Z[3]
+    for k in range(n_cross):
+        o = grp[k]
+        a = L[L_A, k]
+        b = L[L_B, k]
+        ga = L[L_GA, k]
+        gb = L[L_GB, k]
+        denom = ga - gb
+        if denom > 0.0:
+            s = (a * gb - b * ga) / (-denom)
+        else:
+            s = 0.5 * (a + b)
+        s = min(max(s, a), b)
+        L[L_S, k] = s
+        _hermite_one(L[L_H, k], Y[o], F[o], Yn[o], Fn[o], s, Ys[k])
+
+
+@numba.njit(**_INNER, _nrt=False)
+def locate_update(n_cross, gbuf, L, tol_s):
+    """Keep the brackets ``[a, b]`` with ``g(a) > 0 >= g(b)`` given the event values
+    ``gbuf[:n_cross]`` at the iterates (Illinois halving on the stale end). Returns whether
+    the search is over (every bracket within ``tol_s`` or on the surface)."""
+    done = True
+    for k in range(n_cross):
+        gs = gbuf[k]
+        s = L[L_S, k]
+        side = L[L_SIDE, k]
+        pos = gs > 0.0
+        ga = L[L_GA, k]
+        gb = L[L_GB, k]
+        ga_new = gs if pos else ga
+        gb_new = gb if pos else gs
+        if pos and side == 1.0:
+            gb_new = 0.5 * gb_new
+        if not pos and side == -1.0:
+            ga_new = 0.5 * ga_new
+        L[L_SIDE, k] = 1.0 if pos else -1.0
+        if pos:
+            L[L_A, k] = s
+        else:
+            L[L_B, k] = s
+        L[L_GA, k] = ga_new
+        L[L_GB, k] = gb_new
+        if not ((L[L_B, k] - L[L_A, k]) * L[L_H, k] <= tol_s or gs == 0.0):
+            done = False
+    return done
+
+
+@numba.njit(**_INNER, _nrt=False)
+def locate_finish(n_cross, grp, L, Z, S, Ys):
+    """End the crossings at the bracket's far end ``b`` (``g <= 0``): new time and state."""
+    Y, F, Yn, Fn = Z[0], Z[1], Z[2], Z[3]
+    for k in range(n_cross):
+        o = grp[k]
+        b = L[L_B, k]
+        h = L[L_H, k]
+        S[S_TN, o] = S[S_T, o] + b * h
+        _hermite_one(h, Y[o], F[o], Yn[o], Fn[o], b, Ys[k])
+        for c in range(7):
+            Yn[o, c] = Ys[k, c]
+        S[S_LAST, o] = 2.0  # ended by the event
+
+
+@numba.njit(**_INNER, _nrt=False)
+def retire(m, act, n_acc, grp, Z, S, t_fin, y_fin, hit):
+    """Accept the steps of ``grp[:n_acc]`` (``T, Y, F <- Tn, Yn, Fn``) and remove the objects
+    that ended (``t_fin``, ``y_fin``, ``hit`` at their index) from ``act``. Returns the number
+    of objects still live, negated minus one when some ended (``-(n + 1)``)."""
+    Y, F, Yn, Fn = Z[0], Z[1], Z[2], Z[3]
     ended = False
     for k in range(n_acc):
         o = grp[k]
@@ -418,8 +432,6 @@ def commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, busy, work, layout, t_fi
             for c in range(7):
                 y_fin[o, c] = Y[o, c]
             hit[o] = S[S_LAST, o] == 2.0
-    if ended:
-        layout[0] = 0
     n = 0
     for j in range(m):
         o = act[j]
@@ -427,4 +439,92 @@ def commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, busy, work, layout, t_fi
             continue
         act[n] = o
         n += 1
+    return -(n + 1) if ended else n
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, busy, work, layout, t_fin, y_fin,
+           hit, tol_s, area, drag_row, cd_table, rows, alt_min, inv_step, last_node, inv_mach):  # fmt: skip
+    """Finish the step attempt of :func:`trial` given ``p1 = nrm ** (-0.17)`` and
+    ``p2 = eo ** 0.04`` (numpy's powers): PI step control, acceptance, the event on the
+    accepted states, the Illinois search of the crossings (together), the update, and the
+    objects that ended (``t_fin``, ``y_fin``, ``hit`` at their original index) removed from
+    ``act``. Returns the number of objects still live, or -1 on step-size underflow.
+
+    ``grp`` ``(N,)`` int and ``seq`` ``(N,)`` (``0..N-1``), ``L`` ``(N_LOCATE_ROWS, N)``,
+    ``Ys`` ``(N, 7)``, ``gbuf``, ``busy`` ``(N,)``, ``work`` ``(>= 7,)``: scratch.
+
+    ``layout[0]``: 1 while the driver's state array is C-ordered (component-major rows), 0
+    once it is F-ordered (numpy's ``Y[:, idx]`` returns F-ordered arrays): it decides the
+    layout of the states the driver hands to the event function, hence numpy's summation
+    order there (:func:`_event_set`). Updated as the driver's arrays change."""
+    n_acc = control(m, act, S, p1, p2, grp)
+    if n_acc <= 0:
+        return m if n_acc == 0 else -1
+    all_accepted = n_acc == m
+    # event on the accepted states (one batch of n_acc, as the driver's call): the driver's
+    # Yn has the layout of its Y; not all accepted, it passes Yn[:, accepted] (F-ordered)
+    _event_set(n_acc, layout[0] == 0 or not all_accepted, grp, Z[2], grp, gbuf, busy, work,
+               area, drag_row, cd_table, rows, alt_min, inv_step, last_node, inv_mach)  # fmt: skip
+    n_cross = crossings(n_acc, grp, S, gbuf, L)
+    if n_cross:
+        for _ in range(60):
+            locate_points(n_cross, grp, L, Z, Ys)
+            # the driver's search works on Y[:, crossing] copies: F-ordered
+            _event_set(n_cross, True, grp, Ys, seq, gbuf, busy, work, area, drag_row,
+                       cd_table, rows, alt_min, inv_step, last_node, inv_mach)  # fmt: skip
+            if locate_update(n_cross, gbuf, L, tol_s):
+                break
+        locate_finish(n_cross, grp, L, Z, S, Ys)
+    # layout of the driver's Y after the update: all accepted, Y becomes Yn (a C-ordered
+    # copy where crossings were located); objects removed: Y[:, keep] (F-ordered)
+    if all_accepted and n_cross:
+        layout[0] = 1
+    n = retire(m, act, n_acc, grp, Z, S, t_fin, y_fin, hit)
+    if n < 0:
+        layout[0] = 0
+        n = -n - 1
     return n
+
+
+#: Exponent of the error norm in the PI step control (Hairer-Norsett-Wanner II.4, dopri5:
+#: ``-1/5 + 0.75 beta`` with ``beta = 0.04``), as in :mod:`bmdsim.core.integrate`; chunk
+#: size and step budget of :func:`bmdsim.core.integrate.dopri5`'s defaults.
+PI_EXPONENT = -0.2 + 0.04 * 0.75
+CHUNK, MAX_STEPS = 4096, 100_000
+
+
+def lockstep(todo, S, nrm, eo, p1, p2, start_chunk, trial_step, commit_step) -> None:
+    """The Python loop that drives the kernels like :func:`bmdsim.core.integrate.dopri5`'s
+    driver: chunks of ``CHUNK`` objects of ``todo``; per chunk, ``start_chunk(m, act)`` (the
+    first derivative, event value and :func:`first_step`), the initial step finished with
+    numpy's power, then one step attempt of every live object per iteration:
+    ``trial_step(m, act)`` (:func:`trial` into ``nrm``, ``eo``), numpy's powers into ``p1``,
+    ``p2`` (its vectorised ``pow`` is not the C library's to the last bit), and
+    ``commit_step(m, act)`` returning the number of objects still live (-1: step-size
+    underflow). Raises :class:`bmdsim.core.integrate.IntegrationError` as the driver does."""
+    from bmdsim.core.integrate import IntegrationError
+
+    for first in range(0, todo.size, CHUNK):
+        act = np.array(todo[first : first + CHUNK], dtype=np.intp)
+        m = act.size
+        start_chunk(m, act)
+        h0, dm = S[S_STEP, act], S[S_DM, act]
+        h1 = np.where(
+            dm <= 1e-15, np.maximum(1e-6, h0 * 1e-3), (0.01 / np.where(dm > 0, dm, 1.0)) ** 0.2
+        )
+        S[S_H, act] = np.minimum(100.0 * h0, h1)
+        S[S_ERR, act] = 1e-4
+        n_iter = 0
+        while m:
+            n_iter += 1
+            if n_iter > MAX_STEPS:
+                raise IntegrationError(
+                    f"{m} object(s) did not reach their end time within {MAX_STEPS} steps"
+                )
+            trial_step(m, act)
+            np.power(nrm[:m], PI_EXPONENT, out=p1[:m])
+            np.power(eo[:m], 0.04, out=p2[:m])
+            m = commit_step(m, act)
+            if m < 0:
+                raise IntegrationError("step size underflow in dopri5")

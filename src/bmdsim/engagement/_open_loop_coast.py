@@ -1,0 +1,171 @@
+"""Compiled (numba, ``cache=True``) coast of :func:`bmdsim.engagement.kinematics.fly_open_loop`.
+
+The same computation as the numpy path of ``fly_open_loop``'s coast (the batched
+Dormand-Prince 5(4) driver of :mod:`bmdsim.core.integrate` with ``second_order=3``, the
+default :class:`~bmdsim.flight.dynamics.Physics` and the event ``min(altitude, closing)``),
+bit for bit. The Dormand-Prince pieces are those of the debris fall
+(:mod:`bmdsim.flight._debris_kernel`: :func:`~bmdsim.flight._debris_kernel.first_step`,
+:func:`~bmdsim.flight._debris_kernel.trial`, the step control, the Illinois search and the
+update), driven in lockstep by the caller (numpy's powers of the step control between
+:func:`~bmdsim.flight._debris_kernel.trial` and :func:`commit`, as there); this module adds
+the event:
+
+* ``ground``: the radial height of :func:`bmdsim.flight._kernel.altitude` (WGS-84);
+* ``closing`` (with a target): ``-(dr . dv)`` with ``dr``, ``dv`` the target's position and
+  velocity relative to the interceptor, 1 before the flight's burnout (``armed``) and where
+  the target's state is not finite. The target is a
+  :class:`~bmdsim.engagement.prediction.PredictedTrajectories` passed as its knot tables
+  (:meth:`~bmdsim.engagement.prediction.PredictedTrajectories.knot_tables`): its state at
+  ``t`` is :func:`bmdsim.core.integrate.interpolate_dense` reproduced for one time (the same
+  global search key ``t + index * band``, the same clipping, the quintic Hermite
+  interpolant). numpy's ``einsum`` over the (C-ordered) differences sums the dot product as
+  ``(x0 y0 + x2 y2) + x1 y1``; so does :func:`_event_set`.
+
+Target arrays (``tgt``): ``(has_target, armed (N,), target_index (N,), offsets, t_s, keys,
+band, y, dydt)``; without a target, empty arrays.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from bmdsim.flight._debris_kernel import (
+    L_H,
+    L_S,
+    S_G,
+    S_T,
+    S_TN,
+    _hermite_one,
+    control,
+    crossings,
+    first_step,
+    locate_finish,
+    locate_points,
+    locate_update,
+    retire,
+)
+from bmdsim.flight._kernel import _INNER, altitude
+
+
+@numba.njit(**_INNER, _nrt=False)
+def _target_state(o, t, offsets, kt, keys, band, ky, kf, out):
+    """State ``(7,)`` of target ``o`` at time ``t`` [s] into ``out`` as
+    :func:`bmdsim.core.integrate.interpolate_dense` computes it; False where that is NaN
+    (``t`` outside the target's knots, or no knots)."""
+    start = offsets[o]
+    stop = offsets[o + 1]
+    if stop - start < 1 or not (t >= kt[start] and t <= kt[stop - 1]):
+        return False
+    # searchsorted(keys, t + o * band, side="right") - 1 (keys of other targets lie in
+    # other bands: the search stays within this target's knots)
+    q = t + o * band
+    lo = start
+    hi = stop
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if keys[mid] <= q:
+            lo = mid + 1
+        else:
+            hi = mid
+    j = min(max(lo - 1, start), stop - 2)
+    if stop - start == 1:
+        j = start
+        j1 = j
+    else:
+        j1 = j + 1
+    h = kt[j1] - kt[j]
+    if h > 0.0:
+        s = min(max((t - kt[j]) / h, 0.0), 1.0)
+        _hermite_one(h, ky[j], kf[j], ky[j1], kf[j1], s, out)
+    else:
+        for c in range(7):
+            out[c] = ky[j1, c]
+    return True
+
+
+@numba.njit(**_INNER, _nrt=False)
+def _event_set(cnt, ids, times, src, srow, gout, work, has_target, armed, tindex, offsets, kt,
+               keys, band, ky, kf):  # fmt: skip
+    """The coast's event on a batch of ``cnt`` objects (object ``ids[k]`` at time
+    ``times[k]`` with state ``src[srow[k]]``) into ``gout[k]``: the altitude, or with a
+    target ``min(altitude, closing)``. ``work`` ``(7,)``: scratch."""
+    for k in range(cnt):
+        o = ids[k]
+        y = src[srow[k]]
+        gr = altitude(y[0], y[1], y[2], -1.0)
+        if not has_target:
+            gout[k] = gr
+            continue
+        t = times[k]
+        cl = 1.0
+        if t >= armed[o] and _target_state(tindex[o], t, offsets, kt, keys, band, ky, kf, work):
+            d0 = work[0] - y[0]
+            d1 = work[1] - y[1]
+            d2 = work[2] - y[2]
+            w0 = work[3] - y[3]
+            w1 = work[4] - y[4]
+            w2 = work[5] - y[5]
+            val = -((d0 * w0 + d2 * w2) + d1 * w1)
+            if math.isfinite(val):
+                cl = val
+        gout[k] = cl if cl < gr else gr  # np.minimum (the altitude is never NaN here)
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def start(m, act, Z, S, y1, f1, gbuf, tbuf, work, rtol, atol, area, drag_row, cd_table, rows,
+          alt_min, inv_step, last_node, inv_mach, has_target, armed, tindex, offsets, kt, keys,
+          band, ky, kf):  # fmt: skip
+    """First derivative, first part of the initial step
+    (:func:`~bmdsim.flight._debris_kernel.first_step`) and event value (row ``S_G``) of the
+    ``m`` objects ``act[:m]``."""
+    first_step(m, act, Z, S, y1, f1, rtol, atol, area, drag_row, cd_table, rows, alt_min,
+               inv_step, last_node, inv_mach)  # fmt: skip
+    for j in range(m):
+        tbuf[j] = S[S_T, act[j]]
+    _event_set(m, act, tbuf, Z[0], act, gbuf, work, has_target, armed, tindex, offsets, kt,
+               keys, band, ky, kf)  # fmt: skip
+    for j in range(m):
+        S[S_G, act[j]] = gbuf[j]
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, tbuf, work, t_fin, y_fin, hit, tol_s,
+           has_target, armed, tindex, offsets, kt, keys, band, ky, kf):  # fmt: skip
+    """Finish the step attempt of :func:`~bmdsim.flight._debris_kernel.trial` given numpy's
+    powers ``p1``, ``p2`` (as :func:`bmdsim.flight._debris_kernel.commit`, with this coast's
+    event): step control, the event on the accepted states, the Illinois search of the
+    crossings (together), the update, and the objects that ended (``t_fin``, ``y_fin``,
+    ``hit`` at their index) removed from ``act``. Returns the number of objects still
+    live, or -1 on step-size underflow. ``tbuf`` ``(N,)``: scratch."""
+    n_acc = control(m, act, S, p1, p2, grp)
+    if n_acc <= 0:
+        return m if n_acc == 0 else -1
+    for k in range(n_acc):
+        tbuf[k] = S[S_TN, grp[k]]
+    _event_set(n_acc, grp, tbuf, Z[2], grp, gbuf, work, has_target, armed, tindex, offsets,
+               kt, keys, band, ky, kf)  # fmt: skip
+    n_cross = crossings(n_acc, grp, S, gbuf, L)
+    if n_cross:
+        for _ in range(60):
+            locate_points(n_cross, grp, L, Z, Ys)
+            for k in range(n_cross):
+                tbuf[k] = S[S_T, grp[k]] + L[L_S, k] * L[L_H, k]
+            _event_set(n_cross, grp, tbuf, Ys, seq, gbuf, work, has_target, armed, tindex,
+                       offsets, kt, keys, band, ky, kf)  # fmt: skip
+            if locate_update(n_cross, gbuf, L, tol_s):
+                break
+        locate_finish(n_cross, grp, L, Z, S, Ys)
+    n = retire(m, act, n_acc, grp, Z, S, t_fin, y_fin, hit)
+    return n if n >= 0 else -n - 1
+
+
+#: Target tables of a coast without a target (one compiled signature).
+NO_TARGET = (
+    np.zeros(0), np.zeros(0, dtype=np.intp), np.zeros(1, dtype=np.intp), np.zeros(0),
+    np.zeros(0), 0.0, np.zeros((0, 7)), np.zeros((0, 7)),
+)  # fmt: skip
+
+__all__ = ["NO_TARGET", "commit", "start"]
