@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bmdsim.core.integrate import IntegrationError, dopri5
+from bmdsim.core.integrate import dopri5
 from bmdsim.earth.constants import A_M, B_M, G0_M_S2
 from bmdsim.earth.frames import (
     ecef_to_enu,
@@ -600,12 +600,9 @@ def fly_debris(
     )  # fmt: skip
 
 
-#: Exponent of the error norm in the PI step control (Hairer-Norsett-Wanner II.4, dopri5:
-#: ``-1/5 + 0.75 beta`` with ``beta = 0.04``), as in :mod:`bmdsim.core.integrate`.
-_PI_EXPONENT = -0.2 + 0.04 * 0.75
-#: Chunk size, step budget and event-time tolerance of :func:`bmdsim.core.integrate.dopri5`'s
-#: defaults, which the numpy path uses.
-_CHUNK, _MAX_STEPS, _EVENT_TOL_S = 4096, 100_000, 1e-9
+#: Event-time tolerance of :func:`bmdsim.core.integrate.dopri5`'s defaults, which the numpy
+#: path uses (its chunk size and step budget are :mod:`bmdsim.flight._debris_kernel`'s).
+_EVENT_TOL_S = 1e-9
 
 
 def _fall_compiled(t0_s: float, y0: np.ndarray, t_end_s: float, aero, rtol: float):
@@ -640,37 +637,27 @@ def _fall_compiled(t0_s: float, y0: np.ndarray, t_end_s: float, aero, rtol: floa
     hit = np.zeros(n, bool)
     K = np.empty((7, n, 7))
     work, y1, f1 = np.empty(7), np.empty(7), np.empty(7)
-    buf = np.empty((6, min(n, _CHUNK)))
+    buf = np.empty((6, min(n, dk.CHUNK)))
     nrm, eo, p1, p2, gbuf, busy = buf
     grp = np.empty(n, dtype=np.intp)
     seq = np.arange(n, dtype=np.intp)
     L = np.empty((dk.N_LOCATE_ROWS, n))
     Ys = np.empty((n, 7))
-    for first in range(0, n, _CHUNK):
-        act = np.arange(first, min(first + _CHUNK, n), dtype=np.intp)
-        m = act.size
-        layout = np.ones(1, dtype=np.int64)  # the driver's state array starts C-ordered
+    layout = np.ones(1, dtype=np.int64)
+
+    def start_chunk(m, act):
+        layout[0] = 1  # the driver's state array starts C-ordered
         dk.start(m, act, Z, S, work, y1, f1, gbuf, busy, rtol, atol, *phys)
-        h0, dm = S[dk.S_STEP, act], S[dk.S_DM, act]
-        h1 = np.where(
-            dm <= 1e-15, np.maximum(1e-6, h0 * 1e-3), (0.01 / np.where(dm > 0, dm, 1.0)) ** 0.2
-        )
-        S[dk.S_H, act] = np.minimum(100.0 * h0, h1)
-        S[dk.S_ERR, act] = 1e-4
-        n_iter = 0
-        while m:
-            n_iter += 1
-            if n_iter > _MAX_STEPS:
-                raise IntegrationError(
-                    f"{m} object(s) did not reach their end time within {_MAX_STEPS} steps"
-                )
-            dk.trial(m, act, Z, S, K, nrm, eo, rtol, atol, *phys)
-            np.power(nrm[:m], _PI_EXPONENT, out=p1[:m])
-            np.power(eo[:m], 0.04, out=p2[:m])
-            m = dk.commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, busy, work, layout,
-                          t_fin, y_fin, hit, _EVENT_TOL_S, *phys)  # fmt: skip
-            if m < 0:
-                raise IntegrationError("step size underflow in dopri5")
+
+    def trial_step(m, act):
+        dk.trial(m, act, Z, S, K, nrm, eo, rtol, atol, *phys)
+
+    def commit_step(m, act):
+        return dk.commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, busy, work, layout,
+                         t_fin, y_fin, hit, _EVENT_TOL_S, *phys)  # fmt: skip
+
+    dk.lockstep(np.arange(n, dtype=np.intp), S, nrm, eo, p1, p2, start_chunk, trial_step,
+                commit_step)  # fmt: skip
     return t_fin, y_fin, hit
 
 
