@@ -10,6 +10,7 @@ fell in Dörtyol (Hatay).
 from __future__ import annotations
 
 import itertools
+import json
 from importlib import resources
 
 import numpy as np
@@ -151,3 +152,22 @@ def test_operator_commands_are_applied_and_logged():
     radar = result.events[(result.events["kind"] == "detection")
                           & (result.events["source"] == "kurecik-tpy2")]
     assert radar.empty
+
+
+def test_a_lossy_link_loses_detections_visibly_and_the_chain_still_works():
+    """Half the TPY-2's detections lost on its link to the operations centre: every loss
+    is counted and logged (one event per step with losses, counts adding up to the total),
+    the other sensors' links lose nothing, and the kill chain still ends in an intercept."""
+    data = _reference_mapping()
+    for link in data["c2"]["links"]:
+        if link["source"] == "kurecik-tpy2":
+            link["loss_probability"] = 0.5
+    result = bmdsim.run(Scenario.from_mapping(data), seed=0)
+    lost = result.events[result.events["kind"] == "detections_lost"]
+    total = result.summary["detections_lost"]
+    sent = result.summary["sensors"]["kurecik-tpy2"]
+    n_sent = sent["detections"] + sent["false_alarms"]
+    assert 0.35 * n_sent < total < 0.65 * n_sent, f"{total} of {n_sent} lost"
+    assert set(lost["source"]) == {"kurecik-tpy2"}
+    assert sum(json.loads(d)["count"] for d in lost["data"]) == total
+    assert result.summary["threats"][0]["intercepted"]

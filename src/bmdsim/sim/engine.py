@@ -169,6 +169,7 @@ class Simulation:
         self._links = _link_table(scenario)
         self._pending = _PendingDetections()
         self._first_detection: dict[tuple[str, str], float] = {}
+        self._first_seen: set[tuple[str, str]] = set()  # (sensor, object id) counted already
         #: sensor id -> [detections of real objects, false alarms] (scoring)
         self.detection_counts: dict[str, list[int]] = {}
         self._last_assessment_s = -np.inf
@@ -248,8 +249,10 @@ class Simulation:
         truth = self._truth(t0, t1)
         if truth is not None:
             detections = self.sensors.observe(t0, t1, truth, self.tracker.cues(t0, t1))
-            self._log_first_detections(detections)
-            self._send_detections(detections)
+            if len(detections):
+                sensors, of_sensor = np.unique(detections.sensor_id, return_inverse=True)
+                self._log_first_detections(detections, sensors, of_sensor)
+                self._send_detections(detections, sensors, of_sensor)
         arrived = self._pending.pop_until(t1)
         if arrived is not None and len(arrived):
             events = self.tracker.step(scans_from_detections(arrived.without_truth()))
@@ -330,50 +333,61 @@ class Simulation:
         return TruthTable(t_s=block.t_s[i:j], states_ecef=block.states_ecef[i:j],
                           object_id=block.object_id, rcs_m2=rcs, ir_intensity_w_sr=ir)
 
-    def _log_first_detections(self, detections) -> None:
+    def _log_first_detections(self, detections, sensors, of_sensor) -> None:
         """Count each sensor's detections (real objects, false alarms) and log a 'detection'
         event for its first detection of each threat (scoring labels; the tracker never
-        sees them)."""
-        if not len(detections) or detections.truth is None:
+        sees them). ``sensors``, ``of_sensor``: the batch's sensor ids (sorted) and each
+        detection's index into them."""
+        if detections.truth is None:
             return
         real = ~detections.truth.false_alarm
-        for sensor in np.unique(detections.sensor_id):
-            mine = detections.sensor_id == sensor
-            counts = self.detection_counts.setdefault(str(sensor), [0, 0])
-            counts[0] += int(np.sum(mine & real))
-            counts[1] += int(np.sum(mine & ~real))
+        n_real = np.bincount(of_sensor[real], minlength=sensors.size)
+        n_false = np.bincount(of_sensor[~real], minlength=sensors.size)
+        for j, sensor in enumerate(sensors.tolist()):
+            counts = self.detection_counts.setdefault(sensor, [0, 0])
+            counts[0] += int(n_real[j])
+            counts[1] += int(n_false[j])
+        seen = self._first_seen
         for k in np.flatnonzero(real):
             sensor = str(detections.sensor_id[k])
-            threat = str(detections.truth.object_id[k]).split("/", 1)[0]
+            obj = str(detections.truth.object_id[k])
+            if (sensor, obj) in seen:
+                continue
+            seen.add((sensor, obj))
+            threat = obj.split("/", 1)[0]
             key = (sensor, threat)
             if key in self._first_detection:
                 continue
             t = float(detections.t_s[k])
             self._first_detection[key] = t
-            obj = str(detections.truth.object_id[k])
             self.log.add(t, EventKind.DETECTION, source=sensor, subject=threat,
                          text=f"{sensor} first detects {threat} ({obj})",
                          object_id=obj, snr_db=float(detections.snr_db[k]),
                          first=True)
 
-    def _send_detections(self, detections) -> None:
+    def _send_detections(self, detections, sensors, of_sensor) -> None:
         """Detections travel to the operations centre: latency + uniform jitter, loss per
-        detection (counted in a visible event)."""
-        if not len(detections):
-            return
-        for sensor in np.unique(detections.sensor_id):
-            rows = np.flatnonzero(detections.sensor_id == sensor)
-            latency, jitter, loss = self._links.get(str(sensor), (0.0, 0.0, 0.0))
-            rng = stream(self.seed, "c2-detections", str(sensor), str(self._step_index))
-            delay = latency + rng.uniform(0.0, jitter, rows.size)
-            lost = rng.random(rows.size) < loss
-            if lost.any():
-                self.detections_lost += int(lost.sum())
-                self.log.add(float(detections.t_s[rows[lost]].min()), EventKind.DETECTIONS_LOST,
-                             source=str(sensor), text=f"{int(lost.sum())} detections from {sensor} lost on the link",
-                             count=int(lost.sum()))
-            keep = rows[~lost]
-            self._pending.push(detections.take(keep), detections.t_s[keep] + delay[~lost])
+        detection (counted in a visible event). One batch per step goes on its way, each
+        detection with its own arrival time (the draws are per sensor and step)."""
+        delay = np.empty(len(detections))
+        lost = np.zeros(len(detections), dtype=bool)
+        for j, sensor in enumerate(sensors.tolist()):
+            rows = np.flatnonzero(of_sensor == j)
+            latency, jitter, loss = self._links.get(sensor, (0.0, 0.0, 0.0))
+            rng = stream(self.seed, "c2-detections", sensor, str(self._step_index))
+            delay[rows] = latency + rng.uniform(0.0, jitter, rows.size)
+            gone = rng.random(rows.size) < loss
+            if gone.any():
+                lost[rows[gone]] = True
+                self.detections_lost += int(gone.sum())
+                self.log.add(float(detections.t_s[rows[gone]].min()), EventKind.DETECTIONS_LOST,
+                             source=sensor, text=f"{int(gone.sum())} detections from {sensor} lost on the link",
+                             count=int(gone.sum()))
+        if lost.any():
+            keep = np.flatnonzero(~lost)
+            self._pending.push(detections.take(keep), detections.t_s[keep] + delay[keep])
+        else:
+            self._pending.push(detections, detections.t_s + delay)
 
     def _log_track_events(self, events) -> None:
         for e in events.all():
