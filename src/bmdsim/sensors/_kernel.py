@@ -366,3 +366,285 @@ def false_alarm_means(sat, rc, ifov2, pfa):
         solid = two_pi * (1.0 - np.sqrt(1.0 - sin_half * sin_half))
         out[i] = pfa * (solid / ifov2)
     return out
+
+
+# -- a radar's looks (:meth:`bmdsim.sensors.Radar._detect`) -----------------------------------
+# The arithmetic between numpy's transcendental functions (arctan2, power, cbrt, sin, cos,
+# log stay numpy calls: their vectorised results can differ from libm's in the last bit), in
+# the order of the numpy expressions they replace (tests/unit/sensors/test_fast_paths.py).
+
+#: Rows of :func:`look_rows`' table: the pairs ``(E, U)`` over ``(N, HORIZ)`` are the
+#: arguments of one ``arctan2`` (azimuth, geometric elevation).
+ROW_E, ROW_U, ROW_N, ROW_HORIZ, ROW_RANGE, ROW_CLOSING, ROW_SNR, ROW_EXPO = range(8)
+ROW_X, ROW_Y, ROW_Z, ROW_RHO, ROW_P, ROW_Q, ROW_R = range(8, 15)
+_LOOK_ROWS = 15
+
+
+@numba.njit(
+    (_F2, _I1, _F2, _F2, _F3, _F2, _F1, _F1, _I1, types.boolean, _F1, _F, _F, _F, _F, _F, _F),
+    **_JIT,
+)
+def look_rows(
+    states,
+    at,
+    pos,
+    vel,
+    basis,
+    rcs,
+    t_grid,
+    t_look,
+    obj,
+    held,
+    gain,
+    ref_snr,
+    ref_range,
+    ref_rcs,
+    a2,
+    e2,
+    e4,
+):
+    """Per look ``i`` (target ``states (L, 6)``, look-time row ``at[i]`` of the radar's
+    ``pos``, ``vel (K, 3)``, ``basis (K, 3, 3)``, object ``obj[i]``): the ENU offset, its
+    horizontal and slant range, the closing product, the SNR ``gain * radar_snr`` (the RCS
+    ``rcs[0, obj]``, or held from the samples ``rcs (T, N)`` at ``t_grid`` when ``held``),
+    ``1 / (1 + max(snr, 0))`` and the first steps of :func:`bmdsim.earth.ecef_to_geodetic` of
+    the target (``a2 = A_M * A_M``, ``e2 = E2``, ``e4 = E2 * E2``): a table ``(15, L)`` (rows ``ROW_*``)."""
+    size = states.shape[0]
+    out = np.empty((_LOOK_ROWS, size))
+    last = t_grid.shape[0] - 1
+    for i in range(size):
+        j = at[i]
+        r0 = states[i, 0] - pos[j, 0]
+        r1 = states[i, 1] - pos[j, 1]
+        r2 = states[i, 2] - pos[j, 2]
+        e = basis[j, 0, 0] * r0 + basis[j, 0, 2] * r2 + basis[j, 0, 1] * r1
+        n = basis[j, 1, 0] * r0 + basis[j, 1, 2] * r2 + basis[j, 1, 1] * r1
+        u = basis[j, 2, 0] * r0 + basis[j, 2, 2] * r2 + basis[j, 2, 1] * r1
+        v0 = states[i, 3] - vel[j, 0]
+        v1 = states[i, 4] - vel[j, 1]
+        v2 = states[i, 5] - vel[j, 2]
+        horiz = np.hypot(e, n)
+        rng = np.hypot(horiz, u)
+        out[ROW_E, i] = e
+        out[ROW_U, i] = u
+        out[ROW_N, i] = n
+        out[ROW_HORIZ, i] = horiz
+        out[ROW_RANGE, i] = rng
+        out[ROW_CLOSING, i] = r0 * v0 + r2 * v2 + r1 * v1
+        # TruthTable.rcs_of: held from the last sample at or before the look (0 outside)
+        if held:
+            t = t_look[j]
+            value = 0.0
+            if t >= t_grid[0] and t <= t_grid[last]:
+                value = rcs[np.searchsorted(t_grid, t, side="right") - 1, obj[i]]
+        else:
+            value = rcs[0, obj[i]]
+        q = ref_range / rng
+        q = q * q
+        snr = gain[i] * (ref_snr * (value / ref_rcs) * q * q)
+        out[ROW_SNR, i] = snr
+        s = snr if not snr < 0.0 else 0.0  # np.maximum(snr, 0.0), NaN kept
+        out[ROW_EXPO, i] = 1.0 / (1.0 + s)
+        x = states[i, 0]
+        y = states[i, 1]
+        z = states[i, 2]
+        rho2 = x * x + y * y
+        p = rho2 / a2
+        qq = (1.0 - e2) * z * z / a2
+        out[ROW_X, i] = x
+        out[ROW_Y, i] = y
+        out[ROW_Z, i] = z
+        out[ROW_RHO, i] = np.sqrt(rho2)
+        out[ROW_P, i] = p
+        out[ROW_Q, i] = qq
+        out[ROW_R, i] = (p + qq - e4) / 6.0
+    return out
+
+
+@numba.njit((_F2, _F2, _F1, _F1, _F, types.boolean, _F, _F), **_JIT)
+def look_mask(rows, ae, pd, uu, max_range, full_azimuth, boresight, half_width):
+    """Looks in range and sector whose draw ``uu`` is below ``pd`` (``(L,)`` bool): ``ae
+    (2, L)`` the ``arctan2`` of :func:`look_rows`' pairs (azimuth before ``mod 2 pi``)."""
+    size = rows.shape[1]
+    two_pi = 2.0 * np.pi
+    ok = np.empty(size, dtype=np.bool_)
+    for i in range(size):
+        good = rows[ROW_RANGE, i] <= max_range
+        if not full_azimuth:
+            az = np.mod(ae[0, i], two_pi)
+            off = np.mod(az - boresight + np.pi, two_pi) - np.pi
+            good = good and np.abs(off) <= half_width
+        ok[i] = good and uu[i] < pd[i]
+    return ok
+
+
+@numba.njit((_F2, _F1, _F), **_JIT)
+def geodetic_cbrt_arg(rows, r3, e4):
+    """``1 + s + sqrt(s (2 + s))`` ``(L,)`` of :func:`bmdsim.earth.ecef_to_geodetic` (its
+    ``cbrt`` argument) from :func:`look_rows`' table and ``r3 = r**3`` (numpy's power)."""
+    size = rows.shape[1]
+    out = np.empty(size)
+    for i in range(size):
+        s = e4 * rows[ROW_P, i] * rows[ROW_Q, i] / (4.0 * r3[i])
+        out[i] = 1.0 + s + np.sqrt(s * (2.0 + s))
+    return out
+
+
+@numba.njit((_F2, _F1, _F), **_JIT)
+def geodetic_rest(rows, t, e2):
+    """The rest of :func:`bmdsim.earth.ecef_to_geodetic` before its ``arctan2``: a table
+    ``(5, L)`` of ``z, y`` over ``d + hypot(d, z), x`` (latitude's half angle and longitude
+    in one ``arctan2`` of rows 0-1 over rows 2-3) and the altitude (row 4); ``t`` the
+    ``cbrt``."""
+    size = rows.shape[1]
+    out = np.empty((5, size))
+    for i in range(size):
+        r = rows[ROW_R, i]
+        q = rows[ROW_Q, i]
+        z = rows[ROW_Z, i]
+        ti = t[i]
+        u = r * (1.0 + ti + 1.0 / ti)
+        v = np.sqrt(u * u + e2 * e2 * q)
+        w = e2 * (u + v - q) / (2.0 * v)
+        k = np.sqrt(u + v + w * w) - w
+        d = k * rows[ROW_RHO, i] / (k + e2)
+        dz = np.hypot(d, z)
+        out[0, i] = z
+        out[1, i] = rows[ROW_Y, i]
+        out[2, i] = d + dz
+        out[3, i] = rows[ROW_X, i]
+        out[4, i] = (k + e2 - 1.0) / k * dz
+    return out
+
+
+@numba.njit((_F2,), **_JIT)
+def geodetic_radians(atan):
+    """Latitude and longitude [rad] ``(2, L)`` as :func:`refracted_elevation_from` has them:
+    ``radians(degrees(2 atan[0]))``, ``radians(degrees(atan[1]))``."""
+    size = atan.shape[1]
+    out = np.empty((2, size))
+    for i in range(size):
+        out[0, i] = np.radians(np.degrees(2.0 * atan[0, i]))
+        out[1, i] = np.radians(np.degrees(atan[1, i]))
+    return out
+
+
+@numba.njit((_F2, _I1, types.boolean, _F2, _F2), **_JIT)
+def site_cross_dot(n_s, at, fixed, cos_ll, sin_ll):
+    """:func:`normal_cross_dot` ``(2, L)`` of targets of latitude, longitude cosines and
+    sines ``(2, L)`` against the site normals ``n_s[at]`` (row 0 when ``fixed``)."""
+    size = cos_ll.shape[1]
+    out = np.empty((2, size))
+    for i in range(size):
+        j = 0 if fixed else at[i]
+        b0 = cos_ll[0, i] * cos_ll[1, i]
+        b1 = cos_ll[0, i] * sin_ll[1, i]
+        b2 = sin_ll[0, i]
+        a0 = n_s[j, 0]
+        a1 = n_s[j, 1]
+        a2 = n_s[j, 2]
+        c0 = a1 * b2 - a2 * b1
+        c1 = a2 * b0 - a0 * b2
+        c2 = a0 * b1 - a1 * b0
+        out[0, i] = np.sqrt(c0 * c0 + c1 * c1 + c2 * c2)
+        out[1, i] = a0 * b0 + a2 * b2 + a1 * b1
+    return out
+
+
+@numba.njit((_F1, _F1, _F1, _F1, _F1, _I1, types.boolean), **_JIT)
+def site_ray(sin_phi, cos_phi, h_t, r_eff, sy, at, fixed):
+    """The ray of :func:`refracted_elevation_from` from the site ``at`` (row 0 when
+    ``fixed``): ``(dy, dx) (2, L)`` (the apparent elevation's ``arctan2`` arguments) and
+    :func:`ray_clears` ``(L,)``."""
+    size = sin_phi.shape[0]
+    out = np.empty((2, size))
+    clear = np.empty(size, dtype=np.bool_)
+    for i in range(size):
+        j = 0 if fixed else at[i]
+        x = (r_eff[j] + h_t[i]) * sin_phi[i]
+        y = (r_eff[j] + h_t[i]) * cos_phi[i] - sy[j]
+        out[0, i] = y
+        out[1, i] = x
+        dd = x * x + y * y
+        s = -(sy[j] * y) / dd
+        if s < 0.0:
+            s = 0.0
+        elif s > 1.0:
+            s = 1.0
+        cx = s * x
+        cy = sy[j] + s * y
+        clear[i] = (cx * cx + cy * cy) >= r_eff[j] * r_eff[j]
+    return out, clear
+
+
+@numba.njit(
+    (
+        types.Array(types.boolean, 1, "A", readonly=True),
+        types.Array(types.boolean, 1, "A", readonly=True),
+        _F1,
+        _F,
+        _F1,
+    ),
+    **_JIT,
+)
+def look_hits(ok, clear, elevation, min_elevation, top):
+    """Indices of the looks that pass ``ok``, clear the horizon and whose apparent
+    ``elevation`` (finite) lies in ``[min_elevation, top]``."""
+    size = ok.shape[0]
+    out = np.empty(size, dtype=np.int64)
+    count = 0
+    for i in range(size):
+        el = elevation[i]
+        if ok[i] and clear[i] and np.isfinite(el) and el >= min_elevation and el <= top[i]:
+            out[count] = i
+            count += 1
+    return out[:count].copy()
+
+
+@numba.njit((_F2, _F2, _I1, _F2, _F1, _F1, _F1, _F1, types.boolean, _F, _F, _F, _I), **_JIT)
+def look_outputs(
+    rows,
+    ae,
+    hit,
+    draws,
+    gain,
+    thermal,
+    floor2,
+    stat,
+    swerling_1,
+    ref_snr,
+    ref_range,
+    ref_rcs,
+    dim,
+):
+    """Detected looks ``hit (H,)``: measurements ``z (H, dim)`` (range, azimuth, geometric
+    elevation, range rate, plus ``sigma * draws[:, 1:]``), their 1-sigma ``(H, dim)``, mean
+    SNR and measured RCS ``(H,)``. ``stat`` is ``log(u)`` of the hits' uniform draws when
+    ``swerling_1`` (the statistic ``-(1 + snr) log u``), else their detection statistic."""
+    size = hit.shape[0]
+    two_pi = 2.0 * np.pi
+    z = np.empty((size, dim))
+    sigma = np.empty((size, dim))
+    snr_h = np.empty(size)
+    rcs = np.empty(size)
+    for q in range(size):
+        i = hit[q]
+        snr = rows[ROW_SNR, i]
+        snr_h[q] = snr
+        for c in range(dim):
+            sigma[q, c] = np.sqrt(thermal[c] / snr + floor2[c])
+        rng = rows[ROW_RANGE, i]
+        z[q, 0] = rng + sigma[q, 0] * draws[i, 1]
+        z[q, 1] = np.mod(np.mod(ae[0, i], two_pi) + sigma[q, 1] * draws[i, 2], two_pi)
+        z[q, 2] = ae[1, i] + sigma[q, 2] * draws[i, 3]
+        if dim == 4:
+            z[q, 3] = rows[ROW_CLOSING, i] / rng + sigma[q, 3] * draws[i, 4]
+        if swerling_1:
+            s = snr if not snr < 0.0 else 0.0
+            x = -(1.0 + s) * stat[q]
+        else:
+            x = stat[q]
+        m = z[q, 0] / ref_range
+        m = m * m
+        rcs[q] = ref_rcs * ((x - 1.0) / gain[i] / ref_snr) * m * m
+    return z, sigma, snr_h, rcs

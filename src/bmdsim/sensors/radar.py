@@ -53,7 +53,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import special
 
-from bmdsim.catalog.sensors import RadarType
+from bmdsim.catalog.sensors import RadarType, SwerlingCase
+from bmdsim.earth.constants import A_M, E2
 from bmdsim.sensors.base import Part, Sensor, part, scan_list
 from bmdsim.sensors.detection import (
     detection_probability,
@@ -91,6 +92,11 @@ _MEMO_FRAMES = 8
 
 _TWO_PI = 2.0 * np.pi
 
+# ecef_to_geodetic's constants (bmdsim.earth.frames), for the compiled looks
+_A2 = A_M * A_M
+_E2 = E2
+_E4 = E2 * E2
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Constants:
@@ -106,6 +112,7 @@ class _Constants:
     min_elevation_rad: float
     dim: int
     kind: MeasurementKind
+    swerling_1: bool  # Pd = pfa ** (1 / (1 + snr)), statistic -(1 + snr) ln u
     sigma_thermal: np.ndarray  # (m,): sigma_ref**2 * reference_snr per axis
     sigma_floor2: np.ndarray  # (m,): sigma_floor**2 per axis
     site: _Site | None  # a fixed site's geometry
@@ -192,6 +199,7 @@ class _Looks:
     lat_deg: np.ndarray  # (K,)
     lon_deg: np.ndarray
     alt_m: np.ndarray
+    refraction: tuple | None = None  # refraction_site at the K times (a moving platform)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -259,6 +267,7 @@ class Radar(Sensor):
             min_elevation_rad=self.min_elevation_rad,
             dim=self.measurement_kind.dim,
             kind=self.measurement_kind,
+            swerling_1=SwerlingCase(int(t.swerling)) is SwerlingCase.SWERLING_1,
             # measurement_sigma's sqrt(sigma_ref * sigma_ref * reference_snr / snr + floor**2)
             sigma_thermal=np.array([r * r * t.reference_snr for r, _ in refs]),
             sigma_floor2=np.array([f * f for _, f in refs]),
@@ -331,12 +340,116 @@ class Radar(Sensor):
             )
         pos, vel, basis, lat, lon, alt = self.platform.frame_at(t_s)
         return _Looks(
-            t_s=t_s, position=pos, velocity=vel, basis=basis, lat_deg=lat, lon_deg=lon, alt_m=alt
+            t_s=t_s,
+            position=pos,
+            velocity=vel,
+            basis=basis,
+            lat_deg=lat,
+            lon_deg=lon,
+            alt_m=alt,
+            refraction=refraction_site(lat, lon, alt, k=self.refraction_k),
         )
 
     # -- looks ----------------------------------------------------------------------
 
     def _detect(self, looks: _Looks, states, at, obj, draws, truth, gain, el_top):
+        """Evaluate looks (flat: look-time rows ``at (L,)`` of ``looks``, object indices
+        ``obj (L,)``, true states ``(L, 6)``, draws ``(L, 5)``, SNR gain and upper
+        elevation limit ``(L,)``) and return ``(index (H,), arrays)`` of those detected.
+
+        :meth:`_detect_numpy`'s numbers: the arithmetic between numpy's transcendental
+        functions is compiled (:mod:`bmdsim.sensors._kernel`), the refracted elevation
+        included (:func:`bmdsim.sensors.geometry.refracted_elevation_from`'s)."""
+        from bmdsim.sensors import _kernel as kn
+
+        t = self.type
+        c = self._constants()
+        rcs = truth.rcs_m2
+        held = rcs.ndim == 2
+        rows = kn.look_rows(
+            states,
+            at,
+            looks.position,
+            looks.velocity,
+            looks.basis,
+            rcs if held else rcs.reshape(1, -1),
+            truth.t_s,
+            looks.t_s,
+            obj,
+            held,
+            gain,
+            t.reference_snr,
+            t.reference_range_m,
+            t.reference_rcs_m2,
+            _A2,
+            _E2,
+            _E4,
+        )
+        ae = np.arctan2(rows[0:2], rows[2:4])  # azimuth, geometric elevation
+        if c.swerling_1:
+            pd = np.power(t.pfa, rows[kn.ROW_EXPO])
+        else:
+            pd = detection_probability(rows[kn.ROW_SNR], t.pfa, t.swerling)
+        uu = special.ndtr(draws[:, 0])
+        ok = kn.look_mask(
+            rows,
+            ae,
+            pd,
+            uu,
+            t.max_range_m,
+            t.full_azimuth,
+            self.boresight_az_rad,
+            t.azimuth_half_width_rad,
+        )
+        if not ok.any():
+            return None
+        # refracted_elevation_from's arithmetic, ecef_to_geodetic's first
+        k = self.refraction_k
+        geo = kn.geodetic_rest(
+            rows, np.cbrt(kn.geodetic_cbrt_arg(rows, rows[kn.ROW_R] ** 3, _E4)), _E2
+        )
+        ll = kn.geodetic_radians(np.arctan2(geo[0:2], geo[2:4]))
+        fixed = c.site is not None
+        n_s, r_eff, sy = c.site.refraction if fixed else looks.refraction
+        cd = kn.site_cross_dot(n_s, at, fixed, np.cos(ll), np.sin(ll))
+        phi = np.arctan2(cd[0], cd[1]) / k
+        ray, clear = kn.site_ray(np.sin(phi), np.cos(phi), geo[4], r_eff, sy, at, fixed)
+        hit = kn.look_hits(ok, clear, np.arctan2(ray[0], ray[1]), c.min_elevation_rad, el_top)
+        if hit.size == 0:
+            return None
+        if c.swerling_1:
+            stat = np.log(uu if hit.size == uu.size else uu[hit])
+        else:
+            stat = detection_statistic(uu[hit], rows[kn.ROW_SNR][hit], t.swerling)
+        z, sigma, snr_h, rcs_h = kn.look_outputs(
+            rows,
+            ae,
+            hit,
+            draws,
+            gain,
+            c.sigma_thermal,
+            c.sigma_floor2,
+            stat,
+            c.swerling_1,
+            t.reference_snr,
+            t.reference_range_m,
+            t.reference_rcs_m2,
+            c.dim,
+        )
+        rows_hit = at[hit]
+        return hit, dict(
+            z=z,
+            sigma=sigma,
+            snr=snr_h,
+            rcs_m2=rcs_h,
+            sensor_position_ecef=looks.position[rows_hit],
+            sensor_velocity_ecef=looks.velocity[rows_hit],
+            sensor_basis=looks.basis[rows_hit],
+            object_id=truth.object_id[obj[hit]],
+            false_alarm=np.zeros(hit.shape, bool),
+        )
+
+    def _detect_numpy(self, looks: _Looks, states, at, obj, draws, truth, gain, el_top):
         """Evaluate looks (flat: look-time rows ``at (L,)`` of ``looks``, object indices
         ``obj (L,)``, true states ``(L, 6)``, draws ``(L, 5)``, SNR gain and upper
         elevation limit ``(L,)``) and return ``(index (H,), arrays)`` of those detected.

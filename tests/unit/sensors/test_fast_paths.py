@@ -451,3 +451,87 @@ def test_truth_knows_whether_anything_exists_or_burns():
         t, np.zeros((3, 2, 6)), rcs_m2=1.0, ir_intensity_w_sr=np.array([[0, 0], [0, 5e4], [0, 0]])
     )
     assert live.any_exists() and live.any_plume()
+
+
+# -- a radar's looks ------------------------------------------------------------------------
+
+
+def test_compiled_geodetic_steps_match_ecef_to_geodetic_bit_for_bit():
+    from bmdsim.earth.constants import A_M, E2
+    from bmdsim.sensors import _kernel as kn
+
+    rng = np.random.default_rng(12)
+    size = 100_000
+    direction = rng.normal(size=(size, 3))
+    direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
+    states = np.zeros((size, 6))
+    states[:, :3] = direction * rng.uniform(6.2e6, 4.3e7, (size, 1))
+    states[::97, :3] = np.nan
+    states[1::89, :2] = 0.0  # on the axis
+    at = np.zeros(size, dtype=np.int64)
+    one = np.zeros((1, 3))
+    rows = kn.look_rows(
+        states, at, one, one, np.eye(3)[None], np.ones((1, 1)), np.arange(2.0), np.zeros(1),
+        np.zeros(size, dtype=np.int64), False, np.ones(size), 1.0, 1.0, 1.0,
+        A_M * A_M, E2, E2 * E2,
+    )  # fmt: skip
+    with np.errstate(invalid="ignore", divide="ignore"):
+        geo = kn.geodetic_rest(
+            rows, np.cbrt(kn.geodetic_cbrt_arg(rows, rows[kn.ROW_R] ** 3, E2 * E2)), E2
+        )
+        ll = kn.geodetic_radians(np.arctan2(geo[0:2], geo[2:4]))
+        lat, lon, alt = ecef_to_geodetic(states[:, :3])
+    assert _same(ll[0], np.radians(lat)) and _same(ll[1], np.radians(lon))
+    assert _same(geo[4], alt)
+
+
+def _radars():
+    kurecik = FixedSite(lat_deg=38.35, lon_deg=37.79, alt_m=2000.0)
+    ship = WaypointPlatform.from_waypoints(
+        [0, 300, 900], [35.3, 35.4, 35.5], [34.9, 35.1, 35.4], 25
+    )
+    tpy2, spy1 = sensor("an-tpy-2-fbm"), sensor("spy-1d")
+    yield Radar(id="kurecik", type=tpy2, platform=kurecik, boresight_az_rad=np.radians(110.0))
+    yield Radar(id="ddg", type=spy1, platform=ship, seed=3)
+    # Swerling 3 and 0 (the numpy detection statistic), a ship with a sector
+    for case, seed in ((3, 4), (0, 5)):
+        yield Radar(
+            id=f"ddg-{case}",
+            type=dataclasses.replace(spy1, swerling=case),
+            platform=ship,
+            seed=seed,
+        )
+    yield Radar(
+        id="sector-ship",
+        type=tpy2,
+        platform=ship,
+        boresight_az_rad=np.radians(80.0),
+        elevation_mask_rad=0.01,
+        seed=6,
+    )
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_compiled_looks_match_the_numpy_looks_bit_for_bit(missile_truth, monkeypatch, index):
+    radar = list(_radars())[index]
+    t = np.arange(0.0, 600.0, 10.0)
+    st = missile_truth.state_at(t)[:, 1]
+    ok = np.all(np.isfinite(st), axis=1)
+    cues = CueSet.from_states(
+        t_start_s=t[ok], t_end_s=t[ok] + 10.0, t_ref_s=t[ok], state_ecef=st[ok], radius_m=5e3
+    )
+    # the same objects with a held (T, N) cross-section
+    held = TruthTable.stack([missile_truth, missile_truth])
+    batches = []
+    for detect in (radar_module.Radar._detect, radar_module.Radar._detect_numpy):
+        monkeypatch.setattr(radar_module.Radar, "_detect", detect)
+        fresh = dataclasses.replace(radar)
+        got = [fresh.observe(t0, t0 + 7.0, truth, cues) for truth in (missile_truth, held)
+               for t0 in np.arange(0.0, 700.0, 7.0)]  # fmt: skip
+        batches.append(DetectionBatch.concat(got))
+    compiled, numpy_looks = batches
+    assert len(compiled) > 50
+    for f in dataclasses.fields(DetectionBatch):
+        if f.name != "truth":
+            assert _same(getattr(compiled, f.name), getattr(numpy_looks, f.name)), f.name
+    assert _same(compiled.truth.object_id, numpy_looks.truth.object_id)
