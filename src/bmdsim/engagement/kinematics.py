@@ -257,11 +257,11 @@ def _ground_or_closing(ground, closing):
 
 
 def _target_tables(target, target_index, armed_s: np.ndarray, n: int) -> tuple | None:
-    """The target arguments of :mod:`bmdsim.engagement._open_loop_coast`: none, or a
+    """The target arguments of :mod:`bmdsim.flight._coast_kernel`: none, or a
     :class:`~bmdsim.engagement.prediction.PredictedTrajectories` as its knot tables; None
     for any other target (the numpy driver calls it)."""
-    from bmdsim.engagement import _open_loop_coast as oc
     from bmdsim.engagement.prediction import PredictedTrajectories
+    from bmdsim.flight import _coast_kernel as oc
 
     if target is None:
         return (False, *oc.NO_TARGET)
@@ -318,58 +318,6 @@ def _boost_compiled(physics: Physics, aero: Aero, thrust: Thrust, a, y, b, step_
 _EVENT_TOL_S = 1e-9
 
 
-def _coast_compiled(aero: Aero, t0, y0, t1, run, rtol: float, tgt: tuple):
-    """``(t_s, y, event)`` of the coast's :func:`bmdsim.core.integrate.dopri5` (default
-    physics, event ground or ``min(ground, closing)``) for the flights ``run``, computed by
-    :mod:`bmdsim.engagement._open_loop_coast` (bit-identical). The live flights advance in
-    lockstep, one step attempt each per iteration as in the driver
-    (:func:`bmdsim.flight._debris_kernel.lockstep`); ``tgt``: the target tables (see that
-    module)."""
-    from bmdsim.engagement import _open_loop_coast as oc
-    from bmdsim.flight import _debris_kernel as dk
-    from bmdsim.flight.air import air_table
-    from bmdsim.flight.dynamics import MACH_STEP
-
-    n = y0.shape[0]
-    table = air_table()
-    phys = (
-        np.ascontiguousarray(aero.area_m2, dtype=float),
-        np.ascontiguousarray(aero.drag_row, dtype=np.intp),
-        np.ascontiguousarray(aero.cd_table, dtype=float), table.rows, float(table.alt_min_m),
-        float(table.inv_step_per_m), int(table.last_node), 1.0 / MACH_STEP,
-    )  # fmt: skip
-    atol = np.ascontiguousarray(COAST_ATOL, dtype=float)
-    rtol = float(rtol)
-    Z = np.zeros((4, n, 7))
-    Z[0] = y0
-    S = np.zeros((dk.N_ROWS, n))
-    S[dk.S_T] = t0
-    S[dk.S_TEND] = t1
-    t_fin = np.array(t0, dtype=float)
-    y_fin = np.array(y0, dtype=float)
-    hit = np.zeros(n, bool)
-    K = np.empty((7, n, 7))
-    work, y1, f1 = np.empty(7), np.empty(7), np.empty(7)
-    nrm, eo, p1, p2, gbuf, tbuf = np.empty((6, n))
-    grp = np.empty(n, dtype=np.intp)
-    seq = np.arange(n, dtype=np.intp)
-    L = np.empty((dk.N_LOCATE_ROWS, n))
-    Ys = np.empty((n, 7))
-
-    def start(m, act):
-        oc.start(m, act, Z, S, y1, f1, gbuf, tbuf, work, rtol, atol, *phys, *tgt)
-
-    def trial(m, act):
-        dk.trial(m, act, Z, S, K, nrm, eo, rtol, atol, *phys)
-
-    def commit(m, act):
-        return oc.commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, tbuf, work, t_fin, y_fin,
-                         hit, _EVENT_TOL_S, *tgt)  # fmt: skip
-
-    dk.lockstep(np.nonzero(run & (t1 > t0))[0], S, nrm, eo, p1, p2, start, trial, commit)
-    return t_fin, y_fin, hit
-
-
 def fly_open_loop(
     kin: InterceptorKinematics,
     type_idx,
@@ -399,7 +347,7 @@ def fly_open_loop(
     with :func:`bmdsim.core.integrate.interpolate_dense`, ``second_order=3``).
     ``compiled``: fly the boost segments in the compiled kernel of
     :mod:`bmdsim.engagement._open_loop_kernel` and the coast in that of
-    :mod:`bmdsim.engagement._open_loop_coast` (both bit-identical to the numpy driver, which
+    :mod:`bmdsim.flight._coast_kernel` (both bit-identical to the numpy driver, which
     ``compiled=False`` uses; ``dense=True`` and a boost segment in which an interceptor
     reaches the ground use the driver too, and so does a coast with a non-default
     ``physics`` or a ``target`` other than ``None`` or a
@@ -484,7 +432,10 @@ def fly_open_loop(
         if compiled and not dense and physics == Physics() and not np.any(t_end < t_now):
             tgt = _target_tables(target, target_index, burnout_s, n)
         if tgt is not None:
-            t_c, y_c, event_c = _coast_compiled(aero, t_now, y, t_end, run, rtol, tgt)
+            from bmdsim.flight._coast_kernel import coast
+
+            t_c, y_c, event_c = coast(aero, t_now, y, t_end, run, rtol, COAST_ATOL, _EVENT_TOL_S,
+                                      tgt)  # fmt: skip
         else:
             event = ground
             if target is not None:

@@ -191,6 +191,10 @@ def _merge(fast: _Segment, slow, redo: np.ndarray) -> _Segment:
     return out
 
 
+#: Event-time tolerance of :func:`bmdsim.core.integrate.dopri5`'s default (the coast kernel's).
+_EVENT_TOL_S = 1e-9
+
+
 def fly_out(
     table: VehicleTable,
     plan: FlightPlan,
@@ -209,7 +213,9 @@ def fly_out(
     ``dense=False`` keeps no knots. ``compiled``: fly the boost segments in the compiled
     kernel :func:`bmdsim.flight._boost_kernel.boost_segment` (bit-identical to the numpy
     driver, which ``compiled=False`` uses, knots included; a segment in which a flight
-    reaches the ground and batches of more than 256 flights use the driver).
+    reaches the ground and batches of more than 256 flights use the driver), and, without
+    knots and with the default physics, the coast in :func:`bmdsim.flight._coast_kernel.coast`
+    (bit-identical to the driver's Dormand-Prince coast).
     """
     physics = Physics() if physics is None else physics
     n = plan.cutoff_s.size
@@ -362,20 +368,28 @@ def fly_out(
     coast_alive[:n] = alive
     if not boosters:
         coast_alive[n:] = False
-    sol = dopri5(
-        partial(derivative, physics=physics, aero=aero),
-        obj_t0,
-        obj_y,
-        np.maximum(obj_t0, MAX_FLIGHT_S),
-        rtol=rtol,
-        atol=COAST_ATOL,
-        alive=coast_alive,
-        event=event,
-        dense=dense,
-        second_order=3,
-    )
-    impact_t = np.where(sol.event, sol.t_s, np.nan)
-    impact_state = np.where(sol.event[:, None], sol.y, np.nan)
+    t_coast_end = np.maximum(obj_t0, MAX_FLIGHT_S)
+    if compiled and not dense and physics == Physics():
+        from bmdsim.flight._coast_kernel import NO_TARGET, coast
+
+        t_c, y_c, event_c = coast(aero, obj_t0, obj_y, t_coast_end, coast_alive, rtol,
+                                  COAST_ATOL, _EVENT_TOL_S, (False, *NO_TARGET))  # fmt: skip
+    else:
+        sol = dopri5(
+            partial(derivative, physics=physics, aero=aero),
+            obj_t0,
+            obj_y,
+            t_coast_end,
+            rtol=rtol,
+            atol=COAST_ATOL,
+            alive=coast_alive,
+            event=event,
+            dense=dense,
+            second_order=3,
+        )
+        t_c, y_c, event_c = sol.t_s, sol.y, sol.event
+    impact_t = np.where(event_c, t_c, np.nan)
+    impact_state = np.where(event_c[:, None], y_c, np.nan)
     # flights that hit the ground in boost
     crashed = ~np.isnan(crashed_t)
     impact_t[:n] = np.where(crashed, crashed_t, impact_t[:n])

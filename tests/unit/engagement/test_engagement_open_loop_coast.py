@@ -1,4 +1,4 @@
-"""The compiled coast of ``fly_open_loop`` (``engagement._open_loop_coast``) against the numpy
+"""The compiled coast of ``fly_open_loop`` (``flight._coast_kernel``) against the numpy
 Dormand-Prince driver, bit for bit: closing events on predicted threats, ground crossings,
 no target, targets with NaN states or outside their knots, flights that never close."""
 

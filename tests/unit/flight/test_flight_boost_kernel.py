@@ -1,5 +1,5 @@
-"""The compiled boost segments of :func:`bmdsim.flight.flyout.fly_out` against the numpy driver:
-bit-identical flights, knots included."""
+"""The compiled boost segments and coast of :func:`bmdsim.flight.flyout.fly_out` against the
+numpy drivers: bit-identical flights, knots included."""
 
 from __future__ import annotations
 
@@ -71,3 +71,23 @@ def test_compiled_boost_matches_with_another_step_and_without_boosters():
         fast = fly_out(table, plan, boosters=False, boost_step_s=step, compiled=True)
         slow = fly_out(table, plan, boosters=False, boost_step_s=step, compiled=False)
         _same(fast, slow)
+
+
+def test_compiled_coast_is_used_without_knots_and_is_bit_identical(monkeypatch):
+    """Without knots and with the default physics the coast (RVs and tumbling spent stages,
+    to the ground) runs in :mod:`bmdsim.flight._coast_kernel`, never in the numpy driver,
+    and gives the driver's flights bit for bit."""
+    import bmdsim.flight.flyout as flyout
+
+    table = vehicle_table([missile(m) for m in _NAMES])
+    plan = _plan()
+    slow = fly_out(table, plan, dense=False, compiled=False)
+
+    def no_driver(*args, **kwargs):
+        raise AssertionError("the numpy coast was called")
+
+    monkeypatch.setattr(flyout, "dopri5", no_driver)
+    fast = fly_out(table, plan, dense=False, compiled=True)
+    _same(fast, slow)
+    assert np.all(np.isfinite(fast.impact_t_s)), "every object reaches the ground"
+    assert (fast.object_kind != fast.object_kind[0]).any(), "spent stages coasted too"

@@ -1,6 +1,9 @@
-"""Compiled (numba, ``cache=True``) coast of :func:`bmdsim.engagement.kinematics.fly_open_loop`.
+"""Compiled (numba, ``cache=True``) ballistic coast to the ground or to a closest approach.
 
-The same computation as the numpy path of ``fly_open_loop``'s coast (the batched
+It serves the coasts of :func:`bmdsim.flight.flyout.fly_out` (threat flights and the aim
+solver's, event: the ground) and of :func:`bmdsim.engagement.kinematics.fly_open_loop`
+(interceptors, event: the ground or the closest approach to a target); :func:`coast` drives
+it. The same computation as their numpy path (the batched
 Dormand-Prince 5(4) driver of :mod:`bmdsim.core.integrate` with ``second_order=3``, the
 default :class:`~bmdsim.flight.dynamics.Physics` and the event ``min(altitude, closing)``),
 bit for bit. The Dormand-Prince pieces are those of the debris fall
@@ -14,8 +17,8 @@ the event:
 * ``closing`` (with a target): ``-(dr . dv)`` with ``dr``, ``dv`` the target's position and
   velocity relative to the interceptor, 1 before the flight's burnout (``armed``) and where
   the target's state is not finite. The target is a
-  :class:`~bmdsim.engagement.prediction.PredictedTrajectories` passed as its knot tables
-  (:meth:`~bmdsim.engagement.prediction.PredictedTrajectories.knot_tables`): its state at
+  dense trajectory passed as its knot tables (e.g.
+  :meth:`bmdsim.engagement.prediction.PredictedTrajectories.knot_tables`): its state at
   ``t`` is :func:`bmdsim.core.integrate.interpolate_dense` reproduced for one time (the same
   global search key ``t + index * band``, the same clipping, the quintic Hermite
   interpolant). numpy's ``einsum`` over the (C-ordered) differences sums the dot product as
@@ -169,3 +172,56 @@ NO_TARGET = (
 )  # fmt: skip
 
 __all__ = ["NO_TARGET", "commit", "start"]
+
+
+def coast(aero, t0, y0, t1, run, rtol: float, atol, event_tol_s: float, tgt: tuple):
+    """``(t_s, y, event)`` of :func:`bmdsim.core.integrate.dopri5` (``second_order=3``,
+    default :class:`~bmdsim.flight.dynamics.Physics`, event ground or ``min(ground,
+    closing)``) for the states ``y0 (N, 7)`` of the objects ``run`` from ``t0`` to ``t1``
+    ``(N,)`` [s] with drag ``aero`` (a :class:`~bmdsim.flight.dynamics.Aero`), computed by
+    this module's kernels (bit-identical). The live objects advance in lockstep, one step
+    attempt each per iteration as in the driver (:func:`bmdsim.flight._debris_kernel.lockstep`);
+    ``tgt``: ``(False, *NO_TARGET)`` or the target tables (see the module docstring)."""
+    from bmdsim.flight import _debris_kernel as dk
+    from bmdsim.flight.air import air_table
+    from bmdsim.flight.dynamics import MACH_STEP
+
+    n = y0.shape[0]
+    table = air_table()
+    phys = (
+        np.ascontiguousarray(aero.area_m2, dtype=float),
+        np.ascontiguousarray(aero.drag_row, dtype=np.intp),
+        np.ascontiguousarray(aero.cd_table, dtype=float), table.rows, float(table.alt_min_m),
+        float(table.inv_step_per_m), int(table.last_node), 1.0 / MACH_STEP,
+    )  # fmt: skip
+    atol = np.ascontiguousarray(atol, dtype=float)
+    rtol = float(rtol)
+    Z = np.zeros((4, n, 7))
+    Z[0] = y0
+    S = np.zeros((dk.N_ROWS, n))
+    S[dk.S_T] = t0
+    S[dk.S_TEND] = t1
+    t_fin = np.array(t0, dtype=float)
+    y_fin = np.array(y0, dtype=float)
+    hit = np.zeros(n, bool)
+    K = np.empty((7, n, 7))
+    work, y1, f1 = np.empty(7), np.empty(7), np.empty(7)
+    nrm, eo, p1, p2, gbuf, tbuf = np.empty((6, n))
+    grp = np.empty(n, dtype=np.intp)
+    seq = np.arange(n, dtype=np.intp)
+    L = np.empty((dk.N_LOCATE_ROWS, n))
+    Ys = np.empty((n, 7))
+
+    def start_chunk(m, act):
+        start(m, act, Z, S, y1, f1, gbuf, tbuf, work, rtol, atol, *phys, *tgt)
+
+    def trial_step(m, act):
+        dk.trial(m, act, Z, S, K, nrm, eo, rtol, atol, *phys)
+
+    def commit_step(m, act):
+        return commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, tbuf, work, t_fin, y_fin,
+                      hit, event_tol_s, *tgt)  # fmt: skip
+
+    dk.lockstep(np.nonzero(run & (t1 > t0))[0], S, nrm, eo, p1, p2, start_chunk, trial_step,
+                commit_step)  # fmt: skip
+    return t_fin, y_fin, hit
