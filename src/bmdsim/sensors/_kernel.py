@@ -648,3 +648,72 @@ def look_outputs(
         m = m * m
         rcs[q] = ref_rcs * ((x - 1.0) / gain[i] / ref_snr) * m * m
     return z, sigma, snr_h, rcs
+
+
+@numba.njit((_F1, _F1, _F1, _F1, _F), **_JIT)
+def waypoint_track(t, t_wp, lat_wp, lon_wp, h):
+    """A waypoint platform at times ``t (K,)``: ``(lat, lon, dlat/dt, dlon/dt) (4, K)``
+    [deg, deg/s] (``np.interp`` and the leg's rates, 0 outside the legs) and the latitudes
+    and longitudes [rad] ``(2, R, K)`` of :meth:`bmdsim.sensors.WaypointPlatform.frame_at`
+    (``R = 5``: the position and its four ``+- h`` [deg] offsets when moving, else 1)."""
+    size = t.shape[0]
+    w = t_wp.shape[0]
+    out = np.empty((4, size))
+    moving = False
+    for i in range(size):
+        x = t[i]
+        for row in range(2):
+            fp = lat_wp if row == 0 else lon_wp
+            # numpy's interp (numpy/_core/src/multiarray/compiled_base.c), left/right = ends
+            if w == 1:
+                res = fp[0]
+            elif np.isnan(x):
+                res = x
+            elif x < t_wp[0]:
+                res = fp[0]
+            elif x >= t_wp[w - 1]:
+                res = fp[w - 1]
+            else:
+                j = np.searchsorted(t_wp, x, side="right") - 1
+                if t_wp[j] == x:
+                    res = fp[j]
+                else:
+                    slope = (fp[j + 1] - fp[j]) / (t_wp[j + 1] - t_wp[j])
+                    res = slope * (x - t_wp[j]) + fp[j]
+                    if np.isnan(res):
+                        res = slope * (x - t_wp[j + 1]) + fp[j + 1]
+                        if np.isnan(res) and fp[j] == fp[j + 1]:
+                            res = fp[j]
+            out[row, i] = res
+        dlat = 0.0
+        dlon = 0.0
+        if w >= 2 and x >= t_wp[0] and x < t_wp[w - 1]:
+            j = np.searchsorted(t_wp, x, side="right") - 1
+            if j > w - 2:
+                j = w - 2
+            if j < 0:
+                j = 0
+            dt = t_wp[j + 1] - t_wp[j]
+            dlat = (lat_wp[j + 1] - lat_wp[j]) / dt
+            dlon = (lon_wp[j + 1] - lon_wp[j]) / dt
+        out[2, i] = dlat
+        out[3, i] = dlon
+        if dlat != 0.0 or dlon != 0.0:
+            moving = True
+    rows = 5 if moving else 1
+    ll = np.empty((2, rows, size))
+    for i in range(size):
+        lat = out[0, i]
+        lon = out[1, i]
+        ll[0, 0, i] = np.radians(lat)
+        ll[1, 0, i] = np.radians(lon)
+        if moving:
+            ll[0, 1, i] = np.radians(lat + h)
+            ll[0, 2, i] = np.radians(lat - h)
+            ll[0, 3, i] = np.radians(lat)
+            ll[0, 4, i] = np.radians(lat)
+            ll[1, 1, i] = np.radians(lon)
+            ll[1, 2, i] = np.radians(lon)
+            ll[1, 3, i] = np.radians(lon + h)
+            ll[1, 4, i] = np.radians(lon - h)
+    return out, ll

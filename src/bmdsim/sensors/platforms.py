@@ -123,30 +123,19 @@ class WaypointPlatform:
         cosines (those functions' formulas written out here, so the same numbers: tested
         against them); each time's numbers are independent of the others in the batch.
         """
-        from bmdsim.sensors._kernel import surface_frames
+        from bmdsim.sensors._kernel import surface_frames, waypoint_track
 
         t = np.asarray(t_s, dtype=float)
-        lat, lon, alt = self.geodetic_at(t)
-        dlat, dlon = self._rates(t)
         h = 1e-6
-        lat1, lon1 = lat.reshape(1, -1), lon.reshape(1, -1)
-        if dlat.any() or dlon.any():  # the position and the four offsets in one evaluation
-            lat_r = np.radians(np.concatenate([lat1, lat1 + h, lat1 - h, lat1, lat1]))
-            lon_r = np.radians(np.concatenate([lon1, lon1, lon1, lon1 + h, lon1 - h]))
-        else:  # holding (or a single waypoint): at rest
-            lat_r, lon_r = np.radians(lat1), np.radians(lon1)
+        track, ll = waypoint_track(t.reshape(-1), self.t_s, self.lat_deg, self.lon_deg, h)
+        # the position and, when moving, its four offsets in one evaluation (np.radians of
+        # lat, lat + h, lat - h, lat, lat and lon, lon, lon, lon + h, lon - h: compiled)
+        sin, cos = np.sin(ll), np.cos(ll)
+        alt = np.full(t.shape, self.alt_m)
         r, v, basis = surface_frames(
-            np.sin(lat_r),
-            np.cos(lat_r),
-            np.sin(lon_r),
-            np.cos(lon_r),
-            alt.reshape(-1),
-            dlat.reshape(-1),
-            dlon.reshape(-1),
-            _A_M,
-            _E2,
-            h,
+            sin[0], cos[0], sin[1], cos[1], alt.reshape(-1), track[2], track[3], _A_M, _E2, h
         )
+        lat, lon = track[0].reshape(t.shape), track[1].reshape(t.shape)
         shape = t.shape
         return (
             r.reshape(*shape, 3),

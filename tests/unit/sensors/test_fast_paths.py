@@ -535,3 +535,36 @@ def test_compiled_looks_match_the_numpy_looks_bit_for_bit(missile_truth, monkeyp
         if f.name != "truth":
             assert _same(getattr(compiled, f.name), getattr(numpy_looks, f.name)), f.name
     assert _same(compiled.truth.object_id, numpy_looks.truth.object_id)
+
+
+def test_waypoint_track_matches_np_interp_and_the_leg_rates_bit_for_bit():
+    from bmdsim.sensors._kernel import waypoint_track
+
+    rng = np.random.default_rng(13)
+    for trial in range(500):
+        w = int(rng.integers(1, 5))
+        t_wp = np.cumsum(rng.uniform(1.0, 500.0, w)) - 200.0
+        lat_wp, lon_wp = rng.uniform(-60, 60, w), rng.uniform(-170, 170, w)
+        if trial % 5 == 0 and w > 1:
+            lat_wp[1] = lat_wp[0]  # a leg along a parallel
+        t = rng.uniform(t_wp[0] - 100.0, t_wp[-1] + 100.0, int(rng.integers(1, 7)))
+        t[0] = t_wp[int(rng.integers(0, w))]  # on a waypoint
+        track, ll = waypoint_track(t, t_wp, lat_wp, lon_wp, 1e-6)
+        lat, lon = np.interp(t, t_wp, lat_wp), np.interp(t, t_wp, lon_wp)
+        assert _same(track[0], lat) and _same(track[1], lon)
+        if w >= 2:
+            i = np.clip(np.searchsorted(t_wp, t, side="right") - 1, 0, w - 2)
+            moving = (t >= t_wp[0]) & (t < t_wp[-1])
+            dt = t_wp[i + 1] - t_wp[i]
+            dlat = np.where(moving, (lat_wp[i + 1] - lat_wp[i]) / dt, 0.0)
+            dlon = np.where(moving, (lon_wp[i + 1] - lon_wp[i]) / dt, 0.0)
+        else:
+            dlat = dlon = np.zeros(t.shape)
+        assert _same(track[2], dlat) and _same(track[3], dlon)
+        la, lo = lat[None], lon[None]
+        if dlat.any() or dlon.any():
+            want_lat = np.radians(np.concatenate([la, la + 1e-6, la - 1e-6, la, la]))
+            want_lon = np.radians(np.concatenate([lo, lo, lo, lo + 1e-6, lo - 1e-6]))
+        else:
+            want_lat, want_lon = np.radians(la), np.radians(lo)
+        assert _same(ll[0], want_lat) and _same(ll[1], want_lon)
