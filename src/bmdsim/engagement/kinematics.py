@@ -434,8 +434,9 @@ def fly_open_loop(
         if tgt is not None:
             from bmdsim.flight._coast_kernel import coast
 
-            t_c, y_c, event_c = coast(aero, t_now, y, t_end, run, rtol, COAST_ATOL, _EVENT_TOL_S,
-                                      tgt)  # fmt: skip
+            t_c, y_c, event_c, _ = coast(
+                aero, t_now, y, t_end, run, rtol, COAST_ATOL, _EVENT_TOL_S, tgt
+            )
         else:
             event = ground
             if target is not None:

@@ -42,6 +42,7 @@ from bmdsim.flight._debris_kernel import (
     S_T,
     S_TN,
     _hermite_one,
+    _rhs,
     control,
     crossings,
     first_step,
@@ -120,10 +121,10 @@ def _event_set(cnt, ids, times, src, srow, gout, work, has_target, armed, tindex
 @numba.njit(cache=True, nogil=True, _nrt=False)
 def start(m, act, Z, S, y1, f1, gbuf, tbuf, work, rtol, atol, area, drag_row, cd_table, rows,
           alt_min, inv_step, last_node, inv_mach, has_target, armed, tindex, offsets, kt, keys,
-          band, ky, kf):  # fmt: skip
+          band, ky, kf, dense, n_knots, knot_t, knot_y, knot_f):  # fmt: skip
     """First derivative, first part of the initial step
     (:func:`~bmdsim.flight._debris_kernel.first_step`) and event value (row ``S_G``) of the
-    ``m`` objects ``act[:m]``."""
+    ``m`` objects ``act[:m]``; with ``dense``, their first knot (time, state, derivative)."""
     first_step(m, act, Z, S, y1, f1, rtol, atol, area, drag_row, cd_table, rows, alt_min,
                inv_step, last_node, inv_mach)  # fmt: skip
     for j in range(m):
@@ -132,17 +133,36 @@ def start(m, act, Z, S, y1, f1, gbuf, tbuf, work, rtol, atol, area, drag_row, cd
                keys, band, ky, kf)  # fmt: skip
     for j in range(m):
         S[S_G, act[j]] = gbuf[j]
+    if dense:
+        for j in range(m):
+            _knot(act[j], Z, S, n_knots, knot_t, knot_y, knot_f)
+
+
+@numba.njit(**_INNER, _nrt=False)
+def _knot(o, Z, S, n_knots, knot_t, knot_y, knot_f):
+    """Append object ``o``'s time, state and derivative (``S_T``, ``Z[0]``, ``Z[1]``) to its
+    knots (the caller keeps room for one more)."""
+    q = n_knots[o]
+    knot_t[o, q] = S[S_T, o]
+    for c in range(7):
+        knot_y[o, q, c] = Z[0][o, c]
+        knot_f[o, q, c] = Z[1][o, c]
+    n_knots[o] = q + 1
 
 
 @numba.njit(cache=True, nogil=True, _nrt=False)
 def commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, tbuf, work, t_fin, y_fin, hit, tol_s,
-           has_target, armed, tindex, offsets, kt, keys, band, ky, kf):  # fmt: skip
+           area, drag_row, cd_table, rows, alt_min, inv_step, last_node, inv_mach, has_target,
+           armed, tindex, offsets, kt, keys, band, ky, kf, dense, n_knots, knot_t, knot_y,
+           knot_f):  # fmt: skip
     """Finish the step attempt of :func:`~bmdsim.flight._debris_kernel.trial` given numpy's
     powers ``p1``, ``p2`` (as :func:`bmdsim.flight._debris_kernel.commit`, with this coast's
     event): step control, the event on the accepted states, the Illinois search of the
     crossings (together), the update, and the objects that ended (``t_fin``, ``y_fin``,
     ``hit`` at their index) removed from ``act``. Returns the number of objects still
-    live, or -1 on step-size underflow. ``tbuf`` ``(N,)``: scratch."""
+    live, or -1 on step-size underflow. ``tbuf`` ``(N,)``: scratch. With ``dense``, every
+    accepted step's end becomes a knot of its object (at a located crossing with the
+    derivative evaluated there, as the driver does)."""
     n_acc = control(m, act, S, p1, p2, grp)
     if n_acc <= 0:
         return m if n_acc == 0 else -1
@@ -161,7 +181,15 @@ def commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, tbuf, work, t_fin, y_fin
             if locate_update(n_cross, gbuf, L, tol_s):
                 break
         locate_finish(n_cross, grp, L, Z, S, Ys)
+        if dense:  # the driver's f at the located state (the step's end derivative otherwise)
+            for k in range(n_cross):
+                o = grp[k]
+                _rhs(Z[2][o], Z[3][o], area[o], drag_row[o], cd_table, rows, alt_min,
+                     inv_step, last_node, inv_mach)  # fmt: skip
     n = retire(m, act, n_acc, grp, Z, S, t_fin, y_fin, hit)
+    if dense:
+        for k in range(n_acc):
+            _knot(grp[k], Z, S, n_knots, knot_t, knot_y, knot_f)
     return n if n >= 0 else -n - 1
 
 
@@ -174,17 +202,26 @@ NO_TARGET = (
 __all__ = ["NO_TARGET", "commit", "start"]
 
 
-def coast(aero, t0, y0, t1, run, rtol: float, atol, event_tol_s: float, tgt: tuple):
-    """``(t_s, y, event)`` of :func:`bmdsim.core.integrate.dopri5` (``second_order=3``,
-    default :class:`~bmdsim.flight.dynamics.Physics`, event ground or ``min(ground,
-    closing)``) for the states ``y0 (N, 7)`` of the objects ``run`` from ``t0`` to ``t1``
-    ``(N,)`` [s] with drag ``aero`` (a :class:`~bmdsim.flight.dynamics.Aero`), computed by
-    this module's kernels (bit-identical). The live objects advance in lockstep, one step
-    attempt each per iteration as in the driver (:func:`bmdsim.flight._debris_kernel.lockstep`);
-    ``tgt``: ``(False, *NO_TARGET)`` or the target tables (see the module docstring)."""
+#: Knots kept per object at first by a dense :func:`coast` (doubled as needed).
+_KNOTS_FIRST = 64
+
+
+def coast(aero, t0, y0, t1, run, rtol: float, atol, event_tol_s: float, tgt: tuple, *,
+          dense: bool = False):  # fmt: skip
+    """``(t_s, y, event, knots)`` of :func:`bmdsim.core.integrate.dopri5`
+    (``second_order=3``, default :class:`~bmdsim.flight.dynamics.Physics`, event ground or
+    ``min(ground, closing)``) for the states ``y0 (N, 7)`` of the objects ``run`` from
+    ``t0`` to ``t1`` ``(N,)`` [s] with drag ``aero`` (a
+    :class:`~bmdsim.flight.dynamics.Aero`), computed by this module's kernels
+    (bit-identical). The live objects advance in lockstep, one step attempt each per
+    iteration as in the driver (:func:`bmdsim.flight._debris_kernel.lockstep`); ``tgt``:
+    ``(False, *NO_TARGET)`` or the target tables (see the module docstring). ``dense``:
+    ``knots`` is the driver's :class:`~bmdsim.core.integrate.DenseOutput` (every accepted
+    step's knot), else None."""
+    from bmdsim.core.integrate import DenseOutput
     from bmdsim.flight import _debris_kernel as dk
     from bmdsim.flight.air import air_table
-    from bmdsim.flight.dynamics import MACH_STEP
+    from bmdsim.flight.dynamics import MACH_STEP, Physics, derivative
 
     n = y0.shape[0]
     table = air_table()
@@ -211,17 +248,45 @@ def coast(aero, t0, y0, t1, run, rtol: float, atol, event_tol_s: float, tgt: tup
     seq = np.arange(n, dtype=np.intp)
     L = np.empty((dk.N_LOCATE_ROWS, n))
     Ys = np.empty((n, 7))
+    cap = _KNOTS_FIRST if dense else 1
+    n_knots = np.zeros(n if dense else 1, dtype=np.int64)
+    knot = [np.empty((n_knots.size, cap)), np.empty((n_knots.size, cap, 7)),
+            np.empty((n_knots.size, cap, 7))]  # fmt: skip
 
     def start_chunk(m, act):
-        start(m, act, Z, S, y1, f1, gbuf, tbuf, work, rtol, atol, *phys, *tgt)
+        start(m, act, Z, S, y1, f1, gbuf, tbuf, work, rtol, atol, *phys, *tgt, dense, n_knots,
+              *knot)  # fmt: skip
 
     def trial_step(m, act):
         dk.trial(m, act, Z, S, K, nrm, eo, rtol, atol, *phys)
 
     def commit_step(m, act):
-        return commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, tbuf, work, t_fin, y_fin,
-                      hit, event_tol_s, *tgt)  # fmt: skip
+        m = commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, tbuf, work, t_fin, y_fin, hit,
+                   event_tol_s, *phys, *tgt, dense, n_knots, *knot)  # fmt: skip
+        if dense and n_knots.max() >= knot[0].shape[1]:  # room for the next step's knots
+            size = 2 * knot[0].shape[1]
+            for i, a in enumerate(knot):
+                grown = np.empty((a.shape[0], size, *a.shape[2:]))
+                grown[:, : a.shape[1]] = a
+                knot[i] = grown
+        return m
 
-    dk.lockstep(np.nonzero(run & (t1 > t0))[0], S, nrm, eo, p1, p2, start_chunk, trial_step,
+    live = np.asarray(run, dtype=bool)
+    dk.lockstep(np.nonzero(live & (t1 > t0))[0], S, nrm, eo, p1, p2, start_chunk, trial_step,
                 commit_step)  # fmt: skip
-    return t_fin, y_fin, hit
+    if not dense:
+        return t_fin, y_fin, hit, None
+    # objects with nothing to integrate: one knot at their start (the driver's)
+    still = np.nonzero(live & (t1 <= t0))[0]
+    if still.size:
+        # as the driver: the derivative of the component-major copy's transpose
+        ys = np.ascontiguousarray(y_fin[still].T)
+        f_still = np.asarray(derivative(t_fin[still], ys.T, still, physics=Physics(), aero=aero))
+        for j, o in enumerate(still):
+            knot[0][o, 0], knot[1][o, 0], knot[2][o, 0] = t_fin[o], y_fin[o], f_still[j]
+            n_knots[o] = 1
+    used = np.arange(knot[0].shape[1])[None, :] < n_knots[:, None]
+    index = np.nonzero(used)[0].astype(np.intp)
+    knots = DenseOutput(index=index, t_s=knot[0][used], y=knot[1][used], dydt=knot[2][used],
+                        offsets=np.searchsorted(index, np.arange(n + 1), side="left"))  # fmt: skip
+    return t_fin, y_fin, hit, knots

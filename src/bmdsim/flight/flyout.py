@@ -213,9 +213,9 @@ def fly_out(
     ``dense=False`` keeps no knots. ``compiled``: fly the boost segments in the compiled
     kernel :func:`bmdsim.flight._boost_kernel.boost_segment` (bit-identical to the numpy
     driver, which ``compiled=False`` uses, knots included; a segment in which a flight
-    reaches the ground and batches of more than 256 flights use the driver), and, without
-    knots and with the default physics, the coast in :func:`bmdsim.flight._coast_kernel.coast`
-    (bit-identical to the driver's Dormand-Prince coast).
+    reaches the ground and batches of more than 256 flights use the driver), and, with the
+    default physics, the coast in :func:`bmdsim.flight._coast_kernel.coast` (bit-identical
+    to the driver's Dormand-Prince coast, knots included).
     """
     physics = Physics() if physics is None else physics
     n = plan.cutoff_s.size
@@ -369,11 +369,12 @@ def fly_out(
     if not boosters:
         coast_alive[n:] = False
     t_coast_end = np.maximum(obj_t0, MAX_FLIGHT_S)
-    if compiled and not dense and physics == Physics():
+    if compiled and physics == Physics():
         from bmdsim.flight._coast_kernel import NO_TARGET, coast
 
-        t_c, y_c, event_c = coast(aero, obj_t0, obj_y, t_coast_end, coast_alive, rtol,
-                                  COAST_ATOL, _EVENT_TOL_S, (False, *NO_TARGET))  # fmt: skip
+        t_c, y_c, event_c, coast_knots = coast(aero, obj_t0, obj_y, t_coast_end, coast_alive,
+                                               rtol, COAST_ATOL, _EVENT_TOL_S,
+                                               (False, *NO_TARGET), dense=dense)  # fmt: skip
     else:
         sol = dopri5(
             partial(derivative, physics=physics, aero=aero),
@@ -387,7 +388,7 @@ def fly_out(
             dense=dense,
             second_order=3,
         )
-        t_c, y_c, event_c = sol.t_s, sol.y, sol.event
+        t_c, y_c, event_c, coast_knots = sol.t_s, sol.y, sol.event, sol.dense
     impact_t = np.where(event_c, t_c, np.nan)
     impact_state = np.where(event_c[:, None], y_c, np.nan)
     # flights that hit the ground in boost
@@ -397,7 +398,7 @@ def fly_out(
 
     dense_out = None
     if dense:
-        d = sol.dense
+        d = coast_knots
         knots.append((d.index, d.t_s, d.y, d.dydt))
         ki = np.concatenate([kk[0] for kk in knots])
         kt = np.concatenate([kk[1] for kk in knots])

@@ -73,21 +73,25 @@ def test_compiled_boost_matches_with_another_step_and_without_boosters():
         _same(fast, slow)
 
 
-def test_compiled_coast_is_used_without_knots_and_is_bit_identical(monkeypatch):
-    """Without knots and with the default physics the coast (RVs and tumbling spent stages,
-    to the ground) runs in :mod:`bmdsim.flight._coast_kernel`, never in the numpy driver,
-    and gives the driver's flights bit for bit."""
+@pytest.mark.parametrize("dense", [False, True])
+def test_compiled_coast_is_used_and_is_bit_identical(monkeypatch, dense):
+    """With the default physics the coast (RVs and tumbling spent stages, to the ground)
+    runs in :mod:`bmdsim.flight._coast_kernel`, never in the numpy driver, and gives the
+    driver's flights bit for bit, knots included (their buffers grow past the first 64 a
+    flight)."""
+    import bmdsim.flight._coast_kernel as coast_kernel
     import bmdsim.flight.flyout as flyout
 
     table = vehicle_table([missile(m) for m in _NAMES])
     plan = _plan()
-    slow = fly_out(table, plan, dense=False, compiled=False)
+    slow = fly_out(table, plan, dense=dense, compiled=False)
 
     def no_driver(*args, **kwargs):
         raise AssertionError("the numpy coast was called")
 
     monkeypatch.setattr(flyout, "dopri5", no_driver)
-    fast = fly_out(table, plan, dense=False, compiled=True)
+    monkeypatch.setattr(coast_kernel, "_KNOTS_FIRST", 4)
+    fast = fly_out(table, plan, dense=dense, compiled=True)
     _same(fast, slow)
     assert np.all(np.isfinite(fast.impact_t_s)), "every object reaches the ground"
     assert (fast.object_kind != fast.object_kind[0]).any(), "spent stages coasted too"
