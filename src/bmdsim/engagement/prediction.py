@@ -47,14 +47,25 @@ class PredictedTrajectories:
         horizon_s: float = MAX_HORIZON_S,
         drag: bool = True,
         rtol: float = PREDICTION_RTOL,
+        compiled: bool = True,
     ) -> PredictedTrajectories:
-        """Predict ``K`` ECEF states ``(K, 6)`` at times ``t0_s`` (scalar or ``(K,)``) [s]."""
+        """Predict ``K`` ECEF states ``(K, 6)`` at times ``t0_s`` (scalar or ``(K,)``) [s].
+
+        ``compiled``: with drag, coast in :func:`bmdsim.flight._coast_kernel.coast`
+        (bit-identical to the numpy Dormand-Prince driver, which ``compiled=False`` and
+        ``drag=False`` use)."""
         states = np.asarray(states, dtype=float).reshape(-1, 6)
         k = states.shape[0]
         t0 = np.broadcast_to(np.asarray(t0_s, dtype=float), (k,)).copy()
         aero, mass = ballistic_aero(k, ballistic_coefficient_kg_m2)
         physics = Physics(drag=drag)
         y0 = np.concatenate([states, mass[:, None]], axis=1)
+        if compiled and drag and np.isfinite(y0).all() and np.isfinite(t0).all():
+            from bmdsim.flight._coast_kernel import NO_TARGET, coast
+
+            t_end, _, hit, dense = coast(aero, t0, y0, t0 + horizon_s, np.ones(k, bool), rtol,
+                                         COAST_ATOL, 1e-9, (False, *NO_TARGET), dense=True)  # fmt: skip
+            return cls(t0_s=t0, impact_s=np.where(hit, t_end, np.nan), dense=dense)
         sol = dopri5(
             partial(derivative, physics=physics, aero=aero if drag else None),
             t0,

@@ -151,3 +151,31 @@ def test_knot_tables_reproduce_the_prediction(threats):
     assert np.array_equal(offsets, d.offsets) and np.array_equal(kt, d.t_s)
     assert np.array_equal(ky, d.y) and np.array_equal(kf, d.dydt)
     assert np.array_equal(keys, d.t_s + d.index * band) and band >= 4.0 * np.abs(kt).max()
+
+
+@pytest.mark.parametrize("beta", [None, 2_500.0])
+def test_threat_prediction_coasts_compiled_bit_identical_to_the_numpy_driver(monkeypatch, beta):
+    """``PredictedTrajectories.from_states`` (drag on) coasts in the compiled kernel, never
+    in the numpy driver, with the driver's impact times and knots bit for bit; one state is
+    below the ground (no crossing) and one starts far from it."""
+    import bmdsim.engagement.prediction as prediction
+
+    states = np.tile(THREAT_STATE, (4, 1))
+    states[1, :3] += [20e3, -10e3, 5e3]
+    states[2, 3:] *= 0.9
+    states[3, :3] *= 0.999  # ~6 km below the ellipsoid
+    t0 = [THREAT_T0_S, THREAT_T0_S + 5.0, 160.0, THREAT_T0_S]
+    slow = PredictedTrajectories.from_states(states, t0, ballistic_coefficient_kg_m2=beta,
+                                             compiled=False)  # fmt: skip
+
+    def refuse(*a, **k):
+        raise AssertionError("the numpy driver ran the prediction")
+
+    monkeypatch.setattr(prediction, "dopri5", refuse)
+    fast = PredictedTrajectories.from_states(states, t0, ballistic_coefficient_kg_m2=beta)
+    assert np.array_equal(fast.t0_s, slow.t0_s)
+    assert np.array_equal(fast.impact_s, slow.impact_s, equal_nan=True)
+    assert np.isfinite(fast.impact_s[:3]).all()
+    for name in ("index", "t_s", "y", "dydt", "offsets"):
+        a, b = getattr(fast.dense, name), getattr(slow.dense, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name
