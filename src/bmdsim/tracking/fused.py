@@ -55,6 +55,7 @@ from bmdsim.tracking.types import TrackBatch, TrackUpdated
 from bmdsim.tracking.updater import (
     ExtendedKalmanUpdater,
     _compiled_geometry,
+    _model_kinds,
     imm_combine,
     log_likelihood,
 )
@@ -168,8 +169,11 @@ class ScanKernels:
         if lam.shape[0] != 2 or dt.size == 0:
             return markov_matrices(lam, dt)
         s = self.switching_rate
-        frac = np.abs(dt) if s == 0.0 else -np.expm1(-s * np.abs(dt)) / s
-        return _EYE2 + frac[:, None, None] * lam
+        # -expm1(-s |dt|) / s, with the sign moved to the divisor (the same bits)
+        frac = np.abs(dt) if s == 0.0 else np.expm1(-s * np.abs(dt)) / -s
+        out = frac[:, None, None] * lam
+        out += _EYE2
+        return out
 
     def predict(self, tracks: TrackBatch, time_s) -> TrackBatch:
         """``tracks`` predicted to ``time_s`` (the predictor's ``predict``, same numbers)."""
@@ -192,11 +196,10 @@ class ScanKernels:
         code factors it (the role path's numpy copes)."""
         if scan.detection_times_s is not None:
             return False
-        geometry = _compiled_geometry(scan.model, 1)
-        if geometry is None:
+        geometries = _scan_geometry(scan.model)
+        if geometries is None:
             return False
-        kind, pos, vel, basis = geometry_g = geometry
-        geometry = (kind, pos[0], vel[0], basis[0])
+        geometry, geometry_g = geometries
         tr = tracker.tracks
         n_det = len(scan)
         dets = _NO_ROWS
@@ -207,7 +210,7 @@ class ScanKernels:
             rows = pair = _NO_ROWS
             n_ahead, behind = 0, None
             if n_det:
-                gated = self._hypothesise(tr, scan, coarse, geometry, z, noise)
+                gated = self._hypothesise(tr, scan, coarse, geometry, geometry_g, z, noise)
                 if gated is None:
                     return False
                 hyp, n_ahead, behind = gated
@@ -221,12 +224,13 @@ class ScanKernels:
                 if estimate is None:
                     return False
             self._commit(tracker, scan, coarse, rows, dets, estimate, events)
-        free = np.ones(n_det, bool)
-        free[dets] = False
-        tracker._initiate(scan, np.flatnonzero(free), events)
+        if dets.size < n_det:  # detections left to start tracks
+            free = np.ones(n_det, bool)
+            free[dets] = False
+            tracker._initiate(scan, np.flatnonzero(free), events)
         return True
 
-    def _hypothesise(self, tr, scan, coarse, geometry, z, noise):
+    def _hypothesise(self, tr, scan, coarse, geometry, geometry_g, z, noise):
         """Gated pairs as :class:`Hypotheses` (tested pairs ordered: tracks predicted
         forward first, then the out-of-sequence ones), the number of forward pairs and, if
         any, the out-of-sequence pairs' ``(RetrodictedMeasurement, lag noise)``; None if a
@@ -247,7 +251,7 @@ class ScanKernels:
         retro = RetrodictedMeasurement(
             scan.model, self.retro_motion, float(scan.time_s) - tr.times_s[bt]
         )
-        lag = retro.lag_noise(tr.states[bt])
+        lag = self._lag_noise(tr.states[bt], retro.dt, geometry_g)
         b_d2, b_cost = np.empty(n_behind), np.empty(n_behind)
         if not retro_gate_kernel(
             kind, tr.mode_states[bt], tr.mode_covariances[bt], tr.mode_probabilities[bt],
@@ -265,6 +269,22 @@ class ScanKernels:
         )
         return hyp, tested, (retro, lag)
 
+    def _lag_noise(self, states, dt, geometry_g) -> np.ndarray:
+        """:meth:`RetrodictedMeasurement.lag_noise` of ``states (K, n)`` over the lags
+        ``dt (K,)`` for the scan's compiled geometry: the same kernels (the motion's
+        propagation, the model's Jacobian) called directly, and the same numpy products."""
+        kind, pos, vel, basis = geometry_g
+        drag, j2, max_step = self.retro_spec
+        k, n = states.shape
+        m = (3, 4, 2)[kind]
+        back, h = np.empty((k, n)), np.empty((k, m, n))
+        propagate_kernel(
+            states, dt, max_step, False, j2, drag and n == 7, *_tables(), back,
+            np.empty((0, n, n)),
+        )  # fmt: skip
+        measure_kernel(kind, back, pos, vel, basis, np.empty((k, m)), h)
+        return h @ self.retro_motion.process_noise(dt) @ np.swapaxes(h, -1, -2)
+
     def _estimate(
         self, tracker, scan, coarse, geometry, geometry_g, z, noise, rows, dets, pair, n_ahead,
         behind,
@@ -274,11 +294,15 @@ class ScanKernels:
         an innovation covariance could not be factored."""
         kind, pos, vel, basis = geometry
         tr = tracker.tracks
-        estimate = tuple(getattr(tr, name).copy() for name in _ESTIMATE)
-        states, covariances, mode_x, mode_p, mu, times = estimate
-        ahead = pair < n_ahead
-        if ahead.any():
-            ra, da = (rows, dets) if ahead.all() else (rows[ahead], dets[ahead])
+        estimate = states, covariances, mode_x, mode_p, mu, times = (
+            tr.states.copy(), tr.covariances.copy(), tr.mode_states.copy(),
+            tr.mode_covariances.copy(), tr.mode_probabilities.copy(), tr.times_s.copy(),
+        )  # fmt: skip
+        # with no out-of-sequence pair tested, every assignment is ahead
+        ahead = None if behind is None else pair < n_ahead
+        all_ahead = ahead is None or bool(ahead.all())
+        if all_ahead or ahead.any():
+            ra, da = (rows, dets) if all_ahead else (rows[ahead], dets[ahead])
             prior_mu = coarse[2][ra]
             a, n_modes = prior_mu.shape
             ll, shift = np.empty((a, n_modes)), np.empty((a, n_modes))
@@ -295,7 +319,7 @@ class ScanKernels:
                 states[ra], covariances[ra], mu[ra], _ = imm_combine(
                     prior_mu, mode_x[ra], mode_p[ra], ll
                 )
-        if not ahead.all():  # out of sequence: the updater's numpy path, operation by operation
+        if not all_ahead:  # out of sequence: the updater's numpy path, operation by operation
             retro, lag = behind
             q = pair[~ahead] - n_ahead
             rb, db = rows[~ahead], dets[~ahead]
@@ -331,17 +355,16 @@ class ScanKernels:
         drag, j2, max_step = self.retro_spec
         drag = drag and n == 7
         tables = _tables()
-        dt = np.ascontiguousarray(retro._dt(len(states)), dtype=float)
-        rows_m = (len(states), noise.shape[-1])
+        dt = retro.dt if n_modes == 1 else np.repeat(retro.dt, n_modes)
+        rows_x, m = len(states), noise.shape[-1]
+        # scratch of the kernels (each iteration's products are new arrays)
+        back, f = np.empty((rows_x, n)), np.empty((rows_x, n, n))
+        zb, hb = np.empty((rows_x, m)), np.empty((rows_x, m, n))
         x_i = states
         for it in range(self.updater.iterations):
             # motion.transition (the state as motion.function)
-            back, f = np.empty((len(states), n)), np.empty((len(states), n, n))
-            propagate_kernel(
-                np.ascontiguousarray(x_i), dt, max_step, True, j2, drag, *tables, back, f
-            )
-            hb = np.empty((*rows_m, n))
-            measure_kernel(kind, back, pos, vel, basis, np.empty(rows_m), hb)
+            propagate_kernel(x_i, dt, max_step, True, j2, drag, *tables, back, f)
+            measure_kernel(kind, back, pos, vel, basis, zb, hb)
             h = hb @ f
             cross = covariances @ h.transpose(0, 2, 1)
             s = h @ cross + noise
@@ -377,7 +400,11 @@ class ScanKernels:
         with their events."""
         tr = tracker.tracks
         t = float(scan.time_s)
-        counters = tuple(getattr(tr, name).copy() for name in _COUNTERS)
+        counters = (
+            tr.last_update_s.copy(), tr.hits.copy(), tr.opportunities.copy(), tr.history.copy(),
+            tr.sensors.copy(), tr.quality.copy(), tr.reported_s.copy(), tr.rcs_log10_mean.copy(),
+            tr.rcs_looks.copy(), tr.status.copy(),
+        )  # fmt: skip
         has_rcs = scan.rcs_m2 is not None and rows.size > 0
         rcs_ok, log_rcs = _NO_LOOKS, _NO_RCS
         if has_rcs:
@@ -402,8 +429,12 @@ class ScanKernels:
         any_confirmed = bool(confirmed.any())
         if estimate is not None or missed or any_confirmed:
             if estimate is None:
-                estimate = tuple(getattr(tr, name) for name in _ESTIMATE)
-            states, covariances, mode_x, mode_p, mu, times = estimate
+                states, covariances, mode_x, mode_p, mu, times = (
+                    tr.states, tr.covariances, tr.mode_states, tr.mode_covariances,
+                    tr.mode_probabilities, tr.times_s,
+                )  # fmt: skip
+            else:
+                states, covariances, mode_x, mode_p, mu, times = estimate
             last, hits, opportunities, history, sensors, quality, reported, rcs, looks, status = (
                 counters
             )
@@ -445,6 +476,30 @@ _QUALITY_WINDOW = 10  # opportunities (bmdsim.tracking.tracker._quality)
 _QUALITY_MASK = np.uint64((1 << _QUALITY_WINDOW) - 1)
 _NO_LOOKS = np.zeros(0, bool)
 _NO_RCS = np.zeros(0)
+
+
+def _scan_geometry(model):
+    """``(geometry, geometry_g)`` of a scan's measurement model for the kernels: ``(kind,
+    position (3,), velocity (3,), basis (3, 3))`` and the same as
+    :func:`~bmdsim.tracking.updater._compiled_geometry` gives it (``(1, 3)``, ``(1, 3)``,
+    ``(1, 3, 3)``); None for a model without a compiled form or with several geometries."""
+    kind = _model_kinds().get(type(model))
+    if kind is None:
+        return None
+    pos = np.ascontiguousarray(model.sensor_position_ecef, dtype=float)
+    basis = np.ascontiguousarray(model.sensor_basis, dtype=float)
+    vel = np.ascontiguousarray(model.sensor_velocity_ecef, dtype=float) if kind == 1 else _NO_VEL
+    if pos.shape == (3,) and basis.shape == (3, 3) and vel.shape == (3,):
+        one = (kind, pos.reshape(1, 3), vel.reshape(1, 3), basis.reshape(1, 3, 3))
+        return (kind, pos, vel, basis), one
+    one = _compiled_geometry(model, 1)  # any other shapes: the general form
+    if one is None:
+        return None
+    kind, pos, vel, basis = one
+    return (kind, pos[0], vel[0], basis[0]), one
+
+
+_NO_VEL = np.zeros(3)  # the sensor velocity of models that have none (read only by kernels)
 
 
 def _associate(associator, hyp: Hypotheses, n_tracks: int, n_det: int):

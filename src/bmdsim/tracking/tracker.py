@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from bmdsim.earth.constants import A_M
 from bmdsim.tracking.associator import GlobalNearestNeighbourAssociator
 from bmdsim.tracking.deleter import Deleter, MOfNConfirmer, recent_hits
 from bmdsim.tracking.hypothesiser import ChiSquareGater
@@ -478,7 +479,6 @@ class Tracker:
             return False
         if type(confirmer) is not MOfNConfirmer:
             return False
-        from bmdsim.earth.constants import A_M
         from bmdsim.tracking._kernel import may_delete_kernel
 
         reach = A_M + max(deleter.min_altitude_m, 0.0) + 2.0

@@ -372,3 +372,68 @@ def test_deletion_pretest_never_hides_a_deletion():
             assert not gone.any() and not failed.any()
         deleted += bool(gone.any() or failed.any())
     assert skipped > 0 and deleted > 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lag_noise_of_the_compiled_step_equals_the_retrodicted_measurements_bitwise(seed):
+    from bmdsim.tracking.fused import _scan_geometry
+    from bmdsim.tracking.tracker import RetrodictedMeasurement
+
+    rng = np.random.default_rng(seed)
+    kernels = ScanKernels.for_tracker(Tracker(**_imm()))
+    k = 6
+    states = np.concatenate(
+        [
+            geodetic_to_ecef(
+                rng.uniform(30, 40, k), rng.uniform(40, 50, k), rng.uniform(5e4, 4e5, k)
+            ),
+            rng.normal(size=(k, 3)) * 2000.0,
+            rng.uniform(0.0, 2e-3, (k, 1)),
+        ],
+        axis=1,
+    )
+    dt = -rng.uniform(0.0, 12.0, k)  # lags up to past one Runge-Kutta sub-step
+    radar = _doppler_radar(36.9, 36.2)
+    ir = EcefToLosAngles(
+        sensor_position_ecef=geodetic_to_ecef(0.0, 45.0, 35_786e3),
+        sensor_basis=geocentric_ned_basis(geodetic_to_ecef(0.0, 45.0, 35_786e3)),
+        noise_covariance=np.eye(2) * 1e-10,
+    )
+    for model in (radar, ir):
+        _, geometry_g = _scan_geometry(model)
+        want = RetrodictedMeasurement(model, kernels.retro_motion, dt).lag_noise(states)
+        got = kernels._lag_noise(states, dt, geometry_g)
+        assert np.array_equal(got.view(np.uint64), want.view(np.uint64)), type(model).__name__
+
+
+def test_scan_geometry_is_the_updaters_compiled_geometry():
+    from bmdsim.tracking.fused import _scan_geometry
+    from bmdsim.tracking.updater import _compiled_geometry
+
+    site = radar_at(36.9, 36.2)
+    for model in (
+        _doppler_radar(36.9, 36.2),
+        site,
+        EcefToLosAngles(
+            sensor_position_ecef=site.sensor_position_ecef,
+            sensor_basis=site.sensor_basis,
+            noise_covariance=np.eye(2),
+        ),
+    ):
+        (kind, pos, vel, basis), one = _scan_geometry(model)
+        want = _compiled_geometry(model, 1)
+        assert one[0] == want[0] == kind
+        for got_g, got, exp in zip(one[1:], (pos, vel, basis), want[1:], strict=True):
+            assert np.array_equal(got_g, exp) and got_g.shape == exp.shape
+            assert np.array_equal(got, exp[0]) and got.flags.c_contiguous
+    assert _scan_geometry(object()) is None
+
+
+def test_compiled_markov_matrices_equal_the_predictors_bitwise():
+    from bmdsim.tracking.predictor import markov_matrices
+
+    kernels = ScanKernels.for_tracker(Tracker(**_imm()))
+    dt = np.concatenate([[0.0, -0.0, 1e-9, -3.5], np.random.default_rng(0).uniform(-50, 50, 40)])
+    want = markov_matrices(kernels.generator, dt)
+    got = kernels._markov(dt)
+    assert np.array_equal(got.view(np.uint64), want.view(np.uint64))
