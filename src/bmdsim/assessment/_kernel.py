@@ -31,7 +31,10 @@ import math
 import numba
 import numpy as np
 
+from bmdsim.earth.constants import A_M, E2
 from bmdsim.flight._kernel import altitude, ballistic_acceleration
+
+_E4 = E2 * E2
 
 CROSSED = 1
 BELOW_AT_START = 2
@@ -319,3 +322,89 @@ def accelerations(y, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach
         out[o, 1] = ay
         out[o, 2] = az
     return out
+
+
+# -- ground points and tangent planes: the arithmetic of bmdsim.earth.frames, operation for
+# operation (IEEE +, -, *, /, sqrt and libm hypot give the bits numpy gives); the
+# transcendental steps (r**3, cbrt, arctan2, sin, cos) stay with numpy, between the kernels.
+@numba.njit(cache=True, nogil=True)
+def geodetic_head(xyz, rho, p, q, r):
+    """First steps of :func:`bmdsim.earth.frames.ecef_to_geodetic` (Vermeille) for ECEF
+    points ``xyz (M, 3)``: ``rho``, ``p``, ``q``, ``r`` ``(M,)``."""
+    a2 = A_M * A_M
+    for i in range(xyz.shape[0]):
+        x = xyz[i, 0]
+        y = xyz[i, 1]
+        z = xyz[i, 2]
+        rho2 = x * x + y * y
+        rho[i] = math.sqrt(rho2)
+        pi = rho2 / a2
+        qi = (1.0 - E2) * z * z / a2
+        p[i] = pi
+        q[i] = qi
+        r[i] = (pi + qi - _E4) / 6.0
+
+
+@numba.njit(cache=True, nogil=True)
+def geodetic_middle(p, q, r3, arg):
+    """``1 + s + sqrt(s (2 + s))`` ``(M,)`` (the argument of the cube root) with
+    ``s = e^4 p q / (4 r^3)``, from ``r3 = r**3``."""
+    for i in range(p.shape[0]):
+        s = _E4 * p[i] * q[i] / (4.0 * r3[i])
+        arg[i] = 1.0 + s + math.sqrt(s * (2.0 + s))
+
+
+@numba.njit(cache=True, nogil=True)
+def geodetic_tail(xyz, rho, q, r, t, den, alt):
+    """Last steps: from the cube root ``t (M,)``, the denominator ``D + hypot(D, z)`` of the
+    latitude's half-angle arctangent into ``den (M,)`` and the height [m] into ``alt``."""
+    for i in range(xyz.shape[0]):
+        ti = t[i]
+        qi = q[i]
+        u = r[i] * (1.0 + ti + 1.0 / ti)
+        v = math.sqrt(u * u + _E4 * qi)
+        w = E2 * (u + v - qi) / (2.0 * v)
+        k = math.sqrt(u + v + w * w) - w
+        d = k * rho[i] / (k + E2)
+        dz = math.hypot(d, xyz[i, 2])
+        den[i] = d + dz
+        alt[i] = (k + E2 - 1.0) / k * dz
+
+
+@numba.njit(cache=True, nogil=True)
+def tangent_plane(sl, cl, so, co, site, basis):
+    """Ground points ``site (M, 3)`` (ECEF, zero height) and their east, north unit vectors
+    ``basis (M, 2, 3)`` from the sines and cosines of latitude and longitude ``(M,)``: the
+    arithmetic of :func:`bmdsim.earth.frames.geodetic_to_ecef` and
+    :func:`bmdsim.earth.frames.enu_basis`."""
+    for i in range(sl.shape[0]):
+        s = sl[i]
+        c = cl[i]
+        n = A_M / math.sqrt(1.0 - E2 * s * s)
+        site[i, 0] = (n + 0.0) * c * co[i]
+        site[i, 1] = (n + 0.0) * c * so[i]
+        site[i, 2] = (n * (1.0 - E2) + 0.0) * s
+        basis[i, 0, 0] = -so[i]
+        basis[i, 0, 1] = co[i]
+        basis[i, 0, 2] = 0.0
+        basis[i, 1, 0] = -s * co[i]
+        basis[i, 1, 1] = -s * so[i]
+        basis[i, 1, 2] = c
+
+
+@numba.njit(cache=True, nogil=True)
+def enu_rows(sl, cl, so, co, basis):
+    """East, north, up unit vectors ``basis (M, 3, 3)`` (rows, ECEF) from the sines and
+    cosines of latitude and longitude ``(M,)``: :func:`bmdsim.earth.frames.enu_basis`."""
+    for i in range(sl.shape[0]):
+        s = sl[i]
+        c = cl[i]
+        basis[i, 0, 0] = -so[i]
+        basis[i, 0, 1] = co[i]
+        basis[i, 0, 2] = 0.0
+        basis[i, 1, 0] = -s * co[i]
+        basis[i, 1, 1] = -s * so[i]
+        basis[i, 1, 2] = c
+        basis[i, 2, 0] = c * co[i]
+        basis[i, 2, 1] = c * so[i]
+        basis[i, 2, 2] = s

@@ -32,7 +32,7 @@ from bmdsim.assessment.discrimination import Discriminator, ObjectClass
 from bmdsim.assessment.impact import ImpactPredictor
 from bmdsim.assessment.launch import BoostObservations, LaunchPointEstimator
 from bmdsim.assessment.path import PathPredictor
-from bmdsim.assessment.threat import ThreatEvaluator
+from bmdsim.assessment.threat import ThreatEvaluator, category_rule
 from bmdsim.assessment.types import (
     AirspaceCrossing,
     AssessmentEvent,
@@ -75,17 +75,16 @@ class ThreatMonitor:
         """``(N,)`` categories with hysteresis against the reported ones (new tracks: the
         rule's)."""
         ev = self.evaluator
-        relaxed = replace(
-            ev,
-            asset_threshold=max(ev.asset_threshold - self.margin, 1e-9),
-            territory_threshold=max(ev.territory_threshold - self.margin, 1e-9),
-        )
         p_asset = (
             threats.asset_probability.max(axis=1)
             if threats.asset_probability.shape[1]
             else np.zeros(len(threats))
         )
-        loose = relaxed.categorise(p_asset, threats.p_allied, threats.p_non_allied)
+        loose = category_rule(  # the rule with every threshold lowered by the margin
+            max(ev.asset_threshold - self.margin, 1e-9),
+            max(ev.territory_threshold - self.margin, 1e-9),
+            p_asset, threats.p_allied, threats.p_non_allied,
+        )  # fmt: skip
         strict = np.asarray(threats.category)
         out = strict.copy()
         for i, tid in enumerate(threats.track_ids):  # bookkeeping per track (a dict look-up)
@@ -117,7 +116,9 @@ class ThreatMonitor:
         countries, e.g. from :class:`Assessor`); updates the memory."""
         t = float(threats.time_s)
         events: list[AssessmentEvent] = []
-        ell = impacts.ellipse(0.95)
+        # the 95 % ellipses the predictor made (rows of invalid predictions are skipped)
+        semi_major, semi_minor = impacts.ellipse_semi_major_m, impacts.ellipse_semi_minor_m
+        azimuth = impacts.ellipse_azimuth_rad
         for i, tid in enumerate(threats.track_ids):  # one record per track
             tid = int(tid)
             if not impacts.valid[i]:
@@ -134,8 +135,8 @@ class ThreatMonitor:
                 "p_allied": float(threats.p_allied[i]),
                 "impact_lat_deg": float(impacts.lat_deg[i]),
                 "impact_lon_deg": float(impacts.lon_deg[i]),
-                "ellipse_semi_major_m": float(ell.semi_major_m[i]),
-                "ellipse_semi_minor_m": float(ell.semi_minor_m[i]),
+                "ellipse_semi_major_m": float(semi_major[i]),
+                "ellipse_semi_minor_m": float(semi_minor[i]),
                 "time_to_impact_s": float(impacts.time_to_impact_s[i]),
                 "rank": int(threats.rank[i]),
                 "object_class": ObjectClass(int(threats.object_class[i])).label,
@@ -145,7 +146,7 @@ class ThreatMonitor:
                     ThreatEvaluated(
                         **common,
                         most_likely_land_country=_label(threats.most_likely_land_country[i]),
-                        ellipse_azimuth_deg=float(np.degrees(ell.azimuth_rad[i])),
+                        ellipse_azimuth_deg=float(np.degrees(azimuth[i])),
                     )
                 )
                 mem = self._memory[tid] = _Memory(category=cat, country=country, reported_s=t)

@@ -96,15 +96,75 @@ def augmented_state(states, covariances, prior: DragPrior) -> tuple[np.ndarray, 
     return out_x, out_p
 
 
-def _ground_point(ecef) -> tuple[np.ndarray, np.ndarray]:
-    lat, lon, _ = ecef_to_geodetic(ecef)
+def _ground_point(ecef, compiled: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Geodetic latitude and longitude [deg] ``(...)`` of ECEF points ``(..., 3)`` (of
+    :func:`_geodetic`)."""
+    lat, lon, _ = _geodetic(ecef, compiled)
     return lat, lon
 
 
-def _tangent(lat_deg, lon_deg) -> tuple[np.ndarray, np.ndarray]:
+def _geodetic(ecef, compiled: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Geodetic latitude, longitude [deg] and height [m] ``(...)`` of ECEF points
+    ``(..., 3)``: those of :func:`bmdsim.earth.frames.ecef_to_geodetic`, bit for bit.
+    ``compiled``: its arithmetic in three compiled kernels between numpy's ``r**3``,
+    ``cbrt`` and ``arctan2`` (a few calls instead of some thirty array operations: small
+    batches cost a third), else that function."""
+    if not compiled:
+        return ecef_to_geodetic(ecef)
+    from bmdsim.assessment import _kernel
+
+    xyz = np.asarray(ecef, dtype=float)
+    shape = xyz.shape[:-1]
+    flat = np.require(xyz.reshape(-1, 3), float, "CW")
+    m = flat.shape[0]
+    rho, p, q, r = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+    _kernel.geodetic_head(flat, rho, p, q, r)
+    arg = np.empty(m)
+    _kernel.geodetic_middle(p, q, r**3, arg)
+    t = np.cbrt(arg)
+    den, alt = np.empty(m), np.empty(m)
+    _kernel.geodetic_tail(flat, rho, q, r, t, den, alt)
+    lat = 2.0 * np.arctan2(flat[:, 2], den)
+    lon = np.arctan2(flat[:, 1], flat[:, 0])
+    return np.degrees(lat).reshape(shape), np.degrees(lon).reshape(shape), alt.reshape(shape)
+
+
+def _tangent(lat_deg, lon_deg, compiled: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Ground points ``(N,)`` on the ellipsoid, ECEF ``(N, 3)``, and their east, north unit
-    vectors ``(N, 2, 3)``."""
-    return geodetic_to_ecef(lat_deg, lon_deg, 0.0), enu_basis(lat_deg, lon_deg)[:, :2]
+    vectors ``(N, 2, 3)``: :func:`bmdsim.earth.frames.geodetic_to_ecef` and
+    :func:`bmdsim.earth.frames.enu_basis`, bit for bit. ``compiled``: the sines and cosines
+    taken once (numpy), the rest in one compiled kernel."""
+    if not compiled:
+        return geodetic_to_ecef(lat_deg, lon_deg, 0.0), enu_basis(lat_deg, lon_deg)[:, :2]
+    from bmdsim.assessment import _kernel
+
+    lat = np.radians(np.asarray(lat_deg, dtype=float))
+    lon = np.radians(np.asarray(lon_deg, dtype=float))
+    m = lat.shape[0]
+    site, basis = np.empty((m, 3)), np.empty((m, 2, 3))
+    _kernel.tangent_plane(np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon), site, basis)
+    return site, basis
+
+
+def _enu_rows(lat_deg, lon_deg, compiled: bool = True) -> np.ndarray:
+    """:func:`bmdsim.earth.frames.enu_basis` ``(N, 3, 3)`` of points ``(N,)``, bit for bit
+    (``compiled``: the sines and cosines from numpy, the rest in one compiled kernel)."""
+    if not compiled:
+        return enu_basis(lat_deg, lon_deg)
+    from bmdsim.assessment import _kernel
+
+    lat = np.radians(np.asarray(lat_deg, dtype=float))
+    lon = np.radians(np.asarray(lon_deg, dtype=float))
+    basis = np.empty((lat.shape[0], 3, 3))
+    _kernel.enu_rows(np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon), basis)
+    return basis
+
+
+def _vector_to_enu(vec, lat_deg, lon_deg, compiled: bool = True) -> np.ndarray:
+    """:func:`bmdsim.earth.frames.ecef_vector_to_enu` of vectors ``(N, 3)`` at points
+    ``(N,)`` (the same product, on :func:`_enu_rows`)."""
+    basis = _enu_rows(lat_deg, lon_deg, compiled)
+    return np.einsum("...ij,...j->...i", basis, np.asarray(vec, dtype=float))
 
 
 def _enu_offsets(points_ecef, plane) -> np.ndarray:
@@ -119,7 +179,7 @@ def _enu_offsets(points_ecef, plane) -> np.ndarray:
 _GROUND_BLOCK = 8_192
 
 
-def _samples_to_ground(enu, t, plane) -> GroundSamples:
+def _samples_to_ground(enu, t, plane, compiled: bool = True) -> GroundSamples:
     """Sampled east/north offsets ``(N, S, 2)`` in the tangent ``plane`` of each row (of
     :func:`_tangent`) to lat/lon."""
     n, s, _ = enu.shape
@@ -129,7 +189,7 @@ def _samples_to_ground(enu, t, plane) -> GroundSamples:
     for i in range(0, n, step):  # blocks of rows
         rows = slice(i, i + step)
         ecef = site[rows, None] + enu[rows] @ basis[rows]
-        la, lo = _ground_point(ecef.reshape(-1, 3))
+        la, lo = _ground_point(ecef.reshape(-1, 3), compiled)
         lat[rows], lon[rows] = la.reshape(-1, s), lo.reshape(-1, s)
     return GroundSamples(lat_deg=lat, lon_deg=lon, t_s=t, enu_m=enu)
 
@@ -140,13 +200,16 @@ class ImpactPredictor:
 
     coast: the ballistic integrator; drag_prior: ``kappa`` where the track has none;
     method: :class:`ImpactMethod`; samples_per_track: impact samples kept per track
-    (0: none; the Monte Carlo method needs at least 2).
+    (0: none; the Monte Carlo method needs at least 2); compiled: the ground points and
+    tangent planes of the sigma-point method in compiled kernels (the same bits as the
+    numpy path, ``False``; see :func:`_ground_point`, :func:`_tangent`).
     """
 
     coast: BallisticCoast = field(default_factory=BallisticCoast)
     drag_prior: DragPrior = field(default_factory=DragPrior)
     method: ImpactMethod = ImpactMethod.SIGMA_POINTS
     samples_per_track: int = 1_000
+    compiled: bool = True
 
     def predict(self, tracks, t_s: float, rng=None) -> ImpactPrediction:
         """Impact predictions of every track of a :class:`bmdsim.tracking.TrackBatch`.
@@ -190,18 +253,19 @@ class ImpactPredictor:
         )
 
     def _sigma_points(self, x, p, times, t_s, ids, rng) -> ImpactPrediction:
+        jit = self.compiled
         pts = sigma_points(x, p)
         impact, dt, ok = self._coast(pts)
         valid = ok.all(axis=1)
         t_imp = times[:, None] + dt
         # first pass in the tangent plane at the central impact, to find the mean point
-        plane = _tangent(*_ground_point(impact[:, 0]))
+        plane = _tangent(*_ground_point(impact[:, 0], jit), jit)
         f = np.concatenate([_enu_offsets(impact, plane), t_imp[..., None]], axis=-1)
         mean0 = QuadraticSurrogate.from_sigma_values(f).mean()
         mean_ecef = plane[0] + np.einsum("ni,nij->nj", mean0[:, :2], plane[1])
-        lat, lon = _ground_point(mean_ecef)
+        lat, lon = _ground_point(mean_ecef, jit)
         # second pass about the mean point
-        plane = _tangent(lat, lon)
+        plane = _tangent(lat, lon, jit)
         f = np.concatenate([_enu_offsets(impact, plane), t_imp[..., None]], axis=-1)
         sur = QuadraticSurrogate.from_sigma_values(f)
         mean = sur.mean()
@@ -209,10 +273,11 @@ class ImpactPredictor:
         samples = None
         if self.samples_per_track:
             draw = sur.sample_streams(rng, self.samples_per_track)
-            samples = _samples_to_ground(draw[..., :2], draw[..., 2], plane)
+            samples = _samples_to_ground(draw[..., :2], draw[..., 2], plane, jit)
         return self._record(
-            ids, t_s, valid, lat, lon, cov[:, :2, :2], mean[:, 2], cov[:, 2, 2], samples
-        )
+            ids, t_s, valid, lat, lon, cov[:, :2, :2], mean[:, 2], cov[:, 2, 2], samples,
+            site=plane[0] if jit else None,
+        )  # fmt: skip
 
     def _monte_carlo(self, x, p, times, t_s, ids, rng) -> ImpactPrediction:
         n, s = x.shape[0], self.samples_per_track
@@ -244,14 +309,24 @@ class ImpactPredictor:
         return self._record(ids, t_s, valid, lat, lon, cov, t_mean, t_var, samples)
 
     @staticmethod
-    def _record(ids, t_s, valid, lat, lon, cov, t_mean, t_var, samples) -> ImpactPrediction:
+    def _record(
+        ids, t_s, valid, lat, lon, cov, t_mean, t_var, samples, site=None
+    ) -> ImpactPrediction:
+        """The record; ``site``: ``geodetic_to_ecef(lat, lon, 0.0)`` when already made (the
+        mean impact points, ECEF ``(N, 3)``)."""
         nan = ~valid
         lat = np.where(nan, np.nan, lat)
         lon = np.where(nan, np.nan, lon)
         cov = np.where(nan[:, None, None], np.nan, cov)
         t_mean = np.where(nan, np.nan, t_mean)
         t_std = np.where(nan, np.nan, np.sqrt(np.maximum(t_var, 0.0)))
-        ell = ErrorEllipse.from_covariance(np.nan_to_num(cov), 0.95)
+        finite = bool(np.isfinite(cov).all())  # nan_to_num changes nothing then
+        ell = ErrorEllipse.from_covariance(cov if finite else np.nan_to_num(cov), 0.95)
+        if site is None:
+            site = geodetic_to_ecef(np.nan_to_num(lat), np.nan_to_num(lon), 0.0)
+            impact_ecef = site * np.where(nan, np.nan, 1.0)[:, None]
+        else:  # the same bits: a valid row times 1.0, an invalid one NaN (NaN * x is NaN)
+            impact_ecef = np.where(nan[:, None], np.nan, site)
         return ImpactPrediction(
             track_ids=np.asarray(ids, dtype=np.int64),
             time_s=t_s,
@@ -262,8 +337,7 @@ class ImpactPredictor:
             event_time_s=t_mean,
             event_time_std_s=t_std,
             samples=samples,
-            impact_ecef=geodetic_to_ecef(np.nan_to_num(lat), np.nan_to_num(lon), 0.0)
-            * np.where(nan, np.nan, 1.0)[:, None],
+            impact_ecef=impact_ecef,
             ellipse_semi_major_m=np.where(nan, np.nan, ell.semi_major_m),
             ellipse_semi_minor_m=np.where(nan, np.nan, ell.semi_minor_m),
             ellipse_azimuth_rad=np.where(nan, np.nan, ell.azimuth_rad),

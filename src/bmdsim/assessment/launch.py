@@ -38,10 +38,17 @@ from functools import cache
 import numpy as np
 
 from bmdsim.assessment.coast import CROSSED, BallisticCoast
-from bmdsim.assessment.impact import DragPrior, augmented_state
+from bmdsim.assessment.impact import (
+    DragPrior,
+    _geodetic,
+    _ground_point,
+    _tangent,
+    _vector_to_enu,
+    augmented_state,
+)
 from bmdsim.assessment.sigma import QuadraticSurrogate, sigma_points
 from bmdsim.assessment.types import SEA, LaunchEstimate, LaunchMethod
-from bmdsim.earth.frames import ecef_to_geodetic, ecef_vector_to_enu, enu_basis, geodetic_to_ecef
+from bmdsim.earth.frames import ecef_to_geodetic, geodetic_to_ecef
 from bmdsim.flight.dynamics import altitude
 
 
@@ -177,7 +184,7 @@ class BoostProfile:
         f = j - lo
 
         def table(arr):
-            filled = _fill_up(arr)  # (A, J, H)
+            filled = _filled(arr)  # (A, J, H)
 
             def at(a, jj):
                 return (1.0 - w) * filled[a, jj, k] + w * filled[a, jj, k + 1]
@@ -201,6 +208,24 @@ def _fill_up(a: np.ndarray) -> np.ndarray:
     idx = np.where(np.isnan(last), 0, np.arange(last.shape[-1]))
     np.maximum.accumulate(idx, axis=-1, out=idx)
     out[:, -1] = np.take_along_axis(last, idx, axis=-1)
+    return out
+
+
+#: :func:`_fill_up` of the tables met, by the identity of the table (kept alive here, so its
+#: id is not reused): a profile's tables are never modified, and are filled once.
+_FILLED: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _filled(a: np.ndarray) -> np.ndarray:
+    """:func:`_fill_up` of ``a``, computed once per table (read-only)."""
+    hit = _FILLED.get(id(a))
+    if hit is not None and hit[0] is a:
+        return hit[1]
+    out = _fill_up(a)
+    out.setflags(write=False)
+    if len(_FILLED) >= 64:  # profiles are few (one per missile type); tests make more
+        _FILLED.clear()
+    _FILLED[id(a)] = (a, out)
     return out
 
 
@@ -279,7 +304,8 @@ class LaunchPointEstimator:
     nominal one); reentry_alt_m: a track descending below this altitude gets no estimate
     (its backward arc crosses air whose drag on the object is unknown); gate: squared
     Mahalanobis distance under which an observation without a track id is matched to a
-    track's boost-profile estimate.
+    track's boost-profile estimate; compiled: ground points and local frames in the compiled
+    kernels of :mod:`bmdsim.assessment.impact` (the numpy path's bits: ``False``).
     """
 
     profiles: tuple[BoostProfile, ...]
@@ -289,6 +315,7 @@ class LaunchPointEstimator:
     time_relative_sigma: float = 0.03
     gate: float = 16.0
     reentry_alt_m: float = 100_000.0
+    compiled: bool = True
 
     def __post_init__(self) -> None:
         if not self.profiles:
@@ -304,8 +331,9 @@ class LaunchPointEstimator:
     def _burnout(self, profile: BoostProfile, x7: np.ndarray, times: np.ndarray) -> _Burnout:
         m = x7.shape[0]
         kappa = np.maximum(x7[:, 6], 0.0)
-        lat, lon, _ = ecef_to_geodetic(x7[:, :3])
-        v = ecef_vector_to_enu(x7[:, 3:6], lat, lon)
+        jit = self.compiled
+        lat, lon, _ = _geodetic(x7[:, :3], jit)
+        v = _vector_to_enu(x7[:, 3:6], lat, lon, jit)
         tab = profile.burnout_tables(np.arctan2(v[:, 0], v[:, 1]))  # (M, J) each
         alt, speed_bo = tab["burnout_alt_m"], tab["burnout_speed_m_s"]
         nj = profile.n_ranges
@@ -344,8 +372,8 @@ class LaunchPointEstimator:
 
     def _profile_launch(self, b: _Burnout) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Launch ``(lat, lon, t)`` from matched burnouts, and the along-track azimuth."""
-        lat, lon, _ = ecef_to_geodetic(b.position)
-        v = ecef_vector_to_enu(b.velocity, lat, lon)
+        lat, lon, _ = _geodetic(b.position, self.compiled)
+        v = _vector_to_enu(b.velocity, lat, lon, self.compiled)
         az = np.arctan2(v[:, 0], v[:, 1])
         back = np.mod(az + np.pi, 2.0 * np.pi)
         la, lo = _offset_point(lat, lon, back, np.where(b.ok, b.downrange_m, 0.0))
@@ -444,12 +472,10 @@ class LaunchPointEstimator:
         out[:, 2, 2] = (self.time_relative_sigma * np.nan_to_num(np.abs(burn_s))) ** 2
         return out
 
-    @staticmethod
-    def _ground_from_enu(enu, lat0, lon0) -> tuple[np.ndarray, np.ndarray]:
-        site = geodetic_to_ecef(lat0, lon0, 0.0)
-        pts = site + np.einsum("ni,nij->nj", enu, enu_basis(lat0, lon0)[:, :2])
-        lat, lon, _ = ecef_to_geodetic(pts)
-        return lat, lon
+    def _ground_from_enu(self, enu, lat0, lon0) -> tuple[np.ndarray, np.ndarray]:
+        site, basis = _tangent(lat0, lon0, self.compiled)
+        pts = site + np.einsum("ni,nij->nj", enu, basis)
+        return _ground_point(pts, self.compiled)
 
     def _assign(self, boost, ids, lat, lon, cov, valid, burnout) -> np.ndarray:
         """Observation row for each track (-1: none): the earliest observation with the
@@ -493,11 +519,12 @@ class LaunchPointEstimator:
         m = rows.size
         pts = sigma_points(boost.position_ecef[obs], boost.covariance[obs])  # (m, 7, 3)
         q = pts.shape[1]
-        lat, lon, alt = ecef_to_geodetic(pts.reshape(-1, 3))
+        jit = self.compiled
+        lat, lon, alt = _geodetic(pts.reshape(-1, 3), jit)
         lat, lon, alt = lat.reshape(m, q), lon.reshape(m, q), alt.reshape(m, q)
         t_obs = boost.time_s[obs]
-        xl, xo, _ = ecef_to_geodetic(x_rows[:, :3])
-        vn = ecef_vector_to_enu(x_rows[:, 3:6], xl, xo)
+        xl, xo, _ = _geodetic(x_rows[:, :3], jit)
+        vn = _vector_to_enu(x_rows[:, 3:6], xl, xo, jit)
         heading_now = np.arctan2(vn[:, 0], vn[:, 1])
         means, covs, oks = [], [], []
         for prof, b, *_ in per_type:
@@ -505,8 +532,8 @@ class LaunchPointEstimator:
             frac = np.where(ok_b, b.fraction.reshape(-1, s)[rows, 0], 0.5 * (prof.n_ranges - 1))
             # launch azimuth: the ground track's heading at the matched burnout, else now
             bv = b.velocity.reshape(-1, s, 3)[rows, 0]
-            bl, bo_, _ = ecef_to_geodetic(b.position.reshape(-1, s, 3)[rows, 0])
-            ve = ecef_vector_to_enu(bv, bl, bo_)
+            bl, bo_, _ = _geodetic(b.position.reshape(-1, s, 3)[rows, 0], jit)
+            ve = _vector_to_enu(bv, bl, bo_, jit)
             heading = np.where(ok_b, np.arctan2(ve[:, 0], ve[:, 1]), heading_now)
             tau, down = prof.at_altitude(alt.ravel(), np.repeat(frac, q), np.repeat(heading, q))
             tau, down = tau.reshape(m, q), down.reshape(m, q)

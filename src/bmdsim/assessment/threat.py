@@ -129,14 +129,9 @@ class ThreatEvaluator:
     def categorise(self, p_asset_max, p_allied, p_non_allied) -> np.ndarray:
         """``(N,)`` int8 :class:`ThreatCategory` values from the probabilities (see the
         module docstring). NaN probabilities (no valid prediction) give ``NONE``."""
-        p_asset_max = np.nan_to_num(np.asarray(p_asset_max, dtype=float))
-        p_allied = np.nan_to_num(np.asarray(p_allied, dtype=float))
-        p_non_allied = np.nan_to_num(np.asarray(p_non_allied, dtype=float))
-        cat = np.full(p_allied.shape, ThreatCategory.NONE, np.int8)
-        cat[p_non_allied >= self.territory_threshold] = ThreatCategory.NON_ALLIED_TERRITORY
-        cat[p_allied >= self.territory_threshold] = ThreatCategory.ALLIED_TERRITORY
-        cat[p_asset_max >= self.asset_threshold] = ThreatCategory.DEFENDED_ASSET
-        return cat
+        return category_rule(
+            self.asset_threshold, self.territory_threshold, p_asset_max, p_allied, p_non_allied
+        )
 
     @staticmethod
     def rank(category, time_to_impact_s, value_at_risk) -> np.ndarray:
@@ -188,10 +183,10 @@ class ThreatEvaluator:
         p_sea = p_country[:, is_sea].sum(axis=1)
         p_non_allied = p_country[:, ~allied & ~is_sea].sum(axis=1)
         best = _argmax_or(p_country, countries, ~valid)
-        land = np.where(is_sea[None, :], -1.0, np.nan_to_num(p_country, nan=-1.0))
+        land = np.where(is_sea[None, :], -1.0, _nan_to(p_country, -1.0))
         land_idx = np.argmax(land, axis=1) if len(countries) else np.zeros(n, np.intp)
         has_land = valid & (
-            np.take_along_axis(land, land_idx[:, None], 1)[:, 0] > 0.0
+            land[np.arange(n), land_idx] > 0.0
             if len(countries)
             else np.zeros(n, dtype=bool)
         )
@@ -257,17 +252,38 @@ class ThreatEvaluator:
         return names, dist
 
 
+def category_rule(
+    asset_threshold: float, territory_threshold: float, p_asset_max, p_allied, p_non_allied
+) -> np.ndarray:
+    """:meth:`ThreatEvaluator.categorise` with the thresholds given (both ``> 0``): ``(N,)``
+    int8 :class:`ThreatCategory` values. A NaN probability compares false with a positive
+    threshold, as its ``nan_to_num`` (0) would: it gives ``NONE``."""
+    p_asset_max = np.asarray(p_asset_max, dtype=float)
+    p_allied = np.asarray(p_allied, dtype=float)
+    p_non_allied = np.asarray(p_non_allied, dtype=float)
+    cat = np.full(p_allied.shape, ThreatCategory.NONE, np.int8)
+    cat[p_non_allied >= territory_threshold] = ThreatCategory.NON_ALLIED_TERRITORY
+    cat[p_allied >= territory_threshold] = ThreatCategory.ALLIED_TERRITORY
+    cat[p_asset_max >= asset_threshold] = ThreatCategory.DEFENDED_ASSET
+    return cat
+
+
 def _argmax_or(p, names, blank) -> tuple[np.ndarray, np.ndarray]:
     """Most likely label per row and its probability (None/NaN where ``blank``)."""
     n = p.shape[0]
     if not names:
         return np.full(n, None, dtype=object), np.full(n, np.nan)
-    j = np.argmax(np.nan_to_num(p, nan=-1.0), axis=1)
+    j = np.argmax(_nan_to(p, -1.0), axis=1)
     label = _labels(names)[j]
-    prob = np.take_along_axis(p, j[:, None], 1)[:, 0]
+    prob = p[np.arange(n), j]
     label[blank] = None
     prob = np.where(blank, np.nan, prob)
     return label, prob
+
+
+def _nan_to(p: np.ndarray, fill: float) -> np.ndarray:
+    """``nan_to_num(p, nan=fill)`` of probabilities (finite or NaN: no infinities to clip)."""
+    return np.where(np.isnan(p), fill, p)
 
 
 def _labels(names: tuple[str, ...]) -> np.ndarray:

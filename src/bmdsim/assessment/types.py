@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from enum import IntEnum
+from functools import cache
 
 import numpy as np
 
@@ -26,6 +27,12 @@ def ellipse_scale(probability) -> np.ndarray:
     if np.any((p <= 0.0) | (p >= 1.0)):
         raise ValueError("probability must be in (0, 1)")
     return np.sqrt(-2.0 * np.log1p(-p))
+
+
+@cache
+def _scale(probability: float) -> float:
+    """``float(ellipse_scale(probability))``, once per probability."""
+    return float(ellipse_scale(probability))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,7 +51,7 @@ class ErrorEllipse:
         cov = np.asarray(covariance_enu_m2, dtype=float)
         w, v = np.linalg.eigh(0.5 * (cov + np.swapaxes(cov, -1, -2)))
         w = np.maximum(w, 0.0)
-        k = float(ellipse_scale(probability))
+        k = _scale(float(probability))
         major = v[..., :, 1]  # (east, north) of the largest eigenvalue
         az = np.mod(np.arctan2(major[..., 0], major[..., 1]), np.pi)
         az = np.where(az >= np.pi, 0.0, az)

@@ -161,6 +161,13 @@ def _tree(min_population: int):
     return cKDTree(xyz), rows
 
 
+@cache
+def _geod():
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
+
+
 def nearest_places(lat_deg, lon_deg, k: int = 5, *, min_population: int = 0):
     """The ``k`` places nearest to each query point, nearest first.
 
@@ -176,8 +183,6 @@ def nearest_places(lat_deg, lon_deg, k: int = 5, *, min_population: int = 0):
     distance does not exceed the chord of the farthest candidate; otherwise the
     candidate set doubles.
     """
-    from pyproj import Geod
-
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
     lat, lon = np.broadcast_arrays(np.asarray(lat_deg, float), np.asarray(lon_deg, float))
@@ -191,7 +196,7 @@ def nearest_places(lat_deg, lon_deg, k: int = 5, *, min_population: int = 0):
     if n_rows == 0:
         return [] if scalar else [[] for _ in range(lat.size)]
     k = min(k, n_rows)
-    geod = Geod(ellps="WGS84")
+    geod = _geod()
     xyz = geodetic_to_ecef(lat, lon, 0.0)
     best_idx = np.empty((lat.size, k), dtype=np.int64)
     best_dist = np.empty((lat.size, k))
@@ -204,9 +209,10 @@ def nearest_places(lat_deg, lon_deg, k: int = 5, *, min_population: int = 0):
         _, _, dist = geod.inv(lo, la, g.lon_deg[rows[cand.ravel()]], g.lat_deg[rows[cand.ravel()]])
         dist = dist.reshape(todo.size, n_cand)
         order = np.argsort(dist, axis=1, kind="stable")[:, :k]
-        d_k = np.take_along_axis(dist, order, axis=1)
+        at = np.arange(todo.size)[:, None]
+        d_k = dist[at, order]
         done = (d_k[:, -1] <= chord[:, -1]) | (n_cand == n_rows)
-        best_idx[todo[done]] = np.take_along_axis(cand, order, axis=1)[done]
+        best_idx[todo[done]] = cand[at, order][done]
         best_dist[todo[done]] = d_k[done]
         todo = todo[~done]
         n_cand = min(n_rows, 2 * n_cand)

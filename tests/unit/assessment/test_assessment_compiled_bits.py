@@ -1,0 +1,109 @@
+"""The compiled paths of the assessment give the numpy paths' results bit for bit."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from bmdsim.assessment import ImpactPredictor
+from bmdsim.assessment.impact import _ground_point, _tangent
+from bmdsim.core.random import stream
+from bmdsim.earth.frames import ecef_to_geodetic, enu_basis, geodetic_to_ecef
+
+
+def _bits(a) -> bytes:
+    return np.ascontiguousarray(a).tobytes()
+
+
+def _points(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    lat = np.concatenate([rng.uniform(-90.0, 90.0, n), [90.0, -90.0, 0.0, 36.84]])
+    lon = np.concatenate([rng.uniform(-180.0, 180.0, n), [0.0, 45.0, 180.0, 36.2]])
+    alt = np.concatenate([rng.uniform(-5e3, 2e6, n), [0.0, 1.0, -1.0, 3.0]])
+    alt[: n // 4] = rng.normal(0.0, 50.0, n // 4)  # near the ground, as impact samples
+    return geodetic_to_ecef(lat, lon, alt)
+
+
+def test_compiled_ground_points_are_ecef_to_geodetic_bit_for_bit():
+    xyz = _points(20_000)
+    lat, lon, _ = ecef_to_geodetic(xyz)
+    la, lo = _ground_point(xyz)
+    assert _bits(la) == _bits(lat) and _bits(lo) == _bits(lon)
+    # strided and batched inputs, small batches
+    states = np.concatenate([xyz, np.ones_like(xyz)], axis=1).reshape(-1, 4, 6)
+    for x in (states[..., :3], states[:1, 0, :3], states[0, 0, :3]):
+        lat, lon, _ = ecef_to_geodetic(x)
+        la, lo = _ground_point(x)
+        assert la.shape == lat.shape and _bits(la) == _bits(lat) and _bits(lo) == _bits(lon)
+
+
+def test_compiled_tangent_planes_are_geodetic_to_ecef_and_enu_basis_bit_for_bit():
+    lat, lon, _ = ecef_to_geodetic(_points(5_000, seed=1))
+    site, basis = _tangent(lat, lon)
+    assert _bits(site) == _bits(geodetic_to_ecef(lat, lon, 0.0))
+    assert _bits(basis) == _bits(enu_basis(lat, lon)[:, :2])
+    assert all(_bits(a) == _bits(b) for a, b in zip(_tangent(lat, lon, False), (site, basis)))
+
+
+def test_compiled_impact_prediction_is_the_numpy_one_bit_for_bit():
+    from bmdsim.earth.frames import enu_basis as basis
+
+    rng = np.random.default_rng(3)
+    n = 6
+    lat, lon = rng.uniform(30.0, 40.0, n), rng.uniform(35.0, 50.0, n)
+    site = geodetic_to_ecef(lat, lon, rng.uniform(80e3, 300e3, n))
+    g, az = np.radians(rng.uniform(-30.0, 15.0, n)), np.radians(rng.uniform(0.0, 360.0, n))
+    v_enu = 2800.0 * np.stack([np.cos(g) * np.sin(az), np.cos(g) * np.cos(az), np.sin(g)], 1)
+    v = np.einsum("ni,nij->nj", v_enu, basis(lat, lon))
+    a = rng.normal(size=(n, 6, 6))
+    s = np.diag([300.0] * 3 + [30.0] * 3)
+    cov = s @ (a @ np.swapaxes(a, -1, -2) / 6.0) @ s
+    x = np.concatenate([site, v], axis=1)
+    x[0, 2] = -1e5  # below the ground: an invalid row
+    out = [
+        ImpactPredictor(compiled=c).predict_states(
+            x, cov, 100.0, 90.0, [stream(7, "t", str(i)) for i in range(n)]
+        )
+        for c in (True, False)
+    ]
+    assert not out[0].valid[0] and out[0].valid[1:].all()
+    for f in dataclasses.fields(out[0]):
+        a, b = getattr(out[0], f.name), getattr(out[1], f.name)
+        if f.name == "samples":
+            for g in dataclasses.fields(a):
+                assert _bits(getattr(a, g.name)) == _bits(getattr(b, g.name)), g.name
+        else:
+            assert _bits(np.asarray(a)) == _bits(np.asarray(b)), f.name
+
+
+def test_compiled_launch_estimates_are_the_numpy_ones_bit_for_bit():
+    from dataclasses import replace
+
+    from bmdsim.assessment import BoostObservations, LaunchPointEstimator
+    from bmdsim.catalog.missiles import missile
+    from tests.unit.assessment.assessment_helpers import reference
+
+    fast = LaunchPointEstimator.for_missiles([missile("shahab-3"), missile("emad")])
+    slow = replace(fast, compiled=False)
+    ref = reference()
+    t_ir = ref.flight.launch_time_s + 55.0
+    obs = BoostObservations(
+        track_ids=np.array([7]),
+        time_s=np.array([t_ir]),
+        position_ecef=ref.flight.rv.state_at(t_ir)[None, :3],
+        covariance=np.eye(3)[None] * 500.0**2,
+    )
+    times = ref.flight.rv.burnout.t_s + np.array([30.0, 200.0])
+    x = np.stack([ref.flight.rv.state_at(t) for t in times])
+    p = np.diag([50.0, 50, 50, 5, 5, 5])[None].repeat(2, 0) ** 2
+    ids = np.array([7, 8])
+    a, b = (e.estimate_states(x, p, times, times[1], track_ids=ids, boost=obs)
+            for e in (fast, slow))  # fmt: skip
+    assert list(a.method) == [2, 1]  # infrared and boost-profile estimates
+    for f in dataclasses.fields(a):
+        u, v = getattr(a, f.name), getattr(b, f.name)
+        if f.name == "country":
+            assert list(u) == list(v)
+        elif u is not None:
+            assert _bits(np.asarray(u)) == _bits(np.asarray(v)), f.name
