@@ -135,8 +135,8 @@ class ScanKernels:
     def predict_arrays(self, tracks: TrackBatch, time_s) -> tuple:
         """``(mode_states, mode_covariances, mode_probabilities, states, covariances,
         times_s)`` of ``tracks`` predicted to ``time_s`` — the predictor's ``predict``."""
-        k = len(tracks)
-        if np.ndim(time_s) == 0:
+        k = tracks.ids.shape[0]
+        if type(time_s) is float or np.ndim(time_s) == 0:
             times = np.full(k, float(time_s))
         else:
             times = np.broadcast_to(np.asarray(time_s, dtype=float), (k,)).copy()
@@ -178,14 +178,15 @@ class ScanKernels:
     def predict(self, tracks: TrackBatch, time_s) -> TrackBatch:
         """``tracks`` predicted to ``time_s`` (the predictor's ``predict``, same numbers)."""
         mode_x, mode_p, mu, x, p, times = self.predict_arrays(tracks, time_s)
-        return tracks.with_(
-            states=x,
-            covariances=p,
-            mode_states=mode_x,
-            mode_covariances=mode_p,
-            mode_probabilities=mu,
-            times_s=times,
-        )
+        return TrackBatch(
+            ids=tracks.ids, states=x, covariances=p, mode_states=mode_x,
+            mode_covariances=mode_p, mode_probabilities=mu, times_s=times,
+            last_update_s=tracks.last_update_s, initiated_s=tracks.initiated_s,
+            status=tracks.status, hits=tracks.hits, opportunities=tracks.opportunities,
+            history=tracks.history, sensors=tracks.sensors, quality=tracks.quality,
+            reported_s=tracks.reported_s, rcs_log10_mean=tracks.rcs_log10_mean,
+            rcs_looks=tracks.rcs_looks,
+        )  # fmt: skip
 
     # -- the scan --------------------------------------------------------------------------
     def process(self, tracker, scan, events) -> bool:
