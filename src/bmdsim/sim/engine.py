@@ -412,7 +412,7 @@ class Simulation:
         ids = np.atleast_1d(np.asarray(track_ids))
         if self.raid is None or ids.size == 0:
             return [""] * ids.size
-        objects = self.raid.state_at(np.array(float(t_s)))[:, :3]  # (n_objects, 3)
+        objects = self._object_positions(float(t_s))  # (n_objects, 3)
         d = np.linalg.norm(np.asarray(positions, dtype=float).reshape(-1, 1, 3)
                            - objects[None], axis=2)
         d = np.where(np.isfinite(d), d, np.inf)
@@ -426,6 +426,18 @@ class Simulation:
             self.track_threat[int(tid)] = self.targets[int(key)][0]
             out.append(self.targets[int(key)][0])
         return out
+
+    def _object_positions(self, t_s: float) -> np.ndarray:
+        """True ECEF positions ``(n_objects, 3)`` of every object of the raid at ``t_s``
+        (NaN where an object does not exist; killed RVs included): the truth block's row at
+        that time when it has one (the same interpolation of the same trajectories), else
+        the raid's."""
+        block = getattr(self, "_truth_block", None)
+        if block is not None:
+            j = int(np.searchsorted(block.t_s, t_s))
+            if j < block.t_s.size and block.t_s[j] == t_s:
+                return block.states_ecef[j, :, :3]
+        return self.raid.state_at(np.array(t_s))[:, :3]
 
     def _sample_tracks(self, t_s: float) -> None:
         from bmdsim.earth.frames import ecef_to_geodetic
