@@ -220,28 +220,16 @@ def coast(aero, t0, y0, t1, run, rtol: float, atol, event_tol_s: float, tgt: tup
     step's knot), else None."""
     from bmdsim.core.integrate import DenseOutput
     from bmdsim.flight import _debris_kernel as dk
-    from bmdsim.flight.air import air_table
-    from bmdsim.flight.dynamics import MACH_STEP, Physics, derivative
+    from bmdsim.flight.dynamics import Physics, derivative
 
     n = y0.shape[0]
-    table = air_table()
-    phys = (
-        np.ascontiguousarray(aero.area_m2, dtype=float),
-        np.ascontiguousarray(aero.drag_row, dtype=np.intp),
-        np.ascontiguousarray(aero.cd_table, dtype=float), table.rows, float(table.alt_min_m),
-        float(table.inv_step_per_m), int(table.last_node), 1.0 / MACH_STEP,
-    )  # fmt: skip
+    phys = dk.physics_arguments(aero)
     atol = np.ascontiguousarray(atol, dtype=float)
     rtol = float(rtol)
-    Z = np.zeros((4, n, 7))
-    Z[0] = y0
-    S = np.zeros((dk.N_ROWS, n))
-    S[dk.S_T] = t0
-    S[dk.S_TEND] = t1
+    Z, S, K = dk.state_arrays(t0, y0, t1)
     t_fin = np.array(t0, dtype=float)
     y_fin = np.array(y0, dtype=float)
     hit = np.zeros(n, bool)
-    K = np.empty((7, n, 7))
     work, y1, f1 = np.empty(7), np.empty(7), np.empty(7)
     nrm, eo, p1, p2, gbuf, tbuf = np.empty((6, n))
     grp = np.empty(n, dtype=np.intp)

@@ -494,6 +494,35 @@ PI_EXPONENT = -0.2 + 0.04 * 0.75
 CHUNK, MAX_STEPS = 4096, 100_000
 
 
+def physics_arguments(aero) -> tuple:
+    """The physics arguments of the kernels (``area, drag_row, cd_table, rows, alt_min,
+    inv_step, last_node, inv_mach``) for objects with drag ``aero`` (a
+    :class:`~bmdsim.flight.dynamics.Aero`), in the dtypes of their one compiled signature."""
+    from bmdsim.flight.air import air_table
+    from bmdsim.flight.dynamics import MACH_STEP
+
+    table = air_table()
+    return (
+        np.ascontiguousarray(aero.area_m2, dtype=float),
+        np.ascontiguousarray(aero.drag_row, dtype=np.intp),
+        np.ascontiguousarray(aero.cd_table, dtype=float), table.rows, float(table.alt_min_m),
+        float(table.inv_step_per_m), int(table.last_node), 1.0 / MACH_STEP,
+    )  # fmt: skip
+
+
+def state_arrays(t0, y0, t1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(Z, S, K)`` of objects with states ``y0 (N, 7)`` going from ``t0`` to ``t1`` [s]
+    (scalars or ``(N,)``): ``Z (4, N, 7)`` (``Y`` set, ``F``, ``Yn``, ``Fn``), ``S
+    (N_ROWS, N)`` (times set), ``K (7, N, 7)`` the stage scratch."""
+    n = y0.shape[0]
+    Z = np.zeros((4, n, 7))
+    Z[0] = y0
+    S = np.zeros((N_ROWS, n))
+    S[S_T] = t0
+    S[S_TEND] = t1
+    return Z, S, np.empty((7, n, 7))
+
+
 def lockstep(todo, S, nrm, eo, p1, p2, start_chunk, trial_step, commit_step) -> None:
     """The Python loop that drives the kernels like :func:`bmdsim.core.integrate.dopri5`'s
     driver: chunks of ``CHUNK`` objects of ``todo``; per chunk, ``start_chunk(m, act)`` (the

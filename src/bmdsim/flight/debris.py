@@ -53,7 +53,7 @@ from bmdsim.earth.frames import (
 )
 from bmdsim.earth.gravity import gravity_ecef
 from bmdsim.flight.air import air_table, interpolate
-from bmdsim.flight.dynamics import MACH_STEP, Physics, altitude, derivative
+from bmdsim.flight.dynamics import Physics, altitude, derivative
 from bmdsim.flight.propagation import (
     COAST_ATOL,
     GENERIC_RV_DRAG_CURVE,
@@ -619,23 +619,13 @@ def _fall_compiled(t0_s: float, y0: np.ndarray, t_end_s: float, aero, rtol: floa
     from bmdsim.flight import _debris_kernel as dk
 
     n = y0.shape[0]
-    table = air_table()
-    phys = (
-        np.ascontiguousarray(aero.area_m2, dtype=float), np.ascontiguousarray(aero.drag_row),
-        np.ascontiguousarray(aero.cd_table, dtype=float), table.rows, float(table.alt_min_m),
-        float(table.inv_step_per_m), int(table.last_node), 1.0 / MACH_STEP,
-    )  # fmt: skip
+    phys = dk.physics_arguments(aero)
     atol = np.broadcast_to(np.asarray(COAST_ATOL, dtype=float), (7,)).copy()
     rtol = float(rtol)
-    Z = np.zeros((4, n, 7))
-    Z[0] = y0
-    S = np.zeros((dk.N_ROWS, n))
-    S[dk.S_T] = t0_s
-    S[dk.S_TEND] = t_end_s
+    Z, S, K = dk.state_arrays(t0_s, y0, t_end_s)
     t_fin = np.full(n, t0_s)
     y_fin = y0.copy()
     hit = np.zeros(n, bool)
-    K = np.empty((7, n, 7))
     work, y1, f1 = np.empty(7), np.empty(7), np.empty(7)
     buf = np.empty((6, min(n, dk.CHUNK)))
     nrm, eo, p1, p2, gbuf, busy = buf
