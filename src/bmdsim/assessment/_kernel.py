@@ -408,3 +408,48 @@ def enu_rows(sl, cl, so, co, basis):
         basis[i, 2, 0] = c * co[i]
         basis[i, 2, 1] = c * so[i]
         basis[i, 2, 2] = s
+
+
+@numba.njit(cache=True, nogil=True)
+def surrogate_moments(enu, t, scale, f0, a, b, mean):
+    """:meth:`bmdsim.assessment.sigma.QuadraticSurrogate.from_sigma_values` of the values
+    ``f = [east, north, t]`` at ``2d + 1`` sigma points (``enu (N, 2d + 1, 2)``, ``t (N,
+    2d + 1)``) and its :meth:`~bmdsim.assessment.sigma.QuadraticSurrogate.mean`, operation
+    for operation: ``f0 (N, 3)``, ``a``, ``b`` ``(N, d, 3)`` (the transposes of the
+    surrogate's), ``mean (N, 3)`` (``f0 + b_1 + .. + b_d``, summed in that order as numpy
+    sums ``d < 8`` terms)."""
+    n, m = t.shape
+    d = (m - 1) // 2
+    s2 = 2.0 * scale
+    ss2 = 2.0 * scale * scale
+    for i in range(n):
+        for c in range(3):
+            v0 = enu[i, 0, c] if c < 2 else t[i, 0]
+            f0[i, c] = v0
+            two_f0 = 2.0 * v0
+            acc = 0.0
+            for j in range(d):
+                if c < 2:
+                    vp = enu[i, 1 + j, c]
+                    vm = enu[i, 1 + d + j, c]
+                else:
+                    vp = t[i, 1 + j]
+                    vm = t[i, 1 + d + j]
+                a[i, j, c] = (vp - vm) / s2
+                bj = (vp + vm - two_f0) / ss2
+                b[i, j, c] = bj
+                acc = bj if j == 0 else acc + bj
+            mean[i, c] = v0 + acc
+
+
+@numba.njit(cache=True, nogil=True)
+def ground_ecef(sl, cl, so, co, out):
+    """ECEF ``out (M, 3)`` of ground points (zero height) from the sines and cosines of
+    their latitude and longitude ``(M,)``: :func:`bmdsim.earth.frames.geodetic_to_ecef`."""
+    for i in range(sl.shape[0]):
+        s = sl[i]
+        c = cl[i]
+        n = A_M / math.sqrt(1.0 - E2 * s * s)
+        out[i, 0] = (n + 0.0) * c * co[i]
+        out[i, 1] = (n + 0.0) * c * so[i]
+        out[i, 2] = (n * (1.0 - E2) + 0.0) * s

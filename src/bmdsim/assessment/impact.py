@@ -115,7 +115,9 @@ def _geodetic(ecef, compiled: bool = True) -> tuple[np.ndarray, np.ndarray, np.n
 
     xyz = np.asarray(ecef, dtype=float)
     shape = xyz.shape[:-1]
-    flat = np.require(xyz.reshape(-1, 3), float, "CW")
+    flat = xyz.reshape(-1, 3)
+    if not (flat.flags.c_contiguous and flat.flags.writeable):  # one compiled signature
+        flat = flat.copy()
     m = flat.shape[0]
     rho, p, q, r = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
     _kernel.geodetic_head(flat, rho, p, q, r)
@@ -160,6 +162,21 @@ def _enu_rows(lat_deg, lon_deg, compiled: bool = True) -> np.ndarray:
     return basis
 
 
+def _ground_ecef(lat_deg, lon_deg) -> np.ndarray:
+    """``geodetic_to_ecef(lat_deg, lon_deg, 0.0)`` ``(..., 3)`` of points ``(...)`` (one
+    shape), bit for bit: the sines and cosines from numpy, the rest in a compiled kernel."""
+    from bmdsim.assessment import _kernel
+
+    lat = np.radians(np.asarray(lat_deg, dtype=float))
+    lon = np.radians(np.asarray(lon_deg, dtype=float))
+    out = np.empty((*lat.shape, 3))
+    _kernel.ground_ecef(
+        np.sin(lat).ravel(), np.cos(lat).ravel(), np.sin(lon).ravel(), np.cos(lon).ravel(),
+        out.reshape(-1, 3),
+    )  # fmt: skip
+    return out
+
+
 def _vector_to_enu(vec, lat_deg, lon_deg, compiled: bool = True) -> np.ndarray:
     """:func:`bmdsim.earth.frames.ecef_vector_to_enu` of vectors ``(N, 3)`` at points
     ``(N,)`` (the same product, on :func:`_enu_rows`)."""
@@ -172,6 +189,25 @@ def _enu_offsets(points_ecef, plane) -> np.ndarray:
     :func:`_tangent`) of each row."""
     site, basis = plane
     return (points_ecef - site[:, None]) @ np.swapaxes(basis, -1, -2)
+
+
+def _surrogate(enu, t, compiled: bool = True) -> tuple[QuadraticSurrogate, np.ndarray]:
+    """The quadratic surrogate of ``[east, north, t]`` at the sigma points (``enu (N, M,
+    2)``, ``t (N, M)``) and its mean ``(N, 3)``: ``QuadraticSurrogate.from_sigma_values``
+    and ``.mean()``, bit for bit (``compiled``: in one kernel, with ``a`` and ``b`` laid
+    out in memory as numpy lays them, so that products of them take the same path)."""
+    d = (t.shape[1] - 1) // 2
+    if not compiled or d >= 8:  # numpy sums 8 terms or more pairwise
+        sur = QuadraticSurrogate.from_sigma_values(np.concatenate([enu, t[..., None]], axis=-1))
+        return sur, sur.mean()
+    from bmdsim.assessment import _kernel
+
+    n = t.shape[0]
+    f0, a, b, mean = np.empty((n, 3)), np.empty((n, d, 3)), np.empty((n, d, 3)), np.empty((n, 3))
+    _kernel.surrogate_moments(
+        np.require(enu, float, "CW"), np.require(t, float, "CW"), SIGMA_SCALE, f0, a, b, mean
+    )
+    return QuadraticSurrogate(f0=f0, a=np.swapaxes(a, 1, 2), b=np.swapaxes(b, 1, 2)), mean
 
 
 #: Samples taken to the ground per block of rows: the conversion is element-wise (and the
@@ -260,15 +296,12 @@ class ImpactPredictor:
         t_imp = times[:, None] + dt
         # first pass in the tangent plane at the central impact, to find the mean point
         plane = _tangent(*_ground_point(impact[:, 0], jit), jit)
-        f = np.concatenate([_enu_offsets(impact, plane), t_imp[..., None]], axis=-1)
-        mean0 = QuadraticSurrogate.from_sigma_values(f).mean()
+        mean0 = _surrogate(_enu_offsets(impact, plane), t_imp, jit)[1]
         mean_ecef = plane[0] + np.einsum("ni,nij->nj", mean0[:, :2], plane[1])
         lat, lon = _ground_point(mean_ecef, jit)
         # second pass about the mean point
         plane = _tangent(lat, lon, jit)
-        f = np.concatenate([_enu_offsets(impact, plane), t_imp[..., None]], axis=-1)
-        sur = QuadraticSurrogate.from_sigma_values(f)
-        mean = sur.mean()
+        sur, mean = _surrogate(_enu_offsets(impact, plane), t_imp, jit)
         cov = sur.covariance()
         samples = None
         if self.samples_per_track:

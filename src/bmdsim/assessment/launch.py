@@ -40,7 +40,9 @@ import numpy as np
 from bmdsim.assessment.coast import CROSSED, BallisticCoast
 from bmdsim.assessment.impact import (
     DragPrior,
+    _enu_rows,
     _geodetic,
+    _ground_ecef,
     _ground_point,
     _tangent,
     _vector_to_enu,
@@ -286,11 +288,20 @@ def _offset_point(lat, lon, azimuth_rad, distance_m) -> tuple[np.ndarray, np.nda
     return lat2, lon2
 
 
-def _enu_of(lat, lon, lat0, lon0) -> np.ndarray:
-    """East, north ``(..., 2)`` of ground points about ground points (broadcast)."""
-    from bmdsim.earth.frames import ecef_to_enu
+def _enu_of(lat, lon, lat0, lon0, compiled: bool = True) -> np.ndarray:
+    """East, north ``(..., 2)`` of ground points about ground points (broadcast):
+    ``ecef_to_enu(geodetic_to_ecef(lat, lon, 0), lat0, lon0, 0)``, bit for bit
+    (``compiled``: the points and the frames from compiled kernels, the same product)."""
+    if not compiled:
+        from bmdsim.earth.frames import ecef_to_enu
 
-    return ecef_to_enu(geodetic_to_ecef(lat, lon, 0.0), lat0, lon0, 0.0)[..., :2]
+        return ecef_to_enu(geodetic_to_ecef(lat, lon, 0.0), lat0, lon0, 0.0)[..., :2]
+    lat, lon = np.broadcast_arrays(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
+    lat0, lon0 = np.broadcast_arrays(np.asarray(lat0, dtype=float), np.asarray(lon0, dtype=float))
+    xyz = _ground_ecef(lat, lon)
+    site, basis = _ground_ecef(lat0, lon0), _enu_rows(lat0.ravel(), lon0.ravel())
+    basis = basis.reshape(*lat0.shape, 3, 3)
+    return np.einsum("...ij,...j->...i", basis, xyz - site)[..., :2]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -445,7 +456,8 @@ class LaunchPointEstimator:
         la0, lo0 = per_type[0][0][:, 0], per_type[0][1][:, 0]
         means, covs, oks = [], [], []
         for la, lo, tl, ok, down, burn, az in per_type:
-            f = np.concatenate([_enu_of(la, lo, la0[:, None], lo0[:, None]), tl[..., None]], -1)
+            enu = _enu_of(la, lo, la0[:, None], lo0[:, None], self.compiled)
+            f = np.concatenate([enu, tl[..., None]], -1)
             sur = QuadraticSurrogate.from_sigma_values(np.where(ok[..., None], f, 0.0))
             mu, c = sur.mean(), sur.covariance()
             c = c + self._model_covariance(down[:, 0], burn[:, 0], az[:, 0])
@@ -505,7 +517,10 @@ class LaunchPointEstimator:
             cand = np.flatnonzero(valid & (out < 0) & (boost.time_s[k] <= late_for))
             if cand.size == 0:
                 continue
-            d = _enu_of(np.full(cand.size, la), np.full(cand.size, lo), lat[cand], lon[cand])
+            d = _enu_of(
+                np.full(cand.size, la), np.full(cand.size, lo), lat[cand], lon[cand],
+                self.compiled,
+            )  # fmt: skip
             obs_cov = boost.covariance[k][:2, :2]
             m2 = mahalanobis_squared(d, cov[cand] + obs_cov)
             best = int(np.argmin(m2))
@@ -540,7 +555,8 @@ class LaunchPointEstimator:
             back = np.broadcast_to(np.mod(heading + np.pi, 2.0 * np.pi)[:, None], (m, q))
             la, lo = _offset_point(lat, lon, back, down)
             f = np.concatenate(
-                [_enu_of(la, lo, lat[:, :1], lon[:, :1]), (t_obs[:, None] - tau)[..., None]], -1
+                [_enu_of(la, lo, lat[:, :1], lon[:, :1], jit), (t_obs[:, None] - tau)[..., None]],
+                -1,
             )
             sur = QuadraticSurrogate.from_sigma_values(f)
             c = sur.covariance() + self._model_covariance(down[:, 0], tau[:, 0], heading)

@@ -138,9 +138,10 @@ class ThreatEvaluator:
         """``(N,)`` ranks, 1 = most urgent: category (severe first), time to impact (soonest
         first), value at risk (largest first); unknown times go last within a category."""
         tti = np.asarray(time_to_impact_s, dtype=float)
+        var = np.asarray(value_at_risk, float)
         order = np.lexsort(
             (
-                -np.nan_to_num(np.asarray(value_at_risk, float)),
+                -(var if np.isfinite(var).all() else np.nan_to_num(var)),
                 np.where(np.isfinite(tti), tti, np.inf),
                 -np.asarray(category, dtype=np.int64),
             )
@@ -261,7 +262,7 @@ def category_rule(
     p_asset_max = np.asarray(p_asset_max, dtype=float)
     p_allied = np.asarray(p_allied, dtype=float)
     p_non_allied = np.asarray(p_non_allied, dtype=float)
-    cat = np.full(p_allied.shape, ThreatCategory.NONE, np.int8)
+    cat = np.zeros(p_allied.shape, np.int8)  # ThreatCategory.NONE
     cat[p_non_allied >= territory_threshold] = ThreatCategory.NON_ALLIED_TERRITORY
     cat[p_allied >= territory_threshold] = ThreatCategory.ALLIED_TERRITORY
     cat[p_asset_max >= asset_threshold] = ThreatCategory.DEFENDED_ASSET

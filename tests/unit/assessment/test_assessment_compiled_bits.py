@@ -101,9 +101,37 @@ def test_compiled_launch_estimates_are_the_numpy_ones_bit_for_bit():
     a, b = (e.estimate_states(x, p, times, times[1], track_ids=ids, boost=obs)
             for e in (fast, slow))  # fmt: skip
     assert list(a.method) == [2, 1]  # infrared and boost-profile estimates
-    for f in dataclasses.fields(a):
-        u, v = getattr(a, f.name), getattr(b, f.name)
-        if f.name == "country":
-            assert list(u) == list(v)
-        elif u is not None:
-            assert _bits(np.asarray(u)) == _bits(np.asarray(v)), f.name
+    # an observation without a track id, matched by consistency
+    free = replace(obs, track_ids=np.array([-1]))
+    c, d = (e.estimate_states(x, p, times, times[1], track_ids=ids, boost=free)
+            for e in (fast, slow))  # fmt: skip
+    assert sorted(c.method) == [1, 2]  # matched to one of the tracks
+    for one, other in ((a, b), (c, d)):
+        for f in dataclasses.fields(one):
+            u, v = getattr(one, f.name), getattr(other, f.name)
+            if f.name == "country":
+                assert list(u) == list(v)
+            elif u is not None:
+                assert _bits(np.asarray(u)) == _bits(np.asarray(v)), f.name
+
+
+def test_compiled_surrogate_and_local_offsets_are_the_numpy_ones_bit_for_bit():
+    from bmdsim.assessment.impact import _surrogate
+    from bmdsim.assessment.launch import _enu_of
+
+    rng = np.random.default_rng(5)
+    for d in (3, 7, 9):
+        enu = rng.normal(0.0, 1e4, (4, 2 * d + 1, 2))
+        t = rng.uniform(0.0, 600.0, (4, 2 * d + 1))
+        (s1, m1), (s2, m2) = _surrogate(enu, t), _surrogate(enu, t, False)
+        assert _bits(m1) == _bits(m2)
+        for name in ("f0", "a", "b"):
+            u, v = getattr(s1, name), getattr(s2, name)
+            assert u.strides == v.strides or name == "f0"
+            assert _bits(u) == _bits(v), name
+        assert _bits(s1.covariance()) == _bits(s2.covariance())
+    lat, lon = rng.uniform(-80.0, 80.0, (5, 15)), rng.uniform(-180.0, 180.0, (5, 15))
+    lat0, lon0 = lat[:, :1] + 0.3, lon[:, :1] - 0.2
+    assert _bits(_enu_of(lat, lon, lat0, lon0)) == _bits(_enu_of(lat, lon, lat0, lon0, False))
+    one = (lat[0], lon[0], lat0[:, 0].repeat(3)[:15], lon0[:, 0].repeat(3)[:15])
+    assert _bits(_enu_of(*one)) == _bits(_enu_of(*one, False))
