@@ -287,48 +287,54 @@ def batch_of_parts(parts) -> DetectionBatch:
     b = sum(sizes)
     d = MAX_MEASUREMENT_DIM
     z = np.full((b, d), np.nan)
-    sigma = np.zeros((b, d))
+    # covariance rows (B, d * d): diag(sigma**2) on every (d + 1)-th element, 0 elsewhere
+    cov = np.zeros((b, d * d))
     rcs = np.full(b, np.nan)
     start = 0
     for p, n in zip(parts, sizes, strict=True):
         m = p["z"].shape[1]
         stop = start + n
         z[start:stop, :m] = p["z"]
-        sigma[start:stop, :m] = p["sigma"]
+        cov[start:stop, : (d + 1) * m : d + 1] = np.square(p["sigma"])
         if p["rcs_m2"] is not None:
             rcs[start:stop] = p["rcs_m2"]
         start = stop
-    cov = np.zeros((b, d, d))
-    diag = np.arange(d)
-    cov[:, diag, diag] = sigma**2
     single = len(parts) == 1
 
     def cat(name, dtype=float, shape=()):
         if single:
             return np.asarray(parts[0][name], dtype=dtype).reshape(b, *shape)
+        arrays = [p[name] for p in parts]
+        ndim = 1 + len(shape)
+        if all(
+            type(a) is np.ndarray
+            and (a.dtype.kind == "U" if dtype is str else a.dtype == dtype)
+            and a.ndim == ndim
+            for a in arrays
+        ):
+            return np.concatenate(arrays)  # the common case: arrays of the right dtype
         return np.concatenate(
             [
-                np.asarray(p[name], dtype=dtype).reshape(n, *shape)
-                for p, n in zip(parts, sizes, strict=True)
+                np.asarray(a, dtype=dtype).reshape(n, *shape)
+                for a, n in zip(arrays, sizes, strict=True)
             ]
         )
 
-    def repeat(name, dtype=None):
-        return np.repeat(np.array([p[name] for p in parts], dtype), sizes)
-
+    ids = [p["sensor_id"] for p in parts]
     t_s = cat("t_s")
-    sensor_id = repeat("sensor_id")
-    if single or all(p["sensor_id"] == parts[0]["sensor_id"] for p in parts):
+    if single or all(i == ids[0] for i in ids):
         order = np.argsort(t_s, kind="stable")  # lexsort with one sensor id
     else:
-        order = np.lexsort((sensor_id, t_s))
+        # sensor ids as their ranks (Python's str order is numpy's: by code point)
+        rank = {sid: r for r, sid in enumerate(sorted(set(ids)))}
+        order = np.lexsort((np.repeat(np.array([rank[i] for i in ids]), sizes), t_s))
     return DetectionBatch(
         t_s=t_s[order],
-        sensor_id=sensor_id[order],
-        kind=repeat("kind", np.int8)[order],
-        mode=repeat("mode", np.int8)[order],
+        sensor_id=np.repeat(np.array(ids), sizes)[order],
+        kind=np.repeat(np.array([p["kind"] for p in parts], np.int8), sizes)[order],
+        mode=np.repeat(np.array([p["mode"] for p in parts], np.int8), sizes)[order],
         z=z[order],
-        covariance=cov[order],
+        covariance=cov[order].reshape(b, d, d),
         snr=cat("snr")[order],
         rcs_m2=rcs[order],
         sensor_position_ecef=cat("sensor_position_ecef", shape=(3,))[order],

@@ -39,6 +39,28 @@ from bmdsim.sensors.platforms import OrbitPlatform
 from bmdsim.sensors.truth import TruthTable
 from bmdsim.sensors.types import CueSet, DetectionMode, MeasurementKind
 
+#: Frames of the satellite's frame grid computed together (:meth:`SpaceInfrared._frame_block`).
+FRAME_BLOCK = 64
+
+#: Frame blocks a sensor keeps.
+_MEMO_BLOCKS = 4
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _FrameBlock:
+    """Consecutive frames ``k (B,)`` of a staring sensor: times ``t (B,)``, the satellite's
+    ECEF ``position``, ``velocity (B, 3)`` and geocentric NED ``basis (B, 3, 3)``, and each
+    frame's false alarms: a Poisson count ``fa_count (B,)`` and uniform draws ``(count, 3)``
+    (None without any) from the frame's ``("frame-false-alarms", k)`` stream."""
+
+    k: np.ndarray
+    t: np.ndarray
+    position: np.ndarray
+    velocity: np.ndarray
+    basis: np.ndarray
+    fa_count: np.ndarray
+    fa_draws: list
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SpaceInfrared(Sensor):
@@ -86,11 +108,11 @@ class SpaceInfrared(Sensor):
             )
 
     def _frame_times(self, t0_s, t1_s, down):
-        """Frame indices ``(K,)`` and times in ``[t0_s, t1_s)`` (sensor up), or None."""
+        """Frames with times in ``[t0_s, t1_s)`` (sensor up): ``(indices (K,), times (K,),
+        position, velocity (K, 3), basis (K, 3, 3), false-alarm counts (K,), their draws
+        (list of (count, 3)))`` from the frame grid (:meth:`_frame_block`), or None."""
         frame = self.type.frame_s
-        phase = self._memo.get("phase")
-        if phase is None:
-            phase = self._memo["phase"] = self.phase_s(frame, "frame")
+        phase = self._phase()
         ks = [
             k
             for k in scan_list(t0_s, t1_s, phase, frame, 1e-9 * frame)
@@ -98,16 +120,76 @@ class SpaceInfrared(Sensor):
         ]
         if not ks:
             return None
-        ks = np.array(ks, dtype=np.int64)
-        t_k = phase + ks * frame
+        b0, b1 = ks[0] // FRAME_BLOCK, ks[-1] // FRAME_BLOCK
+        if b0 == b1:  # consecutive frames of one block: slices of its arrays
+            block = self._frame_block(b0)
+            i0 = ks[0] - block.k[0]
+            sel = slice(i0, i0 + len(ks))
+            rows = [block.k[sel], block.t[sel], block.position[sel], block.velocity[sel]]
+            rows += [block.basis[sel], block.fa_count[sel], block.fa_draws[sel]]
+        else:
+            blocks = [self._frame_block(b) for b in range(b0, b1 + 1)]
+            at = np.array(ks, dtype=np.int64) - blocks[0].k[0]
+            names = ("k", "t", "position", "velocity", "basis", "fa_count")
+            rows = [np.concatenate([getattr(b, name) for b in blocks])[at] for name in names]
+            draws = [d for b in blocks for d in b.fa_draws]
+            rows.append([draws[i] for i in at])
         if down is not None:
-            up = ~down(t_k)
-            ks, t_k = ks[up], t_k[up]
-            if ks.size == 0:
+            up = ~down(rows[1])
+            if not up.any():
                 return None
-        return ks, t_k
+            if not up.all():
+                draws = rows[-1]
+                rows = [a[up] for a in rows[:-1]]
+                rows.append([d for d, keep in zip(draws, up, strict=True) if keep])
+        return rows
 
-    def _frames(self, ks, t_k, sat, vel, bases, truth):
+    def _phase(self) -> float:
+        phase = self._memo.get("phase")
+        if phase is None:
+            phase = self._memo["phase"] = self.phase_s(self.type.frame_s, "frame")
+        return phase
+
+    def _frame_block(self, b: int) -> _FrameBlock:
+        """Frames ``b * FRAME_BLOCK`` to ``(b + 1) * FRAME_BLOCK - 1``: the satellite's state
+        and basis and each frame's false-alarm draws, computed once for the block (kept for
+        the next windows; the last ``_MEMO_BLOCKS``)."""
+        memo = self._memo.setdefault("frame-blocks", {})
+        block = memo.get(b)
+        if block is None:
+            block = memo[b] = self._frame_block_of(
+                np.arange(b * FRAME_BLOCK, (b + 1) * FRAME_BLOCK, dtype=np.int64)
+            )
+            if len(memo) > _MEMO_BLOCKS:
+                del memo[next(iter(memo))]
+        return block
+
+    def _frame_block_of(self, ks: np.ndarray) -> _FrameBlock:
+        """:meth:`_frame_block` of frames ``ks (B,)``. Each frame's numbers are those of the
+        frame alone (elementwise arithmetic; its own false-alarm stream)."""
+        from bmdsim.sensors._kernel import false_alarm_means
+
+        t = self.type
+        t_k = self._phase() + ks * t.frame_s
+        sat, vel = self.platform.state_at(t_k)
+        basis = geocentric_ned_basis(sat)
+        rc = R_MEAN_M + t.cloud_top_altitude_m
+        lam = false_alarm_means(sat, rc, t.ifov_rad**2, t.pfa)  # pfa * _pixels_from(sat)
+        counts = np.zeros(ks.shape, dtype=np.int64)
+        draws = [None] * ks.size
+        for f, (k, mean) in enumerate(zip(ks.tolist(), lam, strict=True)):
+            rng = self.scan_rng("frame-false-alarms", k)
+            count = int(rng.poisson(mean))
+            if count:
+                counts[f] = count
+                draws[f] = rng.random((count, 3))
+        for a in (t_k, sat, vel, basis, counts):
+            a.setflags(write=False)
+        return _FrameBlock(
+            k=ks, t=t_k, position=sat, velocity=vel, basis=basis, fa_count=counts, fa_draws=draws
+        )
+
+    def _frames(self, ks, t_k, sat, vel, basis, truth):
         t = self.type
         n = truth.n_objects
         intensity = truth.ir_intensity_at(t_k)
@@ -132,7 +214,6 @@ class SpaceInfrared(Sensor):
         m, c = hit.nonzero()
         if m.size == 0:
             return None
-        basis = bases()
         model = EcefToLosAngles(
             sensor_position_ecef=sat[m], sensor_basis=basis[m], noise_covariance=np.zeros(2)
         )
@@ -153,26 +234,20 @@ class SpaceInfrared(Sensor):
             false_alarm=np.zeros(m.shape, bool),
         )
 
-    def _false_alarms(self, ks, t_k, sat, vel, bases):
-        from bmdsim.sensors._kernel import false_alarm_means
-
+    def _false_alarms(self, t_k, sat, vel, basis, fa_count, fa_draws):
         t = self.type
         rc = R_MEAN_M + t.cloud_top_altitude_m
-        lam = false_alarm_means(sat, rc, t.ifov_rad**2, t.pfa)  # pfa * _pixels_from(sat)
-        frames, counts, draws = [], [], []
-        for f, (k, mean) in enumerate(zip(ks, lam, strict=True)):  # one small batch per frame
-            rng = self.scan_rng("frame-false-alarms", int(k))
-            count = int(rng.poisson(mean))
-            if count:
-                frames.append(f)
-                counts.append(count)
-                draws.append(rng.random((count, 3)))
-        if not frames:
+        frames = np.flatnonzero(fa_count)
+        if not frames.size:
             return None
-        at = np.repeat(frames, counts)
+        at = np.repeat(frames, fa_count[frames])
         t_fa = t_k[at]
-        d = draws[0] if len(draws) == 1 else np.concatenate(draws)
-        sat, vel, basis = sat[at], vel[at], bases()[at]
+        d = (
+            fa_draws[frames[0]]
+            if frames.size == 1
+            else np.concatenate([fa_draws[f] for f in frames])
+        )
+        sat, vel, basis = sat[at], vel[at], basis[at]
         rs = _norm(sat)
         cos_max = rc / rs
         cos_g = 1.0 - d[:, 0] * (1.0 - cos_max)  # uniform in area on the visible cap
@@ -212,21 +287,13 @@ class SpaceInfrared(Sensor):
         frames = self._frame_times(t0_s, t1_s, self.down_mask(t0_s, t1_s))
         if frames is None:
             return []
-        ks, t_k = frames
-        sat, vel = self.platform.state_at(t_k)
-        memo = []
-
-        def bases():  # OrbitPlatform.basis_at without a second state_at, when first needed
-            if not memo:
-                memo.append(geocentric_ned_basis(sat))
-            return memo[0]
-
+        ks, t_k, sat, vel, basis, fa_count, fa_draws = frames
         parts = []
         if truth.n_objects and truth.any_plume():
-            found = self._frames(ks, t_k, sat, vel, bases, truth)
+            found = self._frames(ks, t_k, sat, vel, basis, truth)
             if found is not None:
                 parts.append(found)
-        found = self._false_alarms(ks, t_k, sat, vel, bases)
+        found = self._false_alarms(t_k, sat, vel, basis, fa_count, fa_draws)
         if found is not None:
             parts.append(found)
         return parts

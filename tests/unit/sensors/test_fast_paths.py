@@ -568,3 +568,53 @@ def test_waypoint_track_matches_np_interp_and_the_leg_rates_bit_for_bit():
         else:
             want_lat, want_lon = np.radians(la), np.radians(lo)
         assert _same(ll[0], want_lat) and _same(ll[1], want_lon)
+
+
+# -- a staring sensor's frame grid ----------------------------------------------------------
+
+
+def _infrared(seed, pfa=1e-7, **kw):
+    from bmdsim.sensors import OrbitPlatform, SpaceInfrared
+
+    return SpaceInfrared(
+        id="geo",
+        type=dataclasses.replace(sensor("sbirs-geo"), pfa=pfa),
+        platform=OrbitPlatform(orbit=KeplerOrbit.geostationary(40.0)),
+        seed=seed,
+        **kw,
+    )
+
+
+def test_frame_blocks_hold_each_frames_own_state_and_false_alarm_draws():
+    sat = _infrared(3)
+    for b in (0, 1, 7):
+        block = sat._frame_block(b)
+        for f in (0, 1, 30, 63):
+            k = int(block.k[f])
+            t = sat._phase() + np.array([k]) * sat.type.frame_s
+            r, v = sat.platform.state_at(t)
+            assert _same(block.t[f : f + 1], t)
+            assert _same(block.position[f : f + 1], r) and _same(block.velocity[f : f + 1], v)
+            assert _same(block.basis[f : f + 1], geocentric_ned_basis(r))
+            rng = stream(3, "sensor", "geo", "frame-false-alarms", str(k))
+            count = int(rng.poisson(false_alarm_means(r, 6_381e3, sat.type.ifov_rad**2, 1e-7)[0]))
+            assert block.fa_count[f] == count
+            if count:
+                assert _same(block.fa_draws[f], rng.random((count, 3)))
+
+
+@pytest.mark.parametrize("block", [1, 3])
+def test_infrared_detections_do_not_depend_on_the_frame_blocks(missile_truth, monkeypatch, block):
+    from bmdsim.sensors import infrared
+
+    windows = [(0.0, 1.0), (1.0, 2.5), (2.5, 7.0), (7.0, 130.0), (130.0, 131.0), (131.0, 400.0)]
+    kw = dict(outages=dataclasses.replace(_infrared(0).outages, windows_s=((20.0, 41.0),)))
+    want = [_infrared(5, **kw).observe(a, b, missile_truth) for a, b in windows]
+    monkeypatch.setattr(infrared, "FRAME_BLOCK", block)
+    got = [_infrared(5, **kw).observe(a, b, missile_truth) for a, b in windows]
+    assert sum(len(w) for w in want) > 50
+    for g, w in zip(got, want, strict=True):
+        for f in dataclasses.fields(DetectionBatch):
+            if f.name != "truth":
+                assert _same(getattr(g, f.name), getattr(w, f.name)), f.name
+        assert _same(g.truth.object_id, w.truth.object_id)
