@@ -717,3 +717,60 @@ def waypoint_track(t, t_wp, lat_wp, lon_wp, h):
             ll[1, 3, i] = np.radians(lon + h)
             ll[1, 4, i] = np.radians(lon - h)
     return out, ll
+
+
+@numba.njit((_F2, _I1, types.boolean, _F, _F, _I), **_JIT)
+def search_takes(atan, js, full_azimuth, boresight, half_width, sectors):
+    """Search looks ``(k, i)`` (row-major order) of snapshots ``js (K,)`` on objects whose
+    azimuth ``mod(atan, 2 pi)`` (``atan (K, N)`` the ``arctan2`` of east over north) is
+    finite and in the sweep's sector ``js % sectors``: :meth:`bmdsim.sensors.Radar._search_looks`'s
+    ``floor(sector_fraction(az) * sectors)`` test, in its order."""
+    k_count, n_obj = atan.shape
+    two_pi = 2.0 * np.pi
+    width = 2.0 * half_width
+    out_k = np.empty(k_count * n_obj, dtype=np.int64)
+    out_i = np.empty(k_count * n_obj, dtype=np.int64)
+    count = 0
+    for k in range(k_count):
+        sweep = js[k] % sectors
+        for i in range(n_obj):
+            az = np.mod(atan[k, i], two_pi)
+            if not np.isfinite(az):
+                continue
+            if full_azimuth:
+                u = np.mod(az, two_pi) / two_pi
+            else:
+                off = np.mod(az - boresight + np.pi, two_pi) - np.pi
+                u = (off + half_width) / width
+                if u < 0.0:
+                    u = 0.0
+                if u > 1.0 - 1e-12:
+                    u = 1.0 - 1e-12
+            if np.floor(u * sectors) == sweep:
+                out_k[count] = k
+                out_i[count] = i
+                count += 1
+    return out_k[:count].copy(), out_i[:count].copy()
+
+
+@numba.njit((_F2, _F2, _F1, _F, _F, _F), **_JIT)
+def site_refraction(sin_ll, cos_ll, alt, k, a_sqrt, e2):
+    """:func:`bmdsim.sensors.geometry.refraction_site` of sites at latitudes and longitudes
+    whose sines and cosines are ``sin_ll``, ``cos_ll (2, K)``, altitudes ``alt (K,)``:
+    the geodetic normal ``(K, 3)``, ``kR`` and ``kR + h`` ``(K,)`` (``a_sqrt = A_M *
+    sqrt(1 - E2)``; :func:`bmdsim.sensors.geometry.gaussian_radius_m`'s arithmetic)."""
+    size = alt.shape[0]
+    normal = np.empty((size, 3))
+    r_eff = np.empty(size)
+    sy = np.empty(size)
+    for i in range(size):
+        s = sin_ll[0, i]
+        c = cos_ll[0, i]
+        normal[i, 0] = c * cos_ll[1, i]
+        normal[i, 1] = c * sin_ll[1, i]
+        normal[i, 2] = s
+        w2 = 1.0 - e2 * s * s
+        r = k * (a_sqrt / w2)
+        r_eff[i] = r
+        sy[i] = r + alt[i]
+    return normal, r_eff, sy

@@ -123,6 +123,11 @@ class WaypointPlatform:
         cosines (those functions' formulas written out here, so the same numbers: tested
         against them); each time's numbers are independent of the others in the batch.
         """
+        return self.frame_trig_at(t_s)[0]
+
+    def frame_trig_at(self, t_s):
+        """:meth:`frame_at` and the sines and cosines ``(2, K)`` of its latitudes and
+        longitudes (``K`` the number of times; for the radar's refraction model)."""
         from bmdsim.sensors._kernel import surface_frames, waypoint_track
 
         t = np.asarray(t_s, dtype=float)
@@ -137,7 +142,7 @@ class WaypointPlatform:
         )
         lat, lon = track[0].reshape(t.shape), track[1].reshape(t.shape)
         shape = t.shape
-        return (
+        frame = (
             r.reshape(*shape, 3),
             v.reshape(*shape, 3),
             basis.reshape(*shape, 3, 3),
@@ -145,6 +150,7 @@ class WaypointPlatform:
             lon,
             alt,
         )
+        return frame, sin[:, 0], cos[:, 0]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -91,11 +91,14 @@ _DENSE_GATE_PAIRS = 65536
 _MEMO_FRAMES = 8
 
 _TWO_PI = 2.0 * np.pi
+_FIVE = np.arange(5)
 
 # ecef_to_geodetic's constants (bmdsim.earth.frames), for the compiled looks
 _A2 = A_M * A_M
 _E2 = E2
 _E4 = E2 * E2
+# gaussian_radius_m's numerator A_M * sqrt(1 - E2)
+_A_SQRT = A_M * np.sqrt(1.0 - E2)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -338,7 +341,11 @@ class Radar(Sensor):
                 lon_deg=lon,
                 alt_m=alt,
             )
-        pos, vel, basis, lat, lon, alt = self.platform.frame_at(t_s)
+        from bmdsim.sensors._kernel import site_refraction
+
+        (pos, vel, basis, lat, lon, alt), sin_ll, cos_ll = self.platform.frame_trig_at(t_s)
+        # refraction_site(lat, lon, alt, k) from the frame's sines and cosines (compiled)
+        refraction = site_refraction(sin_ll, cos_ll, alt, self.refraction_k, _A_SQRT, _E2)
         return _Looks(
             t_s=t_s,
             position=pos,
@@ -347,7 +354,7 @@ class Radar(Sensor):
             lat_deg=lat,
             lon_deg=lon,
             alt_m=alt,
-            refraction=refraction_site(lat, lon, alt, k=self.refraction_k),
+            refraction=refraction,
         )
 
     # -- looks ----------------------------------------------------------------------
@@ -596,23 +603,32 @@ class Radar(Sensor):
             basis = looks.basis[: js.size]
         else:
             pos, basis = looks.position[at], looks.basis[at]
-        from bmdsim.sensors._kernel import east_north
+        from bmdsim.sensors._kernel import east_north, search_takes
 
+        t = self.type
         east, north = east_north(pos, basis, states)
-        az = np.mod(np.arctan2(east, north), 2.0 * np.pi)
-        sector = np.floor(self._sector_fraction(az) * SEARCH_SECTORS)
-        sweep = js % SEARCH_SECTORS
-        take = (sector == sweep[:, None]) & np.isfinite(az)
-        k, i = take.nonzero()
+        # the objects in each snapshot's sector: floor(_sector_fraction(az) * SEARCH_SECTORS)
+        # equal to the sweep, azimuth finite (compiled after numpy's arctan2)
+        k, i = search_takes(
+            np.arctan2(east, north),
+            js,
+            t.full_azimuth,
+            self.boresight_az_rad,
+            t.azimuth_half_width_rad,
+            SEARCH_SECTORS,
+        )
         if k.size == 0:
             return None
         # one draw per frame: (N, 10); sub-frames of even and odd sector use columns 0-4 and
         # 5-9, so an object seen in two adjacent sectors of a frame gets independent noise
-        frames = np.floor_divide(js, SEARCH_SECTORS)[k]
-        uniq, row = _unique(frames)
-        per_frame = np.stack([self.scan_draws("search", int(f), n, 10) for f in uniq])
-        col = 5 * (sweep[k] % 2)[:, None] + np.arange(5)
-        draws = per_frame[row[:, None], i[:, None], col]
+        frames = js[k] // SEARCH_SECTORS
+        col = 5 * (js[k] % 2)[:, None] + _FIVE
+        if frames[0] == frames[-1] and (frames == frames[0]).all():
+            draws = self.scan_draws("search", int(frames[0]), n, 10)[i[:, None], col]
+        else:
+            uniq, row = np.unique(frames, return_inverse=True)
+            per_frame = np.stack([self.scan_draws("search", int(f), n, 10) for f in uniq])
+            draws = per_frame[row[:, None], i[:, None], col]
         return k, i, draws
 
     def _dwell_hits(self, t_tick, active, states, looks, at, cues):

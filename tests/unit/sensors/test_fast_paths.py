@@ -618,3 +618,63 @@ def test_infrared_detections_do_not_depend_on_the_frame_blocks(missile_truth, mo
             if f.name != "truth":
                 assert _same(getattr(g, f.name), getattr(w, f.name)), f.name
         assert _same(g.truth.object_id, w.truth.object_id)
+
+
+# -- a radar's glue -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("type_name", ["an-tpy-2-fbm", "spy-1d"])
+def test_search_sectors_match_the_numpy_sector_test(type_name):
+    from bmdsim.sensors._kernel import search_takes
+
+    rng = np.random.default_rng(21)
+    for trial in range(200):
+        radar = Radar(
+            id="r",
+            type=sensor(type_name),
+            platform=FixedSite(lat_deg=38.35, lon_deg=37.79, alt_m=2000.0),
+            boresight_az_rad=rng.uniform(-7.0, 7.0),
+        )
+        k_count, n_obj = int(rng.integers(1, 5)), int(rng.integers(1, 40))
+        east, north = rng.normal(size=(2, k_count, n_obj)) * 1e5
+        east[rng.random(east.shape) < 0.1] = np.nan
+        if trial % 5 == 0:  # azimuths on the sector edges
+            north[:] = 1.0
+            east[:] = np.tan(radar.boresight_az_rad + radar.type.azimuth_half_width_rad)
+        js = rng.integers(-30, 3000, k_count)
+        atan = np.arctan2(east, north)
+        az = np.mod(atan, 2.0 * np.pi)
+        sector = np.floor(radar._sector_fraction(az) * radar_module.SEARCH_SECTORS)
+        want = ((sector == (js % radar_module.SEARCH_SECTORS)[:, None]) & np.isfinite(az)).nonzero()
+        t = radar.type
+        got = search_takes(
+            atan,
+            js,
+            t.full_azimuth,
+            radar.boresight_az_rad,
+            t.azimuth_half_width_rad,
+            radar_module.SEARCH_SECTORS,
+        )
+        assert _same(got[0], want[0]) and _same(got[1], want[1])
+
+
+def test_ship_refraction_matches_refraction_site_bit_for_bit():
+    from bmdsim.sensors.geometry import refraction_site
+
+    rng = np.random.default_rng(22)
+    for trial in range(50):
+        w = int(rng.integers(1, 5))
+        ship = WaypointPlatform.from_waypoints(
+            np.cumsum(rng.uniform(10.0, 500.0, w)),
+            rng.uniform(-80.0, 80.0, w),
+            rng.uniform(-180.0, 180.0, w),
+            rng.uniform(0.0, 50.0),
+        )
+        radar = Radar(
+            id="r", type=sensor("spy-1d"), platform=ship, refraction_k=[4 / 3, 1.0][trial % 2]
+        )
+        t = np.sort(rng.uniform(-100.0, 2500.0, int(rng.integers(1, 30))))
+        looks = radar._looks_geometry(t)
+        want = refraction_site(looks.lat_deg, looks.lon_deg, looks.alt_m, k=radar.refraction_k)
+        for g, w_ in zip(looks.refraction, want, strict=True):
+            assert _same(g, w_)
