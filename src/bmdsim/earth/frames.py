@@ -26,10 +26,12 @@ def geodetic_to_ecef(lat_deg, lon_deg, alt_m) -> np.ndarray:
     alt = np.asarray(alt_m, dtype=float)
     slat, clat = np.sin(lat), np.cos(lat)
     n = A_M / np.sqrt(1.0 - E2 * slat * slat)
-    x = (n + alt) * clat * np.cos(lon)
-    y = (n + alt) * clat * np.sin(lon)
-    z = (n * (1.0 - E2) + alt) * slat
-    return np.stack(np.broadcast_arrays(x, y, z), axis=-1)
+    nh = n + alt
+    out = np.empty((*np.broadcast_shapes(lat.shape, lon.shape, alt.shape), 3))
+    out[..., 0] = nh * clat * np.cos(lon)
+    out[..., 1] = nh * clat * np.sin(lon)
+    out[..., 2] = (n * (1.0 - E2) + alt) * slat
+    return out
 
 
 def ecef_to_geodetic(xyz) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -72,11 +74,17 @@ def enu_basis(lat_deg, lon_deg) -> np.ndarray:
     lon = np.radians(np.asarray(lon_deg, dtype=float))
     sl, cl = np.sin(lat), np.cos(lat)
     so, co = np.sin(lon), np.cos(lon)
-    zero = np.zeros_like(sl * so)
-    east = np.stack(np.broadcast_arrays(-so, co, zero), axis=-1)
-    north = np.stack(np.broadcast_arrays(-sl * co, -sl * so, cl), axis=-1)
-    up = np.stack(np.broadcast_arrays(cl * co, cl * so, sl), axis=-1)
-    return np.stack([east, north, up], axis=-2)
+    out = np.empty((*np.broadcast_shapes(lat.shape, lon.shape), 3, 3))
+    out[..., 0, 0] = -so
+    out[..., 0, 1] = co
+    out[..., 0, 2] = 0.0
+    out[..., 1, 0] = -sl * co
+    out[..., 1, 1] = -sl * so
+    out[..., 1, 2] = cl
+    out[..., 2, 0] = cl * co
+    out[..., 2, 1] = cl * so
+    out[..., 2, 2] = sl
+    return out
 
 
 def ecef_vector_to_enu(vec, lat_deg, lon_deg) -> np.ndarray:

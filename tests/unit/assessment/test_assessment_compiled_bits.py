@@ -135,3 +135,45 @@ def test_compiled_surrogate_and_local_offsets_are_the_numpy_ones_bit_for_bit():
     assert _bits(_enu_of(lat, lon, lat0, lon0)) == _bits(_enu_of(lat, lon, lat0, lon0, False))
     one = (lat[0], lon[0], lat0[:, 0].repeat(3)[:15], lon0[:, 0].repeat(3)[:15])
     assert _bits(_enu_of(*one)) == _bits(_enu_of(*one, False))
+
+
+def test_frames_preallocated_outputs_equal_the_stacked_forms_bit_for_bit():
+    """``geodetic_to_ecef`` and ``enu_basis`` write their components into one array; the
+    values are those of the former ``np.stack(np.broadcast_arrays(...))`` forms."""
+    from bmdsim.earth.constants import A_M, E2
+
+    def g2e(lat_deg, lon_deg, alt_m):
+        lat = np.radians(np.asarray(lat_deg, dtype=float))
+        lon = np.radians(np.asarray(lon_deg, dtype=float))
+        alt = np.asarray(alt_m, dtype=float)
+        slat, clat = np.sin(lat), np.cos(lat)
+        n = A_M / np.sqrt(1.0 - E2 * slat * slat)
+        x = (n + alt) * clat * np.cos(lon)
+        y = (n + alt) * clat * np.sin(lon)
+        z = (n * (1.0 - E2) + alt) * slat
+        return np.stack(np.broadcast_arrays(x, y, z), axis=-1)
+
+    def basis(lat_deg, lon_deg):
+        lat = np.radians(np.asarray(lat_deg, dtype=float))
+        lon = np.radians(np.asarray(lon_deg, dtype=float))
+        sl, cl = np.sin(lat), np.cos(lat)
+        so, co = np.sin(lon), np.cos(lon)
+        zero = np.zeros_like(sl * so)
+        east = np.stack(np.broadcast_arrays(-so, co, zero), axis=-1)
+        north = np.stack(np.broadcast_arrays(-sl * co, -sl * so, cl), axis=-1)
+        up = np.stack(np.broadcast_arrays(cl * co, cl * so, sl), axis=-1)
+        return np.stack([east, north, up], axis=-2)
+
+    rng = np.random.default_rng(11)
+    lat, lon = rng.uniform(-90.0, 90.0, (40, 50)), rng.uniform(-180.0, 180.0, (40, 50))
+    alt = rng.uniform(-1e3, 1e6, (40, 50))
+    cases = [
+        (lat, lon, alt), (lat, lon, 0.0), (lat[:, :1], lon[:1], alt), (36.8, 36.1, 120.0),
+        (lat[0], 36.1, 0.0), (lat[:, 0], lon[:, 3], alt[:, 5]), ([10, 20], [30, 40], [0, 1]),
+        (np.array([90.0, -90.0, 0.0, np.nan]), np.array([0.0, 180.0, -180.0, 1.0]), 0.0),
+    ]  # fmt: skip
+    for la, lo, h in cases:
+        new, ref = geodetic_to_ecef(la, lo, h), g2e(la, lo, h)
+        assert new.shape == ref.shape and new.dtype == ref.dtype and _bits(new) == _bits(ref)
+        new, ref = enu_basis(la, lo), basis(la, lo)
+        assert new.shape == ref.shape and _bits(new) == _bits(ref)
