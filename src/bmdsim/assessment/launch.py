@@ -184,17 +184,27 @@ class BoostProfile:
         lo = np.floor(j).astype(np.intp)
         hi = np.minimum(lo + 1, nj - 1)
         f = j - lo
+        w0, f0, wa0 = 1.0 - w, 1.0 - f, 1.0 - wa
+        # flat positions of the (azimuth, range, altitude) cells read: [a, jj, k] of an
+        # (A, J, H) table is its ravel()[(a J + jj) H + k]
+        n_h = self.alt_grid_m.size
+        cells = {
+            (ia, ij): (a * nj + jj) * n_h + k
+            for ia, a in enumerate((a0, a1))
+            for ij, jj in enumerate((lo, hi))
+        }
 
         def table(arr):
-            filled = _filled(arr)  # (A, J, H)
+            flat = _filled(arr).ravel()  # (A, J, H), read-only
 
-            def at(a, jj):
-                return (1.0 - w) * filled[a, jj, k] + w * filled[a, jj, k + 1]
+            def at(ia, ij):
+                cell = cells[ia, ij]
+                return w0 * flat.take(cell) + w * flat.take(cell + 1)
 
-            def along_j(a):
-                return (1.0 - f) * at(a, lo) + f * at(a, hi)
+            def along_j(ia):
+                return f0 * at(ia, 0) + f * at(ia, 1)
 
-            return (1.0 - wa) * along_j(a0) + wa * along_j(a1)
+            return wa0 * along_j(0) + wa * along_j(1)
 
         return table(self.time_to_alt_s), table(self.downrange_at_alt_m)
 
@@ -211,6 +221,11 @@ def _fill_up(a: np.ndarray) -> np.ndarray:
     np.maximum.accumulate(idx, axis=-1, out=idx)
     out[:, -1] = np.take_along_axis(last, idx, axis=-1)
     return out
+
+
+def _finite(x: np.ndarray) -> np.ndarray:
+    """``nan_to_num(x)`` (``x`` itself when all finite: nothing to change)."""
+    return x if np.isfinite(x).all() else np.nan_to_num(x)
 
 
 #: :func:`_fill_up` of the tables met, by the identity of the table (kept alive here, so its
@@ -478,10 +493,10 @@ class LaunchPointEstimator:
         """``(N, 3, 3)`` boost-model uncertainty: along the ground track
         ``downrange_relative_sigma * downrange``, in time ``time_relative_sigma * burn``."""
         u = np.stack([np.sin(azimuth_rad), np.cos(azimuth_rad)], axis=-1)
-        sd = self.downrange_relative_sigma * np.nan_to_num(np.abs(downrange_m))
+        sd = self.downrange_relative_sigma * _finite(np.abs(downrange_m))
         out = np.zeros((u.shape[0], 3, 3))
         out[:, :2, :2] = (sd * sd)[:, None, None] * u[:, :, None] * u[:, None, :]
-        out[:, 2, 2] = (self.time_relative_sigma * np.nan_to_num(np.abs(burn_s))) ** 2
+        out[:, 2, 2] = (self.time_relative_sigma * _finite(np.abs(burn_s))) ** 2
         return out
 
     def _ground_from_enu(self, enu, lat0, lon0) -> tuple[np.ndarray, np.ndarray]:

@@ -177,3 +177,38 @@ def test_frames_preallocated_outputs_equal_the_stacked_forms_bit_for_bit():
         assert new.shape == ref.shape and new.dtype == ref.dtype and _bits(new) == _bits(ref)
         new, ref = enu_basis(la, lo), basis(la, lo)
         assert new.shape == ref.shape and _bits(new) == _bits(ref)
+
+
+def test_boost_tables_read_by_flat_position_equal_the_indexed_reads_bit_for_bit():
+    from bmdsim.assessment.launch import _fill_up, boost_profile
+    from bmdsim.catalog.missiles import missile
+
+    prof = boost_profile(missile("shahab-3"))
+    rng = np.random.default_rng(2)
+    alt = rng.uniform(-1e3, prof.alt_grid_m[-1] + 5e3, 500)
+    frac = rng.uniform(-0.5, prof.n_ranges - 0.5, 500)
+    az = rng.uniform(-7.0, 7.0, 500)
+    nj = prof.n_ranges
+    j = np.clip(frac, 0.0, nj - 1.0)
+    h = np.clip(alt, 0.0, prof.alt_grid_m[-1])
+    k = np.clip(np.searchsorted(prof.alt_grid_m, h, side="right") - 1, 0, prof.alt_grid_m.size - 2)
+    w = (h - prof.alt_grid_m[k]) / (prof.alt_grid_m[k + 1] - prof.alt_grid_m[k])
+    a0, a1, wa = prof._azimuth_weights(az)
+    lo = np.floor(j).astype(np.intp)
+    hi = np.minimum(lo + 1, nj - 1)
+    f = j - lo
+
+    def table(arr):  # the indexed form
+        filled = _fill_up(arr)
+
+        def at(a, jj):
+            return (1.0 - w) * filled[a, jj, k] + w * filled[a, jj, k + 1]
+
+        def along_j(a):
+            return (1.0 - f) * at(a, lo) + f * at(a, hi)
+
+        return (1.0 - wa) * along_j(a0) + wa * along_j(a1)
+
+    tau, down = prof.at_altitude(alt, frac, az)
+    assert _bits(tau) == _bits(table(prof.time_to_alt_s))
+    assert _bits(down) == _bits(table(prof.downrange_at_alt_m))
