@@ -264,6 +264,10 @@ class Assessor:
     _launch_rows: dict = field(default_factory=dict)
     _ballistic_seen: set = field(default_factory=set)
     _launch_memory: dict = field(default_factory=dict)
+    #: (estimator, its profiles' lowest burnout altitude [m]); (row dicts, their stacked
+    #: arrays) of the last :meth:`_launch_estimates`: pure functions of what they keep.
+    _lowest: tuple = (None, 0.0)
+    _stacked: tuple = ((), {})
 
     def __post_init__(self) -> None:
         if self.monitor is None:
@@ -283,7 +287,7 @@ class Assessor:
         if self.launch_estimator is not None:
             from bmdsim.flight.dynamics import altitude
 
-            lowest = min(float(p.burnout_alt_m.min()) for p in self.launch_estimator.profiles)
+            lowest = self._lowest_burnout_alt()
             alt = altitude(tracks.states[:, 0], tracks.states[:, 1], tracks.states[:, 2])
             powered |= rising & (alt < lowest)
         if self.powered_mode is not None and tracks.n_modes > self.powered_mode:
@@ -292,6 +296,16 @@ class Assessor:
             powered |= likely & rising & ~seen
         self._ballistic_seen.update(int(i) for i in tracks.ids[~powered])
         return powered
+
+    def _lowest_burnout_alt(self) -> float:
+        """The lowest burnout altitude of the launch estimator's profiles [m] (kept per
+        estimator: profiles are not modified)."""
+        est, value = self._lowest
+        if est is not self.launch_estimator:
+            est = self.launch_estimator
+            value = min(float(p.burnout_alt_m.min()) for p in est.profiles)
+            self._lowest = (est, value)
+        return value
 
     def _latched(self, launches: LaunchEstimate) -> LaunchEstimate:
         """Launch estimates with, for tracks that get none now (in reentry), the last one
@@ -351,12 +365,15 @@ class Assessor:
                     float(time_s), keys[i], {name: getattr(est, name)[k] for name in _LAUNCH_ROWS}
                 )
         rows = [memory[int(t)][2] for t in ids]
-        return LaunchEstimate(
-            track_ids=ids.copy(), time_s=float(time_s),
-            **{name: np.array([r[name] for r in rows]).reshape(
+        kept, stacked = self._stacked
+        if len(kept) != len(rows) or any(a is not b for a, b in zip(kept, rows, strict=False)):
+            # the same rows (the same dicts, held here) stack to the same arrays; the caller
+            # (_latched) copies them before changing any
+            stacked = {name: np.array([r[name] for r in rows]).reshape(
                 (ids.size, *np.shape(rows[0][name]))) if rows else np.zeros((0,))
-               for name in _LAUNCH_ROWS},
-        )  # fmt: skip
+                for name in _LAUNCH_ROWS}  # fmt: skip
+            self._stacked = (rows, stacked)
+        return LaunchEstimate(track_ids=ids.copy(), time_s=float(time_s), **stacked)
 
     def _remember_boost(self, tracks, powered: np.ndarray) -> None:
         """Keep the earliest powered estimate of each track."""
