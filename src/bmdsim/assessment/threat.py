@@ -103,6 +103,7 @@ class ThreatEvaluator:
     territory_threshold: float = 0.1
     nearest_place: bool = True
     _asset_ecef: np.ndarray = field(init=False, repr=False)
+    _asset_near: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not (0.0 < self.asset_threshold <= 1.0 and 0.0 < self.territory_threshold <= 1.0):
@@ -115,6 +116,10 @@ class ThreatEvaluator:
             else np.zeros((0, 3))
         )
         object.__setattr__(self, "_asset_ecef", ecef.reshape(-1, 3))
+        object.__setattr__(self, "_asset_near", disc_neighbourhoods(
+            [a.lat_deg for a in self.assets], [a.lon_deg for a in self.assets],
+            [a.radius_m for a in self.assets],
+        ))  # fmt: skip
 
     @classmethod
     def from_scenario(cls, scenario, **kwargs) -> ThreatEvaluator:
@@ -234,7 +239,7 @@ class ThreatEvaluator:
         # chord between two points on the ellipsoid: within 1e-4 relative of the ground
         # distance up to 1,000 km (the largest radius allowed)
         inside = np.zeros((n, len(self.assets)), dtype=np.int64)
-        _disc_kernel()(valid, lat, lon, self._asset_ecef, radius**2, inside)
+        _disc_kernel()(valid, lat, lon, self._asset_ecef, radius**2, self._asset_near, inside)
         return inside / np.maximum(usable, 1)[:, None]
 
     def _nearest_places(self, impacts: ImpactPrediction) -> tuple[np.ndarray, np.ndarray]:
@@ -320,10 +325,41 @@ def _count_kernel():
     return numba.njit(cache=True, nogil=True)(_count_samples)
 
 
-def _count_in_discs(valid, lat_deg, lon_deg, centres, radius2, out):  # pragma: no cover
+def disc_neighbourhoods(lat_deg, lon_deg, radius_m) -> np.ndarray:
+    """``(A, 4)`` latitude, longitude [deg] of discs' centres on the ellipsoid and the
+    half-widths [deg] of a latitude band and of a longitude band (wrapped) outside which
+    no point of the ellipsoid is within ``radius_m (A,)`` (chord) of the centre: a point
+    out of either band is out of the disc, without computing its position.
+
+    Bounds (``b`` the semi-minor axis, ``psi`` geocentric latitude): a chord between points
+    of the ellipsoid is at least ``2 b sin(gamma / 2)``, ``gamma`` the angle between their
+    radius vectors, at least ``|psi_1 - psi_2| >= (1 - e^2) |phi_1 - phi_2|``; and at least
+    its equatorial part ``2 sqrt(rho_1 rho_2) |sin(dlon / 2)|`` with ``rho = N cos(phi) >=
+    a cos(phi)``, ``cos(phi)`` bounded below over the latitude band. The radius is taken 1 %
+    + 1 m larger and each band 1e-4 deg wider than the bound, far beyond rounding."""
+    lat = np.asarray(lat_deg, dtype=float).reshape(-1)
+    lon = np.asarray(lon_deg, dtype=float).reshape(-1)
+    r = np.asarray(radius_m, dtype=float).reshape(-1) * 1.01 + 1.0
+    b = A_M * math.sqrt(1.0 - E2)
+    q_lat = r / (2.0 * b)
+    with np.errstate(invalid="ignore"):
+        dlat = np.where(
+            q_lat < 1.0, np.degrees(2.0 * np.arcsin(np.minimum(q_lat, 1.0)) / (1.0 - E2)), np.inf
+        ) + 1e-4
+        top = np.minimum(np.abs(lat) + dlat, 90.0)
+        c = np.sqrt(np.maximum(np.cos(np.radians(top)), 0.0) * np.cos(np.radians(np.abs(lat))))
+        q_lon = np.where(c > 0.0, r / (2.0 * A_M * np.where(c > 0.0, c, 1.0)), np.inf)
+        dlon = np.where(
+            q_lon < 1.0, np.degrees(2.0 * np.arcsin(np.minimum(q_lon, 1.0))), np.inf
+        ) + 1e-4
+    return np.stack([lat, lon, dlat, dlon], axis=-1).reshape(-1, 4)
+
+
+def _count_in_discs(valid, lat_deg, lon_deg, centres, radius2, near, out):  # pragma: no cover
     """Add to ``out (N, A)`` the usable samples ``(N, S)`` (finite, of valid rows) on the
     ellipsoid whose squared chord to ``centres (A, 3)`` (ECEF) is at most ``radius2 (A,)``
-    [m^2].
+    [m^2]. A sample outside every disc's neighbourhood ``near (A, 4)``
+    (:func:`disc_neighbourhoods`) is in no disc: its position is not computed.
 
     Compiled by :func:`_disc_kernel`. The arithmetic is that of
     :func:`bmdsim.earth.frames.geodetic_to_ecef` at zero altitude, then ``(dx^2 + dy^2) +
@@ -337,6 +373,15 @@ def _count_in_discs(valid, lat_deg, lon_deg, centres, radius2, out):  # pragma: 
             continue
         for j in range(s):
             if not (math.isfinite(lat_deg[i, j]) and math.isfinite(lon_deg[i, j])):
+                continue
+            close = False
+            for a in range(near.shape[0]):
+                if abs(lat_deg[i, j] - near[a, 0]) <= near[a, 2]:
+                    dlon = abs(lon_deg[i, j] - near[a, 1]) % 360.0
+                    if min(dlon, 360.0 - dlon) <= near[a, 3]:
+                        close = True
+                        break
+            if not close:
                 continue
             lat = lat_deg[i, j] * rad
             lon = lon_deg[i, j] * rad

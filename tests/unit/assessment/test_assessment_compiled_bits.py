@@ -212,3 +212,33 @@ def test_boost_tables_read_by_flat_position_equal_the_indexed_reads_bit_for_bit(
     tau, down = prof.at_altitude(alt, frac, az)
     assert _bits(tau) == _bits(table(prof.time_to_alt_s))
     assert _bits(down) == _bits(table(prof.downrange_at_alt_m))
+
+
+def test_disc_counts_skipping_far_samples_are_the_full_counts():
+    """Samples outside every disc's latitude/longitude neighbourhood are skipped without
+    computing their position; the counts are those of testing every sample."""
+    from bmdsim.assessment.threat import _disc_kernel, disc_neighbourhoods
+    from bmdsim.earth.geodesic import geodesic_direct
+
+    rng = np.random.default_rng(4)
+    lat_c = np.array([37.0, 38.35, 37.0, 36.59, 34.59, 89.9, -60.0, 0.0])
+    lon_c = np.array([35.43, 37.79, 35.32, 36.17, 32.99, 10.0, 179.95, -179.99])
+    radius = np.array([8e3, 5e3, 15e3, 10e3, 8e3, 50e3, 1e6, 2e3])
+    centres = geodetic_to_ecef(lat_c, lon_c, 0.0)
+    near = disc_neighbourhoods(lat_c, lon_c, radius)
+    # samples around each centre, many just inside or outside its edge, and far ones
+    n, s = lat_c.size, 4_000
+    az = rng.uniform(0.0, 2.0 * np.pi, (n, s))
+    dist = radius[:, None] * rng.choice([0.5, 0.999999, 1.0, 1.000001, 1.2, 3.0, 30.0], (n, s))
+    lat, lon, _ = geodesic_direct(np.repeat(lat_c, s).reshape(n, s),
+                                  np.repeat(lon_c, s).reshape(n, s), az, dist)  # fmt: skip
+    lat[:, :100] = rng.uniform(-90.0, 90.0, (n, 100))
+    lon[:, :100] = rng.uniform(-180.0, 180.0, (n, 100))
+    valid = np.ones(n, bool)
+    fast, full = np.zeros((n, n), np.int64), np.zeros((n, n), np.int64)
+    every = near.copy()
+    every[:, 2:] = np.inf  # no sample skipped: the test of every sample
+    _disc_kernel()(valid, lat, lon, centres, radius**2, near, fast)
+    _disc_kernel()(valid, lat, lon, centres, radius**2, every, full)
+    assert np.array_equal(fast, full)
+    assert np.all(np.diag(full) > s // 4)  # the edges were exercised
