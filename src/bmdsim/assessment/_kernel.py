@@ -453,3 +453,24 @@ def ground_ecef(sl, cl, so, co, out):
         out[i, 0] = (n + 0.0) * c * co[i]
         out[i, 1] = (n + 0.0) * c * so[i]
         out[i, 2] = (n * (1.0 - E2) + 0.0) * s
+
+
+@numba.njit(cache=True, nogil=True)
+def augment(x, p, kappa, kappa_var, out_x, out_p):
+    """:func:`bmdsim.assessment.impact.augmented_state` of 7-state tracks ``x (N, 7)``,
+    ``p (N, 7, 7)`` into ``out_x (N, 7)``, ``out_p (N, 7, 7)`` (zeroed): a row whose
+    ``kappa`` variance is not at most ``kappa_var`` (or NaN) gets the prior ``kappa``,
+    ``kappa_var``, uncorrelated; the others keep theirs."""
+    for i in range(x.shape[0]):
+        for c in range(6):
+            out_x[i, c] = x[i, c]
+            for e in range(6):
+                out_p[i, c, e] = p[i, c, e]
+        if p[i, 6, 6] <= kappa_var:
+            out_x[i, 6] = x[i, 6]
+            for c in range(7):
+                out_p[i, 6, c] = p[i, 6, c]
+                out_p[i, c, 6] = p[i, c, 6]
+        else:
+            out_x[i, 6] = kappa
+            out_p[i, 6, 6] = kappa_var

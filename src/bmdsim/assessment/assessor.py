@@ -268,6 +268,8 @@ class Assessor:
     #: arrays) of the last :meth:`_launch_estimates`: pure functions of what they keep.
     _lowest: tuple = (None, 0.0)
     _stacked: tuple = ((), {})
+    #: (the boost dict, its size, :meth:`boost_observations` of it): entries are only added
+    _boost_built: tuple = (None, 0, None)
 
     def __post_init__(self) -> None:
         if self.monitor is None:
@@ -387,17 +389,25 @@ class Assessor:
                 )
 
     def boost_observations(self) -> BoostObservations | None:
-        """The earliest powered estimates kept so far, by track id (None if none)."""
+        """The earliest powered estimates kept so far, by track id (None if none; read-only
+        arrays, the same object until a track's is added)."""
         if not self._boost_seen:
             return None
+        seen, size, built = self._boost_built
+        if seen is self._boost_seen and size == len(seen):
+            return built
         ids = np.array(list(self._boost_seen), dtype=np.int64)
         rows = list(self._boost_seen.values())
-        return BoostObservations(
+        built = BoostObservations(
             track_ids=ids,
             time_s=np.array([r[0] for r in rows]),
             position_ecef=np.stack([r[1] for r in rows]),
             covariance=np.stack([r[2] for r in rows]),
         )
+        for arr in (built.track_ids, built.time_s, built.position_ecef, built.covariance):
+            arr.setflags(write=False)  # kept for the next steps
+        self._boost_built = (self._boost_seen, len(rows), built)
+        return built
 
     @classmethod
     def from_scenario(cls, scenario, *, seed: int | None = None, **kwargs) -> Assessor:

@@ -70,18 +70,29 @@ class DragPrior:
         return self.relative_sigma / self.ballistic_coefficient_kg_m2
 
 
-def augmented_state(states, covariances, prior: DragPrior) -> tuple[np.ndarray, np.ndarray]:
+def augmented_state(
+    states, covariances, prior: DragPrior, compiled: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """``(N, 7)`` states ``[r, v, kappa]`` and ``(N, 7, 7)`` covariances for the coast.
 
     6-state tracks get ``kappa`` from ``prior`` (uncorrelated); 7-state tracks keep theirs
     unless its standard deviation exceeds the prior's (then the prior replaces it and its
-    correlations).
+    correlations). ``compiled``: 7-state tracks in one compiled kernel (copies and one
+    comparison: the same arrays).
     """
     x = np.asarray(states, dtype=float)
     p = np.asarray(covariances, dtype=float)
     n, d = x.shape
     out_x = np.empty((n, 7))
     out_p = np.zeros((n, 7, 7))
+    if compiled and d == 7 and p.shape == (n, 7, 7):
+        from bmdsim.assessment import _kernel
+
+        _kernel.augment(
+            np.require(x, float, "CW"), np.require(p, float, "CW"),
+            prior.kappa_m2_kg, prior.kappa_sigma_m2_kg**2, out_x, out_p,
+        )  # fmt: skip
+        return out_x, out_p
     out_x[:, :6] = x[:, :6]
     out_p[:, :6, :6] = p[:, :6, :6]
     use_prior = np.ones(n, bool)
@@ -264,7 +275,7 @@ class ImpactPredictor:
     ) -> ImpactPrediction:
         """As :meth:`predict` from arrays: ECEF ``states (N, 6|7)``, ``covariances``,
         estimate times ``times_s`` (scalar or ``(N,)``) [s]."""
-        x, p = augmented_state(states, covariances, self.drag_prior)
+        x, p = augmented_state(states, covariances, self.drag_prior, self.compiled)
         n = x.shape[0]
         times = np.broadcast_to(np.asarray(times_s, dtype=float), (n,))
         ids = np.arange(n, dtype=np.int64) if track_ids is None else np.asarray(track_ids)

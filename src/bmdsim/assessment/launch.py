@@ -424,7 +424,7 @@ class LaunchPointEstimator:
         self, states, covariances, times_s, t_s: float, *, track_ids=None, boost=None
     ) -> LaunchEstimate:
         """As :meth:`estimate` from ECEF arrays ``(N, 6|7)`` and times (scalar or ``(N,)``)."""
-        x, p = augmented_state(states, covariances, self.drag_prior)
+        x, p = augmented_state(states, covariances, self.drag_prior, self.compiled)
         n = x.shape[0]
         times = np.broadcast_to(np.asarray(times_s, dtype=float), (n,))
         ids = np.arange(n, dtype=np.int64) if track_ids is None else np.asarray(track_ids, np.int64)

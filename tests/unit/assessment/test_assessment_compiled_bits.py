@@ -242,3 +242,17 @@ def test_disc_counts_skipping_far_samples_are_the_full_counts():
     _disc_kernel()(valid, lat, lon, centres, radius**2, every, full)
     assert np.array_equal(fast, full)
     assert np.all(np.diag(full) > s // 4)  # the edges were exercised
+
+
+def test_compiled_augmented_state_is_the_numpy_one_bit_for_bit():
+    from bmdsim.assessment import DragPrior
+    from bmdsim.assessment.impact import augmented_state
+
+    rng = np.random.default_rng(8)
+    prior = DragPrior()
+    x = rng.normal(size=(6, 7))
+    p = rng.normal(size=(6, 7, 7))
+    p[:, 6, 6] = [1e-12, prior.kappa_sigma_m2_kg**2, 1.0, np.nan, 0.0, 2e-4**2]
+    for args in ((x, p), (x[:, :6], p[:, :6, :6]), (x[:1], p[:1])):
+        a, b = augmented_state(*args, prior), augmented_state(*args, prior, False)
+        assert _bits(a[0]) == _bits(b[0]) and _bits(a[1]) == _bits(b[1])
