@@ -474,3 +474,22 @@ def augment(x, p, kappa, kappa_var, out_x, out_p):
         else:
             out_x[i, 6] = kappa
             out_p[i, 6, 6] = kappa_var
+
+
+@numba.njit(cache=True, nogil=True)
+def sigma_from_eigh(m, w, v, scale, out):
+    """The ``2d + 1`` sigma points ``out (N, 2d + 1, d)`` of means ``m (N, d)`` from the
+    eigen-decomposition ``w (N, d)``, ``v (N, d, d)`` of their covariances: the arithmetic
+    of :func:`bmdsim.assessment.sigma.sigma_points` after ``eigh`` (``sqrt(maximum(w, 0))``
+    with numpy's NaN and signed-zero rules)."""
+    n, d = m.shape
+    for i in range(n):
+        for k in range(d):
+            out[i, 0, k] = m[i, k]
+        for c in range(d):  # principal axis c: column c of v scaled
+            wc = w[i, c]
+            sc = math.sqrt(wc if (wc >= 0.0 or wc != wc) else 0.0)
+            for k in range(d):
+                s = scale * (v[i, k, c] * sc)
+                out[i, 1 + c, k] = m[i, k] + s
+                out[i, 1 + d + c, k] = m[i, k] - s

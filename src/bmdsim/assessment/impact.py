@@ -301,7 +301,7 @@ class ImpactPredictor:
 
     def _sigma_points(self, x, p, times, t_s, ids, rng) -> ImpactPrediction:
         jit = self.compiled
-        pts = sigma_points(x, p)
+        pts = sigma_points(x, p, compiled=jit)
         impact, dt, ok = self._coast(pts)
         valid = ok.all(axis=1)
         t_imp = times[:, None] + dt

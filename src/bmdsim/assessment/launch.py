@@ -428,7 +428,7 @@ class LaunchPointEstimator:
         n = x.shape[0]
         times = np.broadcast_to(np.asarray(times_s, dtype=float), (n,))
         ids = np.arange(n, dtype=np.int64) if track_ids is None else np.asarray(track_ids, np.int64)
-        pts = sigma_points(x, p)  # (N, 15, 7)
+        pts = sigma_points(x, p, compiled=self.compiled)  # (N, 15, 7)
         s = pts.shape[1]
         flat = pts.reshape(-1, 7)
         t_flat = np.repeat(times, s)
@@ -547,7 +547,9 @@ class LaunchPointEstimator:
         """Launch estimates of tracks ``rows`` (states ``x_rows``) from their observations
         ``obs``: back from the observation along the track's heading."""
         m = rows.size
-        pts = sigma_points(boost.position_ecef[obs], boost.covariance[obs])  # (m, 7, 3)
+        pts = sigma_points(  # (m, 7, 3)
+            boost.position_ecef[obs], boost.covariance[obs], compiled=self.compiled
+        )
         q = pts.shape[1]
         jit = self.compiled
         lat, lon, alt = _geodetic(pts.reshape(-1, 3), jit)

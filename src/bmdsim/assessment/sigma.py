@@ -40,11 +40,28 @@ def principal_sqrt(covariance) -> np.ndarray:
     return v * np.sqrt(np.maximum(w, 0.0))[..., None, :]
 
 
-def sigma_points(mean, covariance, scale: float = SIGMA_SCALE) -> np.ndarray:
-    """``(N, 2d + 1, d)`` points ``m, m + s L_1, .., m + s L_d, m - s L_1, .., m - s L_d``."""
+def sigma_points(
+    mean, covariance, scale: float = SIGMA_SCALE, compiled: bool = True
+) -> np.ndarray:
+    """``(N, 2d + 1, d)`` points ``m, m + s L_1, .., m + s L_d, m - s L_1, .., m - s L_d``.
+
+    ``compiled``: the arithmetic after numpy's ``eigh`` in one compiled kernel (the same
+    operations and bits), else numpy's."""
     m = np.asarray(mean, dtype=float)
-    sl = scale * np.swapaxes(principal_sqrt(covariance), -1, -2)  # rows: s L_i
-    return np.concatenate([m[:, None], m[:, None] + sl, m[:, None] - sl], axis=1)
+    p = np.asarray(covariance, dtype=float)
+    if not compiled or m.ndim != 2 or p.shape != (*m.shape, m.shape[-1]):
+        sl = scale * np.swapaxes(principal_sqrt(p), -1, -2)  # rows: s L_i
+        return np.concatenate([m[:, None], m[:, None] + sl, m[:, None] - sl], axis=1)
+    from bmdsim.assessment import _kernel
+
+    w, v = np.linalg.eigh(0.5 * (p + np.swapaxes(p, -1, -2)))
+    n, d = m.shape
+    out = np.empty((n, 2 * d + 1, d))
+    _kernel.sigma_from_eigh(
+        np.require(m, float, "CW"), np.require(w, float, "CW"), np.require(v, float, "CW"),
+        float(scale), out,
+    )  # fmt: skip
+    return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -256,3 +256,17 @@ def test_compiled_augmented_state_is_the_numpy_one_bit_for_bit():
     for args in ((x, p), (x[:, :6], p[:, :6, :6]), (x[:1], p[:1])):
         a, b = augmented_state(*args, prior), augmented_state(*args, prior, False)
         assert _bits(a[0]) == _bits(b[0]) and _bits(a[1]) == _bits(b[1])
+
+
+def test_compiled_sigma_points_are_the_numpy_ones_bit_for_bit():
+    from bmdsim.assessment.sigma import sigma_points
+
+    rng = np.random.default_rng(9)
+    for d in (3, 7):
+        a = rng.normal(size=(20, d, d))
+        p = a @ np.swapaxes(a, -1, -2) * rng.uniform(1e-6, 1e6, (20, 1, 1))
+        p[0] = 0.0  # zero and rounding-negative eigenvalues
+        p[1] = np.outer(a[1, 0], a[1, 0])
+        m = rng.normal(0.0, 1e6, (20, d))
+        for scale in (np.sqrt(3.0), 1.0):
+            assert _bits(sigma_points(m, p, scale)) == _bits(sigma_points(m, p, scale, False))
