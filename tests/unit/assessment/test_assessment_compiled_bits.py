@@ -43,7 +43,9 @@ def test_compiled_tangent_planes_are_geodetic_to_ecef_and_enu_basis_bit_for_bit(
     site, basis = _tangent(lat, lon)
     assert _bits(site) == _bits(geodetic_to_ecef(lat, lon, 0.0))
     assert _bits(basis) == _bits(enu_basis(lat, lon)[:, :2])
-    assert all(_bits(a) == _bits(b) for a, b in zip(_tangent(lat, lon, False), (site, basis)))
+    assert all(
+        _bits(a) == _bits(b) for a, b in zip(_tangent(lat, lon, False), (site, basis), strict=True)
+    )
 
 
 def test_compiled_impact_prediction_is_the_numpy_one_bit_for_bit():
