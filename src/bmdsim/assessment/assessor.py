@@ -270,6 +270,8 @@ class Assessor:
     _stacked: tuple = ((), {})
     #: (the boost dict, its size, :meth:`boost_observations` of it): entries are only added
     _boost_built: tuple = (None, 0, None)
+    #: per track id: (seed, a generator of its stream, the stream's initial state)
+    _streams: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.monitor is None:
@@ -429,6 +431,22 @@ class Assessor:
         """One named stream per track: ``stream(seed, "assessment", str(track_id))``."""
         return [stream(self.seed, "assessment", str(int(i))) for i in track_ids]
 
+    def _fresh_streams(self, track_ids) -> list[np.random.Generator]:
+        """:meth:`rngs` for this step's own use: each track's generator, made once, is put
+        back in its stream's initial state (what a new ``stream(...)`` would be) instead of
+        being made again; nothing outside the step holds them."""
+        out = []
+        for i in track_ids:  # one per track
+            tid = int(i)
+            kept = self._streams.get(tid)
+            if kept is None or kept[0] != self.seed:
+                g = stream(self.seed, "assessment", str(tid))
+                kept = self._streams[tid] = (self.seed, g, g.bit_generator.state)
+            else:
+                kept[1].bit_generator.state = kept[2]
+            out.append(kept[1])
+        return out
+
     def step(
         self, tracks, time_s: float, *, boost: BoostObservations | None = None
     ) -> AssessmentStep:
@@ -448,7 +466,7 @@ class Assessor:
         if kept is not None:
             boost = kept if boost is None else _concat_boost(boost, kept)
         tracks = tracks.take((status == TrackStatus.CONFIRMED) & ~powered)
-        impacts = self.impact_predictor.predict(tracks, time_s, self.rngs(tracks.ids))
+        impacts = self.impact_predictor.predict(tracks, time_s, self._fresh_streams(tracks.ids))
         threats = self.threat_evaluator.evaluate(impacts)
         monitor = self.monitor
         object_class = self.discriminator.classify(tracks)

@@ -272,3 +272,18 @@ def test_compiled_sigma_points_are_the_numpy_ones_bit_for_bit():
         m = rng.normal(0.0, 1e6, (20, d))
         for scale in (np.sqrt(3.0), 1.0):
             assert _bits(sigma_points(m, p, scale)) == _bits(sigma_points(m, p, scale, False))
+
+
+def test_the_steps_kept_streams_start_where_new_streams_start():
+    from bmdsim.assessment import Assessor, ImpactPredictor, ThreatEvaluator
+
+    a = Assessor(impact_predictor=ImpactPredictor(), threat_evaluator=ThreatEvaluator(), seed=5)
+    for _ in range(3):
+        kept = a._fresh_streams([3, 9])
+        drawn = [g.standard_normal(4) for g in kept]  # moves them on
+        new = [stream(5, "assessment", str(i)).standard_normal(4) for i in (3, 9)]
+        assert all(_bits(u) == _bits(v) for u, v in zip(drawn, new))
+    a.seed = 6
+    assert _bits(a._fresh_streams([3])[0].standard_normal(2)) == _bits(
+        stream(6, "assessment", "3").standard_normal(2)
+    )
