@@ -451,13 +451,14 @@ class Simulation:
         if not live.any():
             return
         tr = self.tracker.tracks_at(t_s)
-        tr = tr.take(np.asarray(tr.status) != TrackStatus.DELETED)
-        lat, lon, alt = ecef_to_geodetic(tr.states[:, :3])
-        sigma = np.sqrt(np.trace(tr.covariances[:, :3, :3], axis1=1, axis2=2))
-        for i in range(len(tr)):  # rows of a results table, not a hot path
-            self.track_rows.append((t_s, int(tr.ids[i]), int(tr.status[i]), float(lat[i]),
-                                    float(lon[i]), float(alt[i]), *map(float, tr.states[i, :6]),
-                                    float(sigma[i])))
+        rows = np.flatnonzero(np.asarray(tr.status) != TrackStatus.DELETED)
+        states = tr.states[rows]
+        lat, lon, alt = ecef_to_geodetic(states[:, :3])
+        sigma = np.sqrt(np.trace(tr.covariances[rows, :3, :3], axis1=1, axis2=2))
+        columns = (tr.ids[rows].tolist(), np.asarray(tr.status)[rows].tolist(), lat.tolist(),
+                   lon.tolist(), alt.tolist(), states[:, :6].tolist(), sigma.tolist())  # fmt: skip
+        for tid, status, la, lo, al, x, sg in zip(*columns, strict=True):
+            self.track_rows.append((t_s, tid, status, la, lo, al, *x, sg))
 
     def _assess(self, t_s: float) -> None:
         from bmdsim.tracking import TrackStatus
