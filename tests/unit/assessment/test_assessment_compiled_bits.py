@@ -282,7 +282,7 @@ def test_the_steps_kept_streams_start_where_new_streams_start():
         kept = a._fresh_streams([3, 9])
         drawn = [g.standard_normal(4) for g in kept]  # moves them on
         new = [stream(5, "assessment", str(i)).standard_normal(4) for i in (3, 9)]
-        assert all(_bits(u) == _bits(v) for u, v in zip(drawn, new))
+        assert all(_bits(u) == _bits(v) for u, v in zip(drawn, new, strict=True))
     a.seed = 6
     assert _bits(a._fresh_streams([3])[0].standard_normal(2)) == _bits(
         stream(6, "assessment", "3").standard_normal(2)
