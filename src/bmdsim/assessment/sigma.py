@@ -40,9 +40,7 @@ def principal_sqrt(covariance) -> np.ndarray:
     return v * np.sqrt(np.maximum(w, 0.0))[..., None, :]
 
 
-def sigma_points(
-    mean, covariance, scale: float = SIGMA_SCALE, compiled: bool = True
-) -> np.ndarray:
+def sigma_points(mean, covariance, scale: float = SIGMA_SCALE, compiled: bool = True) -> np.ndarray:
     """``(N, 2d + 1, d)`` points ``m, m + s L_1, .., m + s L_d, m - s L_1, .., m - s L_d``.
 
     ``compiled``: the arithmetic after numpy's ``eigh`` in one compiled kernel (the same

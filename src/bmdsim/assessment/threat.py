@@ -192,9 +192,7 @@ class ThreatEvaluator:
         land = np.where(is_sea[None, :], -1.0, _nan_to(p_country, -1.0))
         land_idx = np.argmax(land, axis=1) if len(countries) else np.zeros(n, np.intp)
         has_land = valid & (
-            land[np.arange(n), land_idx] > 0.0
-            if len(countries)
-            else np.zeros(n, dtype=bool)
+            land[np.arange(n), land_idx] > 0.0 if len(countries) else np.zeros(n, dtype=bool)
         )
         best_land = _labels(countries)[np.where(has_land, land_idx, -1)]
         best_territory = _argmax_or(p_territory, territories, ~valid)[0]
@@ -343,15 +341,21 @@ def disc_neighbourhoods(lat_deg, lon_deg, radius_m) -> np.ndarray:
     b = A_M * math.sqrt(1.0 - E2)
     q_lat = r / (2.0 * b)
     with np.errstate(invalid="ignore"):
-        dlat = np.where(
-            q_lat < 1.0, np.degrees(2.0 * np.arcsin(np.minimum(q_lat, 1.0)) / (1.0 - E2)), np.inf
-        ) + 1e-4
+        dlat = (
+            np.where(
+                q_lat < 1.0,
+                np.degrees(2.0 * np.arcsin(np.minimum(q_lat, 1.0)) / (1.0 - E2)),
+                np.inf,
+            )
+            + 1e-4
+        )
         top = np.minimum(np.abs(lat) + dlat, 90.0)
         c = np.sqrt(np.maximum(np.cos(np.radians(top)), 0.0) * np.cos(np.radians(np.abs(lat))))
         q_lon = np.where(c > 0.0, r / (2.0 * A_M * np.where(c > 0.0, c, 1.0)), np.inf)
-        dlon = np.where(
-            q_lon < 1.0, np.degrees(2.0 * np.arcsin(np.minimum(q_lon, 1.0))), np.inf
-        ) + 1e-4
+        dlon = (
+            np.where(q_lon < 1.0, np.degrees(2.0 * np.arcsin(np.minimum(q_lon, 1.0))), np.inf)
+            + 1e-4
+        )
     return np.stack([lat, lon, dlat, dlon], axis=-1).reshape(-1, 4)
 
 
