@@ -203,6 +203,8 @@ class BattleManager:
         self._launch_reported_s: dict[str, float] = {}
         self._last_posture = None
         self._last_wcs: dict[str, WeaponControl] = {}
+        # (the weapon-control revision, the time) at which _last_wcs was found
+        self._wcs_at: tuple[tuple[int, float], float] | None = None
 
     # ------------------------------------------------------------------ queries
     def threat_status(self, threat_id: str) -> str:
@@ -242,18 +244,21 @@ class BattleManager:
     def next_due_s(self) -> float:
         """Next time a decision falls due (inf if none)."""
         times = []
+        isnan = math.isnan
+        picture = self._picture
         for f in self._files.values():
             if f.closed:
                 continue
-            if f.engaged:
+            engaged = f.engaged
+            if engaged:
                 times.append(f.last_update_s + self.track_update_interval_s)
-            if f.report.threat_id not in self._picture:
+            if f.report.threat_id not in picture:
                 continue  # decisions wait for the threat to be in the picture again
-            if math.isnan(f.alerted_s) and not math.isnan(f.alert_due_s):
+            if isnan(f.alerted_s) and not isnan(f.alert_due_s):
                 times.append(f.alert_due_s)
-            if not f.authorised and not math.isnan(f.authorise_due_s):
+            if not f.authorised and not isnan(f.authorise_due_s):
                 times.append(f.authorise_due_s)
-            if not f.engaged:
+            if not engaged:
                 times.append(f.replan_s)
         return min(times) if times else math.inf
 
@@ -371,7 +376,14 @@ class BattleManager:
     def _doctrine_changes(self, t: float) -> None:
         """A posture or weapon-control change makes every open threat worth planning again."""
         level = self.posture.level_at(t)
-        wcs = {u: self.weapon_control.status_at(u, t) for u in self.units}
+        revision = self.weapon_control.revision
+        at = self._wcs_at
+        if at is not None and at[0] == revision and revision[1] <= at[1] <= t:
+            # no change applied since, none between the last step and now: the same statuses
+            wcs = self._last_wcs
+        else:
+            wcs = {u: self.weapon_control.status_at(u, t) for u in self.units}
+        self._wcs_at = (revision, t)
         changed = (self._last_posture is not None and level != self._last_posture) or (
             self._last_wcs and wcs != self._last_wcs
         )
@@ -455,16 +467,24 @@ class BattleManager:
         if not files:
             return []
         units = list(self.units.values())
+        plain_rules = type(self.authority) is EngagementAuthority
         # who may engage what, now
         allowed = np.zeros((len(files), len(units)), dtype=bool)
         reasons: dict[tuple[int, int], str] = {}
         for i, f in enumerate(files):
             for j, u in enumerate(units):
+                status = self.weapon_control.status_at(u.id, t)
+                # the rules use the unit's position only at weapons hold (self-defence)
+                where = (
+                    u.launcher.position_ecef(t)
+                    if status == WeaponControl.HOLD or not plain_rules
+                    else None
+                )
                 ok, why = self.authority.permits(
                     f.report,
-                    status=self.weapon_control.status_at(u.id, t),
+                    status=status,
                     defends=u.defends,
-                    unit_position_ecef=u.launcher.position_ecef(t),
+                    unit_position_ecef=where,
                     authorised=f.authorised,
                 )
                 if ok and self._inventory[u.id] < 1:

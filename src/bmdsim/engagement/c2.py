@@ -78,6 +78,9 @@ class C2Network:
             self._adjacent.setdefault(link.source, []).append((link.target, link))
             if link.bidirectional:
                 self._adjacent.setdefault(link.target, []).append((link.source, link))
+        # routes found, per (source, target), on the adjacency they were found on
+        self._routes: dict[tuple[str, str], tuple[Link, ...] | None] = {}
+        self._routes_of: dict[str, list[tuple[str, Link]]] = self._adjacent
         self._queue: list[tuple[float, int, str, object]] = []
         self._given_up: list[Message] = []
         self._seq = itertools.count()
@@ -105,7 +108,19 @@ class C2Network:
         return frozenset(self._adjacent)
 
     def route(self, source: str, target: str) -> tuple[Link, ...] | None:
-        """The links of the least-mean-latency path, or None where there is none."""
+        """The links of the least-mean-latency path, or None where there is none (found
+        once per pair, while the network's adjacency is the same object)."""
+        if self._routes_of is not self._adjacent:
+            self._routes, self._routes_of = {}, self._adjacent
+        key = (source, target)
+        try:
+            return self._routes[key]
+        except KeyError:
+            path = self._routes[key] = self._find_route(source, target)
+            return path
+
+    def _find_route(self, source: str, target: str) -> tuple[Link, ...] | None:
+        """Dijkstra over :attr:`links` by mean delay (see :meth:`route`)."""
         if source == target:
             return ()
         best = {source: 0.0}

@@ -165,6 +165,8 @@ class WeaponControlState:
         self._initial = {u: WeaponControl(s) for u, s in initial.items()}
         self._changes: dict[str, list[tuple[float, WeaponControl, str]]] = {u: [] for u in initial}
         self._pending: list[tuple[float, str, WeaponControl, str]] = []
+        self._revision = 0
+        self._latest_s = -math.inf
 
     @classmethod
     def from_scenario(cls, scenario) -> WeaponControlState:
@@ -188,6 +190,8 @@ class WeaponControlState:
             t, unit, status, source = self._pending.pop(0)
             previous = self.status_at(unit, t)
             self._changes[unit].append((t, status, source))
+            self._revision += 1
+            self._latest_s = max(self._latest_s, t)
             if status != previous:
                 events.append(
                     WeaponControlChanged(
@@ -203,6 +207,13 @@ class WeaponControlState:
     def next_change_s(self) -> float:
         """Time of the next command not yet applied (inf if none)."""
         return self._pending[0][0] if self._pending else math.inf
+
+    @property
+    def revision(self) -> tuple[int, float]:
+        """How many changes have been applied and the latest of their times [s]: while it
+        is the same, :meth:`status_at` gives the same status at any time at or after that
+        latest time."""
+        return self._revision, self._latest_s
 
     def status_at(self, fire_unit: str, t_s: float) -> WeaponControl:
         status = self._initial[fire_unit]

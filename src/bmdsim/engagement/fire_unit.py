@@ -80,6 +80,10 @@ class FireUnitStep:
     uplinks: tuple[tuple[str, float, tuple[float, ...]], ...]
 
 
+#: The step of a unit with no message and no launch due.
+_IDLE = FireUnitStep(messages=(), events=(), launches=(), uplinks=())
+
+
 class FireUnit:
     """One fire unit (see the module docstring)."""
 
@@ -156,6 +160,10 @@ class FireUnit:
     # ------------------------------------------------------------------ the step
     def step(self, t_s: float, received: Sequence[Message]) -> FireUnitStep:
         """Act at ``t_s`` on the messages ``received`` (addressed to this unit)."""
+        if not received and not any(
+            tl <= t_s + 1e-9 for e in self._engagements.values() for tl in e.launch_times
+        ):
+            return _IDLE  # no message, no launch due (what _launch_due acts on): nothing to do
         messages: list[Message] = []
         events: list[EngagementEvent] = []
         uplinks: list[tuple[str, float, tuple[float, ...]]] = []

@@ -105,6 +105,10 @@ class Phase(IntEnum):
     ENDED = 3
 
 
+#: :attr:`Phase.ENDED` as a plain int (an enum member's lookup costs more than the compare)
+_ENDED = int(Phase.ENDED)
+
+
 class Outcome(IntEnum):
     FLYING = 0
     KILL = 1  # closest approach, target destroyed
@@ -258,6 +262,13 @@ class InterceptorFlight:
         self._killed = np.zeros(n, bool)
         self._meas_t = np.zeros(n)  # time of each interceptor's last guidance update [s]
         self._next_cmd = np.zeros(n)  # ... and of its next one [s]
+        # the snapshot :attr:`batch` last made (read-only arrays), until a flight changes
+        self._snapshot: InterceptorBatch | None = None
+        # the targets' tables of the last compiled advance: the target keys array and the
+        # interceptors with a known target flying then -> (the distinct keys, the
+        # interceptors' tables); the targets' end times -> their array
+        self._target_tab: tuple | None = None
+        self._target_end: tuple | None = None
 
     # ------------------------------------------------------------------ bookkeeping
     def __len__(self) -> int:
@@ -291,24 +302,34 @@ class InterceptorFlight:
 
     @property
     def batch(self) -> InterceptorBatch:
-        """A snapshot of every interceptor."""
-        return InterceptorBatch(
-            ids=tuple(self._ids),
-            fire_unit_ids=tuple(self._units),
-            threat_ids=tuple(self._threats),
-            type_ids=tuple(self._types[i].id for i in self._type),
-            target=self._target.copy(),
-            launch_s=self._launch.copy(),
-            t_s=self._t.copy(),
-            state=self._y.copy(),
-            phase=self._phase.copy(),
-            outcome=self._outcome.copy(),
-            divert_used_m_s=self._dv_used.copy(),
-            intercept_s=self._t_cpa.copy(),
-            miss_m=self._miss.copy(),
-            intercept_point=self._p_cpa.copy(),
-            killed=self._killed.copy(),
-        )
+        """A snapshot of every interceptor (read-only arrays; the same object until a
+        launch, a flight step or the end of a flight changes what it shows)."""
+        snap = self._snapshot
+        if snap is None:
+
+            def frozen(a: np.ndarray) -> np.ndarray:
+                c = a.copy()
+                c.flags.writeable = False
+                return c
+
+            snap = self._snapshot = InterceptorBatch(
+                ids=tuple(self._ids),
+                fire_unit_ids=tuple(self._units),
+                threat_ids=tuple(self._threats),
+                type_ids=tuple(self._types[i].id for i in self._type),
+                target=frozen(self._target),
+                launch_s=frozen(self._launch),
+                t_s=frozen(self._t),
+                state=frozen(self._y),
+                phase=frozen(self._phase),
+                outcome=frozen(self._outcome),
+                divert_used_m_s=frozen(self._dv_used),
+                intercept_s=frozen(self._t_cpa),
+                miss_m=frozen(self._miss),
+                intercept_point=frozen(self._p_cpa),
+                killed=frozen(self._killed),
+            )
+        return snap
 
     def in_flight(self, threat_id: str | None = None) -> list[str]:
         """Ids of the interceptors still flying (at ``threat_id`` if given)."""
@@ -323,6 +344,7 @@ class InterceptorFlight:
         """Add interceptors; each starts at its launch time and position."""
         if not launches:
             return
+        self._snapshot = None
         rows = [self._type_index(L.interceptor_type) for L in launches]
         kin = self._kin
         assert kin is not None
@@ -502,9 +524,10 @@ class InterceptorFlight:
             or type(self.terminal) is not ProportionalNavigation
         ):
             return self.advance_reference(t0_s, t1_s, target_states)
-        flying = (self._phase != Phase.ENDED) & (self._t < t1_s - 1e-12)
+        flying = (self._phase != _ENDED) & (self._t < t1_s - 1e-12)
         if not flying.any():
             return []
+        self._snapshot = None
         from bmdsim.engagement import _flyout_kernel as kern
 
         n = len(self)
@@ -568,10 +591,20 @@ class InterceptorFlight:
         times, and each interceptor's table (-1: none, a negative key)."""
         keys = self._target
         known = flying & (keys >= 0)
-        want = np.unique(keys[known])
+        # the distinct keys and each interceptor's table: kept while the keys array (replaced
+        # at each launch) and the interceptors flying at known targets are the same
+        mask = known.tobytes()
+        tabs = self._target_tab
+        if tabs is not None and tabs[0] is keys and tabs[1] == mask:
+            want, tab = tabs[2], tabs[3]
+        else:
+            want = [int(k) for k in np.unique(keys[known])]
+            tab = np.full(len(self), -1, np.intp)
+            tab[known] = np.searchsorted(np.array(want, dtype=keys.dtype), keys[known])
+            self._target_tab = (keys, mask, want, tab)
         trajs, ends = [], []
         for key in want:
-            traj, end_s = trajectory(int(key))
+            traj, end_s = trajectory(key)
             trajs.append(traj)
             ends.append(float(end_s))
         cached = self._knots
@@ -597,9 +630,13 @@ class InterceptorFlight:
                 offsets,
             )  # fmt: skip
             self._knots = (tuple(trajs), knots)
-        tab = np.full(len(self), -1, np.intp)
-        tab[known] = np.searchsorted(want, keys[known])
-        end = np.array(ends, dtype=float) if ends else np.zeros(1)
+        key_ends = tuple(ends)
+        cached_end = self._target_end
+        if cached_end is not None and cached_end[0] == key_ends:
+            end = cached_end[1]
+        else:
+            end = np.array(ends, dtype=float) if ends else np.zeros(1)
+            self._target_end = (key_ends, end)
         return (*knots, end, tab)
 
     def _physics_tables(self) -> tuple:
@@ -657,6 +694,7 @@ class InterceptorFlight:
         kin = self._kin
         if kin is None:
             return events
+        self._snapshot = None
         n = len(self)
         target_states = _known_targets(target_states)
         closing = self._closing(target_states)
@@ -783,6 +821,7 @@ class InterceptorFlight:
     def _end(self, k: int, target_states: TargetStatesFn | None, reason: str) -> InterceptResult:
         """End flight ``k``: at a closest approach when ``target_states`` is given."""
         itype = self._types[self._type[k]]
+        self._snapshot = None
         self._phase[k] = Phase.ENDED
         pos = self._y[k, :3]
         lat, lon, alt = (float(v) for v in ecef_to_geodetic(pos))

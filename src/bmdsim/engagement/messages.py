@@ -12,6 +12,9 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+#: :attr:`Message.kind` per message class (a function of the class's name alone)
+_KINDS: dict[type, str] = {}
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Message:
@@ -27,8 +30,14 @@ class Message:
     @property
     def kind(self) -> str:
         """The message type's name in snake case (``engage_order``, ...)."""
-        name = type(self).__name__
-        return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+        cls = type(self)
+        kind = _KINDS.get(cls)
+        if kind is None:
+            name = cls.__name__
+            kind = _KINDS[cls] = "".join(
+                "_" + c.lower() if c.isupper() else c for c in name
+            ).lstrip("_")
+        return kind
 
     def delivered(self, received_s: float) -> Message:
         """A copy marked received at ``received_s``."""

@@ -203,9 +203,12 @@ class EngagementSystem:
     def next_time_s(self) -> float:
         """The next instant something is due (inf if nothing is)."""
         times = [self.network.next_time_s(), self.battle_manager.next_due_s()]
-        times += [fu.next_launch_s() for fu in self.fire_units.values()]
-        times += [v.verdict.time_s for v in self._verdicts]
-        times += [self.posture.next_change_s(), self.weapon_control.next_change_s()]
+        for fu in self.fire_units.values():
+            times.append(fu.next_launch_s())
+        for v in self._verdicts:
+            times.append(v.verdict.time_s)
+        times.append(self.posture.next_change_s())
+        times.append(self.weapon_control.next_change_s())
         return min(times)
 
     # ------------------------------------------------------------------ stepping

@@ -374,3 +374,56 @@ def test_a_threat_no_unit_can_take_is_planned_again_less_and_less_often():
     assert [t for t, _ in planner.calls] == [0.0, 10.0, 20.0, 40.0, 80.0, 160.0]
     [event] = drv.events  # said once
     assert not event.feasible and event.reason == "out of range"
+
+
+@pytest.mark.parametrize(
+    ("change_s", "applied_s", "applied_to_s"), [(13.0, 13.0, 13.0), (57.0, 5.0, 100.0)]
+)
+def test_a_weapon_control_change_is_acted_on_when_it_takes_effect(
+    change_s, applied_s, applied_to_s
+):
+    """A change between the re-planning clock's ticks makes the threat planned again at its
+    time, whether it is applied then or ahead of it."""
+    bm, planner = _manager({}, [_unit("upper", "sm-3-ib", 1), _unit("lower", "pac-3-mse", 1)])
+    drv = _Driver(bm, [_threat("A")])
+    drv.run(applied_s - 1.0)
+    bm.weapon_control.command(change_s, "lower", "tight")
+    bm.weapon_control.advance(applied_to_s)
+    drv.run(200.0)
+    times = [t for t, _ in planner.calls]
+    assert change_s in times and change_s - 1.0 not in times and change_s + 1.0 not in times
+    assert [t for t in times if t < change_s] == [0.0, 10.0, 20.0, 40.0][
+        : 2 if change_s < 20 else 4
+    ]
+
+
+def test_the_rules_get_the_units_position_where_they_use_it():
+    """The engagement authority's own rules use a unit's position only at weapons hold (a
+    self-defence threat); another authority gets it at every status."""
+    from bmdsim.engagement.doctrine import EngagementAuthority
+
+    class Other(EngagementAuthority):
+        """Rules of its own (which may use the position at any status)."""
+
+    for authority, hold_only in ((EngagementAuthority(), True), (Other(), False)):
+        bm, _ = _manager({}, [_unit("u", "sm-3-ib", 1)], authority=authority)
+        bm.weapon_control.command(0.0, "u", "hold")
+        bm.weapon_control.advance(0.0)
+        seen = []
+        original = EngagementAuthority.permits
+
+        def spy(self, threat, _original=original, _seen=seen, **kw):
+            _seen.append((str(kw["status"]), kw["unit_position_ecef"] is not None))
+            return _original(self, threat, **kw)
+
+        EngagementAuthority.permits = spy
+        try:
+            _Driver(bm, [_threat("A")]).run(0.0)
+            bm.weapon_control.command(1.0, "u", "free")
+            bm.weapon_control.advance(1.0)
+            drv = _Driver(bm, [_threat("A")])
+            drv.t = 1.0
+            drv.run(1.0)
+        finally:
+            EngagementAuthority.permits = original
+        assert seen == [("hold", True), ("free", not hold_only)], seen

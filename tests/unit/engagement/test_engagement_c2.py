@@ -144,3 +144,35 @@ def test_network_from_scenario_links_every_fire_unit_to_the_operations_centre():
     for fu in sc.fire_units:
         assert math.isfinite(net.mean_delay_s("aircom-bmd", fu.id))
     assert net.mean_delay_s("ddg-spy1", "ddg-sm3") == pytest.approx(0.2)
+
+
+def test_routes_are_found_once_per_pair_and_again_on_a_new_adjacency():
+    links = [
+        Link(source="ops", target="relay", latency_s=1.0),
+        Link(source="relay", target="unit", latency_s=1.0),
+        Link(source="ops", target="unit", latency_s=5.0),
+    ]
+    net = C2Network(links)
+    ends = ["ops", "relay", "unit", "nowhere"]
+    for a in ends:
+        for b in ends:
+            assert net.route(a, b) == net._find_route(a, b)
+            assert net.route(a, b) is net.route(a, b) or net.route(a, b) == ()
+    assert [k.id for k in net.route("ops", "unit")] == ["ops->relay", "relay->unit"]
+    # the adjacency replaced (a link gone): routes are found on it
+    net._adjacent = {"ops": [("unit", links[2])], "unit": [("ops", links[2])]}
+    assert [k.id for k in net.route("ops", "unit")] == ["ops->unit"]
+    assert net.route("ops", "relay") is None
+
+
+def test_message_kind_is_the_snake_case_class_name_for_every_message_type():
+    import re
+
+    from bmdsim.engagement import messages
+
+    for name in dir(messages):
+        cls = getattr(messages, name)
+        if isinstance(cls, type) and issubclass(cls, messages.Message):
+            expected = re.sub(r"(?<!^)([A-Z])", r"_\1", cls.__name__).lower()
+            assert cls.kind.fget(object.__new__(cls)) == expected
+            assert cls.kind.fget(object.__new__(cls)) == expected  # remembered

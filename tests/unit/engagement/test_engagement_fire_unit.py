@@ -103,3 +103,30 @@ def test_a_salvo_is_solved_by_the_fire_control_once_at_its_first_launch():
     assert calls == [[30.0, 30.0 + gap]]
     assert second.launches[0].predicted_intercept_s == 130.0 + gap
     assert fu.inventory == 2
+
+
+def test_a_unit_with_no_message_and_no_launch_due_does_nothing_until_its_launch_falls_due():
+    fu = _unit()
+    assert fu.step(0.0, []) == fu.step(0.5, [])  # nothing scheduled: empty steps
+    fu.step(1.0, [_order().delivered(1.0)])
+    solved = []
+
+    def solution(e, t):
+        solved.append(np.array(t))
+        n = np.size(t)
+        return SimpleNamespace(
+            converged=np.ones(n, dtype=bool),
+            azimuth_rad=np.full(n, 0.5),
+            kick_rad=np.full(n, 0.7),
+            intercept_s=np.full(n, 130.0),
+            miss_m=np.zeros(n),
+        )
+
+    fu._fire_control = solution
+    for t in (2.0, 29.0, 30.0 - 2e-9):  # before the launch (30 s): idle
+        step = fu.step(t, [])
+        assert not step.launches and not step.messages and not step.events
+    assert not solved and fu.inventory == 4
+    step = fu.step(30.0 - 5e-10, [])  # within the launch tolerance (1e-9 s): it launches
+    assert [L.launch_s for L in step.launches] == [30.0] and fu.inventory == 3
+    assert fu.step(31.0, []).launches == ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -343,3 +344,81 @@ def test_compiled_target_interpolation_matches_trajectory_state_at(threat):
             got[i] = out
         err = np.nanmax(np.abs(got - want))
         assert np.array_equal(got, want, equal_nan=True), f"table {tab}: up to {err:.3g}"
+
+
+def test_the_batch_snapshot_is_kept_until_a_launch_a_flight_step_or_an_end(threat, plan):
+    flight = InterceptorFlight(seed=0)
+    empty = flight.batch
+    assert len(empty) == 0 and flight.batch is empty
+    flight.launch(_launch(plan))
+    b0 = flight.batch
+    assert b0 is not empty and b0.ids == ("i0",) and flight.batch is b0
+    assert not b0.state.flags.writeable  # shared snapshots cannot be changed by a reader
+    _, truth = _truth([_trajectory(threat)], [np.inf])
+    # an advance that flies nothing (not past the interceptor's own time) keeps it
+    assert flight.advance(plan.launch_s, plan.launch_s, truth) == []
+    assert flight.batch is b0
+    flight.update_targets("T1", plan.launch_s, threat.states(np.array([plan.launch_s]), 0)[0])
+    assert flight.batch is b0  # the target estimate is not part of the snapshot
+    flight.advance(plan.launch_s, plan.launch_s + 5.0, truth)
+    b1 = flight.batch
+    assert b1 is not b0 and b1.t_s[0] == plan.launch_s + 5.0 and b0.t_s[0] == plan.launch_s
+    np.testing.assert_array_equal(b1.state, flight._y)
+    flight._end(0, None, "test")
+    b2 = flight.batch
+    assert b2 is not b1 and b2.phase[0] == Phase.ENDED and b1.phase[0] != Phase.ENDED
+    assert flight.advance(plan.launch_s + 5.0, plan.launch_s + 10.0, truth) == []
+    assert flight.batch is b2  # nothing flying: nothing changed
+
+
+def _knots_reference(flight, trajectory, flying):
+    """The targets' tables of :meth:`InterceptorFlight._target_knots`, found afresh."""
+    keys = flight._target
+    known = flying & (keys >= 0)
+    want = np.unique(keys[known])
+    tab = np.full(len(flight), -1, np.intp)
+    tab[known] = np.searchsorted(want, keys[known])
+    ends = [float(trajectory(int(k))[1]) for k in want]
+    return tab, np.array(ends) if ends else np.zeros(1)
+
+
+def test_the_targets_tables_follow_the_launches_the_flights_and_the_targets_end_times(plan):
+    flight = InterceptorFlight(seed=0)
+    flight.launch(
+        [
+            dataclasses.replace(L, target_key=k)
+            for L, k in zip(_launch(plan, 3), [1, -1, 4], strict=True)
+        ]
+    )
+
+    def track(n, v):
+        t = np.arange(n, dtype=float)
+        return SimpleNamespace(t_s=t, states=np.full((n, 7), v), accelerations=np.full((n, 3), v))
+
+    trajs = {1: track(3, 1.0), 4: track(5, 4.0), 2: track(2, 2.0)}
+    end = {1: np.inf, 4: np.inf, 2: np.inf}
+
+    def trajectory(k):
+        return trajs[k], end[k]
+
+    def check(flying):
+        out = flight._target_knots(trajectory, np.array(flying))
+        tab, ends = _knots_reference(flight, trajectory, np.array(flying))
+        np.testing.assert_array_equal(out[-1], tab)
+        np.testing.assert_array_equal(out[-2], ends)
+        return out
+
+    a = check([True, True, True])
+    b = check([True, True, True])
+    assert b[-1] is a[-1] and b[-2] is a[-2] and b[0] is a[0]  # kept
+    assert list(a[-1]) == [0, -1, 1] and a[3].tolist() == [0, 3, 8]
+    c = check([False, True, True])  # the first ended: one target left
+    assert list(c[-1]) == [-1, -1, 0] and c[0].size == 5
+    end[4] = 123.0  # the target is destroyed
+    d = check([False, True, True])
+    assert d[-2].tolist() == [123.0] and d[-1] is c[-1]
+    flight.launch([dataclasses.replace(_launch(plan, 1, suffix="x")[0], target_key=2)])
+    e = check([False, True, True, True])  # a new launch: a new keys array
+    assert list(e[-1]) == [-1, -1, 1, 0] and e[-2].tolist() == [np.inf, 123.0]
+    check([True, False, False, True])
+    check([False, False, False, False])
