@@ -137,6 +137,9 @@ class _ThreatFile:
     hopeless_plans: int = 0
     #: the last planned outcome logged per unit (events only when it changes)
     logged: dict[str, tuple] = field(default_factory=dict)
+    #: the units' permissions last found and what they were found from (see
+    #: :meth:`BattleManager._permitted`)
+    permitted: tuple | None = None
 
     @property
     def engaged(self) -> bool:
@@ -150,6 +153,10 @@ class BattleStep:
     messages: tuple[Message, ...]
     events: tuple[EngagementEvent, ...]
     plans: tuple[EngagementPlan, ...] = ()
+
+
+#: A step with nothing to send, log or show.
+_QUIET = BattleStep(messages=(), events=(), plans=())
 
 
 class BattleManager:
@@ -289,6 +296,8 @@ class BattleManager:
         self._picture = frozenset(r.threat_id for r in threats)
         plans = self._plan_and_assign(t_s, messages, events)
         self._track_updates(t_s, messages)
+        if not messages and not events and not plans:
+            return _QUIET
         return BattleStep(messages=tuple(messages), events=tuple(events), plans=tuple(plans))
 
     def _receive(self, t: float, received: Sequence[Message]) -> None:
@@ -462,34 +471,56 @@ class BattleManager:
             and not f.engaged
         ]
 
+    def _permitted(self, t: float, f: _ThreatFile, units) -> tuple[list[bool], list[str]]:
+        """Whether each unit may engage the threat of ``f`` now, and why not ('' if it may).
+
+        Kept on the file while its inputs are the same: the report (the same object), the
+        authorisation, each unit's weapon control status and whether it has rounds, the
+        authority and its rules; never where the unit's position counts (a unit at weapons
+        hold: self-defence; or an authority of another type, whose rules may use it)."""
+        authority = self.authority
+        plain_rules = type(authority) is EngagementAuthority
+        statuses = tuple(self.weapon_control.status_at(u.id, t) for u in units)
+        stocked = tuple(self._inventory[u.id] >= 1 for u in units)
+        key = (f.authorised, statuses, stocked, authority, authority.rules, tuple(units))
+        memo = f.permitted
+        reusable = plain_rules and WeaponControl.HOLD not in statuses
+        if reusable and memo is not None and memo[0] is f.report and memo[1] == key:
+            return memo[2], memo[3]
+        oks, whys = [], []
+        for u, status, has_rounds in zip(units, statuses, stocked, strict=True):
+            # the rules use the unit's position only at weapons hold (self-defence)
+            where = (
+                u.launcher.position_ecef(t)
+                if status == WeaponControl.HOLD or not plain_rules
+                else None
+            )
+            ok, why = authority.permits(
+                f.report,
+                status=status,
+                defends=u.defends,
+                unit_position_ecef=where,
+                authorised=f.authorised,
+            )
+            if ok and not has_rounds:
+                ok, why = False, "no rounds left"
+            oks.append(ok)
+            whys.append(why)
+        f.permitted = (f.report, key, oks, whys) if reusable else None
+        return oks, whys
+
     def _plan_and_assign(self, t: float, messages, events) -> list[EngagementPlan]:
         files = self._to_plan(t)
         if not files:
             return []
         units = list(self.units.values())
-        plain_rules = type(self.authority) is EngagementAuthority
         # who may engage what, now
         allowed = np.zeros((len(files), len(units)), dtype=bool)
         reasons: dict[tuple[int, int], str] = {}
         for i, f in enumerate(files):
-            for j, u in enumerate(units):
-                status = self.weapon_control.status_at(u.id, t)
-                # the rules use the unit's position only at weapons hold (self-defence)
-                where = (
-                    u.launcher.position_ecef(t)
-                    if status == WeaponControl.HOLD or not plain_rules
-                    else None
-                )
-                ok, why = self.authority.permits(
-                    f.report,
-                    status=status,
-                    defends=u.defends,
-                    unit_position_ecef=where,
-                    authorised=f.authorised,
-                )
-                if ok and self._inventory[u.id] < 1:
-                    ok, why = False, "no rounds left"
-                allowed[i, j] = ok
+            oks, whys = self._permitted(t, f, units)
+            allowed[i] = oks
+            for j, why in enumerate(whys):
                 reasons[(i, j)] = why
         # threats no unit may engage before the authorisation wait for it
         active = [i for i, f in enumerate(files) if allowed[i].any() or f.authorised]

@@ -170,6 +170,20 @@ class InterceptorBatch:
         return self.phase != Phase.ENDED
 
 
+def _kernel():
+    """The compiled flight (:mod:`bmdsim.engagement._flyout_kernel`; numba, imported once
+    it is first needed)."""
+    global _KERNEL
+    if _KERNEL is None:
+        from bmdsim.engagement import _flyout_kernel
+
+        _KERNEL = _flyout_kernel
+    return _KERNEL
+
+
+_KERNEL = None
+
+
 def _grow(a: np.ndarray, rows) -> np.ndarray:
     return np.concatenate([a, np.asarray(rows, dtype=a.dtype).reshape(-1, *a.shape[1:])])
 
@@ -262,8 +276,12 @@ class InterceptorFlight:
         self._killed = np.zeros(n, bool)
         self._meas_t = np.zeros(n)  # time of each interceptor's last guidance update [s]
         self._next_cmd = np.zeros(n)  # ... and of its next one [s]
-        # the snapshot :attr:`batch` last made (read-only arrays), until a flight changes
+        # the snapshot :attr:`batch` last made (read-only arrays), until a flight changes;
+        # its id tuples (ids, units, threats, types), until a launch
         self._snapshot: InterceptorBatch | None = None
+        self._names: tuple | None = None
+        # the kernel's end-of-flight outputs (kept between calls, per number of flights)
+        self._ev: tuple[np.ndarray, np.ndarray] | None = None
         # the targets' tables of the last compiled advance: the target keys array and the
         # interceptors with a known target flying then -> (the distinct keys, the
         # interceptors' tables); the targets' end times -> their array
@@ -312,11 +330,19 @@ class InterceptorFlight:
                 c.flags.writeable = False
                 return c
 
+            names = self._names
+            if names is None or len(names[0]) != len(self._ids):
+                names = self._names = (
+                    tuple(self._ids),
+                    tuple(self._units),
+                    tuple(self._threats),
+                    tuple(self._types[i].id for i in self._type),
+                )
             snap = self._snapshot = InterceptorBatch(
-                ids=tuple(self._ids),
-                fire_unit_ids=tuple(self._units),
-                threat_ids=tuple(self._threats),
-                type_ids=tuple(self._types[i].id for i in self._type),
+                ids=names[0],
+                fire_unit_ids=names[1],
+                threat_ids=names[2],
+                type_ids=names[3],
                 target=frozen(self._target),
                 launch_s=frozen(self._launch),
                 t_s=frozen(self._t),
@@ -344,7 +370,7 @@ class InterceptorFlight:
         """Add interceptors; each starts at its launch time and position."""
         if not launches:
             return
-        self._snapshot = None
+        self._snapshot = self._names = None
         rows = [self._type_index(L.interceptor_type) for L in launches]
         kin = self._kin
         assert kin is not None
@@ -528,11 +554,11 @@ class InterceptorFlight:
         if not flying.any():
             return []
         self._snapshot = None
-        from bmdsim.engagement import _flyout_kernel as kern
-
+        kern = _kernel()
         n = len(self)
-        ev_idx = np.empty(n, np.intp)
-        ev_code = np.empty(n, np.int8)
+        if self._ev is None or self._ev[0].shape[0] != n:
+            self._ev = (np.empty(n, np.intp), np.empty(n, np.int8))
+        ev_idx, ev_code = self._ev
         n_ev = kern.advance_kernel(
             float(t1_s), self._state_arrays(), self._compiled_tables(),
             self._target_knots(trajectory, flying), self._physics_tables(),

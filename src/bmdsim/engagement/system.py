@@ -255,8 +255,10 @@ class EngagementSystem:
         if len(self.flight):
             self._flight_results(self.flight.advance(self.t_s, t, target_states), events)
         outgoing: list[Message] = []
-        due = [v for v in self._verdicts if v.verdict.time_s <= t + 1e-9]
-        self._verdicts = [v for v in self._verdicts if v.verdict.time_s > t + 1e-9]
+        due: list[PendingVerdict] = []
+        if self._verdicts:
+            due = [v for v in self._verdicts if v.verdict.time_s <= t + 1e-9]
+            self._verdicts = [v for v in self._verdicts if v.verdict.time_s > t + 1e-9]
         for v in due:
             k = v.verdict
             events.append(k)
@@ -280,7 +282,8 @@ class EngagementSystem:
         for m in self.network.given_up():
             if m.source == self.battle_manager.node:
                 self.battle_manager.undeliverable(m)
-        to_bm = [m for m in delivered if m.target == self.battle_manager.node]
+        node = self.battle_manager.node
+        to_bm = [m for m in delivered if m.target == node] if delivered else delivered
         step = self.battle_manager.step(t, to_bm, threats)
         events += step.events
         outgoing += step.messages
@@ -288,7 +291,7 @@ class EngagementSystem:
             if isinstance(m, SensorCue):
                 self.cues.append(m)
         for uid, fu in self.fire_units.items():
-            mine = [m for m in delivered if m.target == uid]
+            mine = [m for m in delivered if m.target == uid] if delivered else delivered
             res = fu.step(t, mine)
             events += res.events
             outgoing += res.messages

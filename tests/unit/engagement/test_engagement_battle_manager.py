@@ -427,3 +427,53 @@ def test_the_rules_get_the_units_position_where_they_use_it():
         finally:
             EngagementAuthority.permits = original
         assert seen == [("hold", True), ("free", not hold_only)], seen
+
+
+def test_the_units_permissions_are_found_again_whenever_what_they_depend_on_changes():
+    from bmdsim.engagement.battle_manager import _ThreatFile
+    from bmdsim.engagement.doctrine import EngagementAuthority
+
+    units = [_unit("upper", "sm-3-ib", 1), _unit("lower", "pac-3-mse", 1)]
+    bm, _ = _manager({}, units)
+    bm.weapon_control.command(0.0, "lower", "tight")
+    bm.weapon_control.advance(0.0)
+    f = _ThreatFile(report=_threat("A"))
+    calls = []
+    original = EngagementAuthority.permits
+
+    def spy(self, threat, _original=original, _calls=calls, **kw):
+        _calls.append(kw["status"])
+        return _original(self, threat, **kw)
+
+    def permitted(t):
+        calls.clear()
+        got = bm._permitted(t, f, units)
+        memo, f.permitted = f.permitted, None
+        fresh = bm._permitted(t, f, units)  # found afresh
+        f.permitted = memo
+        assert got == fresh
+        return got, len(calls) - len(units)  # permits calls by the first
+
+    EngagementAuthority.permits = spy
+    try:
+        assert permitted(1.0) == (
+            ([True, False], ["", "weapons tight: awaiting engagement authorisation"]),
+            2,
+        )
+        assert permitted(2.0)[1] == 0  # nothing changed: kept
+        f.report = _threat("A")  # a new report (equal, but another object)
+        assert permitted(3.0)[1] == 2 and permitted(4.0)[1] == 0
+        f.authorised = True
+        assert permitted(5.0) == (([True, True], ["", ""]), 2)
+        bm._inventory["upper"] = 0
+        assert permitted(6.0) == (([False, True], ["no rounds left", ""]), 2)
+        bm.weapon_control.command(7.0, "lower", "free")
+        bm.weapon_control.advance(7.0)
+        assert permitted(7.0)[1] == 2 and permitted(8.0)[1] == 0
+        bm.weapon_control.command(9.0, "lower", "hold")
+        bm.weapon_control.advance(9.0)
+        for t in (9.0, 10.0):  # a unit at weapons hold: its position counts, never kept
+            oks, n = permitted(t)
+            assert n == 2 and oks[0][1] is False
+    finally:
+        EngagementAuthority.permits = original
