@@ -143,7 +143,10 @@ class _ThreatFile:
 
     @property
     def engaged(self) -> bool:
-        return any(o.open for o in self.orders.values())
+        for o in self.orders.values():
+            if o.open:
+                return True
+        return False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -804,7 +807,9 @@ class BattleManager:
 
     def _track_updates(self, t: float, messages) -> None:
         for f in self._files.values():
-            if f.closed or t < f.last_update_s + self.track_update_interval_s - 1e-9:
+            if not f.orders or f.closed:
+                continue  # (no order: no open one, no unit to update)
+            if t < f.last_update_s + self.track_update_interval_s - 1e-9:
                 continue
             units = sorted({o.unit for o in f.orders.values() if o.open})
             if not units:

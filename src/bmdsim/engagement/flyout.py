@@ -277,9 +277,13 @@ class InterceptorFlight:
         self._meas_t = np.zeros(n)  # time of each interceptor's last guidance update [s]
         self._next_cmd = np.zeros(n)  # ... and of its next one [s]
         # the snapshot :attr:`batch` last made (read-only arrays), until a flight changes;
-        # its id tuples (ids, units, threats, types), until a launch
+        # its parts that only a launch or the end of a flight change (ids, targets, launch
+        # times, outcomes, closest approaches), until one does
         self._snapshot: InterceptorBatch | None = None
-        self._names: tuple | None = None
+        self._settled: tuple | None = None
+        # the equations of motion's settings and tables for the kernel, per physics,
+        # kinematics and air table (all frozen)
+        self._phys: tuple | None = None
         # the kernel's end-of-flight outputs (kept between calls, per number of flights)
         self._ev: tuple[np.ndarray, np.ndarray] | None = None
         # the targets' tables of the last compiled advance: the target keys array and the
@@ -330,30 +334,37 @@ class InterceptorFlight:
                 c.flags.writeable = False
                 return c
 
-            names = self._names
-            if names is None or len(names[0]) != len(self._ids):
-                names = self._names = (
+            settled = self._settled
+            if settled is None or len(settled[0]) != len(self._ids):
+                settled = self._settled = (
                     tuple(self._ids),
                     tuple(self._units),
                     tuple(self._threats),
                     tuple(self._types[i].id for i in self._type),
+                    frozen(self._target),
+                    frozen(self._launch),
+                    frozen(self._outcome),
+                    frozen(self._t_cpa),
+                    frozen(self._miss),
+                    frozen(self._p_cpa),
+                    frozen(self._killed),
                 )
             snap = self._snapshot = InterceptorBatch(
-                ids=names[0],
-                fire_unit_ids=names[1],
-                threat_ids=names[2],
-                type_ids=names[3],
-                target=frozen(self._target),
-                launch_s=frozen(self._launch),
+                ids=settled[0],
+                fire_unit_ids=settled[1],
+                threat_ids=settled[2],
+                type_ids=settled[3],
+                target=settled[4],
+                launch_s=settled[5],
                 t_s=frozen(self._t),
                 state=frozen(self._y),
                 phase=frozen(self._phase),
-                outcome=frozen(self._outcome),
+                outcome=settled[6],
                 divert_used_m_s=frozen(self._dv_used),
-                intercept_s=frozen(self._t_cpa),
-                miss_m=frozen(self._miss),
-                intercept_point=frozen(self._p_cpa),
-                killed=frozen(self._killed),
+                intercept_s=settled[7],
+                miss_m=settled[8],
+                intercept_point=settled[9],
+                killed=settled[10],
             )
         return snap
 
@@ -370,7 +381,7 @@ class InterceptorFlight:
         """Add interceptors; each starts at its launch time and position."""
         if not launches:
             return
-        self._snapshot = self._names = None
+        self._snapshot = self._settled = None
         rows = [self._type_index(L.interceptor_type) for L in launches]
         kin = self._kin
         assert kin is not None
@@ -672,12 +683,17 @@ class InterceptorFlight:
         assert kin is not None
         ph = self.physics
         table = air_table()
-        return (
+        cached = self._phys
+        if cached is not None and cached[0] is ph and cached[1] is kin and cached[2] is table:
+            return cached[3]
+        tables = (
             bool(ph.j2), bool(ph.rotating), bool(ph.drag),
             -1.0 if ph.sphere_radius_m is None else float(ph.sphere_radius_m),
             kin.cd_table, 1.0 / MACH_STEP, table.rows, float(table.alt_min_m),
             float(table.inv_step_per_m), int(table.last_node),
         )  # fmt: skip
+        self._phys = (ph, kin, table, tables)
+        return tables
 
     def _frame_params(self) -> tuple:
         p = self.program
@@ -720,7 +736,7 @@ class InterceptorFlight:
         kin = self._kin
         if kin is None:
             return events
-        self._snapshot = None
+        self._snapshot = self._settled = None
         n = len(self)
         target_states = _known_targets(target_states)
         closing = self._closing(target_states)
@@ -847,7 +863,7 @@ class InterceptorFlight:
     def _end(self, k: int, target_states: TargetStatesFn | None, reason: str) -> InterceptResult:
         """End flight ``k``: at a closest approach when ``target_states`` is given."""
         itype = self._types[self._type[k]]
-        self._snapshot = None
+        self._snapshot = self._settled = None
         self._phase[k] = Phase.ENDED
         pos = self._y[k, :3]
         lat, lon, alt = (float(v) for v in ecef_to_geodetic(pos))

@@ -364,11 +364,27 @@ def test_the_batch_snapshot_is_kept_until_a_launch_a_flight_step_or_an_end(threa
     b1 = flight.batch
     assert b1 is not b0 and b1.t_s[0] == plan.launch_s + 5.0 and b0.t_s[0] == plan.launch_s
     np.testing.assert_array_equal(b1.state, flight._y)
+    # what only a launch or an end changes is shared by the snapshots in between
+    assert b1.outcome is b0.outcome and b1.ids is b0.ids and b1.launch_s is b0.launch_s
     flight._end(0, None, "test")
     b2 = flight.batch
     assert b2 is not b1 and b2.phase[0] == Phase.ENDED and b1.phase[0] != Phase.ENDED
+    assert b2.outcome[0] == Outcome.NO_INTERCEPT and b1.outcome[0] == Outcome.FLYING
+    for name in ("t_s", "state", "phase", "outcome", "divert_used_m_s", "intercept_s",
+                 "miss_m", "intercept_point", "killed", "target", "launch_s"):  # fmt: skip
+        got = getattr(b2, name)
+        want = getattr(flight, {"t_s": "_t", "state": "_y", "divert_used_m_s": "_dv_used",
+                                "intercept_s": "_t_cpa", "miss_m": "_miss",
+                                "intercept_point": "_p_cpa", "launch_s": "_launch"}.get(
+            name, "_" + name))  # fmt: skip
+        np.testing.assert_array_equal(got, want)
     assert flight.advance(plan.launch_s + 5.0, plan.launch_s + 10.0, truth) == []
     assert flight.batch is b2  # nothing flying: nothing changed
+    # the kernel's physics tables: kept per physics, kinematics and air table
+    tables = flight._physics_tables()
+    assert flight._physics_tables() is tables
+    flight.physics = dataclasses.replace(flight.physics, j2=False)
+    assert flight._physics_tables() is not tables and flight._physics_tables()[0] is False
 
 
 def _knots_reference(flight, trajectory, flying):
