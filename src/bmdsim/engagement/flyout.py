@@ -436,18 +436,23 @@ class InterceptorFlight:
 
     def _apparent_acceleration(self, states: np.ndarray) -> np.ndarray:
         """Gravity (J2) and rotating-frame acceleration of ballistic states ``(M, 6)``."""
-        if states.shape[0] == 0:
+        m = states.shape[0]
+        if m == 0:
             return np.zeros((0, 3))
-        y = np.concatenate([states, np.ones((states.shape[0], 1))], axis=1)
-        idx = np.arange(states.shape[0])
-        return np.asarray(derivative(0.0, y, idx, physics=self.physics, aero=None))[:, 3:6]
+        y = np.empty((m, 7))
+        y[:, :6] = states
+        y[:, 6] = 1.0
+        # the times as the compiled right-hand side takes them (writable, one per state)
+        t = np.zeros(m)
+        idx = np.arange(m)
+        return np.asarray(derivative(t, y, idx, physics=self.physics, aero=None))[:, 3:6]
 
     def update_targets(self, threat_id: str, t_s: float, state) -> list[str]:
         """In-flight target update: the interceptors flying at ``threat_id`` take the
         estimate ``state`` (ECEF ``(6,)``, valid at ``t_s``) as their target from now on.
         Returns the ids updated."""
         sel = np.array([th == threat_id for th in self._threats], dtype=bool) & (
-            self._phase != Phase.ENDED
+            self._phase != _ENDED
         )
         if not sel.any():
             return []

@@ -438,3 +438,18 @@ def test_the_targets_tables_follow_the_launches_the_flights_and_the_targets_end_
     assert list(e[-1]) == [-1, -1, 1, 0] and e[-2].tolist() == [np.inf, 123.0]
     check([True, False, False, True])
     check([False, False, False, False])
+
+
+def test_apparent_acceleration_is_the_ballistic_right_hand_side_bit_for_bit(threat):
+    from bmdsim.flight.dynamics import derivative
+
+    flight = InterceptorFlight(seed=0)
+    rng = np.random.default_rng(5)
+    states = threat.states(THREAT_T0_S + np.linspace(0.0, 300.0, 7), np.zeros(7, np.intp))
+    assert np.isfinite(states).all()
+    states = states + rng.normal(0.0, [1e3, 1e3, 1e3, 10.0, 10.0, 10.0], (7, 6))
+    y = np.concatenate([states, np.ones((7, 1))], axis=1)
+    want = np.asarray(derivative(0.0, y, np.arange(7), physics=flight.physics, aero=None))
+    got = flight._apparent_acceleration(states)
+    assert np.array_equal(got, want[:, 3:6])
+    assert flight._apparent_acceleration(np.zeros((0, 6))).shape == (0, 3)
