@@ -111,12 +111,32 @@ class FlyoutTable:
         return out[0], out[1], out[2]
 
 
+#: :func:`table_key` by the identities of its (frozen) arguments, which it holds (so that
+#: their ids stay theirs); cleared when it grows past :data:`_KEYS_MAX` entries
+_KEYS: dict[tuple[int, int, int], tuple[object, object, object, str]] = {}
+_KEYS_MAX = 256
+
+
 def table_key(
     itype: InterceptorType,
     program: LaunchProgram = DEFAULT_PROGRAM,
     settings: TableSettings = DEFAULT_SETTINGS,
 ) -> str:
-    """Hash (16 hex digits) of everything a table depends on."""
+    """Hash (16 hex digits) of everything a table depends on (worked out once per set of
+    argument objects: they are frozen)."""
+    ids = (id(itype), id(program), id(settings))
+    hit = _KEYS.get(ids)
+    if hit is not None and hit[0] is itype and hit[1] is program and hit[2] is settings:
+        return hit[3]
+    key = _table_key(itype, program, settings)
+    if len(_KEYS) >= _KEYS_MAX:
+        _KEYS.clear()
+    _KEYS[ids] = (itype, program, settings, key)
+    return key
+
+
+def _table_key(itype: InterceptorType, program: LaunchProgram, settings: TableSettings) -> str:
+    """:func:`table_key` worked out: SHA-256 of the arguments' fields as sorted JSON."""
     blob = json.dumps(
         {
             "version": TABLE_VERSION,

@@ -140,3 +140,25 @@ def test_lookup_is_nan_outside_the_grid_and_broadcasts():
     tof, kick, speed = table.lookup(np.array([[-1.0], [1e9]]), np.array([10e3, 20e3]))
     assert tof.shape == (2, 2) and np.isnan(tof).all() and np.isnan(kick).all()
     assert np.isnan(speed).all()
+
+
+def test_cache_key_is_remembered_per_argument_objects_and_is_their_values_hash():
+    sm3 = interceptor("sm-3-ib")
+    fresh = tables._table_key(sm3, tables.DEFAULT_PROGRAM, tables.DEFAULT_SETTINGS)
+    assert table_key(sm3) == fresh and table_key(sm3) == fresh
+    twin = dataclasses.replace(sm3)  # equal values, another object: the same key
+    assert twin is not sm3 and table_key(twin) == fresh
+    slower = dataclasses.replace(sm3, reaction_time_s=sm3.reaction_time_s + 1.0)
+    assert table_key(slower) != fresh
+    other = dataclasses.replace(
+        tables.DEFAULT_SETTINGS, n_kicks=tables.DEFAULT_SETTINGS.n_kicks + 1
+    )
+    assert (
+        table_key(sm3, settings=other)
+        == tables._table_key(sm3, tables.DEFAULT_PROGRAM, other)
+        != fresh
+    )
+    tables._KEYS.clear()
+    for _ in range(tables._KEYS_MAX + 5):  # it stays bounded
+        table_key(dataclasses.replace(sm3))
+    assert len(tables._KEYS) <= tables._KEYS_MAX
