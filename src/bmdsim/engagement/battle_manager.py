@@ -295,7 +295,8 @@ class BattleManager:
                 f = self._files[report.threat_id] = _ThreatFile(report=report)
             elif report.time_s >= f.report.time_s:
                 f.report = report
-            self._evaluate(t_s, f, messages, events)
+            if not f.closed:  # (a closed file has nothing to evaluate)
+                self._evaluate(t_s, f, messages, events)
         self._picture = frozenset(r.threat_id for r in threats)
         plans = self._plan_and_assign(t_s, messages, events)
         self._track_updates(t_s, messages)
