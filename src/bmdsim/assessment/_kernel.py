@@ -371,6 +371,17 @@ def geodetic_tail(xyz, rho, q, r, t, den, alt):
         alt[i] = (k + E2 - 1.0) / k * dz
 
 
+@numba.njit(**_INNER, _nrt=False)
+def _ground_row(s, c, so, co, out):
+    """ECEF ``out (3,)`` of a ground point (zero height) from the sines and cosines of its
+    latitude (``s``, ``c``) and longitude (``so``, ``co``): the arithmetic of
+    :func:`bmdsim.earth.frames.geodetic_to_ecef`."""
+    n = A_M / math.sqrt(1.0 - E2 * s * s)
+    out[0] = (n + 0.0) * c * co
+    out[1] = (n + 0.0) * c * so
+    out[2] = (n * (1.0 - E2) + 0.0) * s
+
+
 @numba.njit(cache=True, nogil=True)
 def tangent_plane(sl, cl, so, co, site, basis):
     """Ground points ``site (M, 3)`` (ECEF, zero height) and their east, north unit vectors
@@ -380,10 +391,7 @@ def tangent_plane(sl, cl, so, co, site, basis):
     for i in range(sl.shape[0]):
         s = sl[i]
         c = cl[i]
-        n = A_M / math.sqrt(1.0 - E2 * s * s)
-        site[i, 0] = (n + 0.0) * c * co[i]
-        site[i, 1] = (n + 0.0) * c * so[i]
-        site[i, 2] = (n * (1.0 - E2) + 0.0) * s
+        _ground_row(s, c, so[i], co[i], site[i])
         basis[i, 0, 0] = -so[i]
         basis[i, 0, 1] = co[i]
         basis[i, 0, 2] = 0.0
@@ -447,12 +455,7 @@ def ground_ecef(sl, cl, so, co, out):
     """ECEF ``out (M, 3)`` of ground points (zero height) from the sines and cosines of
     their latitude and longitude ``(M,)``: :func:`bmdsim.earth.frames.geodetic_to_ecef`."""
     for i in range(sl.shape[0]):
-        s = sl[i]
-        c = cl[i]
-        n = A_M / math.sqrt(1.0 - E2 * s * s)
-        out[i, 0] = (n + 0.0) * c * co[i]
-        out[i, 1] = (n + 0.0) * c * so[i]
-        out[i, 2] = (n * (1.0 - E2) + 0.0) * s
+        _ground_row(sl[i], cl[i], so[i], co[i], out[i])
 
 
 @numba.njit(cache=True, nogil=True)

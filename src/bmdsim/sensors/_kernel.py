@@ -146,6 +146,22 @@ def normal_cross_dot(n_s, clat, clon, slon, slat):
     return cross, dot
 
 
+@numba.njit(**_JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _segment_clears(x, y, sy, r_eff):
+    """Whether the segment from ``(0, sy)`` to ``(x, sy + y)`` stays outside the circle of
+    radius ``r_eff``: its closest point to the centre, the segment parameter clipped to
+    ``[0, 1]`` (NaN kept, as ``np.clip``)."""
+    dd = x * x + y * y
+    s = -(sy * y) / dd
+    if s < 0.0:
+        s = 0.0
+    elif s > 1.0:
+        s = 1.0
+    cx = s * x
+    cy = sy + s * y
+    return (cx * cx + cy * cy) >= r_eff * r_eff
+
+
 @numba.njit((_F1, _F1, _F1, _F1), **_JIT)
 def ray_clears(dx, dy, sy, r_eff):
     """Whether the segment from ``(0, sy)`` to ``(dx, sy + dy)`` stays outside the circle of
@@ -154,17 +170,7 @@ def ray_clears(dx, dy, sy, r_eff):
     size = dx.shape[0]
     out = np.empty(size, dtype=np.bool_)
     for i in range(size):
-        x = dx[i]
-        y = dy[i]
-        dd = x * x + y * y
-        s = -(sy[i] * y) / dd
-        if s < 0.0:
-            s = 0.0
-        elif s > 1.0:
-            s = 1.0
-        cx = s * x
-        cy = sy[i] + s * y
-        out[i] = (cx * cx + cy * cy) >= r_eff[i] * r_eff[i]
+        out[i] = _segment_clears(dx[i], dy[i], sy[i], r_eff[i])
     return out
 
 
@@ -565,15 +571,7 @@ def site_ray(sin_phi, cos_phi, h_t, r_eff, sy, at, fixed):
         y = (r_eff[j] + h_t[i]) * cos_phi[i] - sy[j]
         out[0, i] = y
         out[1, i] = x
-        dd = x * x + y * y
-        s = -(sy[j] * y) / dd
-        if s < 0.0:
-            s = 0.0
-        elif s > 1.0:
-            s = 1.0
-        cx = s * x
-        cy = sy[j] + s * y
-        clear[i] = (cx * cx + cy * cy) >= r_eff[j] * r_eff[j]
+        clear[i] = _segment_clears(x, y, sy[j], r_eff[j])
     return out, clear
 
 

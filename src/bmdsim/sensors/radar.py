@@ -330,22 +330,15 @@ class Radar(Sensor):
         """Platform position, velocity, ENU basis and geodetic position at times ``(K,)``
         (each time on its own: the same numbers in any batch)."""
         site = self._constants().site
+        refraction = None
         if site is not None:
             pos, vel, basis, lat, lon, alt = site.rows(t_s.shape[0])
-            return _Looks(
-                t_s=t_s,
-                position=pos,
-                velocity=vel,
-                basis=basis,
-                lat_deg=lat,
-                lon_deg=lon,
-                alt_m=alt,
-            )
-        from bmdsim.sensors._kernel import site_refraction
+        else:
+            from bmdsim.sensors._kernel import site_refraction
 
-        (pos, vel, basis, lat, lon, alt), sin_ll, cos_ll = self.platform.frame_trig_at(t_s)
-        # refraction_site(lat, lon, alt, k) from the frame's sines and cosines (compiled)
-        refraction = site_refraction(sin_ll, cos_ll, alt, self.refraction_k, _A_SQRT, _E2)
+            (pos, vel, basis, lat, lon, alt), sin_ll, cos_ll = self.platform.frame_trig_at(t_s)
+            # refraction_site(lat, lon, alt, k) from the frame's sines and cosines (compiled)
+            refraction = site_refraction(sin_ll, cos_ll, alt, self.refraction_k, _A_SQRT, _E2)
         return _Looks(
             t_s=t_s,
             position=pos,
