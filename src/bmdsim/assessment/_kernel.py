@@ -382,6 +382,19 @@ def _ground_row(s, c, so, co, out):
     out[2] = (n * (1.0 - E2) + 0.0) * s
 
 
+@numba.njit(**_INNER, _nrt=False)
+def _east_north(s, c, so, co, out):
+    """East and north unit vectors (rows 0 and 1 of ``out``, ECEF) from the sines and
+    cosines of latitude (``s``, ``c``) and longitude (``so``, ``co``): the first two rows
+    of :func:`bmdsim.earth.frames.enu_basis`."""
+    out[0, 0] = -so
+    out[0, 1] = co
+    out[0, 2] = 0.0
+    out[1, 0] = -s * co
+    out[1, 1] = -s * so
+    out[1, 2] = c
+
+
 @numba.njit(cache=True, nogil=True)
 def tangent_plane(sl, cl, so, co, site, basis):
     """Ground points ``site (M, 3)`` (ECEF, zero height) and their east, north unit vectors
@@ -392,12 +405,7 @@ def tangent_plane(sl, cl, so, co, site, basis):
         s = sl[i]
         c = cl[i]
         _ground_row(s, c, so[i], co[i], site[i])
-        basis[i, 0, 0] = -so[i]
-        basis[i, 0, 1] = co[i]
-        basis[i, 0, 2] = 0.0
-        basis[i, 1, 0] = -s * co[i]
-        basis[i, 1, 1] = -s * so[i]
-        basis[i, 1, 2] = c
+        _east_north(s, c, so[i], co[i], basis[i])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -407,12 +415,7 @@ def enu_rows(sl, cl, so, co, basis):
     for i in range(sl.shape[0]):
         s = sl[i]
         c = cl[i]
-        basis[i, 0, 0] = -so[i]
-        basis[i, 0, 1] = co[i]
-        basis[i, 0, 2] = 0.0
-        basis[i, 1, 0] = -s * co[i]
-        basis[i, 1, 1] = -s * so[i]
-        basis[i, 1, 2] = c
+        _east_north(s, c, so[i], co[i], basis[i])
         basis[i, 2, 0] = c * co[i]
         basis[i, 2, 1] = c * so[i]
         basis[i, 2, 2] = s

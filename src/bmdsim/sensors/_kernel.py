@@ -123,6 +123,19 @@ def dwell_hits(pos, states, pj, rc, uc, gate, cos_half):
     return hit
 
 
+@numba.njit(**_JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _cross_dot(a, b0, b1, b2):
+    """``(|a x b|, a . b)`` of the vector ``a (3,)`` and ``b = (b0, b1, b2)``, the dot summed
+    as numpy's ``einsum`` sums three terms (``(a0 b0 + a2 b2) + a1 b1``)."""
+    a0 = a[0]
+    a1 = a[1]
+    a2 = a[2]
+    c0 = a1 * b2 - a2 * b1
+    c1 = a2 * b0 - a0 * b2
+    c2 = a0 * b1 - a1 * b0
+    return np.sqrt(c0 * c0 + c1 * c1 + c2 * c2), a0 * b0 + a2 * b2 + a1 * b1
+
+
 @numba.njit((_F2, _F1, _F1, _F1, _F1), **_JIT)
 def normal_cross_dot(n_s, clat, clon, slon, slat):
     """Geodetic normals ``n_t = (clat clon, clat slon, slat)`` of targets ``(V,)`` (cosines
@@ -132,17 +145,7 @@ def normal_cross_dot(n_s, clat, clon, slon, slat):
     cross = np.empty(size)
     dot = np.empty(size)
     for i in range(size):
-        b0 = clat[i] * clon[i]
-        b1 = clat[i] * slon[i]
-        b2 = slat[i]
-        a0 = n_s[i, 0]
-        a1 = n_s[i, 1]
-        a2 = n_s[i, 2]
-        c0 = a1 * b2 - a2 * b1
-        c1 = a2 * b0 - a0 * b2
-        c2 = a0 * b1 - a1 * b0
-        cross[i] = np.sqrt(c0 * c0 + c1 * c1 + c2 * c2)
-        dot[i] = a0 * b0 + a2 * b2 + a1 * b1
+        cross[i], dot[i] = _cross_dot(n_s[i], clat[i] * clon[i], clat[i] * slon[i], slat[i])
     return cross, dot
 
 
@@ -543,17 +546,9 @@ def site_cross_dot(n_s, at, fixed, cos_ll, sin_ll):
     out = np.empty((2, size))
     for i in range(size):
         j = 0 if fixed else at[i]
-        b0 = cos_ll[0, i] * cos_ll[1, i]
-        b1 = cos_ll[0, i] * sin_ll[1, i]
-        b2 = sin_ll[0, i]
-        a0 = n_s[j, 0]
-        a1 = n_s[j, 1]
-        a2 = n_s[j, 2]
-        c0 = a1 * b2 - a2 * b1
-        c1 = a2 * b0 - a0 * b2
-        c2 = a0 * b1 - a1 * b0
-        out[0, i] = np.sqrt(c0 * c0 + c1 * c1 + c2 * c2)
-        out[1, i] = a0 * b0 + a2 * b2 + a1 * b1
+        out[0, i], out[1, i] = _cross_dot(
+            n_s[j], cos_ll[0, i] * cos_ll[1, i], cos_ll[0, i] * sin_ll[1, i], sin_ll[0, i]
+        )
     return out
 
 
