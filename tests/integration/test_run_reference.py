@@ -171,3 +171,20 @@ def test_a_lossy_link_loses_detections_visibly_and_the_chain_still_works():
     assert set(lost["source"]) == {"kurecik-tpy2"}
     assert sum(json.loads(d)["count"] for d in lost["data"]) == total
     assert result.summary["threats"][0]["intercepted"]
+
+
+def test_each_steps_truth_is_the_flights_sampled_on_its_own_grid():
+    """The truth handed to the sensors in a step (rows of a cached block of steps, found by
+    the step's bounds; any other step samples a new block) equals the flights sampled on
+    that step's grid, bit for bit, on nominal and irregular steps alike."""
+    from bmdsim.sensors.flight_truth import truth_from_flights
+
+    sim = Simulation(bmdsim.load_scenario("dortyol-2026-03-04"), seed=0)
+    n = sim.settings.truth_substeps
+    bounds = [(0.0, 1.0), (1.0, 2.0), (2.0, 2.7), (2.7, 3.7), (3.7, 4.0)]
+    bounds += [(t, t + 1.0) for t in np.arange(150.0, 190.0)]  # crosses a block's end
+    for t0, t1 in bounds:
+        got = sim._truth(t0, t1)
+        want = truth_from_flights(sim.flights, np.linspace(t0, t1, n + 1))
+        assert np.array_equal(got.t_s, want.t_s)
+        assert np.array_equal(got.states_ecef, want.states_ecef, equal_nan=True), (t0, t1)

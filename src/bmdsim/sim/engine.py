@@ -82,7 +82,8 @@ class OperatorCommand:
 
 @dataclass(slots=True)
 class _PendingDetections:
-    """Detections on their way to the operations centre, with arrival times."""
+    """Detections on their way to the operations centre (without their truth labels), with
+    arrival times."""
 
     batches: list = field(default_factory=list)
     arrivals: list = field(default_factory=list)
@@ -168,6 +169,7 @@ class Simulation:
         self.assessor = Assessor.from_scenario(scenario, seed=self.seed, powered_mode=0)
         self._links = _link_table(scenario)
         self._pending = _PendingDetections()
+        self._truth_steps: dict[tuple[float, float], int] = {}  # (t0, t1) -> first block row
         self._first_detection: dict[tuple[str, str], float] = {}
         self._first_seen: set[tuple[str, str]] = set()  # (sensor, object id) counted already
         #: sensor id -> [detections of real objects, false alarms] (scoring)
@@ -255,7 +257,7 @@ class Simulation:
                 self._send_detections(detections, sensors, of_sensor)
         arrived = self._pending.pop_until(t1)
         if arrived is not None and len(arrived):
-            events = self.tracker.step(scans_from_detections(arrived.without_truth()))
+            events = self.tracker.step(scans_from_detections(arrived))  # truth stripped
             self._log_track_events(events)
         if t1 - self._last_track_sample_s >= self.settings.track_sample_period_s - 1e-9:
             self._sample_tracks(t1)
@@ -288,17 +290,22 @@ class Simulation:
             return None
         from bmdsim.sensors.flight_truth import truth_from_flights
 
-        grid = np.linspace(t0, t1, self.settings.truth_substeps + 1)
-        truth = self._truth_rows(grid)
-        if truth is None:  # a step off the nominal grid: flights sampled for the next block
-            self._truth_block = truth_from_flights(self.flights, self._block_grid(t0, t1))
+        n = self.settings.truth_substeps
+        first = self._truth_steps.get((t0, t1))
+        if first is not None:  # a step of the block: its rows are the step's own grid
+            truth = self._truth_slice(first, first + n + 1)
+        else:
+            grid = np.linspace(t0, t1, n + 1)
             truth = self._truth_rows(grid)
+            if truth is None:  # off the nominal grid: flights sampled for the next block
+                self._truth_block = truth_from_flights(self.flights, self._block_grid(t0, t1))
+                truth = self._truth_rows(grid)
         if self.killed_s:
             states = truth.states_ecef.copy()
             for j, oid in enumerate(truth.object_id):
                 tid, label = str(oid).split("/", 1)
                 if label == "rv" and tid in self.killed_s:
-                    states[grid >= self.killed_s[tid], j] = np.nan
+                    states[truth.t_s >= self.killed_s[tid], j] = np.nan
             from dataclasses import replace
 
             truth = replace(truth, states_ecef=states)
@@ -306,14 +313,18 @@ class Simulation:
 
     def _block_grid(self, t0: float, t1: float) -> np.ndarray:
         """Truth sample times of the steps from ``[t0, t1)`` on, for ``_TRUTH_BLOCK_STEPS``
-        nominal steps (the times ``advance`` makes: ``t1 = min(t0 + step, end)``)."""
+        nominal steps (the times ``advance`` makes: ``t1 = min(t0 + step, end)``); records
+        where each step's rows start (``_truth_steps``)."""
         n, step = self.settings.truth_substeps, self.settings.step_s
         grids = [np.linspace(t0, t1, n + 1)]
-        for _ in range(_TRUTH_BLOCK_STEPS - 1):
+        # where each step's rows start (a step's grid continues from the last one's end)
+        self._truth_steps = {(t0, t1): 0}
+        for k in range(1, _TRUTH_BLOCK_STEPS):
             if t1 >= self.end_s - 1e-9:
                 break
             t0, t1 = t1, min(t1 + step, self.end_s)
             grids.append(np.linspace(t0, t1, n + 1)[1:])
+            self._truth_steps[(t0, t1)] = k * n
         return np.concatenate(grids)
 
     def _truth_rows(self, grid: np.ndarray):
@@ -326,8 +337,13 @@ class Simulation:
         j = i + grid.size
         if j > block.t_s.size or not np.array_equal(block.t_s[i:j], grid):
             return None
+        return self._truth_slice(i, j)
+
+    def _truth_slice(self, i: int, j: int):
+        """Rows ``i:j`` of the cached truth block as a TruthTable."""
         from bmdsim.sensors.truth import TruthTable
 
+        block = self._truth_block
         rcs = block.rcs_m2 if block.rcs_m2.ndim == 1 else block.rcs_m2[i:j]
         ir = None if block.ir_intensity_w_sr is None else block.ir_intensity_w_sr[i:j]
         return TruthTable(t_s=block.t_s[i:j], states_ecef=block.states_ecef[i:j],
@@ -385,9 +401,10 @@ class Simulation:
                              count=int(gone.sum()))
         if lost.any():
             keep = np.flatnonzero(~lost)
-            self._pending.push(detections.take(keep), detections.t_s[keep] + delay[keep])
+            self._pending.push(detections.without_truth().take(keep),
+                               detections.t_s[keep] + delay[keep])  # fmt: skip
         else:
-            self._pending.push(detections, detections.t_s + delay)
+            self._pending.push(detections.without_truth(), detections.t_s + delay)
 
     def _log_track_events(self, events) -> None:
         for e in events.all():
