@@ -495,14 +495,14 @@ class Simulation:
             threat = self.track_threat.get(int(e.track_id), "")
             self.log.record(e, source="bmd-ops", subject=str(e.track_id),
                             text=_assessment_text(e, threat))
-        ell = step.impacts.ellipse(0.95)
+        imp = step.impacts  # its 95 % ellipses are kept with it (NaN where not valid)
         th = step.threats
         for i, tid in enumerate(th.track_ids):
             self.assessment_rows.append((
                 t_s, int(tid), self.track_threat.get(int(tid), ""),
-                float(step.impacts.lat_deg[i]), float(step.impacts.lon_deg[i]),
-                float(ell.semi_major_m[i]), float(ell.semi_minor_m[i]),
-                float(np.degrees(ell.azimuth_rad[i])), float(step.impacts.time_to_impact_s[i]),
+                float(imp.lat_deg[i]), float(imp.lon_deg[i]),
+                float(imp.ellipse_semi_major_m[i]), float(imp.ellipse_semi_minor_m[i]),
+                float(np.degrees(imp.ellipse_azimuth_rad[i])), float(imp.time_to_impact_s[i]),
                 "" if th.most_likely_country[i] is None else str(th.most_likely_country[i]),
                 _category_label(th.category[i]), float(th.p_allied[i]),
             ))
