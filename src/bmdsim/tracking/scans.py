@@ -8,6 +8,8 @@ from bmdsim.sensors.models import model_for
 from bmdsim.sensors.types import DetectionBatch, MeasurementKind
 from bmdsim.tracking.types import Scan
 
+_KINDS = {int(k): k for k in MeasurementKind}
+
 
 def scans_from_detections(
     batch: DetectionBatch, *, max_span_s: float = 0.5, coverage=None
@@ -32,20 +34,23 @@ def scans_from_detections(
         return []
     t = batch.t_s
     bins = np.floor((t - t.min()) / max_span_s).astype(np.int64)
-    # groups ordered by (bin, sensor, kind, mode); rows by time within each (stable)
-    keys = (bins, batch.sensor_id, batch.kind, batch.mode)
-    order = np.lexsort((t, *keys[::-1]))
-    start = np.zeros(len(order), bool)
-    start[0] = True
-    for key in keys:
-        k = key[order]
-        start[1:] |= k[1:] != k[:-1]
-    bounds = np.append(np.flatnonzero(start), len(order))
+    # groups ordered by (bin, sensor, kind, mode); rows by time within each (stable). A
+    # batch holds a few detections, so the keys are sorted as Python tuples (the same
+    # order as a stable lexsort of the arrays, without numpy's string comparisons).
+    times_list = t.tolist()
+    sensor_ids = batch.sensor_id.tolist()
+    kinds = batch.kind.tolist()
+    keys = list(zip(bins.tolist(), sensor_ids, kinds, batch.mode.tolist(), strict=True))
+    order = sorted(range(len(keys)), key=lambda i: (keys[i], times_list[i]))
+    bounds = [0]
+    bounds += [j for j in range(1, len(order)) if keys[order[j]] != keys[order[j - 1]]]
+    bounds.append(len(order))
+    order = np.asarray(order, dtype=np.intp)
     scans = []
     for g in range(len(bounds) - 1):  # a loop over scans, not over objects
         rows = order[bounds[g] : bounds[g + 1]]
-        first = rows[0]
-        kind = MeasurementKind(int(batch.kind[first]))
+        first = int(rows[0])
+        kind = _KINDS[kinds[first]]
         m = kind.dim
         noise = batch.covariance[rows, :m, :m]
         model = model_for(
@@ -55,9 +60,9 @@ def scans_from_detections(
             sensor_basis=batch.sensor_basis[first],
             noise_covariance=noise,
         )
-        sensor_id = str(batch.sensor_id[first])
-        times = t[rows]
-        time_s = float(times[0])
+        sensor_id = sensor_ids[first]
+        time_s = times_list[first]
+        same_time = all(times_list[i] == time_s for i in rows.tolist())
         cov = None
         if coverage is not None and sensor_id in coverage:
             fn = coverage[sensor_id]
@@ -73,7 +78,7 @@ def scans_from_detections(
                 noise=noise,
                 model=model,
                 coverage=cov,
-                detection_times_s=None if np.all(times == time_s) else times,
+                detection_times_s=None if same_time else t[rows],
                 rcs_m2=batch.rcs_m2[rows],
             )
         )

@@ -95,6 +95,34 @@ def _retrodiction_motion(predictor):
     return motion if motion is not None else predictor.predictors[-1].motion
 
 
+try:  # numpy's own LAPACK ufunc behind np.linalg.eigvalsh (UPLO="L")
+    from numpy.linalg import _umath_linalg
+
+    _EIGVALSH_LO = _umath_linalg.eigvalsh_lo
+except (ImportError, AttributeError):
+    _EIGVALSH_LO = None
+
+
+def _largest_eigenvalues(a: np.ndarray) -> np.ndarray:
+    """Largest eigenvalue ``(N,)`` of each symmetric ``(N, k, k)`` matrix (lower triangle).
+
+    The same LAPACK routine and bits as ``np.linalg.eigvalsh(a)[:, -1]``, called through
+    numpy's generalised ufunc directly: for the few tracks of a step, the checks and the
+    error-state context of the public wrapper cost more than the decomposition. Falls back
+    to the public function for anything but a real float64 stack, or where the ufunc is
+    not importable.
+    """
+    gufunc = _EIGVALSH_LO
+    if gufunc is None or a.dtype != np.float64 or a.ndim != 3:
+        return np.linalg.eigvalsh(a)[:, -1]
+    with np.errstate(all="ignore", invalid="raise"):
+        try:
+            w = gufunc(a, signature="d->d")
+        except FloatingPointError:
+            return np.linalg.eigvalsh(a)[:, -1]
+    return w[:, -1]
+
+
 @dataclass(slots=True, kw_only=True)
 class Tracker:
     """Steppable tracker assembled from roles (each swappable).
@@ -133,6 +161,7 @@ class Tracker:
     _sensor_bits: dict = field(default_factory=dict)
     _pending_los: dict = field(default_factory=dict)
     _predicted: tuple = ()
+    _cues: tuple = ()
     _kernels: object = None
 
     def __post_init__(self):
@@ -196,6 +225,8 @@ class Tracker:
         Each track predicted to ``t_start_s`` gives a :class:`bmdsim.sensors.types.CueSet`
         entry moving with the track's velocity, of radius ``n_sigma`` times the largest
         position standard deviation (at least ``min_radius_m``); ``cue_id`` is the track id.
+        The last answer is kept while the predicted tracks (the same object, see
+        :meth:`tracks_at`) and the arguments are the same; callers must not modify it.
         """
         from bmdsim.sensors.types import CueSet
 
@@ -203,16 +234,23 @@ class Tracker:
         c = len(tr)
         if c == 0:
             return CueSet.empty()
-        sigma = np.sqrt(np.linalg.eigvalsh(tr.covariances[:, :3, :3])[:, -1])
-        return CueSet(
-            t_start_s=np.full(c, float(t_start_s)),
-            t_end_s=np.full(c, float(t_end_s)),
-            t_ref_s=np.full(c, float(t_start_s)),
+        key = (float(t_start_s), float(t_end_s), float(n_sigma), float(min_radius_m))
+        last = self._cues
+        if last and last[0] is tr and last[1] == key:
+            return last[2]
+        sigma = np.sqrt(_largest_eigenvalues(tr.covariances[:, :3, :3]))
+        t_start = np.full(c, key[0])
+        out = CueSet(
+            t_start_s=t_start,
+            t_end_s=np.full(c, key[1]),
+            t_ref_s=t_start.copy(),
             position_ecef=tr.states[:, :3].copy(),
             velocity_ecef=tr.states[:, 3:6].copy(),
             radius_m=np.maximum(n_sigma * sigma, min_radius_m),
             cue_id=tr.ids.astype(str),
         )
+        self._cues = (tr, key, out)
+        return out
 
     def cue(self, time_s: float, states, covariances, *, confirmed: bool = False) -> TrackEvents:
         """Start tracks from an external cue (ECEF states and covariances at ``time_s``)."""

@@ -22,6 +22,9 @@ class TrackStatus(IntEnum):
     DELETED = 2
 
 
+_TENTATIVE = int(TrackStatus.TENTATIVE)  # a plain int: np.full converts an enum slowly
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrackBatch:
     """Every track of a tracker, as arrays (track axis first).
@@ -92,12 +95,17 @@ class TrackBatch:
         """New tracks (one hit each) with every mode starting at the same estimate;
         ``rcs_m2 (N,)``: the measured RCS of each one's first detection (NaN: none)."""
         n = states.shape[0]
-        rcs = np.full(n, np.nan) if rcs_m2 is None else np.asarray(rcs_m2, dtype=float)
-        measured = np.isfinite(rcs) & (rcs > 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_rcs = np.where(measured, np.log10(np.where(measured, rcs, 1.0)), np.nan)
+        if rcs_m2 is None:  # no RCS measured: no looks, NaN mean
+            log_rcs, looks = np.full(n, np.nan), np.zeros(n, np.int64)
+        else:
+            rcs = np.asarray(rcs_m2, dtype=float)
+            measured = np.isfinite(rcs) & (rcs > 0.0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_rcs = np.where(measured, np.log10(np.where(measured, rcs, 1.0)), np.nan)
+            looks = measured.astype(np.int64)
         m = mode_probabilities.shape[1]
-        times = np.broadcast_to(np.asarray(times_s, dtype=float), (n,)).copy()
+        times = np.asarray(times_s, dtype=float)
+        times = times.copy() if times.shape == (n,) else np.broadcast_to(times, (n,)).copy()
         return cls(
             ids=np.asarray(ids, np.int64),
             states=states,
@@ -108,7 +116,7 @@ class TrackBatch:
             times_s=times,
             last_update_s=times.copy(),
             initiated_s=times.copy(),
-            status=(np.full(n, TrackStatus.TENTATIVE, np.int8) if status is None else status),
+            status=(np.full(n, _TENTATIVE, np.int8) if status is None else status),
             hits=np.ones(n, np.int64),
             opportunities=np.ones(n, np.int64),
             history=np.ones(n, np.uint64),
@@ -116,7 +124,7 @@ class TrackBatch:
             quality=np.ones(n),
             reported_s=np.full(n, -np.inf),
             rcs_log10_mean=log_rcs,
-            rcs_looks=measured.astype(np.int64),
+            rcs_looks=looks,
         )
 
     def __len__(self) -> int:
