@@ -243,6 +243,10 @@ _DP_E = np.array(
 _DP_AM = np.zeros((7, 7))
 for _s, _row in enumerate(_DP_A):
     _DP_AM[_s, : len(_row)] = _row
+#: The Dormand-Prince stage matrix ``(7, 7)`` and error weights ``(7,)`` for compiled copies
+#: of the driver (:mod:`bmdsim.flight._debris_kernel`).
+DP_STAGE_MATRIX = _DP_AM
+DP_ERROR_WEIGHTS = _DP_E
 
 
 # Stage arithmetic of Dormand-Prince, fused into one pass over memory (numpy would make one
@@ -303,6 +307,41 @@ def quintic_hermite_weights(s, h):
     d3 = h * (1.5 * s2 - 4.0 * s3 + 2.5 * s4)
     d4 = -12.0 * s2 + 28.0 * s3 - 15.0 * s4
     return b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def quintic_hermite_state(s, h, y0, a0, y1, a1, ai, out):
+    """Position and velocity (``out[0:6]``) of one object at fraction ``s`` of a step of
+    length ``h`` [s] on the quintic Hermite interpolant: knot states ``y0``, ``y1``
+    (positions ``0:3``, velocities ``3:6``) with accelerations ``a0[ai:ai + 3]``,
+    ``a1[ai:ai + 3]`` (``ai = 3`` for derivatives laid out as the states, 0 for a table of
+    accelerations)."""
+    b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4 = quintic_hermite_weights(s, h)
+    for c in range(3):
+        q0 = y0[c]
+        v0 = y0[3 + c]
+        acc0 = a0[ai + c]
+        q1 = y1[c]
+        v1 = y1[3 + c]
+        acc1 = a1[ai + c]
+        out[c] = b0 * q0 + b1 * v0 + b2 * acc0 + b3 * acc1 + b4 * v1 + b5 * q1
+        out[3 + c] = d0 * (q0 - q1) + d1 * v0 + d2 * acc0 + d3 * acc1 + d4 * v1
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def hermite_state(h, y0, f0, y1, f1, s, out):
+    """:func:`hermite` (``second_order=3``) of one object with states ``(7,)`` (position,
+    velocity, mass) and their derivatives, at fraction ``s`` of a step of length ``h`` [s],
+    into ``out (7,)``: the quintic interpolant for position and velocity, the cubic one for
+    the mass."""
+    s2 = s * s
+    s3 = s2 * s
+    c00 = 2.0 * s3 - 3.0 * s2 + 1.0
+    c10 = h * (s3 - 2.0 * s2 + s)
+    c01 = -2.0 * s3 + 3.0 * s2
+    c11 = h * (s3 - s2)
+    out[6] = c00 * y0[6] + c10 * f0[6] + c01 * y1[6] + c11 * f1[6]
+    quintic_hermite_state(s, h, y0, f0, y1, f1, 3, out)
 
 
 @numba.njit(cache=True, nogil=True)

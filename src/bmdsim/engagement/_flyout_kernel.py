@@ -31,7 +31,7 @@ import math
 
 import numba
 
-from bmdsim.core.integrate import quintic_hermite_weights
+from bmdsim.core.integrate import hermite_state, quintic_hermite_state
 from bmdsim.earth.constants import OMEGA_RAD_S
 from bmdsim.flight._kernel import acceleration_one, altitude, vacuum_acceleration
 
@@ -127,16 +127,7 @@ def _target(tab, t, knots_t, knots_y, knots_a, offsets, end_s, out):
             out[c] = knots_y[j + 1, c]
         return
     s = _clip((t - knots_t[j]) / h, 0.0, 1.0)
-    b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4 = quintic_hermite_weights(s, h)
-    for c in range(3):
-        q0 = knots_y[j, c]
-        v0 = knots_y[j, 3 + c]
-        a0 = knots_a[j, c]
-        q1 = knots_y[j + 1, c]
-        v1 = knots_y[j + 1, 3 + c]
-        a1 = knots_a[j + 1, c]
-        out[c] = b0 * q0 + b1 * v0 + b2 * a0 + b3 * a1 + b4 * v1 + b5 * q1
-        out[3 + c] = d0 * (q0 - q1) + d1 * v0 + d2 * a0 + d3 * a1 + d4 * v1
+    quintic_hermite_state(s, h, knots_y[j], knots_a[j], knots_y[j + 1], knots_a[j + 1], 0, out)
 
 
 @numba.njit(**_INNER, _nrt=False)
@@ -520,16 +511,7 @@ def _locate(k, m, event_tol_s, state, targets, work):
                 s = 0.5 * (a_ + b_)
             s = _clip(s, a_, b_)
             hs = t_b[p] - t_a[p]
-            b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4 = quintic_hermite_weights(s, hs)
-            for c in range(3):
-                q0 = y_a[p, c]
-                v0 = y_a[p, 3 + c]
-                a0 = f_a[p, 3 + c]
-                q1 = y_b[p, c]
-                v1 = y_b[p, 3 + c]
-                a1 = f_b[p, 3 + c]
-                ys[3, c] = b0 * q0 + b1 * v0 + b2 * a0 + b3 * a1 + b4 * v1 + b5 * q1
-                ys[3, 3 + c] = d0 * (q0 - q1) + d1 * v0 + d2 * a0 + d3 * a1 + d4 * v1
+            quintic_hermite_state(s, hs, y_a[p], f_a[p], y_b[p], f_b[p], 3, ys[3])
             gs = _closing(armed, t_a[p] + s * hs, ys[3], tab[p], knots_t, knots_y, knots_a,
                           offsets, end_s, tgt)  # fmt: skip
             pos = gs > 0.0
@@ -557,24 +539,7 @@ def _locate(k, m, event_tol_s, state, targets, work):
         s = s_hi[p]
         hs = t_b[p] - t_a[p]
         t[p] = t_a[p] + s * hs
-        b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4 = quintic_hermite_weights(s, hs)
-        for c in range(3):
-            q0 = y_a[p, c]
-            v0 = y_a[p, 3 + c]
-            a0 = f_a[p, 3 + c]
-            q1 = y_b[p, c]
-            v1 = y_b[p, 3 + c]
-            a1 = f_b[p, 3 + c]
-            y[p, c] = b0 * q0 + b1 * v0 + b2 * a0 + b3 * a1 + b4 * v1 + b5 * q1
-            y[p, 3 + c] = d0 * (q0 - q1) + d1 * v0 + d2 * a0 + d3 * a1 + d4 * v1
-        # the mass on the cubic Hermite interpolant
-        s2 = s * s
-        s3 = s2 * s
-        c00 = 2.0 * s3 - 3.0 * s2 + 1.0
-        c10 = hs * (s3 - 2.0 * s2 + s)
-        c01 = -2.0 * s3 + 3.0 * s2
-        c11 = hs * (s3 - s2)
-        y[p, 6] = c00 * y_a[p, 6] + c10 * f_a[p, 6] + c01 * y_b[p, 6] + c11 * f_b[p, 6]
+        hermite_state(hs, y_a[p], f_a[p], y_b[p], f_b[p], s, y[p])
         cross_iter[p] = -1  # searched
 
 

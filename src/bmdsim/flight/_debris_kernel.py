@@ -41,7 +41,7 @@ import math
 import numba
 import numpy as np
 
-from bmdsim.core.integrate import quintic_hermite_weights
+from bmdsim.core.integrate import DP_ERROR_WEIGHTS, DP_STAGE_MATRIX, hermite_state
 from bmdsim.earth.constants import A_M, B_M, G0_M_S2
 from bmdsim.flight._kernel import _INNER, altitude, ballistic_acceleration
 
@@ -56,20 +56,9 @@ N_LOCATE_ROWS = 7
 TERMINAL_HORIZONTAL_SPEED_M_S = 0.5
 TERMINAL_ACCELERATION_G = 0.02
 
-# Dormand-Prince 5(4): stage matrix and error weights (same expressions as core.integrate)
-_A_ROWS = (
-    (),
-    (1 / 5,),
-    (3 / 40, 9 / 40),
-    (44 / 45, -56 / 15, 32 / 9),
-    (19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729),
-    (9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656),
-    (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84),
-)
-DP_A = np.zeros((7, 7))
-for _s, _row in enumerate(_A_ROWS):
-    DP_A[_s, : len(_row)] = _row
-DP_E = np.array([71 / 57600, 0.0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40])
+# Dormand-Prince 5(4): stage matrix and error weights (the driver's)
+DP_A = DP_STAGE_MATRIX
+DP_E = DP_ERROR_WEIGHTS
 _AA = A_M * A_M
 _BB = B_M * B_M
 
@@ -270,26 +259,8 @@ def trial(m, act, Z, S, K, nrm, eo, rtol, atol, area, drag_row, cd_table, rows, 
         eo[j] = S[S_ERR, o]
 
 
-@numba.njit(cache=True, nogil=True, _nrt=False)
-def _hermite_one(h, y0, f0, y1, f1, s, out):
-    """The driver's ``_hermite_kernel`` for one object, ``k = 7``, ``second_order = 3``."""
-    s2 = s * s
-    s3 = s2 * s
-    c00 = 2.0 * s3 - 3.0 * s2 + 1.0
-    c10 = h * (s3 - 2.0 * s2 + s)
-    c01 = -2.0 * s3 + 3.0 * s2
-    c11 = h * (s3 - s2)
-    out[6] = c00 * y0[6] + c10 * f0[6] + c01 * y1[6] + c11 * f1[6]
-    b0, b1, b2, b3, b4, b5, d0, d1, d2, d3, d4 = quintic_hermite_weights(s, h)
-    for c in range(3):
-        q0 = y0[c]
-        v0 = y0[3 + c]
-        a0 = f0[3 + c]
-        q1 = y1[c]
-        v1 = y1[3 + c]
-        a1 = f1[3 + c]
-        out[c] = b0 * q0 + b1 * v0 + b2 * a0 + b3 * a1 + b4 * v1 + b5 * q1
-        out[3 + c] = d0 * (q0 - q1) + d1 * v0 + d2 * a0 + d3 * a1 + d4 * v1
+#: The driver's ``_hermite_kernel`` for one object, ``k = 7``, ``second_order = 3``.
+_hermite_one = hermite_state
 
 
 @numba.njit(**_INNER, _nrt=False)
