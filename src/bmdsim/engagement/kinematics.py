@@ -34,6 +34,7 @@ from bmdsim.catalog.interceptors import InterceptorType
 from bmdsim.core.integrate import DenseOutput, dopri5, rk4
 from bmdsim.earth.frames import ecef_to_geodetic, enu_basis
 from bmdsim.flight.dynamics import Aero, Physics, Thrust, derivative, drag_table, vacuum_thrust_n
+from bmdsim.flight.flyout import boost_segment_compiled
 
 #: RK4 step of powered flight [s] (segments end exactly on the programme's discontinuities).
 BOOST_STEP_S: float = 0.05
@@ -276,44 +277,6 @@ def _target_tables(target, target_index, armed_s: np.ndarray, n: int) -> tuple |
             ky, kf)  # fmt: skip
 
 
-class _Segment:
-    """What :func:`fly_open_loop` reads of a :class:`bmdsim.core.integrate.Solution`."""
-
-    __slots__ = ("event", "t_s", "y")
-
-    def __init__(self, t_s: np.ndarray, y: np.ndarray) -> None:
-        self.t_s, self.y = t_s, y
-        self.event = np.zeros(t_s.size, dtype=bool)
-
-
-def _boost_compiled(physics: Physics, aero: Aero, thrust: Thrust, a, y, b, step_s, run):
-    """One boost segment by the compiled kernel, or None where an interceptor reaches the
-    ground in it (the numpy driver then locates the crossings)."""
-    from bmdsim.engagement import _open_loop_kernel as kern
-    from bmdsim.flight.air import air_table
-    from bmdsim.flight.dynamics import MACH_STEP
-
-    n = y.shape[0]
-    y_out = np.array(y, dtype=float, order="C")
-    t_out = np.require(np.array(a, dtype=float), float, "CW")
-    crossed = np.zeros(n, dtype=bool)
-    table = air_table()
-    use_drag = bool(physics.drag)
-    kern.boost_segment(
-        np.require(a, float, "CW"), np.require(b, float, "CW"), y_out,
-        np.require(run, bool, "CW"), float(step_s), t_out, crossed,
-        bool(physics.j2), bool(physics.rotating), use_drag,
-        -1.0 if physics.sphere_radius_m is None else float(physics.sphere_radius_m),
-        np.require(aero.area_m2, float, "CW"), np.require(aero.drag_row, np.intp, "CW"),
-        np.require(aero.cd_table, float, "CW"), 1.0 / MACH_STEP,
-        table.rows, table.alt_min_m, table.inv_step_per_m, table.last_node,
-        np.require(thrust.params, float, "CW"), np.empty((6, 7)),
-    )  # fmt: skip
-    if crossed.any():
-        return None
-    return _Segment(t_out, y_out)
-
-
 #: Event-time tolerance of :func:`bmdsim.core.integrate.dopri5`'s default.
 _EVENT_TOL_S = 1e-9
 
@@ -346,7 +309,7 @@ def fly_open_loop(
     Every flight stops at the ground. ``dense``: keep every step's knots (interpolate them
     with :func:`bmdsim.core.integrate.interpolate_dense`, ``second_order=3``).
     ``compiled``: fly the boost segments in the compiled kernel of
-    :mod:`bmdsim.engagement._open_loop_kernel` and the coast in that of
+    :func:`bmdsim.flight.flyout.boost_segment_compiled` and the coast in that of
     :mod:`bmdsim.flight._coast_kernel` (both bit-identical to the numpy driver, which
     ``compiled=False`` uses; ``dense=True`` and a boost segment in which an interceptor
     reaches the ground use the driver too, and so does a coast with a non-default
@@ -391,7 +354,11 @@ def fly_open_loop(
         sol = None
         # the driver raises on b < a and a step <= 0: those go to it
         if compiled and not dense and boost_step_s > 0.0 and not np.any(b < a):
-            sol = _boost_compiled(physics, aero, thrust, a, y, b, boost_step_s, run)
+            fast, crossed = boost_segment_compiled(
+                physics, aero, thrust, a, y, b, boost_step_s, run, False
+            )
+            if not crossed.any():  # a crossing: the driver locates it
+                sol = fast
         if sol is None:
             sol = rk4(
                 partial(derivative, physics=physics, aero=aero, thrust=thrust),

@@ -126,10 +126,15 @@ class _Segment:
         self.event = np.zeros(t_s.size, dtype=bool)
 
 
-def _boost_compiled(physics: Physics, aero: Aero, thrust: Thrust, a, y, b, step_s, run, dense):
-    """One boost segment by the compiled kernel (with its knots when ``dense``) and the
-    ``(N,)`` flights that reach the ground in it (left at their start: the numpy driver
-    locates those crossings)."""
+def boost_segment_compiled(
+    physics: Physics, aero: Aero, thrust: Thrust, a, y, b, step_s, run, dense: bool
+):
+    """One RK4 boost segment of ``N`` objects from ``a`` to ``b`` ``(N,)`` [s] by the
+    compiled kernel (:func:`bmdsim.flight._boost_kernel.boost_segment`, bit-identical to
+    :func:`bmdsim.core.integrate.rk4`), with its knots when ``dense``: the segment (``t_s``,
+    ``y``, ``event``, ``dense`` as a driver's solution) and the ``(N,)`` flights that reach
+    the ground in it (left at their start: the numpy driver locates those crossings).
+    Shared with :func:`bmdsim.engagement.kinematics.fly_open_loop`."""
     from bmdsim.flight import _boost_kernel as kern
     from bmdsim.flight.air import air_table
     from bmdsim.flight.dynamics import MACH_STEP
@@ -272,7 +277,7 @@ def fly_out(
         fast, redo = None, run
         # the driver raises on a step <= 0: that goes to it
         if compiled and boost_step_s > 0.0 and n <= _COMPILED_MAX_FLIGHTS:
-            fast, crossed = _boost_compiled(
+            fast, crossed = boost_segment_compiled(
                 physics, aero, thrust, a, y, b, boost_step_s, run, dense
             )
             # the driver locates together the crossings in the same step of its chunk (the
