@@ -83,33 +83,42 @@ class OperatorCommand:
 @dataclass(slots=True)
 class _PendingDetections:
     """Detections on their way to the operations centre (without their truth labels), with
-    arrival times."""
+    arrival times. Each queued batch keeps its earliest and latest arrival, so that a batch
+    wholly due or wholly in flight is told by two comparisons."""
 
     batches: list = field(default_factory=list)
     arrivals: list = field(default_factory=list)
+    bounds: list = field(default_factory=list)
 
     def push(self, batch, arrival_s: np.ndarray) -> None:
         if len(batch):
+            arrival = np.asarray(arrival_s, dtype=float)
             self.batches.append(batch)
-            self.arrivals.append(np.asarray(arrival_s, dtype=float))
+            self.arrivals.append(arrival)
+            self.bounds.append((float(arrival.min()), float(arrival.max())))
 
     def pop_until(self, t_s: float):
         """Detections that have arrived by ``t_s`` (any order), removed from the queue."""
         from bmdsim.sensors import DetectionBatch
 
-        out, keep_b, keep_a = [], [], []
-        for b, a in zip(self.batches, self.arrivals, strict=True):
-            due = a <= t_s
-            if due.all():
+        if not self.batches or min(lo for lo, _ in self.bounds) > t_s:
+            return None
+        out, keep_b, keep_a, keep_r = [], [], [], []
+        for b, a, (lo, hi) in zip(self.batches, self.arrivals, self.bounds, strict=True):
+            if hi <= t_s:
                 out.append(b)
-            elif due.any():
-                out.append(b.take(np.flatnonzero(due)))
-                keep_b.append(b.take(np.flatnonzero(~due)))
-                keep_a.append(a[~due])
-            else:
+            elif lo > t_s:
                 keep_b.append(b)
                 keep_a.append(a)
-        self.batches, self.arrivals = keep_b, keep_a
+                keep_r.append((lo, hi))
+            else:
+                due = a <= t_s
+                out.append(b.take(np.flatnonzero(due)))
+                rest = a[~due]
+                keep_b.append(b.take(np.flatnonzero(~due)))
+                keep_a.append(rest)
+                keep_r.append((float(rest.min()), hi))
+        self.batches, self.arrivals, self.bounds = keep_b, keep_a, keep_r
         return DetectionBatch.concat(out) if out else None
 
 
@@ -385,13 +394,20 @@ class Simulation:
         """Detections travel to the operations centre: latency + uniform jitter, loss per
         detection (counted in a visible event). One batch per step goes on its way, each
         detection with its own arrival time (the draws are per sensor and step)."""
-        delay = np.empty(len(detections))
-        lost = np.zeros(len(detections), dtype=bool)
-        for j, sensor in enumerate(sensors.tolist()):
-            rows = np.flatnonzero(of_sensor == j)
+        n = len(detections)
+        delay = np.empty(n)
+        lost = np.zeros(n, dtype=bool)
+        names = sensors.tolist()
+        for j, sensor in enumerate(names):
+            rows = np.flatnonzero(of_sensor == j) if len(names) > 1 else np.arange(n)
             latency, jitter, loss = self._links.get(sensor, (0.0, 0.0, 0.0))
+            if jitter == 0.0 and loss == 0.0:  # nothing to draw (the stream is this step's own)
+                delay[rows] = latency + np.zeros(rows.size)
+                continue
             rng = stream(self.seed, "c2-detections", sensor, str(self._step_index))
             delay[rows] = latency + rng.uniform(0.0, jitter, rows.size)
+            if loss == 0.0:  # the loss draws would all be kept (u < 0 never holds)
+                continue
             gone = rng.random(rows.size) < loss
             if gone.any():
                 lost[rows[gone]] = True
