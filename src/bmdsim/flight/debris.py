@@ -78,7 +78,7 @@ COUNTRY_MIN_FRACTION: float = 1e-3
 #: Longest fall :func:`fly_debris` follows [s] (fragments still aloft are reported not landed).
 MAX_FALL_S: float = 7_200.0
 #: Relative tolerance of the fragments' fall (Dormand-Prince 5(4), per step).
-FALL_RTOL: float = 1e-8
+FALL_RTOL: float = 1e-6
 
 if TYPE_CHECKING:
     import shapely
