@@ -43,7 +43,13 @@ import numpy as np
 
 from bmdsim.core.integrate import DP_ERROR_WEIGHTS, DP_STAGE_MATRIX, hermite_state
 from bmdsim.earth.constants import A_M, B_M, G0_M_S2
-from bmdsim.flight._kernel import _INNER, altitude, ballistic_acceleration
+from bmdsim.flight._kernel import (
+    _INNER,
+    _air,
+    altitude,
+    ballistic_acceleration,
+    vacuum_acceleration,
+)
 
 # rows of S
 S_T, S_TEND, S_H, S_ERR, S_G, S_STEP, S_TN, S_NORM, S_LAST, S_END, S_DM = range(11)
@@ -528,3 +534,52 @@ def lockstep(todo, S, nrm, eo, p1, p2, start_chunk, trial_step, commit_step) -> 
             m = commit_step(m, act)
             if m < 0:
                 raise IntegrationError("step size underflow in dopri5")
+
+
+@numba.njit(**_INNER, _nrt=False)
+def _interp(x, xp, fp):
+    """``numpy.interp(x, xp, fp)`` of a scalar ``x`` (ends held; ``xp`` increasing): numpy's
+    formula ``slope (x - xp[j]) + fp[j]``."""
+    n = xp.shape[0]
+    if x <= xp[0]:
+        return fp[0]
+    if x >= xp[n - 1]:
+        return fp[n - 1]
+    j = 0
+    while xp[j + 1] <= x:
+        j += 1
+    return (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j]) * (x - xp[j]) + fp[j]
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def quasi_steady_times(ground, up, h0, beta, mach_pts, cd_pts, cd_ref, rows, alt_min, inv_step,
+                       last_node, out_t, out_v0):  # fmt: skip
+    """Vertical terminal fall of ``M`` fragments: for fragment ``i`` from altitude ``h0[i]``
+    [m] down the local vertical ``up[i]`` to ``ground[i]`` (ECEF, ``(M, 3)``), with ballistic
+    coefficient ``beta[i]`` [kg/m^2]: the fall time ``out_t[i]`` [s], the integral of
+    ``dh / v_t(h)`` by Simpson's rule on 64 intervals, and the terminal speed at the ground
+    ``out_v0[i]`` [m/s]. ``v_t = sqrt(2 beta g Cd_ref / (rho Cd(M)))`` with the effective
+    gravity along the vertical (J2 gravitation and centrifugal term), the air table's density
+    and speed of sound, and ``Cd(M)`` interpolated on the curve ``(mach_pts, cd_pts)`` by a
+    fixed-point iteration of 4 steps on the Mach number: the arithmetic of
+    :func:`bmdsim.flight.debris._quasi_steady_fall` per point (to rounding)."""
+    n_pts = 65
+    for i in range(h0.shape[0]):
+        total = 0.0
+        for q in range(n_pts):
+            h = h0[i] * (q / 64.0)
+            x = ground[i, 0] + h * up[i, 0]
+            y = ground[i, 1] + h * up[i, 1]
+            z = ground[i, 2] + h * up[i, 2]
+            ax, ay, az = vacuum_acceleration(x, y, z, 0.0, 0.0, 0.0, True, True)
+            g = -(ax * up[i, 0] + ay * up[i, 1] + az * up[i, 2])
+            lnrho, _lnp, c = _air(h, rows, alt_min, inv_step, last_node)
+            k = 2.0 * beta[i] * g * cd_ref / math.exp(lnrho)
+            v = math.sqrt(k / cd_pts[0])
+            for _ in range(4):
+                v = math.sqrt(k / _interp(v / c, mach_pts, cd_pts))
+            w = 1.0 if q == 0 or q == n_pts - 1 else (4.0 if q % 2 == 1 else 2.0)
+            total += w / v
+            if q == 0:
+                out_v0[i] = v
+        out_t[i] = h0[i] / (3.0 * 64) * total

@@ -508,14 +508,30 @@ def terminal_speed_m_s(alt_m, ballistic_coefficient_kg_m2, gravity_m_s2) -> np.n
     return v
 
 
-def _quasi_steady_fall(r, beta) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _quasi_steady_fall(r, beta, compiled: bool = True
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Vertical terminal fall from ECEF points ``r`` ``(M, 3)``: ground point (lat, lon),
     fall time [s] and speed at the ground [m/s]. Time = integral of dh / v_t(h) (Simpson,
-    64 intervals in altitude)."""
+    64 intervals in altitude). ``compiled``: the 65 points of each fall in one compiled
+    loop (:func:`bmdsim.flight._debris_kernel.quasi_steady_times`, the same arithmetic to
+    rounding) instead of numpy arrays ``(M, 65)``."""
     lat, lon, _ = ecef_to_geodetic(r)
     h0 = altitude(r[:, 0], r[:, 1], r[:, 2])
     ground = geodetic_to_ecef(lat, lon, 0.0)
     up = enu_basis(lat, lon)[:, 2, :]
+    if compiled:
+        from bmdsim.flight import _debris_kernel as dk
+
+        table = air_table()
+        mach_pts, cd_pts = np.array(GENERIC_RV_DRAG_CURVE, dtype=float).T
+        t, v0 = np.empty(h0.shape[0]), np.empty(h0.shape[0])
+        dk.quasi_steady_times(
+            np.ascontiguousarray(ground), np.ascontiguousarray(up), np.ascontiguousarray(h0),
+            np.ascontiguousarray(beta, dtype=float), np.ascontiguousarray(mach_pts),
+            np.ascontiguousarray(cd_pts), float(_CD_REF), table.rows, float(table.alt_min_m),
+            float(table.inv_step_per_m), int(table.last_node), t, v0,
+        )  # fmt: skip
+        return lat, lon, t, v0
     s = np.linspace(0.0, 1.0, 65)
     h = h0[:, None] * s[None, :]
     pts = ground[:, None, :] + h[..., None] * up[:, None, :]
@@ -590,7 +606,7 @@ def fly_debris(
     lat = np.where(event, lat, np.nan)
     lon = np.where(event, lon, np.nan)
     if term.any():
-        la, lo, dt, vg = _quasi_steady_fall(r[term], beta[term])
+        la, lo, dt, vg = _quasi_steady_fall(r[term], beta[term], compiled)
         lat[term], lon[term] = la, lo
         t[term] = t_fin[term] + dt
         speed[term] = vg

@@ -238,6 +238,21 @@ def test_terminal_handoff_agrees_with_integrating_to_the_ground(cloud):
     assert rel_v.max() < 0.02, f"max relative impact-speed error {rel_v.max():.2e}"
 
 
+def test_compiled_quasi_steady_fall_matches_the_numpy_one():
+    """The compiled terminal descent (one loop per fragment) against the numpy arrays."""
+    from bmdsim.flight.debris import _quasi_steady_fall
+
+    rng = np.random.default_rng(5)
+    m = 300
+    r = geodetic_to_ecef(rng.uniform(-80, 80, m), rng.uniform(-180, 180, m), rng.uniform(0, 60e3, m))
+    beta = 10.0 ** rng.uniform(-1.0, 3.0, m)
+    ref = _quasi_steady_fall(r, beta, compiled=False)
+    got = _quasi_steady_fall(r, beta, compiled=True)
+    for name, a, b in zip(("lat", "lon", "time", "speed"), ref, got, strict=True):
+        err = np.max(np.abs(a - b) / np.maximum(np.abs(a), 1e-300))
+        assert err < 1e-13, f"{name}: max relative difference {err:.1e}"
+
+
 def test_light_fragments_land_after_heavy_ones_and_all_land(cloud):
     imp = fly_debris(cloud, 50.0)
     assert isinstance(imp, DebrisImpacts) and imp.landed.all()
