@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 
 import numpy as np
 
@@ -53,6 +54,8 @@ class EventKind(StrEnum):
 
 def _plain(value):
     """JSON-safe form of an event datum (numpy scalars/arrays to Python)."""
+    if value is None or type(value) in _SCALARS:
+        return value
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
@@ -62,6 +65,20 @@ def _plain(value):
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     return value
+
+
+#: Python types :func:`_plain` returns as they are.
+_SCALARS = frozenset({str, float, int, bool})
+
+
+@cache
+def _data_fields(cls) -> tuple[str, ...]:
+    """The fields of a layer's event class that :meth:`EventLog.record` puts in ``data``."""
+    from dataclasses import fields
+
+    return tuple(
+        f.name for f in fields(cls) if f.name not in ("time_s", "kind", "source", "subject")
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,13 +118,7 @@ class EventLog:
     def record(self, layer_event, *, source: str = "", subject: str = "", text: str = "") -> Event:
         """Log a layer's typed event (a dataclass with ``time_s`` and ``kind``); its other
         fields become the event's data."""
-        from dataclasses import fields
-
-        data = {
-            f.name: getattr(layer_event, f.name)
-            for f in fields(layer_event)
-            if f.name not in ("time_s", "kind", "source", "subject")
-        }
+        data = {name: getattr(layer_event, name) for name in _data_fields(type(layer_event))}
         return self.add(layer_event.time_s, EventKind(layer_event.kind), source=source,
                         subject=subject, text=text, **data)
 
