@@ -247,12 +247,11 @@ class ThreatEvaluator:
         rows = np.flatnonzero(np.asarray(impacts.valid, bool))
         if not self.nearest_place or rows.size == 0:
             return names, dist
-        from bmdsim.earth.geography.places import nearest_places
+        from bmdsim.earth.geography.places import nearest_place_names
 
-        found = nearest_places(impacts.lat_deg[rows], impacts.lon_deg[rows], k=1)
-        for i, places in zip(rows, found, strict=True):
-            names[i] = places[0].name
-            dist[i] = places[0].distance_m
+        names[rows], dist[rows] = nearest_place_names(
+            impacts.lat_deg[rows], impacts.lon_deg[rows], ecef=impacts.impact_ecef[rows]
+        )
         return names, dist
 
 

@@ -168,6 +168,42 @@ def _geod():
     return Geod(ellps="WGS84")
 
 
+def _nearest(lat, lon, k: int, min_population: int, xyz=None) -> tuple[np.ndarray, np.ndarray]:
+    """Gazetteer rows ``(M, k)`` and geodesic distances [m] ``(M, k)`` of the ``k`` places
+    nearest to each of the points ``lat``, ``lon`` ``(M,)`` [deg] (finite), nearest first
+    (``k`` at most the number of places kept); see :func:`nearest_places`. ``xyz``: the
+    points' ECEF ``(M, 3)`` on the ellipsoid when known."""
+    tree, rows = _tree(int(min_population))
+    n_rows = len(rows)
+    g = _gazetteer()
+    geod = _geod()
+    if xyz is None:
+        xyz = geodetic_to_ecef(lat, lon, 0.0).reshape(-1, 3)
+    best_idx = np.empty((lat.size, k), dtype=np.int64)
+    best_dist = np.empty((lat.size, k))
+    todo = np.arange(lat.size)
+    # a few candidates beyond k settle almost every query at once (a geodesic longer than
+    # the farthest candidate's chord only between places metres apart in distance)
+    n_cand = min(n_rows, k + 3)
+    while todo.size:
+        chord, cand = tree.query(xyz[todo], k=n_cand)
+        chord, cand = chord.reshape(todo.size, n_cand), cand.reshape(todo.size, n_cand)
+        at = rows[cand.ravel()]
+        la = np.repeat(lat[todo], n_cand)
+        lo = np.repeat(lon[todo], n_cand)
+        _, _, dist = geod.inv(lo, la, g.lon_deg[at], g.lat_deg[at])
+        dist = dist.reshape(todo.size, n_cand)
+        order = np.argsort(dist, axis=1, kind="stable")[:, :k]
+        pick = np.arange(todo.size)[:, None]
+        d_k = dist[pick, order]
+        done = (d_k[:, -1] <= chord[:, -1]) | (n_cand == n_rows)
+        best_idx[todo[done]] = rows[cand[pick, order][done]]
+        best_dist[todo[done]] = d_k[done]
+        todo = todo[~done]
+        n_cand = min(n_rows, 2 * n_cand)
+    return best_idx, best_dist
+
+
 def nearest_places(lat_deg, lon_deg, k: int = 5, *, min_population: int = 0):
     """The ``k`` places nearest to each query point, nearest first.
 
@@ -191,33 +227,32 @@ def nearest_places(lat_deg, lon_deg, k: int = 5, *, min_population: int = 0):
     if not (np.all(np.isfinite(lat)) and np.all(np.isfinite(lon))):
         raise ValueError("nearest_places needs finite coordinates")
     g = _gazetteer()
-    tree, rows = _tree(int(min_population))
-    n_rows = len(rows)
+    n_rows = len(_tree(int(min_population))[1])
     if n_rows == 0:
         return [] if scalar else [[] for _ in range(lat.size)]
-    k = min(k, n_rows)
-    geod = _geod()
-    xyz = geodetic_to_ecef(lat, lon, 0.0)
-    best_idx = np.empty((lat.size, k), dtype=np.int64)
-    best_dist = np.empty((lat.size, k))
-    todo = np.arange(lat.size)
-    n_cand = min(n_rows, k + 8)
-    while todo.size:
-        chord, cand = tree.query(xyz[todo], k=list(range(1, n_cand + 1)))
-        la = np.repeat(lat[todo], n_cand)
-        lo = np.repeat(lon[todo], n_cand)
-        _, _, dist = geod.inv(lo, la, g.lon_deg[rows[cand.ravel()]], g.lat_deg[rows[cand.ravel()]])
-        dist = dist.reshape(todo.size, n_cand)
-        order = np.argsort(dist, axis=1, kind="stable")[:, :k]
-        at = np.arange(todo.size)[:, None]
-        d_k = dist[at, order]
-        done = (d_k[:, -1] <= chord[:, -1]) | (n_cand == n_rows)
-        best_idx[todo[done]] = cand[at, order][done]
-        best_dist[todo[done]] = d_k[done]
-        todo = todo[~done]
-        n_cand = min(n_rows, 2 * n_cand)
+    best_idx, best_dist = _nearest(lat, lon, min(k, n_rows), min_population)
     result = [
-        [g.record(int(rows[i]), float(d)) for i, d in zip(idx_row, dist_row, strict=True)]
+        [g.record(int(i), float(d)) for i, d in zip(idx_row, dist_row, strict=True)]
         for idx_row, dist_row in zip(best_idx, best_dist, strict=True)
     ]
     return result[0] if scalar else result
+
+
+def nearest_place_names(lat_deg, lon_deg, *, ecef=None, min_population: int = 0):
+    """Name and geodesic distance [m] of the place nearest to each point: object array
+    ``(M,)`` of names and ``(M,)`` distances for 1-D ``lat_deg``, ``lon_deg`` [deg]
+    (finite). The nearest of :func:`nearest_places` with ``k=1``, without its records
+    (one call per assessment step). ``ecef``: the points on the ellipsoid, ECEF ``(M, 3)``
+    [m] (``geodetic_to_ecef(lat_deg, lon_deg, 0)``), when the caller has them."""
+    lat = np.asarray(lat_deg, dtype=float).reshape(-1)
+    lon = np.asarray(lon_deg, dtype=float).reshape(-1)
+    names = np.full(lat.size, None, dtype=object)
+    if lat.size == 0 or len(_tree(int(min_population))[1]) == 0:
+        return names, np.full(lat.size, np.nan)
+    if not (np.isfinite(lat).all() and np.isfinite(lon).all()):
+        raise ValueError("nearest_place_names needs finite coordinates")
+    xyz = None if ecef is None else np.asarray(ecef, dtype=float).reshape(-1, 3)
+    idx, dist = _nearest(lat, lon, 1, min_population, xyz)
+    g = _gazetteer()
+    names[:] = [g.name[i] for i in idx[:, 0].tolist()]
+    return names, dist[:, 0]
