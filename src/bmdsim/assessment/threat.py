@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -79,12 +79,39 @@ def _label_table(kind: int) -> tuple[tuple[str, ...], np.ndarray]:
     return names, np.array([position[x] for x in labels], dtype=np.intp)
 
 
-def _frequencies(names, counts, usable) -> tuple[tuple[str, ...], np.ndarray]:
-    """Labels met (of ``names``, sorted, :data:`SEA` last) and their frequencies ``(N, C)``
-    from the counts ``(N, len(names))`` of ``usable (N,)`` samples per row. Integer labels
-    ordered as the strings: the same labels and numbers as counting the strings."""
-    met = np.flatnonzero(counts.any(axis=0))
-    return tuple(names[j] for j in met), counts[:, met] / np.maximum(usable, 1)[:, None]
+def _met(names, counts) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Labels met (of ``names``, sorted, :data:`SEA` last), the counts ``(N, C)`` of each row
+    over them, and their labels as an object array with ``None`` last (:func:`_labels`)."""
+    met = counts.any(axis=0)
+    key = (id(names), met.tobytes())
+    hit = _MET.get(key)
+    if hit is None or hit[0] is not names:
+        idx = np.flatnonzero(met)
+        kept = tuple(names[j] for j in idx)
+        labels = _labels(kept)
+        labels.setflags(write=False)
+        if len(_MET) >= 4096:  # label sets are few (the countries around the impacts)
+            _MET.clear()
+        hit = _MET[key] = (names, kept, idx, labels)
+    _, kept, idx, labels = hit
+    return kept, counts[:, idx], labels
+
+
+#: (id of a label table, mask of its labels met) -> (the table, labels met, their positions,
+#: their object labels); the tables are :func:`_label_table`'s, kept for the process
+_MET: dict = {}
+
+
+@lru_cache(maxsize=256)
+def _country_flags(countries: tuple[str, ...], members: frozenset[str]):
+    """``(C,)`` read-only masks of the countries ``countries`` (of :func:`_met`): allied,
+    the sea, other land."""
+    allied = np.array([c in members for c in countries], dtype=bool)
+    is_sea = np.array([c == SEA for c in countries], dtype=bool)
+    other = ~allied & ~is_sea
+    for a in (allied, is_sea, other):
+        a.setflags(write=False)
+    return allied, is_sea, other
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,6 +131,9 @@ class ThreatEvaluator:
     nearest_place: bool = True
     _asset_ecef: np.ndarray = field(init=False, repr=False)
     _asset_near: np.ndarray = field(init=False, repr=False)
+    #: ``(A,)`` squared radii [m^2] and values of the assets
+    _asset_radius2: np.ndarray = field(init=False, repr=False)
+    _asset_values: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not (0.0 < self.asset_threshold <= 1.0 and 0.0 < self.territory_threshold <= 1.0):
@@ -120,6 +150,11 @@ class ThreatEvaluator:
             [a.lat_deg for a in self.assets], [a.lon_deg for a in self.assets],
             [a.radius_m for a in self.assets],
         ))  # fmt: skip
+        radius = np.array([a.radius_m for a in self.assets], dtype=float)
+        object.__setattr__(self, "_asset_radius2", radius**2)
+        object.__setattr__(
+            self, "_asset_values", np.array([a.value for a in self.assets], dtype=float)
+        )
 
     @classmethod
     def from_scenario(cls, scenario, **kwargs) -> ThreatEvaluator:
@@ -179,29 +214,53 @@ class ThreatEvaluator:
         _count_kernel()(
             valid, lat, lon, feature, country_of, territory_of, by_country, by_territory, usable
         )
-        countries, p_country = _frequencies(countries, by_country, usable)
-        territories, p_territory = _frequencies(territories, by_territory, usable)
-        p_country[~valid] = np.nan
-        p_territory[~valid] = np.nan
-        allied = np.array([c in self.alliance_members for c in countries], dtype=bool)
-        is_sea = np.array([c == SEA for c in countries], dtype=bool)
+        every = bool(valid.all())
+        per = np.maximum(usable, 1)[:, None]
+        # labels met, and the counts of each row over them
+        countries, c_count, country_labels = _met(countries, by_country)
+        territories, t_count, territory_labels = _met(territories, by_territory)
+        p_country = c_count / per
+        p_territory = t_count / per
+        if not every:
+            p_country[~valid] = np.nan
+            p_territory[~valid] = np.nan
+        allied, is_sea, other_land = _country_flags(countries, self.alliance_members)
         p_allied = p_country[:, allied].sum(axis=1)
         p_sea = p_country[:, is_sea].sum(axis=1)
-        p_non_allied = p_country[:, ~allied & ~is_sea].sum(axis=1)
-        best = _argmax_or(p_country, countries, ~valid)
-        land = np.where(is_sea[None, :], -1.0, _nan_to(p_country, -1.0))
-        land_idx = np.argmax(land, axis=1) if len(countries) else np.zeros(n, np.intp)
-        has_land = valid & (
-            land[np.arange(n), land_idx] > 0.0 if len(countries) else np.zeros(n, dtype=bool)
-        )
-        best_land = _labels(countries)[np.where(has_land, land_idx, -1)]
-        best_territory = _argmax_or(p_territory, territories, ~valid)[0]
+        p_non_allied = p_country[:, other_land].sum(axis=1)
+        rows = np.arange(n)
+        # most likely labels: the largest count is the largest frequency (the same usable
+        # count divides a row), the first of equals as numpy's argmax of the frequencies
+        if countries:
+            j = c_count.argmax(axis=1)
+            best, best_p = country_labels[j], p_country[rows, j]  # NaN where not valid
+            land = np.where(is_sea, -1, c_count)
+            land_idx = land.argmax(axis=1)
+            has_land = valid & (land[rows, land_idx] > 0)
+            best_land = country_labels[np.where(has_land, land_idx, -1)]
+        else:
+            best, best_p = np.full(n, None, dtype=object), np.full(n, np.nan)
+            best_land = np.full(n, None, dtype=object)
+        if territories:
+            best_territory = territory_labels[t_count.argmax(axis=1)]
+        else:
+            best_territory = np.full(n, None, dtype=object)
+        if not every:
+            best[~valid] = None
+            best_territory[~valid] = None
         p_asset = self._asset_probability(valid, lat, lon, usable)
-        p_asset[~valid] = np.nan
-        values = np.array([a.value for a in self.assets], dtype=float)
-        value_at_risk = p_asset @ values if self.assets else np.zeros(n)
-        p_asset_max = p_asset.max(axis=1) if self.assets else np.zeros(n)
-        category = self.categorise(np.where(valid, p_asset_max, np.nan), p_allied, p_non_allied)
+        if not every:
+            p_asset[~valid] = np.nan
+        if self.assets:
+            value_at_risk = p_asset @ self._asset_values
+            p_asset_max = p_asset.max(axis=1)
+        else:
+            value_at_risk, p_asset_max = np.zeros(n), np.zeros(n)
+        category = category_rule(
+            self.asset_threshold, self.territory_threshold,
+            p_asset_max if every else np.where(valid, p_asset_max, np.nan),
+            p_allied, p_non_allied,
+        )  # fmt: skip
         tti = impacts.time_to_impact_s
         place, place_d = self._nearest_places(impacts)
         return ThreatAssessment(
@@ -210,8 +269,8 @@ class ThreatEvaluator:
             countries=countries,
             country_probability=p_country,
             allied=allied,
-            most_likely_country=best[0],
-            most_likely_probability=best[1],
+            most_likely_country=best,
+            most_likely_probability=best_p,
             most_likely_land_country=best_land,
             most_likely_territory=best_territory,
             nearest_place=place,
@@ -233,11 +292,12 @@ class ThreatEvaluator:
         n = valid.shape[0]
         if not self.assets:
             return np.zeros((n, 0))
-        radius = np.array([a.radius_m for a in self.assets])
         # chord between two points on the ellipsoid: within 1e-4 relative of the ground
         # distance up to 1,000 km (the largest radius allowed)
         inside = np.zeros((n, len(self.assets)), dtype=np.int64)
-        _disc_kernel()(valid, lat, lon, self._asset_ecef, radius**2, self._asset_near, inside)
+        _disc_kernel()(
+            valid, lat, lon, self._asset_ecef, self._asset_radius2, self._asset_near, inside
+        )
         return inside / np.maximum(usable, 1)[:, None]
 
     def _nearest_places(self, impacts: ImpactPrediction) -> tuple[np.ndarray, np.ndarray]:
@@ -269,24 +329,6 @@ def category_rule(
     cat[p_allied >= territory_threshold] = ThreatCategory.ALLIED_TERRITORY
     cat[p_asset_max >= asset_threshold] = ThreatCategory.DEFENDED_ASSET
     return cat
-
-
-def _argmax_or(p, names, blank) -> tuple[np.ndarray, np.ndarray]:
-    """Most likely label per row and its probability (None/NaN where ``blank``)."""
-    n = p.shape[0]
-    if not names:
-        return np.full(n, None, dtype=object), np.full(n, np.nan)
-    j = np.argmax(_nan_to(p, -1.0), axis=1)
-    label = _labels(names)[j]
-    prob = p[np.arange(n), j]
-    label[blank] = None
-    prob = np.where(blank, np.nan, prob)
-    return label, prob
-
-
-def _nan_to(p: np.ndarray, fill: float) -> np.ndarray:
-    """``nan_to_num(p, nan=fill)`` of probabilities (finite or NaN: no infinities to clip)."""
-    return np.where(np.isnan(p), fill, p)
 
 
 def _labels(names: tuple[str, ...]) -> np.ndarray:
