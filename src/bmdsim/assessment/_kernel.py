@@ -767,3 +767,25 @@ def samples_tail(z, rho, q, r, t, den):
         d = k * rho[i] / (k + E2)
         zi = z[i]
         den[i] = d + math.sqrt(d * d + zi * zi)
+
+
+@numba.njit(cache=True, nogil=True)
+def classify(looks, log_rcs, states, kappa_var, drag, min_looks, log_threshold, drag_alt,
+             sigma_max, kappa_threshold, out):  # fmt: skip
+    """:meth:`bmdsim.assessment.discrimination.Discriminator.classify` of tracks (``looks``,
+    ``log_rcs`` (N,), ``states (N, d)`` ECEF, ``kappa_var (N,)`` the variance of ``kappa``
+    when ``drag``) into ``out (N,)`` int8: 0 unknown, 1 RV, 2 spent stage; the numpy
+    path's comparisons, its altitude (the flight layer's) and ``sqrt(max(var, 0))``."""
+    for i in range(out.shape[0]):
+        c = 0
+        lr = log_rcs[i]
+        if looks[i] >= min_looks and math.isfinite(lr):
+            c = 2 if lr > log_threshold else 1
+        if drag:
+            kappa = states[i, 6]
+            var = kappa_var[i]
+            sigma = math.sqrt(var if (var >= 0.0 or var != var) else 0.0)
+            alt = _altitude(states[i, 0], states[i, 1], states[i, 2])
+            if alt < drag_alt and math.isfinite(kappa) and sigma <= sigma_max:
+                c = 2 if kappa > kappa_threshold else 1
+        out[i] = c

@@ -126,21 +126,26 @@ class ThreatMonitor:
             cat = int(threats.category[i])
             country = _label(threats.most_likely_country[i])
             mem = self._memory.get(tid)
-            common = {
-                "time_s": t,
-                "track_id": tid,
-                "category": ThreatCategory(cat).label,
-                "most_likely_country": country,
-                "probability": float(threats.most_likely_probability[i]),
-                "p_allied": float(threats.p_allied[i]),
-                "impact_lat_deg": float(impacts.lat_deg[i]),
-                "impact_lon_deg": float(impacts.lon_deg[i]),
-                "ellipse_semi_major_m": float(semi_major[i]),
-                "ellipse_semi_minor_m": float(semi_minor[i]),
-                "time_to_impact_s": float(impacts.time_to_impact_s[i]),
-                "rank": int(threats.rank[i]),
-                "object_class": ObjectClass(int(threats.object_class[i])).label,
-            }
+            periodic = mem is not None and t - mem.reported_s >= self.update_event_period_s
+            common = (
+                None
+                if not (mem is None or periodic)
+                else {
+                    "time_s": t,
+                    "track_id": tid,
+                    "category": ThreatCategory(cat).label,
+                    "most_likely_country": country,
+                    "probability": float(threats.most_likely_probability[i]),
+                    "p_allied": float(threats.p_allied[i]),
+                    "impact_lat_deg": float(impacts.lat_deg[i]),
+                    "impact_lon_deg": float(impacts.lon_deg[i]),
+                    "ellipse_semi_major_m": float(semi_major[i]),
+                    "ellipse_semi_minor_m": float(semi_minor[i]),
+                    "time_to_impact_s": float(impacts.time_to_impact_s[i]),
+                    "rank": int(threats.rank[i]),
+                    "object_class": ObjectClass(int(threats.object_class[i])).label,
+                }
+            )
             if mem is None:
                 events.append(
                     ThreatEvaluated(
@@ -173,7 +178,7 @@ class ThreatMonitor:
                         )
                     )
                     mem.country = country
-                if t - mem.reported_s >= self.update_event_period_s:
+                if periodic:
                     events.append(ThreatUpdated(**common))
                     mem.reported_s = t
             if launches is not None and launches.valid[i] and not mem.launch_reported:
@@ -294,11 +299,12 @@ class Assessor:
             lowest = self._lowest_burnout_alt()
             alt = altitude(tracks.states[:, 0], tracks.states[:, 1], tracks.states[:, 2])
             powered |= rising & (alt < lowest)
+        ids = tracks.ids.tolist()
         if self.powered_mode is not None and tracks.n_modes > self.powered_mode:
             likely = tracks.mode_probabilities[:, self.powered_mode] > self.powered_threshold
-            seen = np.array([int(i) in self._ballistic_seen for i in tracks.ids], dtype=bool)
+            seen = np.array([i in self._ballistic_seen for i in ids], dtype=bool)
             powered |= likely & rising & ~seen
-        self._ballistic_seen.update(int(i) for i in tracks.ids[~powered])
+        self._ballistic_seen.update(i for i, p in zip(ids, powered.tolist(), strict=True) if not p)
         return powered
 
     def _lowest_burnout_alt(self) -> float:
@@ -314,6 +320,12 @@ class Assessor:
     def _latched(self, launches: LaunchEstimate) -> LaunchEstimate:
         """Launch estimates with, for tracks that get none now (in reentry), the last one
         they had."""
+        if bool(np.all(launches.valid)):  # nothing to fill: remember them (never modified)
+            for i, tid in enumerate(launches.track_ids.tolist()):  # bookkeeping per track
+                self._launch_memory[tid] = {
+                    name: getattr(launches, name)[i] for name in _LAUNCH_ROWS
+                }
+            return launches
         out = {name: np.array(getattr(launches, name), copy=True) for name in _LAUNCH_ROWS}
         for i, tid in enumerate(launches.track_ids):  # bookkeeping per track
             tid = int(tid)
@@ -366,7 +378,9 @@ class Assessor:
             est = self.launch_estimator.estimate(tracks.take(need), time_s, boost=boost)
             for k, i in enumerate(np.flatnonzero(need)):
                 memory[int(ids[i])] = (
-                    float(time_s), keys[i], {name: getattr(est, name)[k] for name in _LAUNCH_ROWS}
+                    float(time_s),
+                    keys[i],
+                    {name: getattr(est, name)[k] for name in _LAUNCH_ROWS},
                 )
         rows = [memory[int(t)][2] for t in ids]
         kept, stacked = self._stacked
@@ -376,6 +390,8 @@ class Assessor:
             stacked = {name: np.array([r[name] for r in rows]).reshape(
                 (ids.size, *np.shape(rows[0][name]))) if rows else np.zeros((0,))
                 for name in _LAUNCH_ROWS}  # fmt: skip
+            for arr in stacked.values():
+                arr.setflags(write=False)  # shared by the steps' estimates
             self._stacked = (rows, stacked)
         return LaunchEstimate(track_ids=ids.copy(), time_s=float(time_s), **stacked)
 
@@ -465,7 +481,9 @@ class Assessor:
         kept = self.boost_observations()
         if kept is not None:
             boost = kept if boost is None else _concat_boost(boost, kept)
-        tracks = tracks.take((status == TrackStatus.CONFIRMED) & ~powered)
+        assessed = (status == TrackStatus.CONFIRMED) & ~powered
+        if not assessed.all():  # the batch itself when every track is assessed (read only)
+            tracks = tracks.take(assessed)
         impacts = self.impact_predictor.predict(tracks, time_s, self._fresh_streams(tracks.ids))
         threats = self.threat_evaluator.evaluate(impacts)
         monitor = self.monitor
