@@ -247,6 +247,92 @@ def coast_kernel(
             n_knots[o] = nk
 
 
+@numba.njit(**_INNER)
+def _coast_multi_one(
+    s0, s1, sc, kap, target_alt, direction, h_exo, h_endo, alt_endo, max_dt, j2,
+    rows, alt_min, inv_step, last_node, cd, inv_mach_step, out_dt, out_y, out_status,
+    armed, done, knots_t, knots_y, knots_alt, knots_h,
+):  # fmt: skip
+    """:func:`coast_kernel_multi` of one object from ``s0 (6,)`` (overwritten; ``s1``, ``sc``
+    (6,) scratch) to its targets ``target_alt (J,)``, into ``out_dt (J,)``, ``out_y (J, 6)``,
+    ``out_status (J,)`` (``armed``, ``done`` (J,) scratch). The first ``K`` step starts (``K``
+    the rows of ``knots_t``) go to ``knots_t`` (elapsed time), ``knots_y (K, 6)``,
+    ``knots_alt`` (altitude) and ``knots_h`` (the step taken from there); returns their
+    number (the states a new coast from the same start takes, step for step)."""
+    nt = target_alt.shape[0]
+    kmax = knots_t.shape[0]
+    nk = 0
+    t = 0.0
+    alt0 = _altitude(s0[0], s0[1], s0[2])
+    vr0 = direction * (s0[0] * s0[3] + s0[1] * s0[4] + s0[2] * s0[5])
+    left = 0
+    for j in range(nt):
+        armed[j] = alt0 > target_alt[j]
+        done[j] = False
+        out_status[j] = NO_CROSSING
+        if not armed[j] and vr0 <= 0.0:
+            done[j] = True
+            out_status[j] = BELOW_AT_START
+            out_dt[j] = 0.0
+            for c in range(6):
+                out_y[j, c] = s0[c]
+        else:
+            left += 1
+    while left > 0 and abs(t) < max_dt:
+        h = _step(s0, alt0, direction, h_exo, h_endo, alt_endo)
+        if nk < kmax:
+            knots_t[nk] = t
+            knots_alt[nk] = alt0
+            knots_h[nk] = h
+            for c in range(6):
+                knots_y[nk, c] = s0[c]
+            nk += 1
+        _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+        alt1 = _altitude(s1[0], s1[1], s1[2])
+        for j in range(nt):
+            if done[j]:
+                continue
+            tgt = target_alt[j]
+            if not armed[j]:
+                if alt1 > tgt:
+                    armed[j] = True
+                elif alt1 < alt0:
+                    # turned back down without reaching this target altitude
+                    done[j] = True
+                    left -= 1
+                    out_dt[j] = t
+                    for c in range(6):
+                        out_y[j, c] = s0[c]
+            elif alt1 <= tgt:
+                u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
+                _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd,
+                     inv_mach_step, sc)  # fmt: skip
+                done[j] = True
+                left -= 1
+                out_dt[j] = t + u * h
+                out_status[j] = CROSSED
+                for c in range(6):
+                    out_y[j, c] = sc[c]
+        t += h
+        for c in range(6):
+            s0[c] = s1[c]
+        alt0 = alt1
+    for j in range(nt):
+        if not done[j]:
+            out_dt[j] = t
+            for c in range(6):
+                out_y[j, c] = s0[c]
+    # the last state reached, as a step start (a later coast goes on from it)
+    if nk < kmax:
+        knots_t[nk] = t
+        knots_alt[nk] = alt0
+        knots_h[nk] = 0.0  # not taken
+        for c in range(6):
+            knots_y[nk, c] = s0[c]
+        nk += 1
+    return nk
+
+
 @numba.njit(cache=True, nogil=True)
 def coast_kernel_multi(
     y0, kappa, target_alt, direction, h_exo, h_endo, alt_endo, max_dt, j2,
@@ -266,63 +352,159 @@ def coast_kernel_multi(
     sc = np.empty(6)
     armed = np.empty(nt, np.bool_)
     done = np.empty(nt, np.bool_)
+    kt = np.empty(0)
+    ky = np.empty((0, 6))
     for o in range(y0.shape[0]):
         for c in range(6):
             s0[c] = y0[o, c]
-        kap = kappa[o]
-        t = 0.0
-        alt0 = _altitude(s0[0], s0[1], s0[2])
+        _coast_multi_one(
+            s0, s1, sc, kappa[o], target_alt[o], direction, h_exo, h_endo, alt_endo, max_dt,
+            j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+            out_dt[o], out_y[o], out_status[o], armed, done, kt, ky, kt, kt,
+        )  # fmt: skip
+
+
+@numba.njit(**_INNER)
+def _coast_from_knots(
+    s0, s1, kap, tgt, direction, h_exo, h_endo, alt_endo, max_dt, j2,
+    rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+    knots_t, knots_y, knots_alt, knots_h, nk,
+):  # fmt: skip
+    """:func:`_coast_one` (no knots kept) from the state of the first knot, reading each step
+    it takes from the ``nk`` knots of an earlier coast from the same state (of
+    :func:`_coast_multi_one`: the same steps) while they last, integrating after. The same
+    operations, so the same results; ``s0`` ends as the final state. Returns the elapsed
+    time [s] and the status."""
+    for c in range(6):
+        s0[c] = knots_y[0, c]
+    t = 0.0
+    alt0 = _altitude(s0[0], s0[1], s0[2])
+    status = NO_CROSSING
+    armed = alt0 > tgt
+    if not armed:
         vr0 = direction * (s0[0] * s0[3] + s0[1] * s0[4] + s0[2] * s0[5])
-        left = 0
-        for j in range(nt):
-            armed[j] = alt0 > target_alt[o, j]
-            done[j] = False
-            out_status[o, j] = NO_CROSSING
-            if not armed[j] and vr0 <= 0.0:
-                done[j] = True
-                out_status[o, j] = BELOW_AT_START
-                out_dt[o, j] = 0.0
-                for c in range(6):
-                    out_y[o, j, c] = s0[c]
-            else:
-                left += 1
-        while left > 0 and abs(t) < max_dt:
+        if vr0 <= 0.0:
+            status = BELOW_AT_START
+    k = 0
+    while status == NO_CROSSING and abs(t) < max_dt:
+        if k + 1 < nk:  # the step from knot k to knot k + 1, as it was taken
+            h = knots_h[k]
+            for c in range(6):
+                s1[c] = knots_y[k + 1, c]
+            alt1 = knots_alt[k + 1]
+        else:
             h = _step(s0, alt0, direction, h_exo, h_endo, alt_endo)
             _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
             alt1 = _altitude(s1[0], s1[1], s1[2])
-            for j in range(nt):
-                if done[j]:
-                    continue
-                tgt = target_alt[o, j]
-                if not armed[j]:
-                    if alt1 > tgt:
-                        armed[j] = True
-                    elif alt1 < alt0:
-                        # turned back down without reaching this target altitude
-                        done[j] = True
-                        left -= 1
-                        out_dt[o, j] = t
-                        for c in range(6):
-                            out_y[o, j, c] = s0[c]
-                elif alt1 <= tgt:
-                    u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
-                    _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd,
-                         inv_mach_step, sc)  # fmt: skip
-                    done[j] = True
-                    left -= 1
-                    out_dt[o, j] = t + u * h
-                    out_status[o, j] = CROSSED
-                    for c in range(6):
-                        out_y[o, j, c] = sc[c]
+        k += 1
+        if not armed:
+            if alt1 > tgt:
+                armed = True
+            elif alt1 < alt0:
+                break  # turned back down without reaching the target altitude
             t += h
+        elif alt1 <= tgt:
+            u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
+            _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+            t += u * h
+            status = CROSSED
+        else:
+            t += h
+        for c in range(6):
+            s0[c] = s1[c]
+        alt0 = alt1
+    return t, status
+
+
+@numba.njit(**_INNER)
+def _lin(a, frac, nj):
+    """``a (J,)`` at the fractional index ``frac`` (linear, beyond the ends too; NaN reads
+    the first interval): the numpy path's ``lin`` of one row."""
+    f0 = 0.0 if frac != frac else frac
+    j0 = math.floor(f0) if abs(f0) < 1e18 else (0 if f0 < 0.0 else nj - 2)
+    if j0 < 0:
+        j0 = 0
+    elif j0 > nj - 2:
+        j0 = nj - 2
+    f = frac - j0
+    return (1.0 - f) * a[j0] + f * a[j0 + 1]
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def burnout_match(
+    y0, kappa, alt, speed_bo, cutoff, downrange, h_exo, h_endo, alt_endo, max_dt, j2,
+    rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+    out_frac, out_y, out_dt, out_burn, out_down, out_ok,
+):  # fmt: skip
+    """The boost-profile match of :meth:`bmdsim.assessment.launch.LaunchPointEstimator.
+    _burnout` for states ``y0 (M, 6)`` (ECEF) with ``kappa (M,)`` (drag, >= 0) against the
+    burnout tables ``alt``, ``speed_bo``, ``cutoff``, ``downrange`` ``(M, J)`` of each row's
+    azimuth: coasted back through the ``J`` burnout altitudes in one pass, the zero of the
+    speed residual interpolated, and coasted back to that altitude on the same steps
+    (:func:`_coast_from_knots`). Writes the fractional profile index ``out_frac``, the state
+    there ``out_y (M, 6)``, the elapsed time ``out_dt`` (negative), the burn duration and the
+    downrange at the index, and ``out_ok`` (the match and the coast succeeded)."""
+    m, nj = alt.shape
+    s0 = np.empty(6)
+    s1 = np.empty(6)
+    sc = np.empty(6)
+    armed = np.empty(nj, np.bool_)
+    done = np.empty(nj, np.bool_)
+    dt_j = np.empty(nj)
+    y_j = np.empty((nj, 6))
+    st_j = np.empty(nj, np.int8)
+    kmax = 2_048
+    kt = np.empty(kmax)
+    ky = np.empty((kmax, 6))
+    ka = np.empty(kmax)
+    kh = np.empty(kmax)
+    resid = np.empty(nj)
+    for o in range(m):
+        for c in range(6):
+            s0[c] = y0[o, c]
+        kap = kappa[o]
+        nk = _coast_multi_one(
+            s0, s1, sc, kap, alt[o], -1.0, h_exo, h_endo, alt_endo, max_dt, j2,
+            rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+            dt_j, y_j, st_j, armed, done, kt, ky, ka, kh,
+        )  # fmt: skip
+        # residuals fall with j: the zero lies after the last positive one
+        npos = 0
+        for j in range(nj):
+            if st_j[j] == CROSSED:
+                sp = math.sqrt(
+                    y_j[j, 3] * y_j[j, 3] + y_j[j, 4] * y_j[j, 4] + y_j[j, 5] * y_j[j, 5]
+                )
+                resid[j] = sp - speed_bo[o, j]
+            else:
+                resid[j] = np.nan
+            if resid[j] > 0.0:
+                npos += 1
+        k = min(max(npos, 1), nj - 1)
+        r0 = resid[k - 1]
+        r1 = resid[k]
+        w = r0 / (r0 - r1)
+        if w < -1.0:
+            w = -1.0
+        elif w > 2.0:
+            w = 2.0
+        frac = (k - 1) + w  # mild extrapolation beyond the table
+        h = _lin(alt[o], frac, nj)
+        ok = math.isfinite(r0) and math.isfinite(r1) and r0 != r1 and math.isfinite(h)
+        if nk == 0:  # no step kept: start again from the state
             for c in range(6):
-                s0[c] = s1[c]
-            alt0 = alt1
-        for j in range(nt):
-            if not done[j]:
-                out_dt[o, j] = t
-                for c in range(6):
-                    out_y[o, j, c] = s0[c]
+                ky[0, c] = y0[o, c]
+        t, status = _coast_from_knots(
+            s0, s1, kap, h if ok else 0.0, -1.0, h_exo, h_endo, alt_endo, max_dt, j2,
+            rows, alt_min, inv_step, last_node, cd, inv_mach_step, kt, ky, ka, kh, nk,
+        )  # fmt: skip
+        out_frac[o] = frac
+        for c in range(6):
+            out_y[o, c] = s0[c]
+        out_dt[o] = t
+        out_burn[o] = _lin(cutoff[o], frac, nj)
+        out_down[o] = _lin(downrange[o], frac, nj)
+        out_ok[o] = ok and status == CROSSED
 
 
 @numba.njit(cache=True, nogil=True)

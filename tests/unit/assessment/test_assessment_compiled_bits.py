@@ -318,3 +318,41 @@ def test_the_steps_kept_streams_start_where_new_streams_start():
     assert _bits(a._fresh_streams([3])[0].standard_normal(2)) == _bits(
         stream(6, "assessment", "3").standard_normal(2)
     )
+
+
+def test_compiled_burnout_match_is_the_numpy_one_bit_for_bit():
+    """The fused boost-profile match (one multi-target coast, the second coast replayed from
+    its steps) against the two coasts and the numpy interpolation: states along the
+    reference flight (rising, near apogee, descending, in reentry), perturbed, with and
+    without drag, and a state whose matched altitude lies beyond the table."""
+    from dataclasses import replace
+
+    from bmdsim.assessment import LaunchPointEstimator
+    from bmdsim.catalog.missiles import missile
+    from tests.unit.assessment.assessment_helpers import reference
+
+    fast = LaunchPointEstimator.for_missiles([missile("shahab-3")])
+    slow = replace(fast, compiled=False)
+    ref = reference()
+    rv = ref.flight.rv
+    # in powered flight (below every burnout altitude, rising: no match), then ballistic
+    times = np.concatenate([
+        np.linspace(ref.flight.launch_time_s + 30.0, rv.burnout.t_s - 5.0, 4),
+        np.linspace(rv.burnout.t_s + 5.0, rv.end_s - 5.0, 40),
+    ])  # fmt: skip
+    x = np.stack([rv.state_at(t) for t in times])
+    rng = np.random.default_rng(8)
+    x = np.concatenate([x, x + rng.normal(0.0, 1.0, x.shape) * np.array([2e3] * 3 + [0.0] * 3)])
+    x[:, 3:6] *= rng.uniform(0.97, 1.03, (x.shape[0], 1))  # speeds off the profile's
+    x[4:8, 3:6] *= 0.6  # far too slow or too fast for the nominal boosts: extrapolated
+    x[8:12, 3:6] *= 1.25
+    kappa = np.where(rng.random(x.shape[0]) < 0.5, 0.0, 2e-4)
+    x7 = np.concatenate([x, kappa[:, None]], axis=1)
+    t = np.concatenate([times, times])
+    prof = fast.profiles[0]
+    a, b = fast._burnout(prof, x7, t), slow._burnout(prof, x7, t)
+    assert a.ok.any() and not a.ok.all()
+    for f in dataclasses.fields(a):
+        assert _bits(np.asarray(getattr(a, f.name))) == _bits(np.asarray(getattr(b, f.name))), (
+            f.name
+        )
