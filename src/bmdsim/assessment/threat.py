@@ -80,8 +80,9 @@ def _label_table(kind: int) -> tuple[tuple[str, ...], np.ndarray]:
 
 
 def _met(names, counts) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """Labels met (of ``names``, sorted, :data:`SEA` last), the counts ``(N, C)`` of each row
-    over them, and their labels as an object array with ``None`` last (:func:`_labels`)."""
+    """Labels met (of ``names``, sorted, :data:`SEA` last) in the counts ``(N, len(names))``,
+    their positions in ``names`` ``(C,)``, and their labels as an object array with ``None``
+    last (:func:`_labels`)."""
     met = counts.any(axis=0)
     key = (id(names), met.tobytes())
     hit = _MET.get(key)
@@ -94,7 +95,7 @@ def _met(names, counts) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
             _MET.clear()
         hit = _MET[key] = (names, kept, idx, labels)
     _, kept, idx, labels = hit
-    return kept, counts[:, idx], labels
+    return kept, idx, labels
 
 
 #: (id of a label table, mask of its labels met) -> (the table, labels met, their positions,
@@ -214,53 +215,32 @@ class ThreatEvaluator:
         _count_kernel()(
             valid, lat, lon, feature, country_of, territory_of, by_country, by_territory, usable
         )
-        every = bool(valid.all())
-        per = np.maximum(usable, 1)[:, None]
-        # labels met, and the counts of each row over them
-        countries, c_count, country_labels = _met(countries, by_country)
-        territories, t_count, territory_labels = _met(territories, by_territory)
-        p_country = c_count / per
-        p_territory = t_count / per
-        if not every:
-            p_country[~valid] = np.nan
-            p_territory[~valid] = np.nan
-        allied, is_sea, other_land = _country_flags(countries, self.alliance_members)
-        p_allied = p_country[:, allied].sum(axis=1)
-        p_sea = p_country[:, is_sea].sum(axis=1)
-        p_non_allied = p_country[:, other_land].sum(axis=1)
-        rows = np.arange(n)
-        # most likely labels: the largest count is the largest frequency (the same usable
-        # count divides a row), the first of equals as numpy's argmax of the frequencies
-        if countries:
-            j = c_count.argmax(axis=1)
-            best, best_p = country_labels[j], p_country[rows, j]  # NaN where not valid
-            land = np.where(is_sea, -1, c_count)
-            land_idx = land.argmax(axis=1)
-            has_land = valid & (land[rows, land_idx] > 0)
-            best_land = country_labels[np.where(has_land, land_idx, -1)]
-        else:
-            best, best_p = np.full(n, None, dtype=object), np.full(n, np.nan)
-            best_land = np.full(n, None, dtype=object)
-        if territories:
-            best_territory = territory_labels[t_count.argmax(axis=1)]
-        else:
-            best_territory = np.full(n, None, dtype=object)
-        if not every:
-            best[~valid] = None
-            best_territory[~valid] = None
-        p_asset = self._asset_probability(valid, lat, lon, usable)
-        if not every:
-            p_asset[~valid] = np.nan
-        if self.assets:
-            value_at_risk = p_asset @ self._asset_values
-            p_asset_max = p_asset.max(axis=1)
-        else:
-            value_at_risk, p_asset_max = np.zeros(n), np.zeros(n)
-        category = category_rule(
-            self.asset_threshold, self.territory_threshold,
-            p_asset_max if every else np.where(valid, p_asset_max, np.nan),
-            p_allied, p_non_allied,
+        # labels met (countries and territories), then every frequency, sum, most likely
+        # label and the category of each row in one compiled pass (the numpy expressions'
+        # order of operations; see _summarise)
+        countries, c_idx, country_labels = _met(countries, by_country)
+        territories, t_idx, territory_labels = _met(territories, by_territory)
+        allied, is_sea, _ = _country_flags(countries, self.alliance_members)
+        na = len(self.assets)
+        inside = np.zeros((n, na), dtype=np.int64)
+        if na:
+            _disc_kernel()(
+                valid, lat, lon, self._asset_ecef, self._asset_radius2, self._asset_near, inside
+            )
+        p_country, p_territory = np.empty((n, c_idx.size)), np.empty((n, t_idx.size))
+        p_asset = np.empty((n, na))
+        sums = np.empty((5, n))  # p_allied, p_sea, p_non_allied, best_p, value_at_risk
+        picks = np.empty((4, n), dtype=np.intp)  # best, land, territory, category
+        _summary_kernel()(
+            valid, by_country, c_idx, by_territory, t_idx, usable, allied, is_sea, inside,
+            self._asset_values, self.asset_threshold, self.territory_threshold,
+            p_country, p_territory, p_asset, sums, picks,
         )  # fmt: skip
+        p_allied, p_sea, p_non_allied, best_p, value_at_risk = sums
+        best = country_labels[picks[0]]
+        best_land = country_labels[picks[1]]
+        best_territory = territory_labels[picks[2]]
+        category = picks[3].astype(np.int8)
         tti = impacts.time_to_impact_s
         place, place_d = self._nearest_places(impacts)
         return ThreatAssessment(
@@ -285,20 +265,6 @@ class ThreatEvaluator:
             category=category,
             rank=self.rank(category, tti, value_at_risk),
         )
-
-    def _asset_probability(self, valid, lat, lon, usable) -> np.ndarray:
-        """``(N, A)`` fraction of the usable samples (finite, of valid rows; ``usable (N,)``
-        of them) inside each asset's disc."""
-        n = valid.shape[0]
-        if not self.assets:
-            return np.zeros((n, 0))
-        # chord between two points on the ellipsoid: within 1e-4 relative of the ground
-        # distance up to 1,000 km (the largest radius allowed)
-        inside = np.zeros((n, len(self.assets)), dtype=np.int64)
-        _disc_kernel()(
-            valid, lat, lon, self._asset_ecef, self._asset_radius2, self._asset_near, inside
-        )
-        return inside / np.maximum(usable, 1)[:, None]
 
     def _nearest_places(self, impacts: ImpactPrediction) -> tuple[np.ndarray, np.ndarray]:
         n = len(impacts)
@@ -362,6 +328,98 @@ def _count_kernel():
     import numba
 
     return numba.njit(cache=True, nogil=True)(_count_samples)
+
+
+def _summarise(
+    valid,
+    by_country,
+    c_idx,
+    by_territory,
+    t_idx,
+    usable,
+    allied,
+    is_sea,
+    inside,
+    values,
+    asset_threshold,
+    territory_threshold,
+    p_country,
+    p_territory,
+    p_asset,
+    sums,
+    picks,
+):  # pragma: no cover
+    """Per row ``i`` of the counts ``by_country``, ``by_territory`` (all labels), ``inside``
+    (assets) of ``usable[i]`` samples: the frequencies of the labels met (``c_idx``,
+    ``t_idx``, their columns) into ``p_country``, ``p_territory`` and of the assets into
+    ``p_asset`` (count / max(usable, 1), NaN where not ``valid``); into ``sums`` the
+    probabilities of the ``allied``, the sea (``is_sea``) and the other countries met
+    (summed in column order), the most likely country's and the value at risk
+    (``sum_a values[a] p_asset[a]``); into ``picks`` the most likely country, land country
+    and territory (positions among those met: the first of the largest counts, i.e. of the
+    largest frequencies; -1, read as ``None``, where not valid or, for land, where no sample
+    fell on land) and the category (:func:`category_rule`). Compiled by
+    :func:`_summary_kernel`."""
+    nan = np.nan
+    for i in range(valid.shape[0]):
+        ok = valid[i]
+        u = float(max(usable[i], 1))
+        pa = 0.0
+        ps = 0.0
+        pn = 0.0
+        jb, cb, jl, cl = -1, -1, -1, -2
+        for k in range(c_idx.shape[0]):
+            c = by_country[i, c_idx[k]]
+            p = c / u if ok else nan
+            p_country[i, k] = p
+            if allied[k]:
+                pa += p
+            elif is_sea[k]:
+                ps += p
+            else:
+                pn += p
+            if c > cb:
+                jb, cb = k, c
+            land = -1 if is_sea[k] else c
+            if land > cl:
+                jl, cl = k, land
+        jt, ct = -1, -1
+        for k in range(t_idx.shape[0]):
+            c = by_territory[i, t_idx[k]]
+            p_territory[i, k] = c / u if ok else nan
+            if c > ct:
+                jt, ct = k, c
+        var = 0.0
+        pmax = 0.0 if ok else nan
+        for a in range(inside.shape[1]):
+            p = inside[i, a] / u if ok else nan
+            p_asset[i, a] = p
+            var += values[a] * p
+            if a == 0 or p > pmax or p != p:
+                pmax = p
+        sums[0, i] = pa
+        sums[1, i] = ps
+        sums[2, i] = pn
+        sums[3, i] = p_country[i, jb] if (ok and jb >= 0) else nan
+        sums[4, i] = var
+        picks[0, i] = jb if ok else -1
+        picks[1, i] = jl if (ok and cl > 0) else -1
+        picks[2, i] = jt if ok else -1
+        cat = 0  # ThreatCategory.NONE; NaN compares false
+        if pn >= territory_threshold:
+            cat = 1
+        if pa >= territory_threshold:
+            cat = 2
+        if pmax >= asset_threshold:
+            cat = 3
+        picks[3, i] = cat
+
+
+@cache
+def _summary_kernel():
+    import numba
+
+    return numba.njit(cache=True, nogil=True)(_summarise)
 
 
 def disc_neighbourhoods(lat_deg, lon_deg, radius_m) -> np.ndarray:
