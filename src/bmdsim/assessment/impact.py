@@ -280,9 +280,9 @@ class ImpactPredictor:
 
     coast: the ballistic integrator; drag_prior: ``kappa`` where the track has none;
     method: :class:`ImpactMethod`; samples_per_track: impact samples kept per track
-    (0: none; the Monte Carlo method needs at least 2); compiled: the ground points and
-    tangent planes of the sigma-point method in compiled kernels (the same bits as the
-    numpy path, ``False``; see :func:`_ground_point`, :func:`_tangent`).
+    (0: none; the Monte Carlo method needs at least 2); compiled: the sigma-point method
+    in compiled kernels (:meth:`_sigma_points_compiled`: numba's arithmetic, equal to the
+    numpy path, ``False``, to rounding).
     """
 
     coast: BallisticCoast = field(default_factory=BallisticCoast)
