@@ -971,3 +971,13 @@ def classify(looks, log_rcs, states, kappa_var, drag, min_looks, log_threshold, 
             if alt < drag_alt and math.isfinite(kappa) and sigma <= sigma_max:
                 c = 2 if kappa > kappa_threshold else 1
         out[i] = c
+
+
+@numba.njit(cache=True, nogil=True)
+def altitude_rate(states, alt, rdot):
+    """Radial height ``alt (N,)`` [m] (the flight layer's :func:`altitude`) and ``r . v``
+    ``rdot (N,)`` [m^2/s] of ECEF states ``(N, d >= 6)``."""
+    for i in range(states.shape[0]):
+        x, y, z = states[i, 0], states[i, 1], states[i, 2]
+        alt[i] = _altitude(x, y, z)
+        rdot[i] = x * states[i, 3] + y * states[i, 4] + z * states[i, 5]
