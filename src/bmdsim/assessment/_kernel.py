@@ -161,6 +161,61 @@ def _crossing_fraction(s0, s1, h, alt0, alt1, tgt):
     return u
 
 
+@numba.njit(**_INNER)
+def _coast_one(
+    s0, s1, kap, tgt, direction, h_exo, h_endo, alt_endo, max_dt, j2,
+    rows, alt_min, inv_step, last_node, cd, inv_mach_step, knots_t, knots_y, o,
+):  # fmt: skip
+    """Coast one object from the state ``s0 (6,)`` (overwritten: it ends as the state at the
+    crossing or where the coast stopped; ``s1 (6,)`` is scratch) until its altitude falls to
+    ``tgt``; returns the elapsed time [s] and the status. The first step ends go to row
+    ``o`` of ``knots_t``, ``knots_y`` (as many as their ``K`` columns hold); returns their
+    number third."""
+    kmax = knots_t.shape[1]
+    t = 0.0
+    alt0 = _altitude(s0[0], s0[1], s0[2])
+    nk = 0
+    if kmax > 0:
+        knots_t[o, 0] = 0.0
+        for c in range(6):
+            knots_y[o, 0, c] = s0[c]
+        nk = 1
+    status = NO_CROSSING
+    # the crossing counts once the object is above the target: a state starting below
+    # it (e.g. a reentering object coasted backwards to a higher altitude) first rises
+    armed = alt0 > tgt
+    if not armed:
+        vr0 = direction * (s0[0] * s0[3] + s0[1] * s0[4] + s0[2] * s0[5])
+        if vr0 <= 0.0:
+            status = BELOW_AT_START
+    while status == NO_CROSSING and abs(t) < max_dt:
+        h = _step(s0, alt0, direction, h_exo, h_endo, alt_endo)
+        _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+        alt1 = _altitude(s1[0], s1[1], s1[2])
+        if not armed:
+            if alt1 > tgt:
+                armed = True
+            elif alt1 < alt0:
+                break  # turned back down without reaching the target altitude
+            t += h
+        elif alt1 <= tgt:
+            u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
+            _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+            t += u * h
+            status = CROSSED
+        else:
+            t += h
+        for c in range(6):
+            s0[c] = s1[c]
+        alt0 = alt1
+        if nk < kmax:
+            knots_t[o, nk] = t
+            for c in range(6):
+                knots_y[o, nk, c] = s0[c]
+            nk += 1
+    return t, status, nk
+
+
 @numba.njit(cache=True, nogil=True)
 def coast_kernel(
     y0, kappa, target_alt, direction, h_exo, h_endo, alt_endo, max_dt, j2,
@@ -180,55 +235,102 @@ def coast_kernel(
     for o in range(y0.shape[0]):
         for c in range(6):
             s0[c] = y0[o, c]
-        kap = kappa[o]
-        tgt = target_alt[o]
-        t = 0.0
-        alt0 = _altitude(s0[0], s0[1], s0[2])
-        nk = 0
-        if kmax > 0:
-            knots_t[o, 0] = 0.0
-            for c in range(6):
-                knots_y[o, 0, c] = s0[c]
-            nk = 1
-        status = NO_CROSSING
-        # the crossing counts once the object is above the target: a state starting below
-        # it (e.g. a reentering object coasted backwards to a higher altitude) first rises
-        armed = alt0 > tgt
-        if not armed:
-            vr0 = direction * (s0[0] * s0[3] + s0[1] * s0[4] + s0[2] * s0[5])
-            if vr0 <= 0.0:
-                status = BELOW_AT_START
-        while status == NO_CROSSING and abs(t) < max_dt:
-            h = _step(s0, alt0, direction, h_exo, h_endo, alt_endo)
-            _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
-            alt1 = _altitude(s1[0], s1[1], s1[2])
-            if not armed:
-                if alt1 > tgt:
-                    armed = True
-                elif alt1 < alt0:
-                    break  # turned back down without reaching the target altitude
-                t += h
-            elif alt1 <= tgt:
-                u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
-                _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
-                t += u * h
-                status = CROSSED
-            else:
-                t += h
-            for c in range(6):
-                s0[c] = s1[c]
-            alt0 = alt1
-            if nk < kmax:
-                knots_t[o, nk] = t
-                for c in range(6):
-                    knots_y[o, nk, c] = s0[c]
-                nk += 1
+        t, status, nk = _coast_one(
+            s0, s1, kappa[o], target_alt[o], direction, h_exo, h_endo, alt_endo, max_dt, j2,
+            rows, alt_min, inv_step, last_node, cd, inv_mach_step, knots_t, knots_y, o,
+        )  # fmt: skip
         out_dt[o] = t
         for c in range(6):
             out_y[o, c] = s0[c]
         out_status[o] = status
         if kmax > 0:
             n_knots[o] = nk
+
+
+@numba.njit(**_INNER)
+def _coast_multi_one(
+    s0, s1, sc, kap, target_alt, direction, h_exo, h_endo, alt_endo, max_dt, j2,
+    rows, alt_min, inv_step, last_node, cd, inv_mach_step, out_dt, out_y, out_status,
+    armed, done, knots_t, knots_y, knots_alt, knots_h,
+):  # fmt: skip
+    """:func:`coast_kernel_multi` of one object from ``s0 (6,)`` (overwritten; ``s1``, ``sc``
+    (6,) scratch) to its targets ``target_alt (J,)``, into ``out_dt (J,)``, ``out_y (J, 6)``,
+    ``out_status (J,)`` (``armed``, ``done`` (J,) scratch). The first ``K`` step starts (``K``
+    the rows of ``knots_t``) go to ``knots_t`` (elapsed time), ``knots_y (K, 6)``,
+    ``knots_alt`` (altitude) and ``knots_h`` (the step taken from there); returns their
+    number (the states a new coast from the same start takes, step for step)."""
+    nt = target_alt.shape[0]
+    kmax = knots_t.shape[0]
+    nk = 0
+    t = 0.0
+    alt0 = _altitude(s0[0], s0[1], s0[2])
+    vr0 = direction * (s0[0] * s0[3] + s0[1] * s0[4] + s0[2] * s0[5])
+    left = 0
+    for j in range(nt):
+        armed[j] = alt0 > target_alt[j]
+        done[j] = False
+        out_status[j] = NO_CROSSING
+        if not armed[j] and vr0 <= 0.0:
+            done[j] = True
+            out_status[j] = BELOW_AT_START
+            out_dt[j] = 0.0
+            for c in range(6):
+                out_y[j, c] = s0[c]
+        else:
+            left += 1
+    while left > 0 and abs(t) < max_dt:
+        h = _step(s0, alt0, direction, h_exo, h_endo, alt_endo)
+        if nk < kmax:
+            knots_t[nk] = t
+            knots_alt[nk] = alt0
+            knots_h[nk] = h
+            for c in range(6):
+                knots_y[nk, c] = s0[c]
+            nk += 1
+        _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+        alt1 = _altitude(s1[0], s1[1], s1[2])
+        for j in range(nt):
+            if done[j]:
+                continue
+            tgt = target_alt[j]
+            if not armed[j]:
+                if alt1 > tgt:
+                    armed[j] = True
+                elif alt1 < alt0:
+                    # turned back down without reaching this target altitude
+                    done[j] = True
+                    left -= 1
+                    out_dt[j] = t
+                    for c in range(6):
+                        out_y[j, c] = s0[c]
+            elif alt1 <= tgt:
+                u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
+                _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd,
+                     inv_mach_step, sc)  # fmt: skip
+                done[j] = True
+                left -= 1
+                out_dt[j] = t + u * h
+                out_status[j] = CROSSED
+                for c in range(6):
+                    out_y[j, c] = sc[c]
+        t += h
+        for c in range(6):
+            s0[c] = s1[c]
+        alt0 = alt1
+    for j in range(nt):
+        if not done[j]:
+            out_dt[j] = t
+            for c in range(6):
+                out_y[j, c] = s0[c]
+    # the last state reached, as a step start (a later coast goes on from it)
+    if nk < kmax:
+        knots_t[nk] = t
+        knots_alt[nk] = alt0
+        knots_h[nk] = 0.0  # not taken
+        for c in range(6):
+            knots_y[nk, c] = s0[c]
+        nk += 1
+    return nk
 
 
 @numba.njit(cache=True, nogil=True)
@@ -250,63 +352,159 @@ def coast_kernel_multi(
     sc = np.empty(6)
     armed = np.empty(nt, np.bool_)
     done = np.empty(nt, np.bool_)
+    kt = np.empty(0)
+    ky = np.empty((0, 6))
     for o in range(y0.shape[0]):
         for c in range(6):
             s0[c] = y0[o, c]
-        kap = kappa[o]
-        t = 0.0
-        alt0 = _altitude(s0[0], s0[1], s0[2])
+        _coast_multi_one(
+            s0, s1, sc, kappa[o], target_alt[o], direction, h_exo, h_endo, alt_endo, max_dt,
+            j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+            out_dt[o], out_y[o], out_status[o], armed, done, kt, ky, kt, kt,
+        )  # fmt: skip
+
+
+@numba.njit(**_INNER)
+def _coast_from_knots(
+    s0, s1, kap, tgt, direction, h_exo, h_endo, alt_endo, max_dt, j2,
+    rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+    knots_t, knots_y, knots_alt, knots_h, nk,
+):  # fmt: skip
+    """:func:`_coast_one` (no knots kept) from the state of the first knot, reading each step
+    it takes from the ``nk`` knots of an earlier coast from the same state (of
+    :func:`_coast_multi_one`: the same steps) while they last, integrating after. The same
+    operations, so the same results; ``s0`` ends as the final state. Returns the elapsed
+    time [s] and the status."""
+    for c in range(6):
+        s0[c] = knots_y[0, c]
+    t = 0.0
+    alt0 = _altitude(s0[0], s0[1], s0[2])
+    status = NO_CROSSING
+    armed = alt0 > tgt
+    if not armed:
         vr0 = direction * (s0[0] * s0[3] + s0[1] * s0[4] + s0[2] * s0[5])
-        left = 0
-        for j in range(nt):
-            armed[j] = alt0 > target_alt[o, j]
-            done[j] = False
-            out_status[o, j] = NO_CROSSING
-            if not armed[j] and vr0 <= 0.0:
-                done[j] = True
-                out_status[o, j] = BELOW_AT_START
-                out_dt[o, j] = 0.0
-                for c in range(6):
-                    out_y[o, j, c] = s0[c]
-            else:
-                left += 1
-        while left > 0 and abs(t) < max_dt:
+        if vr0 <= 0.0:
+            status = BELOW_AT_START
+    k = 0
+    while status == NO_CROSSING and abs(t) < max_dt:
+        if k + 1 < nk:  # the step from knot k to knot k + 1, as it was taken
+            h = knots_h[k]
+            for c in range(6):
+                s1[c] = knots_y[k + 1, c]
+            alt1 = knots_alt[k + 1]
+        else:
             h = _step(s0, alt0, direction, h_exo, h_endo, alt_endo)
             _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
             alt1 = _altitude(s1[0], s1[1], s1[2])
-            for j in range(nt):
-                if done[j]:
-                    continue
-                tgt = target_alt[o, j]
-                if not armed[j]:
-                    if alt1 > tgt:
-                        armed[j] = True
-                    elif alt1 < alt0:
-                        # turned back down without reaching this target altitude
-                        done[j] = True
-                        left -= 1
-                        out_dt[o, j] = t
-                        for c in range(6):
-                            out_y[o, j, c] = s0[c]
-                elif alt1 <= tgt:
-                    u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
-                    _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd,
-                         inv_mach_step, sc)  # fmt: skip
-                    done[j] = True
-                    left -= 1
-                    out_dt[o, j] = t + u * h
-                    out_status[o, j] = CROSSED
-                    for c in range(6):
-                        out_y[o, j, c] = sc[c]
+        k += 1
+        if not armed:
+            if alt1 > tgt:
+                armed = True
+            elif alt1 < alt0:
+                break  # turned back down without reaching the target altitude
             t += h
+        elif alt1 <= tgt:
+            u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
+            _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+            t += u * h
+            status = CROSSED
+        else:
+            t += h
+        for c in range(6):
+            s0[c] = s1[c]
+        alt0 = alt1
+    return t, status
+
+
+@numba.njit(**_INNER)
+def _lin(a, frac, nj):
+    """``a (J,)`` at the fractional index ``frac`` (linear, beyond the ends too; NaN reads
+    the first interval): the numpy path's ``lin`` of one row."""
+    f0 = 0.0 if frac != frac else frac
+    j0 = math.floor(f0) if abs(f0) < 1e18 else (0 if f0 < 0.0 else nj - 2)
+    if j0 < 0:
+        j0 = 0
+    elif j0 > nj - 2:
+        j0 = nj - 2
+    f = frac - j0
+    return (1.0 - f) * a[j0] + f * a[j0 + 1]
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def burnout_match(
+    y0, kappa, alt, speed_bo, cutoff, downrange, h_exo, h_endo, alt_endo, max_dt, j2,
+    rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+    out_frac, out_y, out_dt, out_burn, out_down, out_ok,
+):  # fmt: skip
+    """The boost-profile match of :meth:`bmdsim.assessment.launch.LaunchPointEstimator.
+    _burnout` for states ``y0 (M, 6)`` (ECEF) with ``kappa (M,)`` (drag, >= 0) against the
+    burnout tables ``alt``, ``speed_bo``, ``cutoff``, ``downrange`` ``(M, J)`` of each row's
+    azimuth: coasted back through the ``J`` burnout altitudes in one pass, the zero of the
+    speed residual interpolated, and coasted back to that altitude on the same steps
+    (:func:`_coast_from_knots`). Writes the fractional profile index ``out_frac``, the state
+    there ``out_y (M, 6)``, the elapsed time ``out_dt`` (negative), the burn duration and the
+    downrange at the index, and ``out_ok`` (the match and the coast succeeded)."""
+    m, nj = alt.shape
+    s0 = np.empty(6)
+    s1 = np.empty(6)
+    sc = np.empty(6)
+    armed = np.empty(nj, np.bool_)
+    done = np.empty(nj, np.bool_)
+    dt_j = np.empty(nj)
+    y_j = np.empty((nj, 6))
+    st_j = np.empty(nj, np.int8)
+    kmax = 2_048
+    kt = np.empty(kmax)
+    ky = np.empty((kmax, 6))
+    ka = np.empty(kmax)
+    kh = np.empty(kmax)
+    resid = np.empty(nj)
+    for o in range(m):
+        for c in range(6):
+            s0[c] = y0[o, c]
+        kap = kappa[o]
+        nk = _coast_multi_one(
+            s0, s1, sc, kap, alt[o], -1.0, h_exo, h_endo, alt_endo, max_dt, j2,
+            rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+            dt_j, y_j, st_j, armed, done, kt, ky, ka, kh,
+        )  # fmt: skip
+        # residuals fall with j: the zero lies after the last positive one
+        npos = 0
+        for j in range(nj):
+            if st_j[j] == CROSSED:
+                sp = math.sqrt(
+                    y_j[j, 3] * y_j[j, 3] + y_j[j, 4] * y_j[j, 4] + y_j[j, 5] * y_j[j, 5]
+                )
+                resid[j] = sp - speed_bo[o, j]
+            else:
+                resid[j] = np.nan
+            if resid[j] > 0.0:
+                npos += 1
+        k = min(max(npos, 1), nj - 1)
+        r0 = resid[k - 1]
+        r1 = resid[k]
+        w = r0 / (r0 - r1)
+        if w < -1.0:
+            w = -1.0
+        elif w > 2.0:
+            w = 2.0
+        frac = (k - 1) + w  # mild extrapolation beyond the table
+        h = _lin(alt[o], frac, nj)
+        ok = math.isfinite(r0) and math.isfinite(r1) and r0 != r1 and math.isfinite(h)
+        if nk == 0:  # no step kept: start again from the state
             for c in range(6):
-                s0[c] = s1[c]
-            alt0 = alt1
-        for j in range(nt):
-            if not done[j]:
-                out_dt[o, j] = t
-                for c in range(6):
-                    out_y[o, j, c] = s0[c]
+                ky[0, c] = y0[o, c]
+        t, status = _coast_from_knots(
+            s0, s1, kap, h if ok else 0.0, -1.0, h_exo, h_endo, alt_endo, max_dt, j2,
+            rows, alt_min, inv_step, last_node, cd, inv_mach_step, kt, ky, ka, kh, nk,
+        )  # fmt: skip
+        out_frac[o] = frac
+        for c in range(6):
+            out_y[o, c] = s0[c]
+        out_dt[o] = t
+        out_burn[o] = _lin(cutoff[o], frac, nj)
+        out_down[o] = _lin(downrange[o], frac, nj)
+        out_ok[o] = ok and status == CROSSED
 
 
 @numba.njit(cache=True, nogil=True)
@@ -499,3 +697,287 @@ def sigma_from_eigh(m, w, v, scale, out):
                 s = scale * (v[i, k, c] * sc)
                 out[i, 1 + c, k] = m[i, k] + s
                 out[i, 1 + d + c, k] = m[i, k] - s
+
+
+# -- the sigma-point impact prediction fused (ImpactPredictor, compiled path): its own
+# arithmetic (numba's libm), equal to the numpy path's to rounding.
+@numba.njit(**_INNER, _nrt=False)
+def _geodetic_one(x, y, z):
+    """Geodetic latitude and longitude [deg] of the ECEF point ``(x, y, z)`` [m]: the
+    closed form of :func:`bmdsim.earth.frames.ecef_to_geodetic` (Vermeille)."""
+    a2 = A_M * A_M
+    rho2 = x * x + y * y
+    rho = math.sqrt(rho2)
+    p = rho2 / a2
+    q = (1.0 - E2) * z * z / a2
+    r = (p + q - _E4) / 6.0
+    s = _E4 * p * q / (4.0 * (r * r * r))
+    t = np.cbrt(1.0 + s + math.sqrt(s * (2.0 + s)))
+    u = r * (1.0 + t + 1.0 / t)
+    v = math.sqrt(u * u + _E4 * q)
+    w = E2 * (u + v - q) / (2.0 * v)
+    k = math.sqrt(u + v + w * w) - w
+    d = k * rho / (k + E2)
+    lat = 2.0 * math.atan2(z, d + math.hypot(d, z))
+    return math.degrees(lat), math.degrees(math.atan2(y, x))
+
+
+@numba.njit(**_INNER, _nrt=False)
+def _plane(lat_deg, lon_deg, site, basis):
+    """Ground point ``site (3,)`` (ECEF) and east, north unit vectors ``basis (2, 3)`` at
+    ``lat_deg``, ``lon_deg`` (:func:`tangent_plane` of one point)."""
+    lat = math.radians(lat_deg)
+    lon = math.radians(lon_deg)
+    s = math.sin(lat)
+    c = math.cos(lat)
+    so = math.sin(lon)
+    co = math.cos(lon)
+    _ground_row(s, c, so, co, site)
+    _east_north(s, c, so, co, basis)
+
+
+@numba.njit(**_INNER, _nrt=False)
+def _fit(imp, t_imp, site, basis, scale, f0, ab):
+    """Quadratic surrogate of ``[east, north, t]`` over the sigma points (impact points
+    ``imp (2d + 1, 3)`` ECEF in the plane ``site``, ``basis``; times ``t_imp (2d + 1,)``):
+    ``f0 (3,)`` and ``ab (2d, 3)`` (rows ``a_1 .. a_d``, then ``b_1 .. b_d``)
+    (:meth:`bmdsim.assessment.sigma.QuadraticSurrogate.from_sigma_values`)."""
+    m = t_imp.shape[0]
+    d = (m - 1) // 2
+    s2 = 2.0 * scale
+    ss2 = 2.0 * scale * scale
+    for c in range(3):
+        for j in range(m):
+            if c < 2:
+                dx = imp[j, 0] - site[0]
+                dy = imp[j, 1] - site[1]
+                dz = imp[j, 2] - site[2]
+                val = dx * basis[c, 0] + dy * basis[c, 1] + dz * basis[c, 2]
+            else:
+                val = t_imp[j]
+            if j == 0:
+                f0[c] = val
+            elif j <= d:
+                ab[j - 1, c] = val  # f(+s L_j) for now
+            else:
+                vp = ab[j - 1 - d, c]
+                ab[j - 1 - d, c] = (vp - val) / s2
+                ab[j - 1, c] = (vp + val - 2.0 * f0[c]) / ss2
+
+
+@numba.njit(cache=True, nogil=True)
+def impact_sigma(
+    m, w, v, scale, times, h_exo, h_endo, alt_endo, max_dt, j2,
+    rows, alt_min, inv_step, last_node, cd, inv_mach_step, k_ellipse,
+    valid, lat, lon, cov2, t_mean, t_std, impact_ecef, semi_major, semi_minor, azimuth,
+    site, basis, f0, ab,
+):  # fmt: skip
+    """The sigma-point impact prediction of tracks ``m (N, 7)`` (``[r, v, kappa]``, ECEF)
+    from the eigen-decomposition ``w (N, d)``, ``v (N, d, d)`` of their covariances, estimate
+    times ``times (N,)`` [s]: the ``2d + 1`` sigma points (:func:`sigma_from_eigh`) coasted
+    to the ground (:func:`coast_kernel`, ``kappa`` below zero taken as zero), the quadratic
+    surrogate of ``[east, north, t]`` in the tangent plane at the central impact, then again
+    at the surrogate's mean point.
+
+    Writes, per track: ``valid`` (every sigma point reached the ground); the mean point
+    ``lat``, ``lon`` [deg], its ECEF ``impact_ecef (N, 3)``, the east-north covariance
+    ``cov2 (N, 2, 2)`` [m^2], mean impact time ``t_mean`` and its standard deviation
+    ``t_std`` [s], the ellipse of scale ``k_ellipse`` (semi-axes [m], major-axis azimuth
+    [rad] clockwise from north in ``[0, pi)``), all NaN where not valid; and, valid or not,
+    the plane ``site (N, 3)``, ``basis (N, 2, 3)`` at the mean point and the surrogate there
+    ``f0 (N, 3)``, ``ab (N, 2d, 3)`` (for :func:`impact_samples`).
+    """
+    n, d = m.shape  # d = 7
+    npts = 2 * d + 1
+    pt = np.empty(d)
+    s1 = np.empty(6)
+    sq = np.empty(d)
+    imp = np.empty((npts, 3))
+    t_imp = np.empty(npts)
+    kt = np.empty((1, 0))
+    ky = np.empty((1, 0, 6))
+    site0 = np.empty(3)
+    basis0 = np.empty((2, 3))
+    g0 = np.empty(3)
+    gab = np.empty((2 * d, 3))
+    nan = np.nan
+    for i in range(n):
+        for c in range(d):
+            wc = w[i, c]
+            sq[c] = math.sqrt(wc if (wc >= 0.0 or wc != wc) else 0.0)
+        ok = True
+        for j in range(npts):
+            c = (j - 1) % d
+            for k in range(d):
+                x = m[i, k]
+                if j > 0:
+                    sk = scale * (v[i, k, c] * sq[c])
+                    x = x + sk if j <= d else x - sk
+                pt[k] = x
+            kap = pt[6]
+            if kap < 0.0:
+                kap = 0.0
+            dt, status, _ = _coast_one(
+                pt, s1, kap, 0.0, 1.0, h_exo, h_endo, alt_endo, max_dt, j2,
+                rows, alt_min, inv_step, last_node, cd, inv_mach_step, kt, ky, 0,
+            )  # fmt: skip
+            ok = ok and status == CROSSED
+            for k in range(3):
+                imp[j, k] = pt[k]
+            t_imp[j] = times[i] + dt
+        valid[i] = ok
+        # first pass in the tangent plane at the central impact, to find the mean point
+        la, lo = _geodetic_one(imp[0, 0], imp[0, 1], imp[0, 2])
+        _plane(la, lo, site0, basis0)
+        _fit(imp, t_imp, site0, basis0, scale, g0, gab)
+        me = g0[0]
+        mn = g0[1]
+        for j in range(d):
+            me += gab[d + j, 0]
+            mn += gab[d + j, 1]
+        px = site0[0] + (me * basis0[0, 0] + mn * basis0[1, 0])
+        py = site0[1] + (me * basis0[0, 1] + mn * basis0[1, 1])
+        pz = site0[2] + (me * basis0[0, 2] + mn * basis0[1, 2])
+        la, lo = _geodetic_one(px, py, pz)
+        # second pass about the mean point
+        _plane(la, lo, site[i], basis[i])
+        _fit(imp, t_imp, site[i], basis[i], scale, f0[i], ab[i])
+        mt = f0[i, 2]
+        for j in range(d):
+            mt += ab[i, d + j, 2]
+        c00 = 0.0
+        c01 = 0.0
+        c11 = 0.0
+        c22 = 0.0
+        for j in range(d):
+            ae, an, at = ab[i, j, 0], ab[i, j, 1], ab[i, j, 2]
+            be, bn, bt = ab[i, d + j, 0], ab[i, d + j, 1], ab[i, d + j, 2]
+            c00 += ae * ae + 2.0 * (be * be)
+            c01 += ae * an + 2.0 * (be * bn)
+            c11 += an * an + 2.0 * (bn * bn)
+            c22 += at * at + 2.0 * (bt * bt)
+        if not ok:
+            lat[i] = nan
+            lon[i] = nan
+            t_mean[i] = nan
+            t_std[i] = nan
+            semi_major[i] = nan
+            semi_minor[i] = nan
+            azimuth[i] = nan
+            for k in range(3):
+                impact_ecef[i, k] = nan
+            for k in range(4):
+                cov2[i, k // 2, k % 2] = nan
+            continue
+        lat[i] = la
+        lon[i] = lo
+        t_mean[i] = mt
+        t_std[i] = math.sqrt(c22 if c22 > 0.0 else 0.0)
+        for k in range(3):
+            impact_ecef[i, k] = site[i, k]
+        cov2[i, 0, 0] = c00
+        cov2[i, 0, 1] = c01
+        cov2[i, 1, 0] = c01
+        cov2[i, 1, 1] = c11
+        # eigenvalues and major axis of the symmetric 2x2 covariance, closed form
+        half = 0.5 * (c00 - c11)
+        rad = math.sqrt(half * half + c01 * c01)
+        mid = 0.5 * (c00 + c11)
+        big = mid + rad
+        small = mid - rad
+        semi_major[i] = k_ellipse * math.sqrt(big if big > 0.0 else 0.0)
+        semi_minor[i] = k_ellipse * math.sqrt(small if small > 0.0 else 0.0)
+        # major axis at angle phi from east towards north: azimuth pi/2 - phi in [0, pi)
+        az = 0.5 * math.pi - 0.5 * math.atan2(2.0 * c01, c00 - c11)
+        azimuth[i] = az if az < math.pi else az - math.pi
+
+
+@numba.njit(cache=True, nogil=True)
+def impact_samples(uu, f0, ab, site, basis, enu, t, x, y, z, rho, q, r, arg):
+    """Impact samples of one track from the regressors ``uu (S, 2d)`` (``[u, u * u]`` of
+    standard normal draws) of its surrogate ``f0 (3,)``, ``ab (2d, 3)`` (of
+    :func:`impact_sigma`): east, north ``enu (S, 2)`` [m] and times ``t (S,)`` [s]; their
+    points ``x``, ``y``, ``z`` ``(S,)`` (ECEF) in the tangent plane ``site (3,)``,
+    ``basis (2, 3)``, and the first steps of their geodetic latitude (Vermeille, as
+    :func:`geodetic_head`, :func:`geodetic_middle`): ``rho``, ``q``, ``r`` and the argument
+    of the cube root ``arg`` ``(S,)``; :func:`samples_tail` follows."""
+    a2 = A_M * A_M
+    k2 = ab.shape[0]
+    for s in range(uu.shape[0]):
+        e0 = 0.0
+        e1 = 0.0
+        e2 = 0.0
+        for j in range(k2):
+            u = uu[s, j]
+            e0 += u * ab[j, 0]
+            e1 += u * ab[j, 1]
+            e2 += u * ab[j, 2]
+        e = e0 + f0[0]
+        nn = e1 + f0[1]
+        enu[s, 0] = e
+        enu[s, 1] = nn
+        t[s] = e2 + f0[2]
+        px = site[0] + (e * basis[0, 0] + nn * basis[1, 0])
+        py = site[1] + (e * basis[0, 1] + nn * basis[1, 1])
+        pz = site[2] + (e * basis[0, 2] + nn * basis[1, 2])
+        x[s] = px
+        y[s] = py
+        z[s] = pz
+        rho2 = px * px + py * py
+        rho[s] = math.sqrt(rho2)
+        p = rho2 / a2
+        qi = (1.0 - E2) * pz * pz / a2
+        ri = (p + qi - _E4) / 6.0
+        q[s] = qi
+        r[s] = ri
+        sv = _E4 * p * qi / (4.0 * (ri * ri * ri))
+        arg[s] = 1.0 + sv + math.sqrt(sv * (2.0 + sv))
+
+
+@numba.njit(cache=True, nogil=True)
+def samples_tail(z, rho, q, r, t, den):
+    """The denominator ``den (M,)`` of the latitude's half-angle arctangent
+    (``lat = 2 atan2(z, den)``) from the cube root ``t (M,)`` and the terms of
+    :func:`impact_samples` (:func:`geodetic_tail` without the height)."""
+    for i in range(z.shape[0]):
+        ti = t[i]
+        qi = q[i]
+        u = r[i] * (1.0 + ti + 1.0 / ti)
+        v = math.sqrt(u * u + _E4 * qi)
+        w = E2 * (u + v - qi) / (2.0 * v)
+        k = math.sqrt(u + v + w * w) - w
+        d = k * rho[i] / (k + E2)
+        zi = z[i]
+        den[i] = d + math.sqrt(d * d + zi * zi)
+
+
+@numba.njit(cache=True, nogil=True)
+def classify(looks, log_rcs, states, kappa_var, drag, min_looks, log_threshold, drag_alt,
+             sigma_max, kappa_threshold, out):  # fmt: skip
+    """:meth:`bmdsim.assessment.discrimination.Discriminator.classify` of tracks (``looks``,
+    ``log_rcs`` (N,), ``states (N, d)`` ECEF, ``kappa_var (N,)`` the variance of ``kappa``
+    when ``drag``) into ``out (N,)`` int8: 0 unknown, 1 RV, 2 spent stage; the numpy
+    path's comparisons, its altitude (the flight layer's) and ``sqrt(max(var, 0))``."""
+    for i in range(out.shape[0]):
+        c = 0
+        lr = log_rcs[i]
+        if looks[i] >= min_looks and math.isfinite(lr):
+            c = 2 if lr > log_threshold else 1
+        if drag:
+            kappa = states[i, 6]
+            var = kappa_var[i]
+            sigma = math.sqrt(var if (var >= 0.0 or var != var) else 0.0)
+            alt = _altitude(states[i, 0], states[i, 1], states[i, 2])
+            if alt < drag_alt and math.isfinite(kappa) and sigma <= sigma_max:
+                c = 2 if kappa > kappa_threshold else 1
+        out[i] = c
+
+
+@numba.njit(cache=True, nogil=True)
+def altitude_rate(states, alt, rdot):
+    """Radial height ``alt (N,)`` [m] (the flight layer's :func:`altitude`) and ``r . v``
+    ``rdot (N,)`` [m^2/s] of ECEF states ``(N, d >= 6)``."""
+    for i in range(states.shape[0]):
+        x, y, z = states[i, 0], states[i, 1], states[i, 2]
+        alt[i] = _altitude(x, y, z)
+        rdot[i] = x * states[i, 3] + y * states[i, 4] + z * states[i, 5]

@@ -126,21 +126,26 @@ class ThreatMonitor:
             cat = int(threats.category[i])
             country = _label(threats.most_likely_country[i])
             mem = self._memory.get(tid)
-            common = {
-                "time_s": t,
-                "track_id": tid,
-                "category": ThreatCategory(cat).label,
-                "most_likely_country": country,
-                "probability": float(threats.most_likely_probability[i]),
-                "p_allied": float(threats.p_allied[i]),
-                "impact_lat_deg": float(impacts.lat_deg[i]),
-                "impact_lon_deg": float(impacts.lon_deg[i]),
-                "ellipse_semi_major_m": float(semi_major[i]),
-                "ellipse_semi_minor_m": float(semi_minor[i]),
-                "time_to_impact_s": float(impacts.time_to_impact_s[i]),
-                "rank": int(threats.rank[i]),
-                "object_class": ObjectClass(int(threats.object_class[i])).label,
-            }
+            periodic = mem is not None and t - mem.reported_s >= self.update_event_period_s
+            common = (
+                None
+                if not (mem is None or periodic)
+                else {
+                    "time_s": t,
+                    "track_id": tid,
+                    "category": ThreatCategory(cat).label,
+                    "most_likely_country": country,
+                    "probability": float(threats.most_likely_probability[i]),
+                    "p_allied": float(threats.p_allied[i]),
+                    "impact_lat_deg": float(impacts.lat_deg[i]),
+                    "impact_lon_deg": float(impacts.lon_deg[i]),
+                    "ellipse_semi_major_m": float(semi_major[i]),
+                    "ellipse_semi_minor_m": float(semi_minor[i]),
+                    "time_to_impact_s": float(impacts.time_to_impact_s[i]),
+                    "rank": int(threats.rank[i]),
+                    "object_class": ObjectClass(int(threats.object_class[i])).label,
+                }
+            )
             if mem is None:
                 events.append(
                     ThreatEvaluated(
@@ -173,7 +178,7 @@ class ThreatMonitor:
                         )
                     )
                     mem.country = country
-                if t - mem.reported_s >= self.update_event_period_s:
+                if periodic:
                     events.append(ThreatUpdated(**common))
                     mem.reported_s = t
             if launches is not None and launches.valid[i] and not mem.launch_reported:
@@ -272,33 +277,32 @@ class Assessor:
     _boost_built: tuple = (None, 0, None)
     #: per track id: (seed, a generator of its stream, the stream's initial state)
     _streams: dict = field(default_factory=dict)
+    #: (the boost observations of the last step, each track's key of them)
+    _boost_keys: tuple = (None, {})
 
     def __post_init__(self) -> None:
         if self.monitor is None:
             self.monitor = ThreatMonitor(evaluator=self.threat_evaluator)
 
-    def _powered(self, tracks) -> np.ndarray:
+    def _powered(self, tracks, alt, rdot) -> np.ndarray:
         """``(N,)`` tracks in powered flight: rising and below the lowest burnout altitude of
         the expected missile types (certainly still thrusting), or, with
         :attr:`powered_mode`, rising with the boost mode likely and not seen ballistic
         before (a reentering object decelerated by drag also favours the boost mode of a
-        drag-free IMM, hence the rising test)."""
+        drag-free IMM, hence the rising test). ``alt``, ``rdot`` (N,): :func:`_altitudes`."""
         n = len(tracks)
         if n == 0:
             return np.zeros(0, bool)
-        rising = np.einsum("ij,ij->i", tracks.states[:, :3], tracks.states[:, 3:6]) > 0.0
+        rising = rdot > 0.0
         powered = np.zeros(n, bool)
         if self.launch_estimator is not None:
-            from bmdsim.flight.dynamics import altitude
-
-            lowest = self._lowest_burnout_alt()
-            alt = altitude(tracks.states[:, 0], tracks.states[:, 1], tracks.states[:, 2])
-            powered |= rising & (alt < lowest)
+            powered |= rising & (alt < self._lowest_burnout_alt())
+        ids = tracks.ids.tolist()
         if self.powered_mode is not None and tracks.n_modes > self.powered_mode:
             likely = tracks.mode_probabilities[:, self.powered_mode] > self.powered_threshold
-            seen = np.array([int(i) in self._ballistic_seen for i in tracks.ids], dtype=bool)
+            seen = np.array([i in self._ballistic_seen for i in ids], dtype=bool)
             powered |= likely & rising & ~seen
-        self._ballistic_seen.update(int(i) for i in tracks.ids[~powered])
+        self._ballistic_seen.update(i for i, p in zip(ids, powered.tolist(), strict=True) if not p)
         return powered
 
     def _lowest_burnout_alt(self) -> float:
@@ -314,6 +318,12 @@ class Assessor:
     def _latched(self, launches: LaunchEstimate) -> LaunchEstimate:
         """Launch estimates with, for tracks that get none now (in reentry), the last one
         they had."""
+        if bool(np.all(launches.valid)):  # nothing to fill: remember them (never modified)
+            for i, tid in enumerate(launches.track_ids.tolist()):  # bookkeeping per track
+                self._launch_memory[tid] = {
+                    name: getattr(launches, name)[i] for name in _LAUNCH_ROWS
+                }
+            return launches
         out = {name: np.array(getattr(launches, name), copy=True) for name in _LAUNCH_ROWS}
         for i, tid in enumerate(launches.track_ids):  # bookkeeping per track
             tid = int(tid)
@@ -324,32 +334,42 @@ class Assessor:
                     out[name][i] = value
         return replace(launches, **out)
 
-    def _launch_estimates(self, tracks, time_s: float, boost) -> LaunchEstimate:
+    def _launch_estimates(self, tracks, time_s: float, boost, alt, rdot) -> LaunchEstimate:
         """The launch estimator's answer for ``tracks``: re-run only for the tracks whose
         last estimate no longer stands (see :attr:`launch_refresh_s`), the others keep
         theirs. Estimates are per track (the sigma points of one track never meet another's),
         so a track's estimate is the same (to rounding) whether made alone or in a batch; boost
         observations without a track id are matched across the batch, so with any of those
-        a refresh re-runs the whole batch."""
-        from bmdsim.flight.dynamics import altitude
-
+        a refresh re-runs the whole batch. ``alt``, ``rdot`` (N,): :func:`_altitudes` of the
+        tracks."""
         ids = np.asarray(tracks.ids, dtype=np.int64)
-        x = tracks.states
-        alt = altitude(x[:, 0], x[:, 1], x[:, 2])
-        descending = np.einsum("ij,ij->i", x[:, :3], x[:, 3:6]) < 0.0
-        reentry = descending & (alt < self.launch_estimator.reentry_alt_m)
+        reentry = (rdot < 0.0) & (alt < self.launch_estimator.reentry_alt_m)
         anonymous = boost is not None and bool(np.any(boost.track_ids < 0))
+        # a track's boost key: the observations serving it (its own and anonymous ones),
+        # kept per read-only observation set (the kept ones: the same object until an
+        # observation is added)
+        kept_boost, key_of = self._boost_keys
+        if kept_boost is not boost:
+            key_of = {}
+            frozen = boost is not None and not any(
+                a.flags.writeable for a in (boost.track_ids, boost.time_s, boost.position_ecef)
+            )
+            self._boost_keys = (boost, key_of) if frozen else (None, {})
 
         def boost_key(tid: int):
             if boost is None:
                 return None
+            if tid in key_of:
+                return key_of[tid]
             own = (boost.track_ids == tid) | (boost.track_ids < 0)
-            if not own.any():
-                return None
-            return (boost.track_ids[own].tobytes(), boost.time_s[own].tobytes(),
-                    boost.position_ecef[own].tobytes())  # fmt: skip
+            key = None
+            if own.any():
+                key = (boost.track_ids[own].tobytes(), boost.time_s[own].tobytes(),
+                       boost.position_ecef[own].tobytes())  # fmt: skip
+            key_of[tid] = key
+            return key
 
-        keys = [boost_key(int(t)) for t in ids]
+        keys = [boost_key(t) for t in ids.tolist()]
         memory = self._launch_rows
         need = np.zeros(ids.size, bool)
         for i, tid in enumerate(ids.tolist()):  # bookkeeping per track
@@ -366,7 +386,9 @@ class Assessor:
             est = self.launch_estimator.estimate(tracks.take(need), time_s, boost=boost)
             for k, i in enumerate(np.flatnonzero(need)):
                 memory[int(ids[i])] = (
-                    float(time_s), keys[i], {name: getattr(est, name)[k] for name in _LAUNCH_ROWS}
+                    float(time_s),
+                    keys[i],
+                    {name: getattr(est, name)[k] for name in _LAUNCH_ROWS},
                 )
         rows = [memory[int(t)][2] for t in ids]
         kept, stacked = self._stacked
@@ -376,6 +398,8 @@ class Assessor:
             stacked = {name: np.array([r[name] for r in rows]).reshape(
                 (ids.size, *np.shape(rows[0][name]))) if rows else np.zeros((0,))
                 for name in _LAUNCH_ROWS}  # fmt: skip
+            for arr in stacked.values():
+                arr.setflags(write=False)  # shared by the steps' estimates
             self._stacked = (rows, stacked)
         return LaunchEstimate(track_ids=ids.copy(), time_s=float(time_s), **stacked)
 
@@ -460,12 +484,16 @@ class Assessor:
         from bmdsim.tracking.types import TrackStatus
 
         status = np.asarray(tracks.status)
-        powered = self._powered(tracks)
+        alt, rdot = _altitudes(tracks.states)
+        powered = self._powered(tracks, alt, rdot)
         self._remember_boost(tracks, powered & (status != TrackStatus.DELETED))
         kept = self.boost_observations()
         if kept is not None:
             boost = kept if boost is None else _concat_boost(boost, kept)
-        tracks = tracks.take((status == TrackStatus.CONFIRMED) & ~powered)
+        assessed = (status == TrackStatus.CONFIRMED) & ~powered
+        if not assessed.all():  # the batch itself when every track is assessed (read only)
+            tracks = tracks.take(assessed)
+            alt, rdot = alt[assessed], rdot[assessed]
         impacts = self.impact_predictor.predict(tracks, time_s, self._fresh_streams(tracks.ids))
         threats = self.threat_evaluator.evaluate(impacts)
         monitor = self.monitor
@@ -494,7 +522,7 @@ class Assessor:
         )
         launches = None
         if self.launch_estimator is not None and len(tracks):
-            launches = self._latched(self._launch_estimates(tracks, time_s, boost))
+            launches = self._latched(self._launch_estimates(tracks, time_s, boost, alt, rdot))
         paths: dict[int, tuple[AirspaceCrossing, ...]] = {}
         new = np.array([not monitor.known(i) for i in tracks.ids], dtype=bool)
         if self.path_predictor is not None and new.any():
@@ -518,6 +546,18 @@ _LAUNCH_ROWS = (
     "valid", "lat_deg", "lon_deg", "covariance_enu_m2", "event_time_s", "event_time_std_s",
     "country", "method", "burnout_time_s",
 )  # fmt: skip
+
+
+def _altitudes(states) -> tuple[np.ndarray, np.ndarray]:
+    """Radial height [m] above the ellipsoid (:func:`bmdsim.flight.dynamics.altitude`) and
+    ``r . v`` [m^2/s] (its sign: rising or descending) of ECEF states ``(N, d >= 6)``, in
+    one compiled call."""
+    from bmdsim.assessment import _kernel
+
+    n = states.shape[0]
+    alt, rdot = np.empty(n), np.empty(n)
+    _kernel.altitude_rate(np.require(states, float, "C"), alt, rdot)
+    return alt, rdot
 
 
 def _concat_boost(a: BoostObservations, b: BoostObservations) -> BoostObservations:

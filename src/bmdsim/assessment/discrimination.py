@@ -59,7 +59,8 @@ class Discriminator:
     min_looks: radar looks needed before the RCS is used; kappa_threshold_m2_kg: threshold on
     the estimated ``Cd A / m`` [m^2/kg]; drag_altitude_m: below it the drag estimate may be
     used [m]; kappa_relative_sigma: the drag estimate is reliable when its standard
-    deviation is at most this fraction of ``kappa_threshold_m2_kg``.
+    deviation is at most this fraction of ``kappa_threshold_m2_kg``; compiled: the rule in
+    one compiled kernel (the same comparisons and arithmetic as the numpy path, ``False``).
     """
 
     rcs_threshold_m2: float = 0.25
@@ -67,14 +68,30 @@ class Discriminator:
     kappa_threshold_m2_kg: float = 1.0e-3
     drag_altitude_m: float = 60.0e3
     kappa_relative_sigma: float = 1.0 / 3.0
+    compiled: bool = True
 
     def classify(self, tracks) -> np.ndarray:
         """``(N,)`` int8 :class:`ObjectClass` of the tracks of a
         :class:`bmdsim.tracking.TrackBatch` (ECEF states)."""
         n = len(tracks)
-        out = np.full(n, ObjectClass.UNKNOWN, np.int8)
         if n == 0:
+            return np.full(0, ObjectClass.UNKNOWN, np.int8)
+        if self.compiled:
+            from bmdsim.assessment import _kernel
+
+            out = np.empty(n, np.int8)
+            s = tracks.states
+            drag = s.shape[1] >= 7
+            _kernel.classify(
+                np.require(tracks.rcs_looks, np.int64), np.require(tracks.rcs_log10_mean, float),
+                np.require(s, float, "C"),
+                np.require(tracks.covariances[:, 6, 6] if drag else np.zeros(n), float, "C"),
+                drag, self.min_looks, float(np.log10(self.rcs_threshold_m2)),
+                self.drag_altitude_m, self.kappa_relative_sigma * self.kappa_threshold_m2_kg,
+                self.kappa_threshold_m2_kg, out,
+            )  # fmt: skip
             return out
+        out = np.full(n, ObjectClass.UNKNOWN, np.int8)
         looks = np.asarray(tracks.rcs_looks)
         log_rcs = np.asarray(tracks.rcs_log10_mean, dtype=float)
         by_rcs = (looks >= self.min_looks) & np.isfinite(log_rcs)

@@ -29,7 +29,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from bmdsim.assessment.coast import CROSSED, BallisticCoast
+from bmdsim.assessment.coast import CROSSED, BallisticCoast, _drag_ratio_table
 from bmdsim.assessment.sigma import (
     SIGMA_SCALE,
     QuadraticSurrogate,
@@ -37,7 +37,7 @@ from bmdsim.assessment.sigma import (
     sigma_points,
     standard_normals,
 )
-from bmdsim.assessment.types import ErrorEllipse, GroundSamples, ImpactPrediction
+from bmdsim.assessment.types import ErrorEllipse, GroundSamples, ImpactPrediction, _scale
 from bmdsim.earth.frames import ecef_to_geodetic, enu_basis, geodetic_to_ecef
 
 
@@ -241,15 +241,48 @@ def _samples_to_ground(enu, t, plane, compiled: bool = True) -> GroundSamples:
     return GroundSamples(lat_deg=lat, lon_deg=lon, t_s=t, enu_m=enu)
 
 
+def _compiled_samples(rng, s: int, d: int, site, basis, f0, ab) -> GroundSamples:
+    """``s`` impact samples per track of the surrogates ``f0 (N, 3)``, ``ab (N, 2d, 3)`` in
+    the planes ``site``, ``basis`` (of :func:`bmdsim.assessment._kernel.impact_sigma`) from
+    the standard normals of ``rng`` (one generator, or one per track, as
+    :meth:`QuadraticSurrogate.sample_streams` draws them), with their ground points."""
+    from bmdsim.assessment import _kernel
+    from bmdsim.assessment.sigma import _DRAWS, _generators
+
+    n = f0.shape[0]
+    if isinstance(rng, np.random.Generator):
+        u = rng.standard_normal((n, s, d))
+        regressors = np.concatenate([u, u * u], axis=-1)
+    else:
+        regressors = [_DRAWS.regressors(g, s, d) for g in _generators(rng, n)]
+    enu, t = np.empty((n, s, 2)), np.empty((n, s))
+    x, y, z = np.empty((n, s)), np.empty((n, s)), np.empty((n, s))
+    rho, q, r, arg = np.empty((n, s)), np.empty((n, s)), np.empty((n, s)), np.empty((n, s))
+    den = np.empty((n, s))
+    for i in range(n):  # one call per track (each its own stream's regressors)
+        _kernel.impact_samples(
+            regressors[i], f0[i], ab[i], site[i], basis[i],
+            enu[i], t[i], x[i], y[i], z[i], rho[i], q[i], r[i], arg[i],
+        )  # fmt: skip
+    np.cbrt(arg, out=arg)
+    _kernel.samples_tail(z.reshape(-1), rho.reshape(-1), q.reshape(-1), r.reshape(-1),
+                         arg.reshape(-1), den.reshape(-1))  # fmt: skip
+    lat = np.arctan2(z, den, out=z)  # half the latitude
+    lat *= 360.0 / np.pi
+    lon = np.arctan2(y, x, out=y)
+    lon *= 180.0 / np.pi
+    return GroundSamples(lat_deg=lat, lon_deg=lon, t_s=t, enu_m=enu)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ImpactPredictor:
     """Predicts impact points, ellipses and times of a batch of tracks (one call for all).
 
     coast: the ballistic integrator; drag_prior: ``kappa`` where the track has none;
     method: :class:`ImpactMethod`; samples_per_track: impact samples kept per track
-    (0: none; the Monte Carlo method needs at least 2); compiled: the ground points and
-    tangent planes of the sigma-point method in compiled kernels (the same bits as the
-    numpy path, ``False``; see :func:`_ground_point`, :func:`_tangent`).
+    (0: none; the Monte Carlo method needs at least 2); compiled: the sigma-point method
+    in compiled kernels (:meth:`_sigma_points_compiled`: numba's arithmetic, equal to the
+    numpy path, ``False``, to rounding).
     """
 
     coast: BallisticCoast = field(default_factory=BallisticCoast)
@@ -300,6 +333,8 @@ class ImpactPredictor:
         )
 
     def _sigma_points(self, x, p, times, t_s, ids, rng) -> ImpactPrediction:
+        if self.compiled:
+            return self._sigma_points_compiled(x, p, times, t_s, ids, rng)
         jit = self.compiled
         pts = sigma_points(x, p, compiled=jit)
         impact, dt, ok = self._coast(pts)
@@ -322,6 +357,54 @@ class ImpactPredictor:
             ids, t_s, valid, lat, lon, cov[:, :2, :2], mean[:, 2], cov[:, 2, 2], samples,
             site=plane[0] if jit else None,
         )  # fmt: skip
+
+    def _sigma_points_compiled(self, x, p, times, t_s, ids, rng) -> ImpactPrediction:
+        """:meth:`_sigma_points` in two compiled kernels (numba's arithmetic: equal to the
+        numpy path's to rounding): the sigma points, their coasts, the two surrogate fits,
+        moments and ellipses in one call for the batch; the samples' draws, ground points
+        and the first steps of their latitudes in one call per track, then numpy's cube
+        roots and arctangents over the batch."""
+        from bmdsim.assessment import _kernel
+        from bmdsim.flight.air import air_table
+        from bmdsim.flight.dynamics import MACH_STEP
+
+        n, d = x.shape
+        w, v = np.linalg.eigh(0.5 * (p + np.swapaxes(p, -1, -2)))
+        c = self.coast
+        table = air_table()
+        valid = np.empty(n, bool)
+        lat, lon, t_mean, t_std = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+        major, minor, azimuth = np.empty(n), np.empty(n), np.empty(n)
+        cov, impact_ecef = np.empty((n, 2, 2)), np.empty((n, 3))
+        site, basis = np.empty((n, 3)), np.empty((n, 2, 3))
+        f0, ab = np.empty((n, 3)), np.empty((n, 2 * d, 3))
+        _kernel.impact_sigma(
+            x, w, np.require(v, float, "CW"), SIGMA_SCALE, np.require(times, float, "CW"),
+            float(c.h_exo_s), float(c.h_endo_s), float(c.alt_endo_m), float(c.max_dt_s),
+            bool(c.j2), table.rows, table.alt_min_m, table.inv_step_per_m, table.last_node,
+            _drag_ratio_table(), 1.0 / MACH_STEP, _scale(0.95),
+            valid, lat, lon, cov, t_mean, t_std, impact_ecef, major, minor, azimuth,
+            site, basis, f0, ab,
+        )  # fmt: skip
+        samples = None
+        s = self.samples_per_track
+        if s:
+            samples = _compiled_samples(rng, s, d, site, basis, f0, ab)
+        return ImpactPrediction(
+            track_ids=np.asarray(ids, dtype=np.int64),
+            time_s=t_s,
+            valid=valid,
+            lat_deg=lat,
+            lon_deg=lon,
+            covariance_enu_m2=cov,
+            event_time_s=t_mean,
+            event_time_std_s=t_std,
+            samples=samples,
+            impact_ecef=impact_ecef,
+            ellipse_semi_major_m=major,
+            ellipse_semi_minor_m=minor,
+            ellipse_azimuth_rad=azimuth,
+        )
 
     def _monte_carlo(self, x, p, times, t_s, ids, rng) -> ImpactPrediction:
         n, s = x.shape[0], self.samples_per_track

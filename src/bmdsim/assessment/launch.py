@@ -363,6 +363,8 @@ class LaunchPointEstimator:
         tab = profile.burnout_tables(np.arctan2(v[:, 0], v[:, 1]))  # (M, J) each
         alt, speed_bo = tab["burnout_alt_m"], tab["burnout_speed_m_s"]
         nj = profile.n_ranges
+        if jit:
+            return self._burnout_compiled(tab, x7, kappa, times)
         # every sigma point coasted back once, through the burnout altitudes of all the burns
         res = self.coast.to_altitudes(x7[:, :6], kappa, target_alts_m=alt, backward=True)
         speed = np.linalg.norm(res.state[:, :, 3:6], axis=2)
@@ -393,6 +395,39 @@ class LaunchPointEstimator:
             t_s=times + res.dt_s,
             burn_s=lin(tab["cutoff_s"]),
             downrange_m=lin(tab["burnout_downrange_m"]),
+            ok=ok,
+        )
+
+    def _burnout_compiled(self, tab, x7, kappa, times) -> _Burnout:
+        """:meth:`_burnout` after the tables: the two coasts and the residual's zero in one
+        compiled kernel (:func:`bmdsim.assessment._kernel.burnout_match`: the second coast
+        reads the steps of the first; the same operations)."""
+        from bmdsim.assessment import _kernel
+        from bmdsim.assessment.coast import _drag_ratio_table
+        from bmdsim.flight.air import air_table
+        from bmdsim.flight.dynamics import MACH_STEP
+
+        m = x7.shape[0]
+        c = self.coast
+        table = air_table()
+        frac, y, dt = np.empty(m), np.empty((m, 6)), np.empty(m)
+        burn, down, ok = np.empty(m), np.empty(m), np.empty(m, bool)
+        _kernel.burnout_match(
+            np.ascontiguousarray(x7[:, :6]), np.ascontiguousarray(kappa),
+            *(np.ascontiguousarray(tab[name]) for name in (
+                "burnout_alt_m", "burnout_speed_m_s", "cutoff_s", "burnout_downrange_m")),
+            float(c.h_exo_s), float(c.h_endo_s), float(c.alt_endo_m), float(c.max_dt_s),
+            bool(c.j2), table.rows, table.alt_min_m, table.inv_step_per_m, table.last_node,
+            _drag_ratio_table(), 1.0 / MACH_STEP,
+            frac, y, dt, burn, down, ok,
+        )  # fmt: skip
+        return _Burnout(
+            fraction=frac,
+            position=y[:, :3],
+            velocity=y[:, 3:6],
+            t_s=times + dt,
+            burn_s=burn,
+            downrange_m=down,
             ok=ok,
         )
 

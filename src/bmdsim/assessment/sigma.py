@@ -168,11 +168,35 @@ class _DrawMemory:
         self._bytes = 0
         self._max_bytes = max_bytes
         self._lock = threading.Lock()
+        #: id of a generator met -> (the generator, its state then, s, d, the regressors,
+        #: the state after): the last answer per generator (a track's stream, put back in
+        #: its initial state at every step, asks again for the same draws)
+        self._last: dict[int, tuple] = {}
 
     def regressors(self, gen: np.random.Generator, s: int, d: int) -> np.ndarray:
         """``[u, u * u]`` of ``u = gen.standard_normal((s, d))``; ``gen`` is left in the
         state that draw leaves."""
-        key = (s, d, _freeze(gen.bit_generator.state))
+        bg = gen.bit_generator
+        state = bg.state
+        last = self._last.get(id(gen))
+        if last is not None and last[0] is gen and last[2] == s and last[3] == d:
+            try:
+                same = bool(last[1] == state)
+            except ValueError:  # a state holding arrays: compared by the frozen key below
+                same = False
+            if same:  # the same generator in the same state: the same draws
+                bg.state = last[5]
+                return last[4]
+        uu = self._regressors(gen, state, s, d)
+        with self._lock:
+            if len(self._last) >= 256:  # the tracks of a step, not every generator met
+                self._last.clear()
+            self._last[id(gen)] = (gen, state, s, d, uu, bg.state)
+        return uu
+
+    def _regressors(self, gen: np.random.Generator, state, s: int, d: int) -> np.ndarray:
+        """:meth:`regressors` by the exact state ``state`` of ``gen``."""
+        key = (s, d, _freeze(state))
         with self._lock:
             hit = self._kept.get(key)
             if hit is not None:
@@ -194,6 +218,7 @@ class _DrawMemory:
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
+            self._last.clear()
             self._bytes = 0
 
 

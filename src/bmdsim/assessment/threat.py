@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -79,12 +79,40 @@ def _label_table(kind: int) -> tuple[tuple[str, ...], np.ndarray]:
     return names, np.array([position[x] for x in labels], dtype=np.intp)
 
 
-def _frequencies(names, counts, usable) -> tuple[tuple[str, ...], np.ndarray]:
-    """Labels met (of ``names``, sorted, :data:`SEA` last) and their frequencies ``(N, C)``
-    from the counts ``(N, len(names))`` of ``usable (N,)`` samples per row. Integer labels
-    ordered as the strings: the same labels and numbers as counting the strings."""
-    met = np.flatnonzero(counts.any(axis=0))
-    return tuple(names[j] for j in met), counts[:, met] / np.maximum(usable, 1)[:, None]
+def _met(names, counts) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Labels met (of ``names``, sorted, :data:`SEA` last) in the counts ``(N, len(names))``,
+    their positions in ``names`` ``(C,)``, and their labels as an object array with ``None``
+    last (:func:`_labels`)."""
+    met = counts.any(axis=0)
+    key = (id(names), met.tobytes())
+    hit = _MET.get(key)
+    if hit is None or hit[0] is not names:
+        idx = np.flatnonzero(met)
+        kept = tuple(names[j] for j in idx)
+        labels = _labels(kept)
+        labels.setflags(write=False)
+        if len(_MET) >= 4096:  # label sets are few (the countries around the impacts)
+            _MET.clear()
+        hit = _MET[key] = (names, kept, idx, labels)
+    _, kept, idx, labels = hit
+    return kept, idx, labels
+
+
+#: (id of a label table, mask of its labels met) -> (the table, labels met, their positions,
+#: their object labels); the tables are :func:`_label_table`'s, kept for the process
+_MET: dict = {}
+
+
+@lru_cache(maxsize=256)
+def _country_flags(countries: tuple[str, ...], members: frozenset[str]):
+    """``(C,)`` read-only masks of the countries ``countries`` (of :func:`_met`): allied,
+    the sea, other land."""
+    allied = np.array([c in members for c in countries], dtype=bool)
+    is_sea = np.array([c == SEA for c in countries], dtype=bool)
+    other = ~allied & ~is_sea
+    for a in (allied, is_sea, other):
+        a.setflags(write=False)
+    return allied, is_sea, other
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,6 +132,9 @@ class ThreatEvaluator:
     nearest_place: bool = True
     _asset_ecef: np.ndarray = field(init=False, repr=False)
     _asset_near: np.ndarray = field(init=False, repr=False)
+    #: ``(A,)`` squared radii [m^2] and values of the assets
+    _asset_radius2: np.ndarray = field(init=False, repr=False)
+    _asset_values: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not (0.0 < self.asset_threshold <= 1.0 and 0.0 < self.territory_threshold <= 1.0):
@@ -120,6 +151,11 @@ class ThreatEvaluator:
             [a.lat_deg for a in self.assets], [a.lon_deg for a in self.assets],
             [a.radius_m for a in self.assets],
         ))  # fmt: skip
+        radius = np.array([a.radius_m for a in self.assets], dtype=float)
+        object.__setattr__(self, "_asset_radius2", radius**2)
+        object.__setattr__(
+            self, "_asset_values", np.array([a.value for a in self.assets], dtype=float)
+        )
 
     @classmethod
     def from_scenario(cls, scenario, **kwargs) -> ThreatEvaluator:
@@ -179,29 +215,32 @@ class ThreatEvaluator:
         _count_kernel()(
             valid, lat, lon, feature, country_of, territory_of, by_country, by_territory, usable
         )
-        countries, p_country = _frequencies(countries, by_country, usable)
-        territories, p_territory = _frequencies(territories, by_territory, usable)
-        p_country[~valid] = np.nan
-        p_territory[~valid] = np.nan
-        allied = np.array([c in self.alliance_members for c in countries], dtype=bool)
-        is_sea = np.array([c == SEA for c in countries], dtype=bool)
-        p_allied = p_country[:, allied].sum(axis=1)
-        p_sea = p_country[:, is_sea].sum(axis=1)
-        p_non_allied = p_country[:, ~allied & ~is_sea].sum(axis=1)
-        best = _argmax_or(p_country, countries, ~valid)
-        land = np.where(is_sea[None, :], -1.0, _nan_to(p_country, -1.0))
-        land_idx = np.argmax(land, axis=1) if len(countries) else np.zeros(n, np.intp)
-        has_land = valid & (
-            land[np.arange(n), land_idx] > 0.0 if len(countries) else np.zeros(n, dtype=bool)
-        )
-        best_land = _labels(countries)[np.where(has_land, land_idx, -1)]
-        best_territory = _argmax_or(p_territory, territories, ~valid)[0]
-        p_asset = self._asset_probability(valid, lat, lon, usable)
-        p_asset[~valid] = np.nan
-        values = np.array([a.value for a in self.assets], dtype=float)
-        value_at_risk = p_asset @ values if self.assets else np.zeros(n)
-        p_asset_max = p_asset.max(axis=1) if self.assets else np.zeros(n)
-        category = self.categorise(np.where(valid, p_asset_max, np.nan), p_allied, p_non_allied)
+        # labels met (countries and territories), then every frequency, sum, most likely
+        # label and the category of each row in one compiled pass (the numpy expressions'
+        # order of operations; see _summarise)
+        countries, c_idx, country_labels = _met(countries, by_country)
+        territories, t_idx, territory_labels = _met(territories, by_territory)
+        allied, is_sea, _ = _country_flags(countries, self.alliance_members)
+        na = len(self.assets)
+        inside = np.zeros((n, na), dtype=np.int64)
+        if na:
+            _disc_kernel()(
+                valid, lat, lon, self._asset_ecef, self._asset_radius2, self._asset_near, inside
+            )
+        p_country, p_territory = np.empty((n, c_idx.size)), np.empty((n, t_idx.size))
+        p_asset = np.empty((n, na))
+        sums = np.empty((5, n))  # p_allied, p_sea, p_non_allied, best_p, value_at_risk
+        picks = np.empty((4, n), dtype=np.intp)  # best, land, territory, category
+        _summary_kernel()(
+            valid, by_country, c_idx, by_territory, t_idx, usable, allied, is_sea, inside,
+            self._asset_values, self.asset_threshold, self.territory_threshold,
+            p_country, p_territory, p_asset, sums, picks,
+        )  # fmt: skip
+        p_allied, p_sea, p_non_allied, best_p, value_at_risk = sums
+        best = country_labels[picks[0]]
+        best_land = country_labels[picks[1]]
+        best_territory = territory_labels[picks[2]]
+        category = picks[3].astype(np.int8)
         tti = impacts.time_to_impact_s
         place, place_d = self._nearest_places(impacts)
         return ThreatAssessment(
@@ -210,8 +249,8 @@ class ThreatEvaluator:
             countries=countries,
             country_probability=p_country,
             allied=allied,
-            most_likely_country=best[0],
-            most_likely_probability=best[1],
+            most_likely_country=best,
+            most_likely_probability=best_p,
             most_likely_land_country=best_land,
             most_likely_territory=best_territory,
             nearest_place=place,
@@ -227,19 +266,6 @@ class ThreatEvaluator:
             rank=self.rank(category, tti, value_at_risk),
         )
 
-    def _asset_probability(self, valid, lat, lon, usable) -> np.ndarray:
-        """``(N, A)`` fraction of the usable samples (finite, of valid rows; ``usable (N,)``
-        of them) inside each asset's disc."""
-        n = valid.shape[0]
-        if not self.assets:
-            return np.zeros((n, 0))
-        radius = np.array([a.radius_m for a in self.assets])
-        # chord between two points on the ellipsoid: within 1e-4 relative of the ground
-        # distance up to 1,000 km (the largest radius allowed)
-        inside = np.zeros((n, len(self.assets)), dtype=np.int64)
-        _disc_kernel()(valid, lat, lon, self._asset_ecef, radius**2, self._asset_near, inside)
-        return inside / np.maximum(usable, 1)[:, None]
-
     def _nearest_places(self, impacts: ImpactPrediction) -> tuple[np.ndarray, np.ndarray]:
         n = len(impacts)
         names = np.full(n, None, dtype=object)
@@ -247,12 +273,11 @@ class ThreatEvaluator:
         rows = np.flatnonzero(np.asarray(impacts.valid, bool))
         if not self.nearest_place or rows.size == 0:
             return names, dist
-        from bmdsim.earth.geography.places import nearest_places
+        from bmdsim.earth.geography.places import nearest_place_names
 
-        found = nearest_places(impacts.lat_deg[rows], impacts.lon_deg[rows], k=1)
-        for i, places in zip(rows, found, strict=True):
-            names[i] = places[0].name
-            dist[i] = places[0].distance_m
+        names[rows], dist[rows] = nearest_place_names(
+            impacts.lat_deg[rows], impacts.lon_deg[rows], ecef=impacts.impact_ecef[rows]
+        )
         return names, dist
 
 
@@ -270,24 +295,6 @@ def category_rule(
     cat[p_allied >= territory_threshold] = ThreatCategory.ALLIED_TERRITORY
     cat[p_asset_max >= asset_threshold] = ThreatCategory.DEFENDED_ASSET
     return cat
-
-
-def _argmax_or(p, names, blank) -> tuple[np.ndarray, np.ndarray]:
-    """Most likely label per row and its probability (None/NaN where ``blank``)."""
-    n = p.shape[0]
-    if not names:
-        return np.full(n, None, dtype=object), np.full(n, np.nan)
-    j = np.argmax(_nan_to(p, -1.0), axis=1)
-    label = _labels(names)[j]
-    prob = p[np.arange(n), j]
-    label[blank] = None
-    prob = np.where(blank, np.nan, prob)
-    return label, prob
-
-
-def _nan_to(p: np.ndarray, fill: float) -> np.ndarray:
-    """``nan_to_num(p, nan=fill)`` of probabilities (finite or NaN: no infinities to clip)."""
-    return np.where(np.isnan(p), fill, p)
 
 
 def _labels(names: tuple[str, ...]) -> np.ndarray:
@@ -321,6 +328,98 @@ def _count_kernel():
     import numba
 
     return numba.njit(cache=True, nogil=True)(_count_samples)
+
+
+def _summarise(
+    valid,
+    by_country,
+    c_idx,
+    by_territory,
+    t_idx,
+    usable,
+    allied,
+    is_sea,
+    inside,
+    values,
+    asset_threshold,
+    territory_threshold,
+    p_country,
+    p_territory,
+    p_asset,
+    sums,
+    picks,
+):  # pragma: no cover
+    """Per row ``i`` of the counts ``by_country``, ``by_territory`` (all labels), ``inside``
+    (assets) of ``usable[i]`` samples: the frequencies of the labels met (``c_idx``,
+    ``t_idx``, their columns) into ``p_country``, ``p_territory`` and of the assets into
+    ``p_asset`` (count / max(usable, 1), NaN where not ``valid``); into ``sums`` the
+    probabilities of the ``allied``, the sea (``is_sea``) and the other countries met
+    (summed in column order), the most likely country's and the value at risk
+    (``sum_a values[a] p_asset[a]``); into ``picks`` the most likely country, land country
+    and territory (positions among those met: the first of the largest counts, i.e. of the
+    largest frequencies; -1, read as ``None``, where not valid or, for land, where no sample
+    fell on land) and the category (:func:`category_rule`). Compiled by
+    :func:`_summary_kernel`."""
+    nan = np.nan
+    for i in range(valid.shape[0]):
+        ok = valid[i]
+        u = float(max(usable[i], 1))
+        pa = 0.0
+        ps = 0.0
+        pn = 0.0
+        jb, cb, jl, cl = -1, -1, -1, -2
+        for k in range(c_idx.shape[0]):
+            c = by_country[i, c_idx[k]]
+            p = c / u if ok else nan
+            p_country[i, k] = p
+            if allied[k]:
+                pa += p
+            elif is_sea[k]:
+                ps += p
+            else:
+                pn += p
+            if c > cb:
+                jb, cb = k, c
+            land = -1 if is_sea[k] else c
+            if land > cl:
+                jl, cl = k, land
+        jt, ct = -1, -1
+        for k in range(t_idx.shape[0]):
+            c = by_territory[i, t_idx[k]]
+            p_territory[i, k] = c / u if ok else nan
+            if c > ct:
+                jt, ct = k, c
+        var = 0.0
+        pmax = 0.0 if ok else nan
+        for a in range(inside.shape[1]):
+            p = inside[i, a] / u if ok else nan
+            p_asset[i, a] = p
+            var += values[a] * p
+            if a == 0 or p > pmax or p != p:
+                pmax = p
+        sums[0, i] = pa
+        sums[1, i] = ps
+        sums[2, i] = pn
+        sums[3, i] = p_country[i, jb] if (ok and jb >= 0) else nan
+        sums[4, i] = var
+        picks[0, i] = jb if ok else -1
+        picks[1, i] = jl if (ok and cl > 0) else -1
+        picks[2, i] = jt if ok else -1
+        cat = 0  # ThreatCategory.NONE; NaN compares false
+        if pn >= territory_threshold:
+            cat = 1
+        if pa >= territory_threshold:
+            cat = 2
+        if pmax >= asset_threshold:
+            cat = 3
+        picks[3, i] = cat
+
+
+@cache
+def _summary_kernel():
+    import numba
+
+    return numba.njit(cache=True, nogil=True)(_summarise)
 
 
 def disc_neighbourhoods(lat_deg, lon_deg, radius_m) -> np.ndarray:

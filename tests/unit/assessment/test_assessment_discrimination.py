@@ -72,3 +72,33 @@ def test_reliable_drag_low_in_the_atmosphere_overrides_the_rcs():
 
 def test_labels():
     assert [c.label for c in ObjectClass] == ["unknown", "rv", "spent stage"]
+
+
+def test_compiled_rule_equals_the_numpy_rule():
+    """The compiled classification against the numpy path over random tracks (RCS around
+    the threshold, few and many looks, NaNs, altitudes around the drag altitude, kappa and
+    its variance around the thresholds, negative and NaN variances), with and without a
+    drag state."""
+    from dataclasses import replace
+
+    rng = np.random.default_rng(4)
+    n = 2_000
+    d = Discriminator()
+    log_rcs = np.log10(d.rcs_threshold_m2) + rng.normal(0.0, 0.5, n)
+    log_rcs[rng.random(n) < 0.1] = np.nan
+    looks = rng.integers(0, 2 * d.min_looks, n)
+    alt = d.drag_altitude_m * rng.uniform(0.5, 1.5, n)
+    kappa = d.kappa_threshold_m2_kg * rng.uniform(0.0, 2.0, n)
+    kappa[rng.random(n) < 0.05] = np.nan
+    sigma = d.kappa_relative_sigma * d.kappa_threshold_m2_kg * rng.uniform(0.5, 1.5, n)
+    for drag in (True, False):
+        tr = _tracks(log_rcs, looks, alt, kappa if drag else None, sigma)
+        if drag:
+            var = tr.covariances.copy()
+            var[:10, 6, 6] = -1e-12
+            var[10:20, 6, 6] = np.nan
+            tr = tr.with_(covariances=var)
+        got = d.classify(tr)
+        want = replace(d, compiled=False).classify(tr)
+        assert np.array_equal(got, want), int(np.sum(got != want))
+        assert set(np.unique(got)) == {0, 1, 2}

@@ -97,6 +97,39 @@ def test_remembered_draws_are_the_generators_draws_and_move_the_generators_on():
     assert not np.array_equal(standard_normals(g, 2, 50, 4)[0], plain[0])
 
 
+def test_the_same_generator_put_back_gets_the_same_draws_and_moves_on():
+    """The last answer per generator (a track's stream put back in its initial state at
+    every step): the same draws, the generator left where drawing leaves it; a generator
+    moved elsewhere, or asked for another shape, draws anew; a bit generator whose state
+    holds arrays (MT19937) works too."""
+    _DRAWS.clear()
+    for make in (
+        lambda: np.random.default_rng(3),
+        lambda: np.random.Generator(np.random.MT19937(3)),
+    ):
+        g = make()
+        start = g.bit_generator.state
+        first = standard_normals([g], 1, 30, 2)
+        after = g.bit_generator.state
+        for _ in range(2):
+            g.bit_generator.state = start
+            again = standard_normals([g], 1, 30, 2)
+            np.testing.assert_array_equal(again, first)
+            fresh = make()
+            fresh.standard_normal((30, 2))
+            assert g.standard_normal() == fresh.standard_normal()
+        g.bit_generator.state = after  # elsewhere: new draws, those of the generator
+        want = make()
+        want.bit_generator.state = after
+        np.testing.assert_array_equal(
+            standard_normals([g], 1, 30, 2)[0], want.standard_normal((30, 2))
+        )
+        g.bit_generator.state = start  # another shape
+        np.testing.assert_array_equal(
+            standard_normals([g], 1, 10, 3)[0], make().standard_normal((10, 3))
+        )
+
+
 def test_sampling_from_streams_is_sampling_the_streams_draws():
     """Row by row from the remembered regressors: bit for bit the batch product at
     standard_normals' draws, and the generators are moved on as drawing moves them."""

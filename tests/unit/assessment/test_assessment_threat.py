@@ -147,8 +147,9 @@ def test_a_batch_with_no_valid_prediction_is_evaluated_without_error(evaluator):
 
     imp = _impacts([DORTYOL, AKROTIRI], [10_000.0, 10_000.0])
     nan = np.full_like(imp.samples.lat_deg, np.nan)
-    imp = replace(imp, valid=np.zeros(2, bool),
-                  samples=replace(imp.samples, lat_deg=nan, lon_deg=nan))
+    imp = replace(
+        imp, valid=np.zeros(2, bool), samples=replace(imp.samples, lat_deg=nan, lon_deg=nan)
+    )
     th = evaluator.evaluate(imp)
     assert list(th.most_likely_land_country) == [None, None]
     assert np.all(np.isnan(th.p_allied)) or np.all(th.p_allied == 0.0)
@@ -229,3 +230,59 @@ def test_asset_counts_equal_the_numpy_chord_test_at_the_rim():
         inside = np.sum((d2 <= a.radius_m**2) & ok, axis=1)
         np.testing.assert_array_equal(p[:, k], inside / count)
     assert 0.3 < p[0, 0] < 0.7 and 0.3 < p[1, 1] < 0.7  # the rim is crossed both ways
+
+
+def test_compiled_summary_equals_the_numpy_expressions(evaluator):
+    """The one-pass summary of each row (sums over the allied / sea / other countries met,
+    most likely country, land country and territory, asset probabilities, value at risk,
+    category) against the straightforward numpy expressions on the returned frequencies,
+    with invalid rows, unusable samples and rows with no land."""
+    from bmdsim.assessment.threat import category_rule
+    from bmdsim.earth.geography.borders import territory_at
+
+    imp = _impacts(
+        [DORTYOL, AKROTIRI, (34.0, 34.5), (36.3, 36.6), (35.0, 31.0)],
+        [40e3, 20e3, 5e3, 30e3, 3e3],
+    )
+    lat, lon = imp.samples.lat_deg.copy(), imp.samples.lon_deg.copy()
+    lat[3, :50] = np.nan
+    valid = np.array([True, True, True, False, True])
+    imp = replace(imp, valid=valid, samples=replace(imp.samples, lat_deg=lat, lon_deg=lon))
+    th = evaluator.evaluate(imp)
+    p = th.country_probability
+    allied = np.array([c in evaluator.alliance_members for c in th.countries])
+    sea = np.array([c == SEA for c in th.countries])
+    np.testing.assert_array_equal(th.allied, allied)
+    np.testing.assert_array_equal(th.p_allied, p[:, allied].sum(axis=1))
+    np.testing.assert_array_equal(th.p_sea, p[:, sea].sum(axis=1))
+    np.testing.assert_array_equal(th.p_non_allied, p[:, ~allied & ~sea].sum(axis=1))
+    j = np.argmax(np.where(np.isnan(p), -1.0, p), axis=1)
+    names = np.array([*th.countries, None], dtype=object)
+    assert list(th.most_likely_country) == [
+        names[k] if v else None for k, v in zip(j, valid, strict=True)
+    ]
+    np.testing.assert_array_equal(
+        th.most_likely_probability, np.where(valid, p[range(5), j], np.nan)
+    )
+    land = np.where(sea, -1.0, np.where(np.isnan(p), -1.0, p))
+    jl = np.argmax(land, axis=1)
+    has = valid & (land[range(5), jl] > 0.0)
+    assert list(th.most_likely_land_country) == list(names[np.where(has, jl, -1)])
+    assert th.most_likely_land_country[4] is None  # every sample at sea
+    ok = valid[:, None] & np.isfinite(lat) & np.isfinite(lon)
+    t_names, t_ref = _string_frequencies(territory_at, lat, lon, ok)
+    jt = np.argmax(t_ref, axis=1)
+    assert list(th.most_likely_territory) == [
+        t_names[k] if v else None for k, v in zip(jt, valid, strict=True)
+    ]
+    values = np.array([a.value for a in evaluator.assets])
+    var = th.asset_probability @ values
+    np.testing.assert_allclose(th.value_at_risk, var, rtol=1e-15, atol=0.0)
+    assert np.array_equal(np.isnan(th.value_at_risk), ~valid)
+    pmax = np.where(valid, th.asset_probability.max(axis=1), np.nan)
+    np.testing.assert_array_equal(
+        th.category,
+        category_rule(evaluator.asset_threshold, evaluator.territory_threshold, pmax,
+                      th.p_allied, th.p_non_allied),
+    )  # fmt: skip
+    assert th.category.dtype == np.int8 and th.category[0] == ThreatCategory.ALLIED_TERRITORY

@@ -138,6 +138,46 @@ def test_nearest_places_is_exact_against_brute_force():
         assert np.allclose([p.distance_m for p in got], best, rtol=0, atol=1e-6)
 
 
+def test_nearest_place_names_is_the_nearest_of_nearest_places():
+    """The record-free look-up (with or without the ECEF points) gives the nearest place
+    and its distance of ``nearest_places(k=1)``, for places and towns only."""
+    from bmdsim.earth.frames import geodetic_to_ecef
+    from bmdsim.earth.geography.places import nearest_place_names
+
+    rng = np.random.default_rng(5)
+    lat = np.concatenate([rng.uniform(30, 42, 40), [34.59, 36.84, 89.0, -60.0]])
+    lon = np.concatenate([rng.uniform(25, 50, 40), [32.99, 36.23, 0.0, 179.9]])
+    for pop in (0, 100_000):
+        want = nearest_places(lat, lon, k=1, min_population=pop)
+        for ecef in (None, geodetic_to_ecef(lat, lon, 0.0)):
+            names, dist = nearest_place_names(lat, lon, ecef=ecef, min_population=pop)
+            assert list(names) == [w[0].name for w in want]
+            assert np.array_equal(dist, [w[0].distance_m for w in want])
+    names, dist = nearest_place_names(np.zeros(0), np.zeros(0))
+    assert names.shape == dist.shape == (0,)
+
+
+def test_nearest_place_names_along_a_walk_reuses_its_neighbourhood_exactly():
+    """Points moving a few km at a time (as mean impact points do from step to step) are
+    answered from the kept neighbourhood, and the answers are those of the tree search;
+    a jump far away moves the neighbourhood."""
+    from bmdsim.earth.geography import places as gaz
+
+    rng = np.random.default_rng(2)
+    lat = 36.5 + np.cumsum(rng.normal(0.0, 0.03, (300, 2)), axis=0)
+    lon = 36.0 + np.cumsum(rng.normal(0.0, 0.03, (300, 2)), axis=0)
+    lat[150], lon[150] = (49.4, 7.6), (-33.9, 151.2)  # Ramstein, Sydney
+    moved = 0
+    for la, lo in zip(lat, lon, strict=True):
+        before = gaz._LOCAL.get(0)
+        names, dist = gaz.nearest_place_names(la, lo)
+        moved += gaz._LOCAL.get(0) is not before
+        want = nearest_places(la, lo, k=1)
+        assert list(names) == [w[0].name for w in want]
+        assert np.array_equal(dist, [w[0].distance_m for w in want])
+    assert 1 <= moved < 60, moved  # mostly answered from the neighbourhood
+
+
 def test_nearest_places_vectorised_shapes():
     one = nearest_places(36.84, 36.23, k=2)
     assert isinstance(one, list) and isinstance(one[0], Place)
