@@ -120,26 +120,20 @@ class _Borders:
         Each candidate is tested against its polygon clipped to the cell (a few dozen
         edges, clipped by GEOS once per process and kept), by the compiled crossing-number
         test of :func:`_mixed_points`."""
+        kernel = _mixed_kernel()
+        # one compiled call when every candidate of the cells met is clipped already
+        edge_start, edge_stop, edges = self._edge_start, self._edge_stop, self._edges
+        args = (self.mixed_cells, self.mixed_offsets, self.mixed_features)
+        if kernel(out, mixed, lat, lon, cell, *args, edge_start, edge_stop, edges):
+            return
         row = np.searchsorted(self.mixed_cells, cell)
-        first = self.mixed_offsets[row]
-        n_cand = self.mixed_offsets[row + 1] - first
         rows = np.unique(row)
         start, count = self.mixed_offsets[rows], np.diff(self.mixed_offsets)[rows]
         # every candidate (cell, feature) pair of the cells touched
         pairs = np.repeat(start - np.cumsum(count) + count, count) + np.arange(count.sum())
         edge_start, edge_stop, edges = self._clipped_edges(pairs)
-        _mixed_kernel()(
-            out,
-            mixed,
-            lat,
-            lon,
-            first,
-            n_cand,
-            self.mixed_features,
-            edge_start,
-            edge_stop,
-            edges,
-        )
+        done = kernel(out, mixed, lat, lon, cell, *args, edge_start, edge_stop, edges)
+        assert done, "every candidate of the cells met is clipped"
 
     def _clipped_edges(self, pairs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(start, stop, edges)``: edges ``(E, 4)`` ``[x0, y0, x1, y1]`` (lon, lat deg) of
@@ -234,20 +228,30 @@ def _grid_kernel():
 
 
 def _mixed_points(
-    out, mixed, lat, lon, first, n_cand, features, edge_start, edge_stop, edges
+    out, mixed, lat, lon, cell, mixed_cells, mixed_offsets, features, edge_start, edge_stop,
+    edges,
 ):  # pragma: no cover
     """Compiled part of :meth:`_Borders._resolve_mixed`: ``out[mixed[q]]`` is the first of
-    point ``q``'s candidates ``features[first[q]:first[q] + n_cand[q]]`` whose clipped
-    polygon (edges ``edge_start[j]:edge_stop[j]`` of ``edges``) contains it, else -1.
+    point ``q``'s candidates — the features ``features[j]``, ``j`` in
+    ``mixed_offsets[r]:mixed_offsets[r + 1]`` of its cell's row ``r`` in ``mixed_cells`` —
+    whose clipped polygon (edges ``edge_start[j]:edge_stop[j]`` of ``edges``) contains it,
+    else -1. Returns False, writing nothing, when some candidate of the cells met is not
+    clipped yet (``edge_start[j] < 0``).
 
     A point is in a polygon (closed rings, holes included) when it lies on one of its
     edges (exact collinearity test) or when a ray from it towards +x crosses its edges an
     odd number of times (W. R. Franklin's PNPOLY rule: an edge counts when its end points
     lie on opposite sides of the ray's line, the upper end point excluded)."""
     for q in range(mixed.size):
+        r = np.searchsorted(mixed_cells, cell[q])
+        for j in range(mixed_offsets[r], mixed_offsets[r + 1]):
+            if edge_start[j] < 0:
+                return False
+    for q in range(mixed.size):
         x, y = lon[q], lat[q]
+        r = np.searchsorted(mixed_cells, cell[q])
         found = -1
-        for j in range(first[q], first[q] + n_cand[q]):
+        for j in range(mixed_offsets[r], mixed_offsets[r + 1]):
             inside = False
             for e in range(edge_start[j], edge_stop[j]):
                 x0, y0, x1, y1 = edges[e, 0], edges[e, 1], edges[e, 2], edges[e, 3]
@@ -262,6 +266,7 @@ def _mixed_points(
                 found = features[j]
                 break
         out[mixed[q]] = found
+    return True
 
 
 @cache
