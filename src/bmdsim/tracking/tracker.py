@@ -140,7 +140,8 @@ class Tracker:
     ``compiled``: with the compiled roles (an IMM or EKF predictor of compiled motion
     models, :class:`ExtendedKalmanUpdater`, :class:`ChiSquareGater`), process a scan of one
     of the sensors layer's measurement models in a few compiled calls
-    (:class:`bmdsim.tracking.fused.ScanKernels`, same results); False: always role by role.
+    (:class:`bmdsim.tracking.fused.ScanKernels`, the same results to rounding); False: always
+    role by role.
     """
 
     predictor: object
