@@ -730,6 +730,50 @@ def predict_at_kernel(
     return (*out, out_t)
 
 
+@numba.njit(**_INNER)
+def _largest_eigenvalue_3(a):
+    """Largest eigenvalue of the symmetric ``a[:3, :3]`` (lower triangle read), in closed
+    form (the trigonometric solution of the characteristic cubic, Smith 1961, *Commun.
+    ACM* 4(4)): for the largest root the formula is accurate to rounding."""
+    a00, a11, a22 = a[0, 0], a[1, 1], a[2, 2]
+    a10, a20, a21 = a[1, 0], a[2, 0], a[2, 1]
+    off = a10 * a10 + a20 * a20 + a21 * a21
+    if off == 0.0:
+        return max(a00, a11, a22)
+    q = (a00 + a11 + a22) / 3.0
+    b00, b11, b22 = a00 - q, a11 - q, a22 - q
+    p = math.sqrt((b00 * b00 + b11 * b11 + b22 * b22 + 2.0 * off) / 6.0)
+    det = (
+        b00 * (b11 * b22 - a21 * a21) - a10 * (a10 * b22 - a21 * a20)
+        + a20 * (a10 * a21 - b11 * a20)
+    )  # fmt: skip
+    r = det / (2.0 * p * p * p)
+    r = -1.0 if r < -1.0 else (1.0 if r > 1.0 else r)
+    return q + 2.0 * p * math.cos(math.acos(r) / 3.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def cue_kernel(states, covariances, t_start, t_end, n_sigma, min_radius):
+    """Radar cues of tracks (ECEF ``states (C, n)``, ``covariances (C, n, n)`` at
+    ``t_start``): ``(t_start (C,), t_end (C,), t_ref (C,), position (C, 3), velocity
+    (C, 3), radius (C,))`` with radius ``max(n_sigma sqrt(lambda_max(P_pos)), min_radius)``
+    (:meth:`bmdsim.tracking.Tracker.cues`). A NaN radius: a covariance was not finite."""
+    c = states.shape[0]
+    o_start, o_end, o_ref = np.empty(c), np.empty(c), np.empty(c)
+    pos, vel, radius = np.empty((c, 3)), np.empty((c, 3)), np.empty(c)
+    for k in range(c):
+        o_start[k] = t_start
+        o_end[k] = t_end
+        o_ref[k] = t_start
+        for i in range(3):
+            pos[k, i] = states[k, i]
+            vel[k, i] = states[k, 3 + i]
+        lam = _largest_eigenvalue_3(covariances[k])
+        r = n_sigma * math.sqrt(lam) if lam >= 0.0 else math.nan
+        radius[k] = r if not r < min_radius else min_radius
+    return o_start, o_end, o_ref, pos, vel, radius
+
+
 # ---- the tracker's compiled scan step -------------------------------------------------------
 @numba.njit(**_INNER)
 def _track_side(h, p, extra, cross, out):
@@ -869,8 +913,8 @@ def _bookkeeping(
        confirmed track whose last 'track updated' event is ``period`` old (its ``reported``
        time set to ``t``).
     2. Misses: every other track that this sensor has updated, inside its coverage
-       (``covered (N,)``) and not updated since ``t``, gets a miss; if any did, every
-       track's quality is recomputed.
+       (``covered (N,)``; no rows: everywhere) and not updated since ``t``, gets a miss;
+       if any did, every track's quality is recomputed.
     3. M-of-N confirmation (``confirm_m < 0``: none): a tentative track with at least
        ``confirm_m`` hits in ``history & confirm_mask`` is confirmed (``out_confirmed``).
 
@@ -904,7 +948,8 @@ def _bookkeeping(
             reported[r] = t
     missed = False
     for i in range(n_t):
-        if covered[i] and (sensors[i] & bit) != 0 and not updated[i] and last_update[i] < t:
+        inside = covered.shape[0] == 0 or covered[i]
+        if inside and (sensors[i] & bit) != 0 and not updated[i] and last_update[i] < t:
             history[i] = history[i] << one
             opportunities[i] += 1
             missed = True
@@ -969,15 +1014,24 @@ def scan_kernel(
        output (:func:`bmdsim.tracking.updater.imm_combine`'s arithmetic).
     5. The counters (:func:`_bookkeeping`).
 
-    Returns ``(outcome, missed, estimate, counters, assigned_rows, assigned_dets, due,
-    confirmed, pairs)``: estimate the new ``(states, covariances, mode_states,
-    mode_covariances, mode_probabilities, times)``, counters the new counter arrays (in
-    the argument order), pairs the kept ``(track, detection, distance2, cost, pair)``
-    (forward pairs first; ``pair`` their index among the tested ones).
+    Returns ``(outcome, changed, n_due, n_confirmed, index, pairs, estimate, counters)``:
+    changed whether the track record changed (an update, a miss or a confirmation; if not,
+    estimate and counters are the arrays given); index the rows of the ``n_due`` updated
+    confirmed tracks due a 'track updated' event, then those of the ``n_confirmed`` tracks
+    just confirmed, then the detections left unassigned; pairs ``(5, P)`` the kept pairs'
+    track, detection, ``d^2``, cost and index among the tested pairs (forward pairs
+    first); estimate the new ``(states, covariances, mode_states, mode_covariances,
+    mode_probabilities, times)``; counters the new counter arrays (in the argument order).
     :data:`SCAN_FAILED`: a covariance was not positive definite (nothing is usable).
     """
     k_n, m_n, n = mode_x.shape
     d_n, m = z.shape
+    inputs = (states, covariances, mode_x, mode_p, mu, times)
+    counters_in = (
+        last_update, hits, opportunities, history, sensors, quality, reported, rcs_mean,
+        rcs_looks, status,
+    )  # fmt: skip
+    no_index = np.zeros(0, np.int64)
     motion = (
         r_drag, r_j2, r_max_step, cd_table, inv_mach_step, cd_ref, rows, alt_min, inv_step,
         last_node,
@@ -1090,11 +1144,8 @@ def scan_kernel(
                     )
                     if not ok:
                         return (
-                            SCAN_FAILED, False, (states, covariances, mode_x, mode_p, mu, times),
-                            (last_update, hits, opportunities, history, sensors, quality,
-                             reported, rcs_mean, rcs_looks, status),
-                            pt[:0], pd[:0], pfwd[:0], pfwd[:0],
-                            (pt[:0], pd[:0], pd2[:0], pcost[:0], pidx[:0]),
+                            SCAN_FAILED, False, 0, 0, no_index, np.empty((5, 0)), inputs,
+                            counters_in,
                         )  # fmt: skip
                     if d2 <= threshold:
                         if kept == cap:
@@ -1112,7 +1163,13 @@ def scan_kernel(
                     tested += 1
             if fwd_pass:
                 f_n = tested
-    pairs = (pt[:kept], pd[:kept], pd2[:kept], pcost[:kept], pidx[:kept])
+    pairs = np.empty((5, kept))
+    for a in range(kept):
+        pairs[0, a] = pt[a]
+        pairs[1, a] = pd[a]
+        pairs[2, a] = pd2[a]
+        pairs[3, a] = pcost[a]
+        pairs[4, a] = pidx[a]
     # 3. association
     if forced:
         a_rows, a_dets = forced_rows, forced_dets
@@ -1128,16 +1185,13 @@ def scan_kernel(
                 seen_t[pt[a]] = True
                 seen_d[pd[a]] = True
         if not distinct:
-            return (
-                SCAN_AMBIGUOUS, False, (states, covariances, mode_x, mode_p, mu, times),
-                (last_update, hits, opportunities, history, sensors, quality, reported,
-                 rcs_mean, rcs_looks, status),
-                pt[:0], pd[:0], pfwd[:0], pfwd[:0], pairs,
-            )  # fmt: skip
+            return SCAN_AMBIGUOUS, False, 0, 0, no_index, pairs, inputs, counters_in
         a_rows, a_dets = pt[:kept], pd[:kept]
     # 4. update
-    o_x, o_p = states.copy(), covariances.copy()
-    o_mx, o_mp, o_mu, o_t = mode_x.copy(), mode_p.copy(), mu.copy(), times.copy()
+    o_x, o_p, o_mx, o_mp, o_mu, o_t = inputs
+    if a_rows.shape[0] > 0:
+        o_x, o_p = states.copy(), covariances.copy()
+        o_mx, o_mp, o_mu, o_t = mode_x.copy(), mode_p.copy(), mu.copy(), times.copy()
     ll = np.empty(m_n)
     out_nu = np.empty(m)
     out_s = np.empty((m, m))
@@ -1170,12 +1224,7 @@ def scan_kernel(
                 dt[r], motion, o_mx[r, j], o_mp[r, j], out_nu, out_s, *sc,
             )  # fmt: skip
             if not ok:
-                return (
-                    SCAN_FAILED, False, (states, covariances, mode_x, mode_p, mu, times),
-                    (last_update, hits, opportunities, history, sensors, quality, reported,
-                     rcs_mean, rcs_looks, status),
-                    pt[:0], pd[:0], pfwd[:0], pfwd[:0], pairs,
-                )  # fmt: skip
+                return SCAN_FAILED, False, 0, 0, no_index, pairs, inputs, counters_in
             ll[j] = ll_j
         if forward:
             o_t[r] = t_s
@@ -1233,10 +1282,179 @@ def scan_kernel(
         a_rows, a_dets, t_s, bit, rcs, memory_looks, period, covered, quality_mask,
         quality_window, confirm_m, confirm_mask, *counters, due, confirmed,
     )  # fmt: skip
+    n_due = 0
+    for a in range(a_rows.shape[0]):
+        n_due += due[a]
+    n_confirmed = 0
+    for i in range(k_n):
+        n_confirmed += confirmed[i]
+    used = np.zeros(d_n, np.bool_)
+    for a in range(a_dets.shape[0]):
+        used[a_dets[a]] = True
+    n_free = 0
+    for d in range(d_n):
+        n_free += not used[d]
+    index = np.empty(n_due + n_confirmed + n_free, np.int64)
+    q = 0
+    for a in range(a_rows.shape[0]):
+        if due[a]:
+            index[q] = a_rows[a]
+            q += 1
+    for i in range(k_n):
+        if confirmed[i]:
+            index[q] = i
+            q += 1
+    for d in range(d_n):
+        if not used[d]:
+            index[q] = d
+            q += 1
+    if a_rows.shape[0] == 0 and not missed and n_confirmed == 0:  # the record as it was
+        return SCAN_DONE, False, 0, 0, index, pairs, inputs, counters_in
     return (
-        SCAN_DONE, missed, (o_x, o_p, o_mx, o_mp, o_mu, o_t), counters, a_rows, a_dets, due,
-        confirmed, pairs,
+        SCAN_DONE,
+        True,
+        n_due,
+        n_confirmed,
+        index,
+        pairs,
+        (o_x, o_p, o_mx, o_mp, o_mu, o_t),
+        counters,
+    )
+
+
+@numba.njit(**_INNER)
+def _grow_rows(a, k):
+    """``a`` with ``k`` more rows (uninitialised) after its own."""
+    out = np.empty((a.shape[0] + k, *a.shape[1:]), a.dtype)
+    out[: a.shape[0]] = a
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def initiate_kernel(
+    kind, pos, vel, basis, z, noise, dets, times_s, n_used, x_prior, info_prior, mu0,
+    first_id, bits, rcs, ids, states, covariances, mode_x, mode_p, mu, times, last_update,
+    initiated, status, hits, opportunities, history, sensors, quality, reported, rcs_mean,
+    rcs_looks,
+):  # fmt: skip
+    """Tentative tracks from single radar detections appended to a track record
+    (:class:`bmdsim.tracking.initiator.SinglePointInitiator` and
+    :meth:`bmdsim.tracking.Tracker._initiate`, the same formulas).
+
+    Detection ``dets[j]`` of ``z (K, m)``, ``noise (K, m, m)`` (range, azimuth, elevation
+    (, range rate); one sensor geometry) at ``times_s[j]``: the position from the
+    measurement's inverse, the rest from the prior mean ``x_prior (n,)``; one Gauss-Newton
+    step in information form with the first ``n_used`` measurement components:
+    ``P = (info_prior + H^T R^-1 H)^-1`` (symmetrised), ``x = x0 + P H^T R^-1 nu``. Every
+    mode starts there with probabilities ``mu0 (M,)``; id ``first_id + j``, one hit,
+    sensor bits ``bits``, log-RCS ``log10(rcs[dets[j]])`` if ``rcs`` has rows and it is
+    finite and positive (one look; else NaN and none).
+
+    Returns ``(ok, arrays)``: the record's arrays (in :class:`TrackBatch`'s field order)
+    with the new tracks after the old; ``ok`` False if an information matrix was not
+    positive definite (nothing is usable then).
+    """
+    k = dets.shape[0]
+    n_old, n = states.shape
+    m_n = mu0.shape[0]
+    m = z.shape[1]
+    out = (
+        _grow_rows(ids, k), _grow_rows(states, k), _grow_rows(covariances, k),
+        _grow_rows(mode_x, k), _grow_rows(mode_p, k), _grow_rows(mu, k), _grow_rows(times, k),
+        _grow_rows(last_update, k), _grow_rows(initiated, k), _grow_rows(status, k),
+        _grow_rows(hits, k), _grow_rows(opportunities, k), _grow_rows(history, k),
+        _grow_rows(sensors, k), _grow_rows(quality, k), _grow_rows(reported, k),
+        _grow_rows(rcs_mean, k), _grow_rows(rcs_looks, k),
     )  # fmt: skip
+    x0 = np.empty(n)
+    zp = np.empty(m)
+    h = np.empty((m, n))
+    nu = np.empty(m)
+    r = np.empty((n_used, n_used))
+    low = np.empty((n_used, n_used))
+    rh = np.empty((n_used, n))
+    col = np.empty(n_used)
+    info = np.empty((n, n))
+    low_i = np.empty((n, n))
+    grad = np.empty(n)
+    p = np.empty((n, n))
+    e = np.empty(n)
+    for j in range(k):
+        d = dets[j]
+        for a in range(n):
+            x0[a] = x_prior[a]
+        rng, az, el = z[d, 0], z[d, 1], z[d, 2]
+        ce = math.cos(el)
+        enu = (rng * ce * math.sin(az), rng * ce * math.cos(az), rng * math.sin(el))
+        for a in range(3):
+            x0[a] = pos[a] + basis[0, a] * enu[0] + basis[1, a] * enu[1] + basis[2, a] * enu[2]
+        _measure(kind, x0, pos, vel, basis, zp, h)
+        _residual(kind, z[d], zp, nu)
+        for a in range(n_used):
+            for b in range(n_used):
+                r[a, b] = noise[d, a, b]
+        if not _cholesky(r, n_used, low):
+            return False, out
+        # R^-1 H column by column, then the information and the gradient
+        for b in range(n):
+            for a in range(n_used):
+                col[a] = h[a, b]
+            _chol_solve(low, n_used, col)
+            for a in range(n_used):
+                rh[a, b] = col[a]
+        for a in range(n):
+            for b in range(n):
+                t = info_prior[a, b]
+                for c in range(n_used):
+                    t += h[c, a] * rh[c, b]
+                info[a, b] = t
+            t = 0.0
+            for c in range(n_used):
+                t += rh[c, a] * nu[c]
+            grad[a] = t
+        if not _cholesky(info, n, low_i):
+            return False, out
+        for b in range(n):
+            for a in range(n):
+                e[a] = 1.0 if a == b else 0.0
+            _chol_solve(low_i, n, e)
+            for a in range(n):
+                p[a, b] = e[a]
+        row = n_old + j
+        for a in range(n):
+            t = x0[a]
+            for b in range(n):
+                t += p[a, b] * grad[b]
+            out[1][row, a] = t
+        for a in range(n):
+            for b in range(n):
+                out[2][row, a, b] = 0.5 * (p[a, b] + p[b, a])
+        for q in range(m_n):
+            out[5][row, q] = mu0[q]
+            for a in range(n):
+                out[3][row, q, a] = out[1][row, a]
+                for b in range(n):
+                    out[4][row, q, a, b] = out[2][row, a, b]
+        out[0][row] = first_id + j
+        t_j = times_s[j]
+        out[6][row] = t_j
+        out[7][row] = t_j
+        out[8][row] = t_j
+        out[9][row] = 0
+        out[10][row] = 1
+        out[11][row] = 1
+        out[12][row] = 1
+        out[13][row] = bits
+        out[14][row] = 1.0
+        out[15][row] = -np.inf
+        value = rcs[d] if rcs.shape[0] > 0 else math.nan
+        if math.isfinite(value) and value > 0.0:
+            out[16][row] = math.log10(value)
+            out[17][row] = 1
+        else:
+            out[16][row] = math.nan
+            out[17][row] = 0
+    return True, out
 
 
 @numba.njit(cache=True, nogil=True)

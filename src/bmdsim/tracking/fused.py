@@ -28,7 +28,7 @@ side.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -61,7 +61,8 @@ class ScanKernels:
     motion model of out-of-sequence measurements and retro_spec its ``(drag, j2,
     max_step, q, q_kappa)``; switching_rate: with two modes, the sum of the two switching
     rates (``-trace Lambda``); closed_form: the kernels compute the mode transition
-    matrices (one or two modes; more: :func:`markov_matrices` here).
+    matrices (one or two modes; more: :func:`markov_matrices` here). The rest: the
+    kernels' arguments that do not change from scan to scan.
     """
 
     predictor: object
@@ -74,6 +75,8 @@ class ScanKernels:
     retro_spec: tuple
     switching_rate: float = 0.0
     closed_form: bool = True
+    _motion_args: tuple = ()
+    _constants: dict = field(default_factory=dict)
 
     @classmethod
     def for_tracker(cls, tracker) -> ScanKernels | None:
@@ -99,7 +102,7 @@ class ScanKernels:
             return None
         specs = [motion.kernel_spec() for motion in motions]
         drag, q, q_kappa, j2, max_step = retro_motion.kernel_spec()
-        return cls(
+        out = cls(
             predictor=predictor,
             updater=tracker.updater,
             gater=tracker.gater,
@@ -114,6 +117,10 @@ class ScanKernels:
             switching_rate=0.0 if generator is None else float(-np.trace(generator)),
             closed_form=generator is None or generator.shape[0] <= 2,
         )
+        lam = out.lam
+        motion_args = (lam, out.switching_rate, *out.specs, *out.retro_spec, *_tables())
+        object.__setattr__(out, "_motion_args", motion_args)
+        return out
 
     def serves(self, tracker) -> bool:
         """Whether ``tracker``'s roles are still the ones this step was built for."""
@@ -137,8 +144,8 @@ class ScanKernels:
         t = float(time_s)
         return predict_at_kernel(
             tracks.mode_states, tracks.mode_covariances, tracks.mode_probabilities,
-            tracks.times_s, t, self._markov_given(tracks, t), self.lam, self.switching_rate,
-            *self.specs, *_tables(),
+            tracks.times_s, t, self._markov_given(tracks, t), *self._motion_args[:7],
+            *self._motion_args[12:],
         )  # fmt: skip
 
     def predict(self, tracks: TrackBatch, time_s) -> TrackBatch:
@@ -166,75 +173,20 @@ class ScanKernels:
         role path's numpy copes)."""
         if scan.detection_times_s is not None:
             return False
-        geometries = _scan_geometry(scan.model)
-        if geometries is None:
+        geometry = _kernel_geometry(scan.model)
+        if geometry is None:
             return False
         tr = tracker.tracks
-        n_det = len(scan)
-        dets = _NO_ROWS
-        if len(tr):
-            if tr.states.shape[1] != self.retro_motion.ndim:
-                return False
-            result = self._scan(tracker, scan, tr, geometries[0])
-            if result is None:
-                return False
-            dets = self._commit(tracker, scan, tr, result, events)
-        if dets.size < n_det:  # detections left to start tracks
-            free = np.ones(n_det, bool)
-            free[dets] = False
-            tracker._initiate(scan, np.flatnonzero(free), events)
-        return True
-
-    def _scan(self, tracker, scan, tr: TrackBatch, geometry):
-        """:func:`scan_kernel`'s result for ``scan`` and the tracks ``tr`` (with the
-        associator's assignment where the gated pairs are ambiguous), or None if it
-        failed."""
-        kind, pos, vel, basis = geometry
-        t = float(scan.time_s)
-        z = np.ascontiguousarray(scan.z, dtype=float)
-        noise = np.ascontiguousarray(scan.noise, dtype=float)
-        rcs = _NO_RCS if scan.rcs_m2 is None else np.ascontiguousarray(scan.rcs_m2, dtype=float)
-        if scan.coverage is None:
-            covered = np.ones(len(tr), bool)
-        else:  # the tracks at the scan time, for the sensor's coverage
-            covered = np.asarray(scan.coverage(self.predict_arrays(tr, t)[3]), bool)
-        confirmer = tracker.confirmer
-        own_confirm = type(confirmer) is MOfNConfirmer
-        associator = tracker.associator
-        head = (
-            kind, pos, vel, basis, z, noise, rcs, t, self.gater.threshold(z.shape[1]),
-            max(1, int(self.updater.iterations)),
-            type(associator) is GlobalNearestNeighbourAssociator, tr.mode_states,
-            tr.mode_covariances, tr.mode_probabilities, tr.times_s, tr.states, tr.covariances,
-            self._markov_given(tr, t), self.lam, self.switching_rate, *self.specs,
-            *self.retro_spec, *_tables(),
-        )  # fmt: skip
-        tail = (
-            tracker._sensor_bits[scan.sensor_id], max(int(tracker.rcs_memory_looks), 1),
-            float(tracker.update_event_period_s), covered, _QUALITY_MASK, _QUALITY_WINDOW,
-            confirmer.m if own_confirm else -1,
-            np.uint64((1 << confirmer.n) - 1) if own_confirm else np.uint64(0),
-            tr.last_update_s, tr.hits, tr.opportunities, tr.history, tr.sensors, tr.quality,
-            tr.reported_s, tr.rcs_log10_mean, tr.rcs_looks, tr.status,
-        )  # fmt: skip
-        result = scan_kernel(*head, False, _NO_ROWS, _NO_ROWS, *tail)
-        if result[0] == SCAN_AMBIGUOUS:  # the associator decides
-            t_, d_, d2, cost, pair = result[8]
-            hyp = Hypotheses(track=t_, detection=d_, distance2=d2, cost=cost, pair=pair)
-            rows, dets = associator.associate(hyp, len(tr), len(scan))
-            rows = np.ascontiguousarray(rows, dtype=np.int64)
-            dets = np.ascontiguousarray(dets, dtype=np.int64)
-            result = scan_kernel(*head, True, rows, dets, *tail)
-        if result[0] == SCAN_FAILED:
-            return None
-        return result
-
-    def _commit(self, tracker, scan, tr: TrackBatch, result, events) -> np.ndarray:
-        """The new track record from :func:`scan_kernel`'s ``result`` (the old one if
-        nothing changed), with its events; returns the detections used."""
-        _, missed, estimate, counters, rows, dets, due, confirmed, _ = result
-        any_confirmed = bool(confirmed.any())
-        if rows.size or missed or any_confirmed:
+        if not len(tr):
+            tracker._initiate(scan, np.arange(len(scan)), events)
+            return True
+        if tr.states.shape[1] != self.retro_motion.ndim:
+            return False
+        result = self._scan(tracker, scan, tr, geometry)
+        if result is None:
+            return False
+        _, changed, n_due, n_confirmed, index, _, estimate, counters = result
+        if changed:
             states, covariances, mode_x, mode_p, mu, times = estimate
             last, hits, opportunities, history, sensors, quality, reported, rcs, looks, status = (
                 counters
@@ -246,32 +198,120 @@ class ScanKernels:
                 opportunities=opportunities, history=history, sensors=sensors, quality=quality,
                 reported_s=reported, rcs_log10_mean=rcs, rcs_looks=looks,
             )  # fmt: skip
-        else:
-            out = tr
-        t = float(scan.time_s)
-        if rows.size and due.any():
-            for r in rows[due]:
-                events.updated.append(
-                    TrackUpdated(
-                        time_s=t,
-                        track_id=int(out.ids[r]),
-                        sensor_id=scan.sensor_id,
-                        state=tuple(out.states[r].tolist()),
-                        position_sigma_m=_sigma(out.covariances[r]),
-                        quality=float(out.quality[r]),
-                    )
-                )
-        if any_confirmed:
-            for i in np.flatnonzero(confirmed):  # at the time of the update that confirmed it
-                events.confirmed.append(tracker._confirmed_event(out, i, out.times_s[i]))
+            if n_due or n_confirmed:
+                self._events(tracker, scan, out, index, n_due, n_confirmed, events)
         if type(tracker.confirmer) is not MOfNConfirmer:
-            tracker._confirm(t, events)
-        return dets
+            tracker._confirm(float(scan.time_s), events)
+        if len(index) > n_due + n_confirmed:  # detections left to start tracks
+            tracker._initiate(scan, index[n_due + n_confirmed :], events)
+        return True
+
+    def _scan(self, tracker, scan, tr: TrackBatch, geometry):
+        """:func:`scan_kernel`'s result for ``scan`` and the tracks ``tr`` (with the
+        associator's assignment where the gated pairs are ambiguous), or None if it
+        failed."""
+        t = float(scan.time_s)
+        z = np.ascontiguousarray(scan.z, dtype=float)
+        rcs = _NO_RCS if scan.rcs_m2 is None else np.ascontiguousarray(scan.rcs_m2, dtype=float)
+        if scan.coverage is None:
+            covered = _NO_COVER
+        else:  # the tracks at the scan time, for the sensor's coverage
+            covered = np.asarray(scan.coverage(self.predict_arrays(tr, t)[3]), bool)
+        constants = self._tracker_constants(tracker, z.shape[1])
+        head = (
+            *geometry, z, np.ascontiguousarray(scan.noise, dtype=float), rcs, t, *constants[0],
+            tr.mode_states, tr.mode_covariances, tr.mode_probabilities, tr.times_s, tr.states,
+            tr.covariances, self._markov_given(tr, t), *self._motion_args,
+        )  # fmt: skip
+        tail = (
+            tracker._sensor_bits[scan.sensor_id], *constants[1], covered, *constants[2],
+            tr.last_update_s, tr.hits, tr.opportunities, tr.history, tr.sensors, tr.quality,
+            tr.reported_s, tr.rcs_log10_mean, tr.rcs_looks, tr.status,
+        )  # fmt: skip
+        result = scan_kernel(*head, False, _NO_ROWS, _NO_ROWS, *tail)
+        if result[0] == SCAN_AMBIGUOUS:  # the associator decides
+            pairs = result[5]
+            ints = pairs[[0, 1, 4]].astype(np.int64)
+            hyp = Hypotheses(
+                track=ints[0], detection=ints[1], distance2=pairs[2], cost=pairs[3], pair=ints[2]
+            )
+            rows, dets = tracker.associator.associate(hyp, len(tr), len(scan))
+            rows = np.ascontiguousarray(rows, dtype=np.int64)
+            dets = np.ascontiguousarray(dets, dtype=np.int64)
+            result = scan_kernel(*head, True, rows, dets, *tail)
+        if result[0] == SCAN_FAILED:
+            return None
+        return result
+
+    def _tracker_constants(self, tracker, m: int) -> tuple:
+        """:func:`scan_kernel`'s arguments from the tracker's settings, kept while they
+        are the same: ``(threshold, iterations, plain_gnn)``, ``(memory_looks, period)``
+        and ``(quality_mask, quality_window, confirm_m, confirm_mask)``."""
+        confirmer, associator = tracker.confirmer, tracker.associator
+        looks, period = tracker.rcs_memory_looks, tracker.update_event_period_s
+        kept = self._constants.get(m)
+        if (
+            kept is not None and kept[0] is associator and kept[1] is confirmer
+            and kept[2] == looks and kept[3] == period
+        ):  # fmt: skip
+            return kept[4]
+        own_confirm = type(confirmer) is MOfNConfirmer
+        found = (
+            (
+                self.gater.threshold(m), max(1, int(self.updater.iterations)),
+                type(associator) is GlobalNearestNeighbourAssociator,
+            ),
+            (max(int(looks), 1), float(period)),
+            (
+                _QUALITY_MASK, _QUALITY_WINDOW, confirmer.m if own_confirm else -1,
+                np.uint64((1 << confirmer.n) - 1) if own_confirm else np.uint64(0),
+            ),
+        )  # fmt: skip
+        self._constants[m] = (associator, confirmer, looks, period, found)
+        return found
+
+    @staticmethod
+    def _events(tracker, scan, out: TrackBatch, index, n_due: int, n_confirmed: int, events):
+        """The 'track updated' events of the ``index[:n_due]`` tracks and the 'track
+        confirmed' events of the next ``n_confirmed``."""
+        t = float(scan.time_s)
+        for r in index[:n_due].tolist():
+            events.updated.append(
+                TrackUpdated(
+                    time_s=t,
+                    track_id=int(out.ids[r]),
+                    sensor_id=scan.sensor_id,
+                    state=tuple(out.states[r].tolist()),
+                    position_sigma_m=_sigma(out.covariances[r]),
+                    quality=float(out.quality[r]),
+                )
+            )
+        for i in index[n_due : n_due + n_confirmed].tolist():  # at the confirming update
+            events.confirmed.append(tracker._confirmed_event(out, i, out.times_s[i]))
 
 
 _QUALITY_WINDOW = 10  # opportunities (bmdsim.tracking.tracker._quality)
 _QUALITY_MASK = np.uint64((1 << _QUALITY_WINDOW) - 1)
 _NO_PI = np.zeros((0, 1, 1))
+_NO_COVER = np.zeros(0, bool)  # no coverage function: every track is covered
+
+
+def _kernel_geometry(model):
+    """``(kind, position (3,), velocity (3,), basis (3, 3))`` of a scan's measurement model
+    for :func:`scan_kernel`, or None (see :func:`_scan_geometry`)."""
+    kind = _model_kinds().get(type(model))
+    if kind is None:
+        return None
+    pos, basis = model.sensor_position_ecef, model.sensor_basis
+    vel = model.sensor_velocity_ecef if kind == 1 else _NO_VEL
+    if (
+        pos.shape == (3,) and basis.shape == (3, 3) and vel.shape == (3,)
+        and pos.dtype == basis.dtype == vel.dtype == np.float64
+        and pos.flags.c_contiguous and basis.flags.c_contiguous and vel.flags.c_contiguous
+    ):  # fmt: skip
+        return kind, pos, vel, basis
+    geometries = _scan_geometry(model)
+    return None if geometries is None else geometries[0]
 
 
 def _scan_geometry(model):

@@ -21,6 +21,7 @@ from bmdsim.tracking.deleter import Deleter, MOfNConfirmer, recent_hits
 from bmdsim.tracking.hypothesiser import ChiSquareGater
 from bmdsim.tracking.initiator import SinglePointInitiator, StereoInitiator, tracks_from_cue
 from bmdsim.tracking.types import (
+    _FIELDS,
     Scan,
     TrackBatch,
     TrackConfirmed,
@@ -163,6 +164,8 @@ class Tracker:
     _pending_los: dict = field(default_factory=dict)
     _predicted: tuple = ()
     _cues: tuple = ()
+    _cue_ids: tuple = ()
+    _prior: tuple = ()
     _kernels: object = None
 
     def __post_init__(self):
@@ -228,6 +231,9 @@ class Tracker:
         position standard deviation (at least ``min_radius_m``); ``cue_id`` is the track id.
         The last answer is kept while the predicted tracks (the same object, see
         :meth:`tracks_at`) and the arguments are the same; callers must not modify it.
+        ``compiled``: the largest eigenvalue in closed form
+        (:func:`bmdsim.tracking._kernel.cue_kernel`, equal to numpy's ``eigvalsh`` to
+        rounding); otherwise numpy's.
         """
         from bmdsim.sensors.types import CueSet
 
@@ -239,17 +245,31 @@ class Tracker:
         last = self._cues
         if last and last[0] is tr and last[1] == key:
             return last[2]
-        sigma = np.sqrt(_largest_eigenvalues(tr.covariances[:, :3, :3]))
-        t_start = np.full(c, key[0])
-        out = CueSet(
-            t_start_s=t_start,
-            t_end_s=np.full(c, key[1]),
-            t_ref_s=t_start.copy(),
-            position_ecef=tr.states[:, :3].copy(),
-            velocity_ecef=tr.states[:, 3:6].copy(),
-            radius_m=np.maximum(n_sigma * sigma, min_radius_m),
-            cue_id=tr.ids.astype(str),
-        )
+        ids = self._cue_ids
+        if not ids or ids[0] is not tr.ids:  # the ids change only with new or deleted tracks
+            ids = self._cue_ids = (tr.ids, tr.ids.astype(str))
+        out = None
+        if self.compiled:
+            from bmdsim.tracking._kernel import cue_kernel
+
+            t_start, t_end, t_ref, pos, vel, radius = cue_kernel(tr.states, tr.covariances, *key)
+            if not np.isnan(radius).any():  # else numpy's eigvalsh raises
+                out = CueSet(
+                    t_start_s=t_start, t_end_s=t_end, t_ref_s=t_ref, position_ecef=pos,
+                    velocity_ecef=vel, radius_m=radius, cue_id=ids[1],
+                )  # fmt: skip
+        if out is None:
+            sigma = np.sqrt(_largest_eigenvalues(tr.covariances[:, :3, :3]))
+            t_start = np.full(c, key[0])
+            out = CueSet(
+                t_start_s=t_start,
+                t_end_s=np.full(c, key[1]),
+                t_ref_s=t_start.copy(),
+                position_ecef=tr.states[:, :3].copy(),
+                velocity_ecef=tr.states[:, 3:6].copy(),
+                radius_m=np.maximum(n_sigma * sigma, min_radius_m),
+                cue_id=ids[1],
+            )
         self._cues = (tr, key, out)
         return out
 
@@ -444,6 +464,8 @@ class Tracker:
         if free.size == 0:
             return
         if not scan.angle_only:
+            if self._initiate_compiled(scan, free, events):
+                return
             new = self.initiator.initiate(scan, free, self._next_id)
             if scan.rcs_m2 is not None:
                 new = new.with_(**_with_rcs(new, scan.rcs_m2[free], self.rcs_memory_looks))
@@ -472,6 +494,54 @@ class Tracker:
             k for k, (s, _) in self._pending_los.items() if scan.time_s - s.time_s > gap
         ]:
             del self._pending_los[other_id]
+
+    def _initiate_compiled(self, scan: Scan, free: np.ndarray, events) -> bool:
+        """:meth:`_initiate` for a :class:`SinglePointInitiator` and a radar model of the
+        kernels in one compiled call (:func:`bmdsim.tracking._kernel.initiate_kernel`,
+        the same formulas; equal to rounding); False, with nothing done, where it does
+        not apply."""
+        initiator = self.initiator
+        if not self.compiled or type(initiator) is not SinglePointInitiator:
+            return False
+        from bmdsim.tracking.fused import _kernel_geometry
+
+        geometry = _kernel_geometry(scan.model)
+        if geometry is None or geometry[0] == 2:
+            return False
+        prior = self._prior
+        if not prior or prior[0] is not initiator:
+            x, info = initiator.initial.prior(1)
+            prior = self._prior = (initiator, x[0], info[0], initiator.initial.probabilities(1)[0])
+        tr = self.tracks
+        if tr.states.shape[1] != prior[1].shape[0] or tr.n_modes != prior[3].shape[0]:
+            return False
+        from bmdsim.tracking._kernel import initiate_kernel
+
+        z = np.ascontiguousarray(scan.z, dtype=float)
+        m = z.shape[1]
+        times = scan.times_s[free]
+        rcs = _NO_RCS if scan.rcs_m2 is None else np.ascontiguousarray(scan.rcs_m2, dtype=float)
+        ok, arrays = initiate_kernel(
+            *geometry, z, np.ascontiguousarray(scan.noise, dtype=float),
+            np.ascontiguousarray(free, dtype=np.int64), times,
+            m if initiator.use_range_rate else min(m, 3), *prior[1:], self._next_id,
+            self._sensor_bits[scan.sensor_id], rcs, *(getattr(tr, name) for name in _FIELDS),
+        )  # fmt: skip
+        if not ok:
+            return False
+        k = len(free)
+        self._next_id += k
+        self.tracks = out = TrackBatch(**dict(zip(_FIELDS, arrays, strict=True)))
+        for i in range(len(tr), len(tr) + k):
+            events.initiated.append(
+                TrackInitiated(
+                    time_s=float(out.times_s[i]),
+                    track_id=int(out.ids[i]),
+                    sensor_id=scan.sensor_id,
+                    state=tuple(out.states[i].tolist()),
+                )
+            )
+        return True
 
     def _add(self, new: TrackBatch, sensor_id: str, events):
         self._next_id += len(new)
@@ -535,6 +605,9 @@ class Tracker:
             state=tuple(float(v) for v in tracks.states[i]),
             position_sigma_m=_sigma(tracks.covariances[i]),
         )
+
+
+_NO_RCS = np.zeros(0)
 
 
 def _sigma(p: np.ndarray) -> float:
