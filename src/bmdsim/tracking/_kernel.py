@@ -502,7 +502,7 @@ def _chol_solve(low, m, b):
         b[i] = t / low[i, i]
 
 
-@numba.njit(**_INNER)
+@numba.njit(**_INNER, locals={"with_f": numba.boolean})
 def _ekf_row(
     kind, x0, p0, zk, rk, pos, vel, basis, iterations, retro, lag_s, motion, out_x, out_p,
     out_nu, out_s, zi, h, cross, s, low, gain, nu, col, xi, ikh, tmp, kr, back, hb, fm, acc,
@@ -520,6 +520,7 @@ def _ekf_row(
     n = x0.shape[0]
     m = zk.shape[0]
     ll = 0.0
+    with_f = True  # a typed local, not a literal: ``_move`` compiles once for every caller
     for a in range(n):
         xi[a] = x0[a]
     for it in range(iterations):
@@ -527,7 +528,7 @@ def _ekf_row(
             for a in range(n):
                 back[a] = xi[a]
             _move(
-                back, n, lag_s, motion[2], True, motion[1], motion[0] and n == 7, motion[3],
+                back, n, lag_s, motion[2], with_f, motion[1], motion[0] and n == 7, motion[3],
                 motion[4], motion[5], motion[6], motion[7], motion[8], motion[9], fm, acc,
                 jac, xs, kx, fs, mk,
             )  # fmt: skip
@@ -647,7 +648,7 @@ def _no_motion():
     return (False, False, 1.0, np.zeros((1, 1)), 1.0, 1.0, np.zeros((1, 6)), 0.0, 1.0, 0)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, locals={"retro": numba.boolean})
 def ekf_update_kernel(
     kind, X, P, Z, R, pos, vel, basis, iterations, out_x, out_p, out_ll, out_nu, out_s
 ):
@@ -662,10 +663,11 @@ def ekf_update_kernel(
     g_n = pos.shape[0]
     scratch = _ekf_scratch(n, m)
     motion = _no_motion()
+    retro = False  # a typed local: ``_ekf_row`` compiles once for every caller
     for k in range(k_n):
         g = 0 if g_n == 1 else k
         ok, ll = _ekf_row(
-            kind, X[k], P[k], Z[k], R[k], pos[g], vel[g], basis[g], iterations, False, 0.0,
+            kind, X[k], P[k], Z[k], R[k], pos[g], vel[g], basis[g], iterations, retro, 0.0,
             motion, out_x[k], out_p[k], out_nu[k], out_s[k], *scratch,
         )  # fmt: skip
         if not ok:
@@ -837,7 +839,7 @@ def _pair_test(kind, zp, hph, zd, rd, weights, s, low, nu, col, terms):
     return True, d2_min, -2.0 * (top + math.log(total)) + m * math.log(2.0 * math.pi)
 
 
-@numba.njit(**_INNER)
+@numba.njit(**_INNER, locals={"with_f": numba.boolean})
 def _lag_noise(kind, x, lag_s, q, q_kappa, motion, pos, vel, basis, out, zb, hb, q_mat, sc):
     """``H Q(|lag_s|) H^T`` ``(m, m)`` into ``out``: the process noise of the retrodiction
     motion (white acceleration of density ``q``, ``kappa`` random walk ``q_kappa``) over
@@ -848,10 +850,11 @@ def _lag_noise(kind, x, lag_s, q, q_kappa, motion, pos, vel, basis, out, zb, hb,
     m = out.shape[0]
     back, fm = sc[12], sc[14]
     acc, jac, xs, kx, fs, mk = sc[15], sc[16], sc[17], sc[18], sc[19], sc[20]
+    with_f = False  # a typed local: ``_move`` compiles once for every caller
     for a in range(n):
         back[a] = x[a]
     _move(
-        back, n, lag_s, motion[2], False, motion[1], motion[0] and n == 7, motion[3],
+        back, n, lag_s, motion[2], with_f, motion[1], motion[0] and n == 7, motion[3],
         motion[4], motion[5], motion[6], motion[7], motion[8], motion[9], fm, acc, jac, xs,
         kx, fs, mk,
     )  # fmt: skip
@@ -876,14 +879,6 @@ def _lag_noise(kind, x, lag_s, q, q_kappa, motion, pos, vel, basis, out, zb, hb,
                     he += hb[a, f] * q_mat[f, e]
                 t += he * hb[b, e]
             out[a, b] = t
-
-
-@numba.njit(**_INNER)
-def _grown(a, n):
-    """A copy of ``a`` with twice its length, ``a[:n]`` kept."""
-    b = np.empty(2 * a.shape[0], a.dtype)
-    b[:n] = a[:n]
-    return b
 
 
 @numba.njit(**_INNER)
@@ -970,7 +965,7 @@ def _bookkeeping(
 SCAN_DONE, SCAN_FAILED, SCAN_AMBIGUOUS = 0, 1, 2
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, locals={"with_f": numba.boolean})
 def scan_kernel(
     kind, pos, vel, basis, z, noise, rcs, t_s, threshold, iterations, plain_gnn,
     mode_x, mode_p, mu, times, states, covariances,
@@ -1026,6 +1021,7 @@ def scan_kernel(
     """
     k_n, m_n, n = mode_x.shape
     d_n, m = z.shape
+    with_f = True  # a typed local: ``_move`` compiles once for every caller
     inputs = (states, covariances, mode_x, mode_p, mu, times)
     counters_in = (
         last_update, hits, opportunities, history, sensors, quality, reported, rcs_mean,
@@ -1055,13 +1051,12 @@ def scan_kernel(
     zb = np.empty(m)
     hb = np.empty((m, n))
     # 2. gating
-    cap = 2 * (k_n + d_n) + 4
+    cap = k_n * d_n  # every pair at most once
     pt = np.empty(cap, np.int64)
     pd = np.empty(cap, np.int64)
     pd2 = np.empty(cap)
     pcost = np.empty(cap)
     pidx = np.empty(cap, np.int64)
-    pfwd = np.empty(cap, np.bool_)
     kept = 0
     f_n = 0
     if not forced and d_n > 0:
@@ -1123,7 +1118,7 @@ def scan_kernel(
                         for a in range(n):
                             back[a] = mode_x[i, j, a]
                         _move(
-                            back, n, dt[i], r_max_step, True, r_j2, r_drag and n == 7,
+                            back, n, dt[i], r_max_step, with_f, r_j2, r_drag and n == 7,
                             cd_table, inv_mach_step, cd_ref, rows, alt_min, inv_step,
                             last_node, fm, sc[15], sc[16], sc[17], sc[18], sc[19], sc[20],
                         )  # fmt: skip
@@ -1148,17 +1143,11 @@ def scan_kernel(
                             counters_in,
                         )  # fmt: skip
                     if d2 <= threshold:
-                        if kept == cap:
-                            pt, pd, pidx = _grown(pt, kept), _grown(pd, kept), _grown(pidx, kept)
-                            pd2, pcost = _grown(pd2, kept), _grown(pcost, kept)
-                            pfwd = _grown(pfwd, kept)
-                            cap *= 2
                         pt[kept] = i
                         pd[kept] = d
                         pd2[kept] = d2
                         pcost[kept] = cost
                         pidx[kept] = tested + (0 if fwd_pass else f_n)
-                        pfwd[kept] = forward
                         kept += 1
                     tested += 1
             if fwd_pass:
@@ -1322,50 +1311,23 @@ def scan_kernel(
     )
 
 
-@numba.njit(**_INNER)
-def _grow_rows(a, k):
-    """``a`` with ``k`` more rows (uninitialised) after its own."""
-    out = np.empty((a.shape[0] + k, *a.shape[1:]), a.dtype)
-    out[: a.shape[0]] = a
-    return out
-
-
 @numba.njit(cache=True, nogil=True)
 def initiate_kernel(
-    kind, pos, vel, basis, z, noise, dets, times_s, n_used, x_prior, info_prior, mu0,
-    first_id, bits, rcs, ids, states, covariances, mode_x, mode_p, mu, times, last_update,
-    initiated, status, hits, opportunities, history, sensors, quality, reported, rcs_mean,
-    rcs_looks,
+    kind, pos, vel, basis, z, noise, dets, n_used, x_prior, info_prior, out_x, out_p
 ):  # fmt: skip
-    """Tentative tracks from single radar detections appended to a track record
-    (:class:`bmdsim.tracking.initiator.SinglePointInitiator` and
-    :meth:`bmdsim.tracking.Tracker._initiate`, the same formulas).
+    """Tentative track estimates from single radar detections
+    (:class:`bmdsim.tracking.initiator.SinglePointInitiator`, the same formulas).
 
     Detection ``dets[j]`` of ``z (K, m)``, ``noise (K, m, m)`` (range, azimuth, elevation
-    (, range rate); one sensor geometry) at ``times_s[j]``: the position from the
-    measurement's inverse, the rest from the prior mean ``x_prior (n,)``; one Gauss-Newton
-    step in information form with the first ``n_used`` measurement components:
-    ``P = (info_prior + H^T R^-1 H)^-1`` (symmetrised), ``x = x0 + P H^T R^-1 nu``. Every
-    mode starts there with probabilities ``mu0 (M,)``; id ``first_id + j``, one hit,
-    sensor bits ``bits``, log-RCS ``log10(rcs[dets[j]])`` if ``rcs`` has rows and it is
-    finite and positive (one look; else NaN and none).
-
-    Returns ``(ok, arrays)``: the record's arrays (in :class:`TrackBatch`'s field order)
-    with the new tracks after the old; ``ok`` False if an information matrix was not
-    positive definite (nothing is usable then).
+    (, range rate); one sensor geometry): the position from the measurement's inverse, the
+    rest from the prior mean ``x_prior (n,)``; one Gauss-Newton step in information form
+    with the first ``n_used`` measurement components: ``P = (info_prior + H^T R^-1 H)^-1``
+    (symmetrised) into ``out_p[j]``, ``x = x0 + P H^T R^-1 nu`` into ``out_x[j]``. Returns
+    False if a matrix was not positive definite (nothing is usable then).
     """
     k = dets.shape[0]
-    n_old, n = states.shape
-    m_n = mu0.shape[0]
+    n = x_prior.shape[0]
     m = z.shape[1]
-    out = (
-        _grow_rows(ids, k), _grow_rows(states, k), _grow_rows(covariances, k),
-        _grow_rows(mode_x, k), _grow_rows(mode_p, k), _grow_rows(mu, k), _grow_rows(times, k),
-        _grow_rows(last_update, k), _grow_rows(initiated, k), _grow_rows(status, k),
-        _grow_rows(hits, k), _grow_rows(opportunities, k), _grow_rows(history, k),
-        _grow_rows(sensors, k), _grow_rows(quality, k), _grow_rows(reported, k),
-        _grow_rows(rcs_mean, k), _grow_rows(rcs_looks, k),
-    )  # fmt: skip
     x0 = np.empty(n)
     zp = np.empty(m)
     h = np.empty((m, n))
@@ -1385,16 +1347,16 @@ def initiate_kernel(
             x0[a] = x_prior[a]
         rng, az, el = z[d, 0], z[d, 1], z[d, 2]
         ce = math.cos(el)
-        enu = (rng * ce * math.sin(az), rng * ce * math.cos(az), rng * math.sin(el))
+        e0, e1, e2 = rng * ce * math.sin(az), rng * ce * math.cos(az), rng * math.sin(el)
         for a in range(3):
-            x0[a] = pos[a] + basis[0, a] * enu[0] + basis[1, a] * enu[1] + basis[2, a] * enu[2]
+            x0[a] = pos[a] + basis[0, a] * e0 + basis[1, a] * e1 + basis[2, a] * e2
         _measure(kind, x0, pos, vel, basis, zp, h)
         _residual(kind, z[d], zp, nu)
         for a in range(n_used):
             for b in range(n_used):
                 r[a, b] = noise[d, a, b]
         if not _cholesky(r, n_used, low):
-            return False, out
+            return False
         # R^-1 H column by column, then the information and the gradient
         for b in range(n):
             for a in range(n_used):
@@ -1413,48 +1375,21 @@ def initiate_kernel(
                 t += rh[c, a] * nu[c]
             grad[a] = t
         if not _cholesky(info, n, low_i):
-            return False, out
+            return False
         for b in range(n):
             for a in range(n):
                 e[a] = 1.0 if a == b else 0.0
             _chol_solve(low_i, n, e)
             for a in range(n):
                 p[a, b] = e[a]
-        row = n_old + j
         for a in range(n):
             t = x0[a]
             for b in range(n):
                 t += p[a, b] * grad[b]
-            out[1][row, a] = t
-        for a in range(n):
+            out_x[j, a] = t
             for b in range(n):
-                out[2][row, a, b] = 0.5 * (p[a, b] + p[b, a])
-        for q in range(m_n):
-            out[5][row, q] = mu0[q]
-            for a in range(n):
-                out[3][row, q, a] = out[1][row, a]
-                for b in range(n):
-                    out[4][row, q, a, b] = out[2][row, a, b]
-        out[0][row] = first_id + j
-        t_j = times_s[j]
-        out[6][row] = t_j
-        out[7][row] = t_j
-        out[8][row] = t_j
-        out[9][row] = 0
-        out[10][row] = 1
-        out[11][row] = 1
-        out[12][row] = 1
-        out[13][row] = bits
-        out[14][row] = 1.0
-        out[15][row] = -np.inf
-        value = rcs[d] if rcs.shape[0] > 0 else math.nan
-        if math.isfinite(value) and value > 0.0:
-            out[16][row] = math.log10(value)
-            out[17][row] = 1
-        else:
-            out[16][row] = math.nan
-            out[17][row] = 0
-    return True, out
+                out_p[j, a, b] = 0.5 * (p[a, b] + p[b, a])
+    return True
 
 
 @numba.njit(cache=True, nogil=True)

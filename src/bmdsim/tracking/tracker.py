@@ -21,7 +21,6 @@ from bmdsim.tracking.deleter import Deleter, MOfNConfirmer, recent_hits
 from bmdsim.tracking.hypothesiser import ChiSquareGater
 from bmdsim.tracking.initiator import SinglePointInitiator, StereoInitiator, tracks_from_cue
 from bmdsim.tracking.types import (
-    _FIELDS,
     Scan,
     TrackBatch,
     TrackConfirmed,
@@ -497,9 +496,9 @@ class Tracker:
 
     def _initiate_compiled(self, scan: Scan, free: np.ndarray, events) -> bool:
         """:meth:`_initiate` for a :class:`SinglePointInitiator` and a radar model of the
-        kernels in one compiled call (:func:`bmdsim.tracking._kernel.initiate_kernel`,
-        the same formulas; equal to rounding); False, with nothing done, where it does
-        not apply."""
+        kernels, the estimates in one compiled call
+        (:func:`bmdsim.tracking._kernel.initiate_kernel`, the same formulas; equal to
+        rounding); False, with nothing done, where it does not apply."""
         initiator = self.initiator
         if not self.compiled or type(initiator) is not SinglePointInitiator:
             return False
@@ -518,29 +517,21 @@ class Tracker:
         from bmdsim.tracking._kernel import initiate_kernel
 
         z = np.ascontiguousarray(scan.z, dtype=float)
-        m = z.shape[1]
-        times = scan.times_s[free]
-        rcs = _NO_RCS if scan.rcs_m2 is None else np.ascontiguousarray(scan.rcs_m2, dtype=float)
-        ok, arrays = initiate_kernel(
+        m, k, n = z.shape[1], len(free), prior[1].shape[0]
+        x, p = np.empty((k, n)), np.empty((k, n, n))
+        if not initiate_kernel(
             *geometry, z, np.ascontiguousarray(scan.noise, dtype=float),
-            np.ascontiguousarray(free, dtype=np.int64), times,
-            m if initiator.use_range_rate else min(m, 3), *prior[1:], self._next_id,
-            self._sensor_bits[scan.sensor_id], rcs, *(getattr(tr, name) for name in _FIELDS),
-        )  # fmt: skip
-        if not ok:
+            np.ascontiguousarray(free, dtype=np.int64),
+            m if initiator.use_range_rate else min(m, 3), prior[1], prior[2], x, p,
+        ):  # fmt: skip
             return False
-        k = len(free)
-        self._next_id += k
-        self.tracks = out = TrackBatch(**dict(zip(_FIELDS, arrays, strict=True)))
-        for i in range(len(tr), len(tr) + k):
-            events.initiated.append(
-                TrackInitiated(
-                    time_s=float(out.times_s[i]),
-                    track_id=int(out.ids[i]),
-                    sensor_id=scan.sensor_id,
-                    state=tuple(out.states[i].tolist()),
-                )
-            )
+        new = TrackBatch.new(
+            ids=self._next_id + np.arange(k), states=x, covariances=p,
+            times_s=scan.times_s[free], mode_probabilities=np.repeat(prior[3][None], k, 0),
+            sensors=np.full(k, self._sensor_bits[scan.sensor_id]),
+            rcs_m2=None if scan.rcs_m2 is None else scan.rcs_m2[free],
+        )  # fmt: skip
+        self._add(new, scan.sensor_id, events)
         return True
 
     def _add(self, new: TrackBatch, sensor_id: str, events):
@@ -605,9 +596,6 @@ class Tracker:
             state=tuple(float(v) for v in tracks.states[i]),
             position_sigma_m=_sigma(tracks.covariances[i]),
         )
-
-
-_NO_RCS = np.zeros(0)
 
 
 def _sigma(p: np.ndarray) -> float:
