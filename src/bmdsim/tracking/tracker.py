@@ -165,6 +165,7 @@ class Tracker:
     _cues: tuple = ()
     _cue_ids: tuple = ()
     _prior: tuple = ()
+    _delete_args: tuple = ()
     _kernels: object = None
 
     def __post_init__(self):
@@ -575,18 +576,17 @@ class Tracker:
         if len(tr) == 0:
             return True
         deleter, confirmer = self.deleter, self.confirmer
-        if not self.compiled or type(deleter) is not Deleter:
-            return False
-        if type(confirmer) is not MOfNConfirmer:
+        kept = self._delete_args
+        if not kept or kept[0] is not deleter or kept[1] is not confirmer:
+            kept = self._delete_args = (deleter, confirmer, _deletion_pretest(deleter, confirmer))
+        limits = kept[2]
+        if not self.compiled or limits is None:
             return False
         from bmdsim.tracking._kernel import may_delete_kernel
 
-        reach = A_M + max(deleter.min_altitude_m, 0.0) + 2.0
         return not may_delete_kernel(
             float(time_s), tr.last_update_s, tr.status, tr.covariances, tr.states,
-            tr.opportunities, tr.history, float(deleter.tentative_coast_s),
-            float(deleter.confirmed_coast_s), (deleter.max_position_sigma_m * (1.0 - 1e-9)) ** 2,
-            reach * reach, confirmer.m, confirmer.n, np.uint64((1 << confirmer.n) - 1),
+            tr.opportunities, tr.history, *limits,
         )  # fmt: skip
 
     def _confirmed_event(self, tracks: TrackBatch, i: int, time_s: float) -> TrackConfirmed:
@@ -596,6 +596,19 @@ class Tracker:
             state=tuple(float(v) for v in tracks.states[i]),
             position_sigma_m=_sigma(tracks.covariances[i]),
         )
+
+
+def _deletion_pretest(deleter, confirmer) -> tuple | None:
+    """The limits :func:`bmdsim.tracking._kernel.may_delete_kernel` takes for the default
+    deleter and confirmer (None for other roles)."""
+    if type(deleter) is not Deleter or type(confirmer) is not MOfNConfirmer:
+        return None
+    reach = A_M + max(deleter.min_altitude_m, 0.0) + 2.0
+    return (
+        float(deleter.tentative_coast_s), float(deleter.confirmed_coast_s),
+        (deleter.max_position_sigma_m * (1.0 - 1e-9)) ** 2, reach * reach, confirmer.m,
+        confirmer.n, np.uint64((1 << confirmer.n) - 1),
+    )  # fmt: skip
 
 
 def _sigma(p: np.ndarray) -> float:
