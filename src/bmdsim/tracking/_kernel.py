@@ -16,15 +16,15 @@ Every track takes its own number of sub-steps, ``ceil(|dt| / max_step)``, so a t
 prediction does not depend on the other tracks of the batch.
 
 Below the propagation: the sensors layer's measurement models and the (iterated) EKF update
-(:func:`ekf_update_kernel`), then the kernels of the tracker's compiled scan step
-(:mod:`bmdsim.tracking.fused`): gating (:func:`gate_kernel`, :func:`retro_gate_kernel`), the
-update of every IMM mode and the two-mode mixing (:func:`imm_update_kernel`,
-:func:`imm_mix_kernel`), the track counters (:func:`track_bookkeeping_kernel`) and a
-deletion pre-test (:func:`may_delete_kernel`). Each repeats, operation by operation, the
-arithmetic of the path it replaces — the EKF update row by row, numpy's two-mode IMM mixing,
-the tracker's counters — so the results are the same to the bit (same order, no fused
-multiply-add: numba compiles without fast-math); only the gate's distances, which decide
-and rank pairs, are computed differently (Cholesky instead of LU).
+(:func:`ekf_update_kernel`), then the tracker's compiled scan step
+(:mod:`bmdsim.tracking.fused`): the prediction of tracks to a time (:func:`predict_at_kernel`),
+one whole scan (:func:`scan_kernel`: prediction, gating, association, in-sequence and
+out-of-sequence updates, IMM combination, track counters) and a deletion pre-test
+(:func:`may_delete_kernel`). The prediction and the in-sequence update repeat the roles'
+arithmetic operation by operation (same order, no fused multiply-add: numba compiles
+without fast-math); the gate's distances (Cholesky instead of LU), the out-of-sequence
+update (against the numpy path of :class:`bmdsim.tracking.tracker.RetrodictedMeasurement`)
+and the IMM combination (numba's ``log``/``exp``) agree with the role path to rounding.
 """
 
 from __future__ import annotations
@@ -502,22 +502,45 @@ def _chol_solve(low, m, b):
         b[i] = t / low[i, i]
 
 
-@numba.njit(**_INNER)
+@numba.njit(**_INNER, locals={"with_f": numba.boolean})
 def _ekf_row(
-    kind, x0, p0, zk, rk, pos, vel, basis, iterations, out_x, out_p, out_nu, out_s, zi, h,
-    cross, s, low, gain, nu, col, xi, ikh, tmp, kr,
+    kind, x0, p0, zk, rk, pos, vel, basis, iterations, retro, lag_s, motion, out_x, out_p,
+    out_nu, out_s, zi, h, cross, s, low, gain, nu, col, xi, ikh, tmp, kr, back, hb, fm, acc,
+    jac, xs, kx, fs, mk,
 ):  # fmt: skip
     """(Iterated) EKF update of one state ``x0 (n,)``, covariance ``p0 (n, n)`` with one
     measurement ``zk (m,)`` of noise ``rk (m, m)`` into ``out_x``, ``out_p``, ``out_nu``,
     ``out_s``; returns ``(ok, log_likelihood)`` (``ok`` False if an innovation covariance
-    is not positive definite). The rest: scratch."""
+    is not positive definite).
+
+    ``retro``: the measurement was taken ``lag_s < 0`` seconds before the state's time (an
+    out-of-sequence update, :class:`bmdsim.tracking.tracker.RetrodictedMeasurement`): the
+    measurement model is ``h(f(x, lag_s))`` with Jacobian ``H(f(x)) F``, ``f`` the motion
+    ``motion = (drag, j2, max_step, *tables)`` (:func:`_move`). The rest: scratch."""
     n = x0.shape[0]
     m = zk.shape[0]
     ll = 0.0
+    with_f = True  # a typed local, not a literal: ``_move`` compiles once for every caller
     for a in range(n):
         xi[a] = x0[a]
     for it in range(iterations):
-        _measure(kind, xi, pos, vel, basis, zi, h)
+        if retro:
+            for a in range(n):
+                back[a] = xi[a]
+            _move(
+                back, n, lag_s, motion[2], with_f, motion[1], motion[0] and n == 7, motion[3],
+                motion[4], motion[5], motion[6], motion[7], motion[8], motion[9], fm, acc,
+                jac, xs, kx, fs, mk,
+            )  # fmt: skip
+            _measure(kind, back[:n], pos, vel, basis, zi, hb)
+            for a in range(m):
+                for b in range(n):
+                    t = 0.0
+                    for e in range(n):
+                        t += hb[a, e] * fm[e, b]
+                    h[a, b] = t
+        else:
+            _measure(kind, xi, pos, vel, basis, zi, h)
         for a in range(n):
             for b in range(m):
                 t = 0.0
@@ -612,11 +635,20 @@ def _ekf_scratch(n, m):
     return (
         np.empty(m), np.empty((m, n)), np.empty((n, m)), np.empty((m, m)), np.empty((m, m)),
         np.empty((n, m)), np.empty(m), np.empty(m), np.empty(n), np.empty((n, n)),
-        np.empty((n, n)), np.empty((n, m)),
+        np.empty((n, n)), np.empty((n, m)), np.zeros(7), np.empty((m, n)), np.empty((7, 7)),
+        np.empty(3), np.zeros((3, 7)), np.empty(7), np.empty((4, 6)), np.empty((7, 7)),
+        np.empty((4, 7, 7)),
     )  # fmt: skip
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_INNER)
+def _no_motion():
+    """A ``motion`` argument of :func:`_ekf_row` for updates without retrodiction (never
+    read; its types are those of the tracker's tables, so ``_ekf_row`` compiles once)."""
+    return (False, False, 1.0, np.zeros((1, 1)), 1.0, 1.0, np.zeros((1, 6)), 0.0, 1.0, 0)
+
+
+@numba.njit(cache=True, nogil=True, locals={"retro": numba.boolean})
 def ekf_update_kernel(
     kind, X, P, Z, R, pos, vel, basis, iterations, out_x, out_p, out_ll, out_nu, out_s
 ):
@@ -630,11 +662,13 @@ def ekf_update_kernel(
     m = Z.shape[1]
     g_n = pos.shape[0]
     scratch = _ekf_scratch(n, m)
+    motion = _no_motion()
+    retro = False  # a typed local: ``_ekf_row`` compiles once for every caller
     for k in range(k_n):
         g = 0 if g_n == 1 else k
         ok, ll = _ekf_row(
-            kind, X[k], P[k], Z[k], R[k], pos[g], vel[g], basis[g], iterations, out_x[k],
-            out_p[k], out_nu[k], out_s[k], *scratch,
+            kind, X[k], P[k], Z[k], R[k], pos[g], vel[g], basis[g], iterations, retro, 0.0,
+            motion, out_x[k], out_p[k], out_nu[k], out_s[k], *scratch,
         )  # fmt: skip
         if not ok:
             return False
@@ -642,7 +676,107 @@ def ekf_update_kernel(
     return True
 
 
-# ---- the tracker's compiled scan step: gating and the update of every mode ------------------
+@numba.njit(**_INNER)
+def _markov_into(pi, lam, switching, dt):
+    """The IMM's mode transition matrix ``pi (M, M)`` over ``dt`` for one or two modes: one
+    mode ``[[1]]``; two the closed form ``I + (1 - exp(-s |dt|)) / s Lambda``
+    (:func:`bmdsim.tracking.predictor.markov_matrices`, ``s = -trace Lambda``)."""
+    m_n = pi.shape[0]
+    if m_n == 1:
+        pi[0, 0] = 1.0
+        return
+    ah = abs(dt)
+    frac = ah if switching == 0.0 else math.expm1(-switching * ah) / -switching
+    for i in range(m_n):
+        for j in range(m_n):
+            pi[i, j] = frac * lam[i, j] + (1.0 if i == j else 0.0)
+
+
+@numba.njit(**_INNER)
+def _markov_all(pi_given, lam, switching, dt):
+    """Mode transition matrices ``(K, M, M)`` over ``dt (K,)``: ``pi_given`` if it has rows
+    (more than two modes, computed by the caller), else :func:`_markov_into`'s."""
+    if pi_given.shape[0] > 0:
+        return pi_given
+    m_n = lam.shape[0]
+    pi = np.empty((dt.shape[0], m_n, m_n))
+    for k in range(dt.shape[0]):
+        _markov_into(pi[k], lam, switching, dt[k])
+    return pi
+
+
+@numba.njit(cache=True, nogil=True)
+def predict_at_kernel(
+    mode_x, mode_p, mu, times, t_s, pi_given, lam, switching, drag, q, q_kappa, j2, max_step,
+    cd_table, inv_mach_step, cd_ref, rows, alt_min, inv_step, last_node,
+):  # fmt: skip
+    """Tracks (mode states ``(N, M, n)``, covariances, probabilities ``(N, M)``, estimate
+    times ``(N,)``) predicted to ``t_s``: :func:`imm_predict_kernel` with the mode
+    transition matrices of :func:`_markov_all`. Returns the mode states, mode covariances,
+    mode probabilities, combined states, combined covariances and times."""
+    k_n, m_n, n = mode_x.shape
+    dt = np.empty(k_n)
+    out_t = np.empty(k_n)
+    for k in range(k_n):
+        out_t[k] = t_s
+        dt[k] = t_s - times[k]
+    pi = _markov_all(pi_given, lam, switching, dt)
+    out = (
+        np.empty((k_n, m_n, n)), np.empty((k_n, m_n, n, n)), np.empty((k_n, m_n)),
+        np.empty((k_n, n)), np.empty((k_n, n, n)),
+    )  # fmt: skip
+    imm_predict_kernel(
+        mode_x, mode_p, mu, pi, dt, drag, q, q_kappa, j2, max_step, cd_table, inv_mach_step,
+        cd_ref, rows, alt_min, inv_step, last_node, *out,
+    )  # fmt: skip
+    return (*out, out_t)
+
+
+@numba.njit(**_INNER)
+def _largest_eigenvalue_3(a):
+    """Largest eigenvalue of the symmetric ``a[:3, :3]`` (lower triangle read), in closed
+    form (the trigonometric solution of the characteristic cubic, Smith 1961, *Commun.
+    ACM* 4(4)): for the largest root the formula is accurate to rounding."""
+    a00, a11, a22 = a[0, 0], a[1, 1], a[2, 2]
+    a10, a20, a21 = a[1, 0], a[2, 0], a[2, 1]
+    off = a10 * a10 + a20 * a20 + a21 * a21
+    if off == 0.0:
+        return max(a00, a11, a22)
+    q = (a00 + a11 + a22) / 3.0
+    b00, b11, b22 = a00 - q, a11 - q, a22 - q
+    p = math.sqrt((b00 * b00 + b11 * b11 + b22 * b22 + 2.0 * off) / 6.0)
+    det = (
+        b00 * (b11 * b22 - a21 * a21) - a10 * (a10 * b22 - a21 * a20)
+        + a20 * (a10 * a21 - b11 * a20)
+    )  # fmt: skip
+    r = det / (2.0 * p * p * p)
+    r = -1.0 if r < -1.0 else (1.0 if r > 1.0 else r)
+    return q + 2.0 * p * math.cos(math.acos(r) / 3.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def cue_kernel(states, covariances, t_start, t_end, n_sigma, min_radius):
+    """Radar cues of tracks (ECEF ``states (C, n)``, ``covariances (C, n, n)`` at
+    ``t_start``): ``(t_start (C,), t_end (C,), t_ref (C,), position (C, 3), velocity
+    (C, 3), radius (C,))`` with radius ``max(n_sigma sqrt(lambda_max(P_pos)), min_radius)``
+    (:meth:`bmdsim.tracking.Tracker.cues`). A NaN radius: a covariance was not finite."""
+    c = states.shape[0]
+    o_start, o_end, o_ref = np.empty(c), np.empty(c), np.empty(c)
+    pos, vel, radius = np.empty((c, 3)), np.empty((c, 3)), np.empty(c)
+    for k in range(c):
+        o_start[k] = t_start
+        o_end[k] = t_end
+        o_ref[k] = t_start
+        for i in range(3):
+            pos[k, i] = states[k, i]
+            vel[k, i] = states[k, 3 + i]
+        lam = _largest_eigenvalue_3(covariances[k])
+        r = n_sigma * math.sqrt(lam) if lam >= 0.0 else math.nan
+        radius[k] = r if not r < min_radius else min_radius
+    return o_start, o_end, o_ref, pos, vel, radius
+
+
+# ---- the tracker's compiled scan step -------------------------------------------------------
 @numba.njit(**_INNER)
 def _track_side(h, p, extra, cross, out):
     """``symmetrise(H P H^T + extra)`` into ``out (m, m)`` (``extra`` None: no extra term)."""
@@ -705,298 +839,46 @@ def _pair_test(kind, zp, hph, zd, rd, weights, s, low, nu, col, terms):
     return True, d2_min, -2.0 * (top + math.log(total)) + m * math.log(2.0 * math.pi)
 
 
-@numba.njit(**_INNER)
-def _grown(a, n):
-    """A copy of ``a`` with twice its length, ``a[:n]`` kept."""
-    b = np.empty(2 * a.shape[0], a.dtype)
-    b[:n] = a[:n]
-    return b
-
-
-@numba.njit(cache=True, nogil=True, locals={"kept": numba.int64, "behind": numba.int64})
-def gate_kernel(
-    kind, mode_x, mode_p, mu, track_times_s, t_s, pos, vel, basis, z, noise, threshold
-):  # fmt: skip
-    """Gating of ``N`` tracks against the ``K`` detections of one scan at ``t_s``, in one pass.
-
-    ``mode_x (N, M, n)``, ``mode_p (N, M, n, n)``, ``mu (N, M)``: every mode of every track
-    predicted to ``t_s``; ``track_times_s (N,)``: the time of each track's estimate before
-    that prediction; one sensor geometry (``pos (3,)``, ``vel (3,)``, ``basis (3, 3)``);
-    ``z (K, m)``, ``noise (K, m, m)``.
-
-    The role path's gate (:class:`bmdsim.tracking.hypothesiser.ChiSquareGater`): a pair is a
-    candidate when, for some mode, the first measurement component lies within ``box`` of the
-    prediction (a window of the detections sorted on it, found by binary search) and every
-    wrapped residual component inside ``box = sqrt(g (diag(H P H^T) + R_max))`` (``R_max``
-    the scan's largest detection variances); candidates come by track, then by detection
-    (by the first component when ``M = 1``). A candidate of a track older than the scan is
-    tested exactly here (:func:`_pair_test` with ``S = H P H^T + R``) and kept if
-    ``d^2 <= g``. A candidate of a track newer than the scan (out of sequence) is left
-    untested.
-
-    Returns ``(ok, track, detection, distance2, cost, pair, tested, behind_track,
-    behind_detection)``: the kept pairs, each with its index among the tested ones
-    (``pair``), the number tested and the out-of-sequence candidates; ``ok`` False if an
-    ``S`` was not positive definite (nothing is usable then).
-    """
-    n_t, n_m, n = mode_x.shape
-    k_n, m = z.shape
-    h = np.empty((m, n))
-    cross = np.empty((n, m))
-    zp = np.empty((n_m, m))
-    hph = np.empty((n_m, m, m))
-    box = np.empty((n_m, m))
-    nu = np.empty(m)
-    s = np.empty((m, m))
-    low = np.empty((m, m))
-    col = np.empty(m)
-    terms = np.empty(n_m)
-    r_max = np.empty(m)
-    for c in range(m):
-        r_max[c] = noise[0, c, c]
-        for d in range(1, k_n):
-            if noise[d, c, c] > r_max[c]:
-                r_max[c] = noise[d, c, c]
-    order = np.argsort(z[:, 0], kind="mergesort")
-    z0 = np.empty(k_n)
-    for q in range(k_n):
-        z0[q] = z[order[q], 0]
-    mark = np.full(k_n, -1, np.int64)
-    cand = np.empty(k_n, np.int64)
-    cap = 16
-    out_t = np.empty(cap, np.int64)
-    out_d = np.empty(cap, np.int64)
-    out_pair = np.empty(cap, np.int64)
-    out_d2 = np.empty(cap)
-    out_cost = np.empty(cap)
-    cap_b = 16
-    out_bt = np.empty(cap_b, np.int64)
-    out_bd = np.empty(cap_b, np.int64)
-    kept = 0
-    tested = 0
-    behind = 0
-    for i in range(n_t):
-        forward = t_s - track_times_s[i] >= 0.0
-        n_cand = 0
-        for j in range(n_m):
-            _measure(kind, mode_x[i, j], pos, vel, basis, zp[j], h)
-            _track_side(h, mode_p[i, j], None, cross, hph[j])
-            for c in range(m):
-                box[j, c] = math.sqrt(threshold * (hph[j, c, c] + r_max[c]))
-            lo = np.searchsorted(z0, zp[j, 0] - box[j, 0], side="left")
-            hi = np.searchsorted(z0, zp[j, 0] + box[j, 0], side="right")
-            for q in range(lo, hi):
-                d = order[q]
-                if mark[d] == i:
-                    continue
-                _residual(kind, z[d], zp[j], nu)
-                inside = True
-                for c in range(m):
-                    if not abs(nu[c]) <= box[j, c]:
-                        inside = False
-                        break
-                if inside:
-                    mark[d] = i
-                    cand[n_cand] = d
-                    n_cand += 1
-        if n_m > 1:  # the union of the modes' candidates, by detection
-            cand[:n_cand].sort()
-        for q in range(n_cand):
-            d = cand[q]
-            if not forward:
-                if behind == cap_b:
-                    out_bt = _grown(out_bt, behind)
-                    out_bd = _grown(out_bd, behind)
-                    cap_b *= 2
-                out_bt[behind] = i
-                out_bd[behind] = d
-                behind += 1
-                continue
-            ok, d2, cost = _pair_test(kind, zp, hph, z[d], noise[d], mu[i], s, low, nu, col, terms)
-            if not ok:
-                return (
-                    False, out_t[:0], out_d[:0], out_d2[:0], out_cost[:0], out_pair[:0], 0,
-                    out_bt[:0], out_bd[:0],
-                )  # fmt: skip
-            if d2 <= threshold:
-                if kept == cap:
-                    out_t = _grown(out_t, kept)
-                    out_d = _grown(out_d, kept)
-                    out_pair = _grown(out_pair, kept)
-                    out_d2 = _grown(out_d2, kept)
-                    out_cost = _grown(out_cost, kept)
-                    cap *= 2
-                out_t[kept] = i
-                out_d[kept] = d
-                out_d2[kept] = d2
-                out_cost[kept] = cost
-                out_pair[kept] = tested
-                kept += 1
-            tested += 1
-    return (
-        True, out_t[:kept], out_d[:kept], out_d2[:kept], out_cost[:kept], out_pair[:kept],
-        tested, out_bt[:behind], out_bd[:behind],
+@numba.njit(**_INNER, locals={"with_f": numba.boolean})
+def _lag_noise(kind, x, lag_s, q, q_kappa, motion, pos, vel, basis, out, zb, hb, q_mat, sc):
+    """``H Q(|lag_s|) H^T`` ``(m, m)`` into ``out``: the process noise of the retrodiction
+    motion (white acceleration of density ``q``, ``kappa`` random walk ``q_kappa``) over
+    the lag, in measurement space, with ``H`` at ``x (n,)`` moved by ``lag_s``
+    (:meth:`bmdsim.tracking.tracker.RetrodictedMeasurement.lag_noise`). ``sc``: the scratch
+    of :func:`_ekf_scratch`."""
+    n = x.shape[0]
+    m = out.shape[0]
+    back, fm = sc[12], sc[14]
+    acc, jac, xs, kx, fs, mk = sc[15], sc[16], sc[17], sc[18], sc[19], sc[20]
+    with_f = False  # a typed local: ``_move`` compiles once for every caller
+    for a in range(n):
+        back[a] = x[a]
+    _move(
+        back, n, lag_s, motion[2], with_f, motion[1], motion[0] and n == 7, motion[3],
+        motion[4], motion[5], motion[6], motion[7], motion[8], motion[9], fm, acc, jac, xs,
+        kx, fs, mk,
     )  # fmt: skip
-
-
-@numba.njit(cache=True, nogil=True, locals={"with_f": numba.boolean})
-def retro_gate_kernel(
-    kind, mode_x, mode_p, mu, dt, lag, di, drag, j2, max_step, cd_table, inv_mach_step, cd_ref,
-    rows, alt_min, inv_step, last_node, pos, vel, basis, z, noise, out_d2, out_cost,
-):  # fmt: skip
-    """Chi-square test of out-of-sequence candidate pairs (see :func:`gate_kernel`).
-
-    Pair ``p`` joins detection ``di[p]`` to a track whose estimate is newer than it: every
-    mode state ``mode_x[p] (M, n)`` is moved by ``dt[p] < 0`` (detection time minus track
-    time) with one motion model (``kappa`` clamped at zero, as
-    :meth:`bmdsim.tracking.motion.BallisticMotion.function`), ``z = h(f(x))``,
-    ``H = H(f(x)) F``, track side ``symmetrise(H P H^T + lag[p])`` — the
-    measurement model of :class:`bmdsim.tracking.tracker.RetrodictedMeasurement`, with
-    ``lag (P, m, m)`` its process noise over the lag — and the pair tested as in
-    :func:`_pair_test` with the track's mode probabilities ``mu (P, M)``. ``out_d2``,
-    ``out_cost``: as :func:`gate_kernel`'s. Returns False if an ``S`` was not positive
-    definite.
-    """
-    p_n, n_m, n = mode_x.shape
-    m = z.shape[1]
-    with_f = True  # a typed local: ``_move`` compiles once for every kernel
-    acc = np.empty(3)
-    jac = np.zeros((3, 7))
-    xs = np.empty(7)
-    xi = np.zeros(7)
-    kx = np.empty((4, 6))
-    f = np.empty((7, 7))
-    fs = np.empty((7, 7))
-    mk = np.empty((4, 7, 7))
-    hb = np.empty((m, n))
-    h = np.empty((m, n))
-    cross = np.empty((n, m))
-    zp = np.empty((n_m, m))
-    hph = np.empty((n_m, m, m))
-    nu = np.empty(m)
-    s = np.empty((m, m))
-    low = np.empty((m, m))
-    col = np.empty(m)
-    terms = np.empty(n_m)
-    for pp in range(p_n):
-        for j in range(n_m):
-            for a in range(n):
-                xi[a] = mode_x[pp, j, a]
-            _move(
-                xi, n, dt[pp], max_step, with_f, j2, drag and n == 7, cd_table, inv_mach_step,
-                cd_ref, rows, alt_min, inv_step, last_node, f, acc, jac, xs, kx, fs, mk,
-            )  # fmt: skip
-            _measure(kind, xi[:n], pos, vel, basis, zp[j], hb)
-            for a in range(m):
-                for b in range(n):
-                    t = 0.0
-                    for e in range(n):
-                        t += hb[a, e] * f[e, b]
-                    h[a, b] = t
-            _track_side(h, mode_p[pp, j], lag[pp], cross, hph[j])
-        d = di[pp]
-        ok, d2, cost = _pair_test(kind, zp, hph, z[d], noise[d], mu[pp], s, low, nu, col, terms)
-        if not ok:
-            return False
-        out_d2[pp] = d2
-        out_cost[pp] = cost
-    return True
-
-
-@numba.njit(cache=True, nogil=True)
-def imm_update_kernel(
-    kind, mode_x, mode_p, rows, z, noise, dets, pos, vel, basis, iterations, log_mu, t_s,
-    out_mode_x, out_mode_p, out_times, out_ll, out_shift,
-):  # fmt: skip
-    """(Iterated) EKF update of every mode of the tracks ``rows (A,)`` of ``mode_x (N, M, n)``,
-    ``mode_p (N, M, n, n)`` (predicted to ``t_s``) with the detections ``dets (A,)`` of
-    ``z (K, m)``, ``noise (K, m, m)``, row by row the arithmetic of :func:`ekf_update_kernel`.
-
-    The updated mode states and covariances go to rows ``rows`` of ``out_mode_x``,
-    ``out_mode_p`` (same shapes as the inputs), ``t_s`` to those of ``out_times``; the mode
-    log likelihoods to ``out_ll (A, M)`` and, with ``log_mu (A, M) = log(max(mu, 1e-300))``
-    of the prior mode probabilities, ``log_mu + ll - max_modes(log_mu + ll)`` to
-    ``out_shift (A, M)`` (the first steps of :func:`bmdsim.tracking.updater.imm_combine`).
-    Returns False if an innovation covariance is not positive definite.
-    """
-    n_m, n = mode_x.shape[1], mode_x.shape[2]
-    m = z.shape[1]
-    scratch = _ekf_scratch(n, m)
-    out_nu = np.empty(m)
-    out_s = np.empty((m, m))
-    for a in range(rows.shape[0]):
-        r = rows[a]
-        d = dets[a]
-        top = -np.inf
-        for j in range(n_m):
-            ok, ll = _ekf_row(
-                kind, mode_x[r, j], mode_p[r, j], z[d], noise[d], pos, vel, basis, iterations,
-                out_mode_x[r, j], out_mode_p[r, j], out_nu, out_s, *scratch,
-            )  # fmt: skip
-            if not ok:
-                return False
-            out_ll[a, j] = ll
-            w = log_mu[a, j] + ll
-            out_shift[a, j] = w
-            if top == top and (w > top or w != w):  # numpy's max: NaN wins
-                top = w
-        for j in range(n_m):
-            out_shift[a, j] = out_shift[a, j] - top
-        out_times[r] = t_s
-    return True
-
-
-@numba.njit(cache=True, nogil=True)
-def imm_mix_kernel(rows, w, mode_x, mode_p, out_x, out_p, out_mu):
-    """The IMM output of the tracks ``rows (A,)`` from their updated modes
-    ``mode_x (N, M, n)``, ``mode_p (N, M, n, n)``, for one or two modes.
-
-    One mode: the mode's estimate. Two: from the unnormalised mode weights
-    ``w (A, 2) = exp(shift)`` (:func:`imm_update_kernel`), mode probabilities (at least
-    1e-12, renormalised) into ``out_mu (N, 2)`` and the moment-matched mixture into
-    ``out_x (N, n)``, ``out_p (N, n, n)`` (symmetrised) — the arithmetic of
-    :func:`bmdsim.tracking.updater.imm_combine`, operation by operation (with two terms
-    every order of its sums is the same)."""
-    n = mode_x.shape[2]
-    xc = np.empty(n)
-    d0 = np.empty(n)
-    d1 = np.empty(n)
-    for a in range(rows.shape[0]):
-        r = rows[a]
-        if mode_x.shape[1] == 1:
-            for i in range(n):
-                out_x[r, i] = mode_x[r, 0, i]
-                for k in range(n):
-                    out_p[r, i, k] = mode_p[r, 0, i, k]
-            continue
-        total = w[a, 0] + w[a, 1]
-        mu0 = w[a, 0] / total
-        mu1 = w[a, 1] / total
-        if mu0 < 1e-12:
-            mu0 = 1e-12
-        if mu1 < 1e-12:
-            mu1 = 1e-12
-        s = mu0 + mu1
-        mu0 = mu0 / s
-        mu1 = mu1 / s
-        out_mu[r, 0] = mu0
-        out_mu[r, 1] = mu1
-        for i in range(n):
-            xc[i] = mu0 * mode_x[r, 0, i] + mu1 * mode_x[r, 1, i]
-            out_x[r, i] = xc[i]
-        for i in range(n):
-            d0[i] = mode_x[r, 0, i] - xc[i]
-            d1[i] = mode_x[r, 1, i] - xc[i]
-        for i in range(n):
-            for k in range(n):
-                out_p[r, i, k] = mu0 * (mode_p[r, 0, i, k] + d0[i] * d0[k]) + mu1 * (
-                    mode_p[r, 1, i, k] + d1[i] * d1[k]
-                )
-        for i in range(n):
-            for k in range(i + 1, n):
-                t = 0.5 * (out_p[r, i, k] + out_p[r, k, i])
-                out_p[r, i, k] = t
-                out_p[r, k, i] = t
+    _measure(kind, back[:n], pos, vel, basis, zb, hb)
+    ah = abs(lag_s)
+    for a in range(n):
+        for b in range(n):
+            q_mat[a, b] = 0.0
+    for a in range(3):
+        q_mat[a, a] = q * ah * ah * ah / 3.0
+        q_mat[a, a + 3] = q * ah * ah / 2.0
+        q_mat[a + 3, a] = q * ah * ah / 2.0
+        q_mat[a + 3, a + 3] = q * ah
+    if n == 7:
+        q_mat[6, 6] = q_kappa * ah
+    for a in range(m):
+        for b in range(m):
+            t = 0.0
+            for e in range(n):
+                he = 0.0
+                for f in range(n):
+                    he += hb[a, f] * q_mat[f, e]
+                t += he * hb[b, e]
+            out[a, b] = t
 
 
 @numba.njit(**_INNER)
@@ -1010,23 +892,24 @@ def _bits(word, mask):
     return count
 
 
-@numba.njit(cache=True, nogil=True)
-def track_bookkeeping_kernel(
-    rows, t, bit, has_rcs, rcs_ok, log_rcs, memory_looks, period, covered, quality_mask,
-    quality_window, confirm_m, confirm_mask, last_update, hits, opportunities, history,
-    sensors, quality, reported, rcs_mean, rcs_looks, status, out_due, out_confirmed,
+@numba.njit(**_INNER)
+def _bookkeeping(
+    rows, dets, t, bit, rcs, memory_looks, period, covered, quality_mask, quality_window,
+    confirm_m, confirm_mask, last_update, hits, opportunities, history, sensors, quality,
+    reported, rcs_mean, rcs_looks, status, out_due, out_confirmed,
 ):  # fmt: skip
     """A scan's track counters, in place, in the order of :class:`bmdsim.tracking.Tracker`'s
     role path (same arithmetic).
 
-    1. The tracks ``rows (A,)`` updated at ``t``: last update, hits, opportunities, hit
-       history, sensor bits (``bit``), log-RCS mean and looks (with ``has_rcs``: look ``a``
-       measured if ``rcs_ok[a]``, ``log_rcs[a] = log10`` of its RCS; gain
-       ``1 / min(looks, memory_looks)``), quality; ``out_due[a]``: a confirmed track whose
-       last 'track updated' event is ``period`` old (its ``reported`` time set to ``t``).
+    1. The tracks ``rows (A,)`` updated at ``t`` by the detections ``dets (A,)``: last
+       update, hits, opportunities, hit history, sensor bits (``bit``), log-RCS mean and
+       looks (the detection's RCS ``rcs[d]`` if ``rcs`` has rows and it is finite and
+       positive; gain ``1 / min(looks, memory_looks)``), quality; ``out_due[a]``: a
+       confirmed track whose last 'track updated' event is ``period`` old (its ``reported``
+       time set to ``t``).
     2. Misses: every other track that this sensor has updated, inside its coverage
-       (``covered (N,)``) and not updated since ``t``, gets a miss; if any did, every
-       track's quality is recomputed.
+       (``covered (N,)``; no rows: everywhere) and not updated since ``t``, gets a miss;
+       if any did, every track's quality is recomputed.
     3. M-of-N confirmation (``confirm_m < 0``: none): a tentative track with at least
        ``confirm_m`` hits in ``history & confirm_mask`` is confirmed (``out_confirmed``).
 
@@ -1036,6 +919,7 @@ def track_bookkeeping_kernel(
     n_t = last_update.shape[0]
     one = np.uint64(1)
     updated = np.zeros(n_t, np.bool_)
+    has_rcs = rcs.shape[0] > 0
     for a in range(rows.shape[0]):
         r = rows[a]
         updated[r] = True
@@ -1046,11 +930,12 @@ def track_bookkeeping_kernel(
         history[r] = (history[r] << one) | one
         sensors[r] |= bit
         if has_rcs:
+            value = rcs[dets[a]]
             looks = rcs_looks[r]
-            if rcs_ok[a]:
+            if math.isfinite(value) and value > 0.0:
                 prev = rcs_mean[r] if looks > 0 else 0.0
                 gain = min(max(looks + 1, 1), memory_looks)
-                rcs_mean[r] = prev + (log_rcs[a] - prev) / gain
+                rcs_mean[r] = prev + (math.log10(value) - prev) / gain
                 rcs_looks[r] = looks + 1
         quality[r] = _bits(history[r], quality_mask) / max(min(opportunities[r], quality_window), 1)
         out_due[a] = status[r] == 1 and t - reported[r] >= period
@@ -1058,7 +943,8 @@ def track_bookkeeping_kernel(
             reported[r] = t
     missed = False
     for i in range(n_t):
-        if covered[i] and (sensors[i] & bit) != 0 and not updated[i] and last_update[i] < t:
+        inside = covered.shape[0] == 0 or covered[i]
+        if inside and (sensors[i] & bit) != 0 and not updated[i] and last_update[i] < t:
             history[i] = history[i] << one
             opportunities[i] += 1
             missed = True
@@ -1073,6 +959,437 @@ def track_bookkeeping_kernel(
             status[i] = 1
             out_confirmed[i] = True
     return missed
+
+
+#: Outcomes of :func:`scan_kernel`.
+SCAN_DONE, SCAN_FAILED, SCAN_AMBIGUOUS = 0, 1, 2
+
+
+@numba.njit(cache=True, nogil=True, locals={"with_f": numba.boolean})
+def scan_kernel(
+    kind, pos, vel, basis, z, noise, rcs, t_s, threshold, iterations, plain_gnn,
+    mode_x, mode_p, mu, times, states, covariances,
+    pi_given, lam, switching, drag, q, q_kappa, j2, max_step,
+    r_drag, r_j2, r_max_step, r_q, r_q_kappa,
+    cd_table, inv_mach_step, cd_ref, rows, alt_min, inv_step, last_node,
+    forced, forced_rows, forced_dets,
+    bit, memory_looks, period, covered, quality_mask, quality_window, confirm_m, confirm_mask,
+    last_update, hits, opportunities, history, sensors, quality, reported, rcs_mean, rcs_looks,
+    status,
+):  # fmt: skip
+    """One scan of the tracker (:meth:`bmdsim.tracking.fused.ScanKernels.process`) in one
+    pass: prediction, gating, association, update, IMM combination and counters.
+
+    Scan: measurement kind and one sensor geometry (``pos (3,)``, ``vel (3,)``,
+    ``basis (3, 3)``), detections ``z (K, m)``, ``noise (K, m, m)``, measured RCS
+    ``rcs (K,)`` (no rows: none), time ``t_s``; the gate ``threshold`` on ``d^2``;
+    ``iterations`` of the iterated EKF. Tracks: mode states ``mode_x (N, M, n)``, mode
+    covariances, probabilities ``mu (N, M)``, estimate times ``(N,)``, combined states and
+    covariances; the modes' motion (:func:`imm_predict_kernel`) with the mode transition
+    matrices of :func:`_markov_all`; the retrodiction motion of out-of-sequence detections
+    (``r_*``: drag, J2, sub-step, white-acceleration and ``kappa`` densities) and the
+    tables of :func:`_move`. Counters: as :func:`_bookkeeping`.
+
+    1. Every mode of every track predicted to ``t_s``.
+    2. Gating (the role path's :class:`bmdsim.tracking.hypothesiser.ChiSquareGater`): a pair
+       is a candidate when, for some predicted mode, every wrapped residual component lies
+       inside ``box = sqrt(g (diag(H P H^T) + R_max))`` (``R_max`` the scan's largest
+       detection variances); a candidate is tested exactly (:func:`_pair_test`): a track
+       whose estimate is older than the scan with its predicted modes and probabilities,
+       a newer one (out of sequence) with its modes as they are, through the retrodicted
+       measurement ``h(f(x, t_s - t))``, ``H F`` and the lag noise (:func:`_lag_noise`)
+       added to the track side, and its current probabilities. Kept if ``d^2 <= g``.
+    3. Association: with ``plain_gnn`` and every kept pair the only one of its track and
+       of its detection, every kept pair; otherwise the kernel stops with
+       :data:`SCAN_AMBIGUOUS` and the kept pairs, for the caller's associator, and is
+       called again with ``forced`` and its assignment ``forced_rows``, ``forced_dets``.
+    4. The (iterated) EKF update (:func:`_ekf_row`) of every mode of each assigned track:
+       predicted modes, or for an out-of-sequence pair the modes as they are with the
+       retrodicted measurement and the lag noise added to the detection's; then the IMM
+       output (:func:`bmdsim.tracking.updater.imm_combine`'s arithmetic).
+    5. The counters (:func:`_bookkeeping`).
+
+    Returns ``(outcome, changed, n_due, n_confirmed, index, pairs, estimate, counters)``:
+    changed whether the track record changed (an update, a miss or a confirmation; if not,
+    estimate and counters are the arrays given); index the rows of the ``n_due`` updated
+    confirmed tracks due a 'track updated' event, then those of the ``n_confirmed`` tracks
+    just confirmed, then the detections left unassigned; pairs ``(5, P)`` the kept pairs'
+    track, detection, ``d^2``, cost and index among the tested pairs (forward pairs
+    first); estimate the new ``(states, covariances, mode_states, mode_covariances,
+    mode_probabilities, times)``; counters the new counter arrays (in the argument order).
+    :data:`SCAN_FAILED`: a covariance was not positive definite (nothing is usable).
+    """
+    k_n, m_n, n = mode_x.shape
+    d_n, m = z.shape
+    with_f = True  # a typed local: ``_move`` compiles once for every caller
+    inputs = (states, covariances, mode_x, mode_p, mu, times)
+    counters_in = (
+        last_update, hits, opportunities, history, sensors, quality, reported, rcs_mean,
+        rcs_looks, status,
+    )  # fmt: skip
+    no_index = np.zeros(0, np.int64)
+    motion = (
+        r_drag, r_j2, r_max_step, cd_table, inv_mach_step, cd_ref, rows, alt_min, inv_step,
+        last_node,
+    )  # fmt: skip
+    # 1. prediction
+    dt = np.empty(k_n)
+    for k in range(k_n):
+        dt[k] = t_s - times[k]
+    pi = _markov_all(pi_given, lam, switching, dt)
+    pmx, pmp = np.empty((k_n, m_n, n)), np.empty((k_n, m_n, n, n))
+    pmu, px, pp = np.empty((k_n, m_n)), np.empty((k_n, n)), np.empty((k_n, n, n))
+    imm_predict_kernel(
+        mode_x, mode_p, mu, pi, dt, drag, q, q_kappa, j2, max_step, cd_table, inv_mach_step,
+        cd_ref, rows, alt_min, inv_step, last_node, pmx, pmp, pmu, px, pp,
+    )  # fmt: skip
+    sc = _ekf_scratch(n, m)
+    # lag noise of each out-of-sequence track (computed when first needed)
+    lag = np.empty((k_n, m, m))
+    lag_done = np.zeros(k_n, np.bool_)
+    q_mat = np.empty((n, n))
+    zb = np.empty(m)
+    hb = np.empty((m, n))
+    # 2. gating
+    cap = k_n * d_n  # every pair at most once
+    pt = np.empty(cap, np.int64)
+    pd = np.empty(cap, np.int64)
+    pd2 = np.empty(cap)
+    pcost = np.empty(cap)
+    pidx = np.empty(cap, np.int64)
+    kept = 0
+    f_n = 0
+    if not forced and d_n > 0:
+        h = np.empty((m, n))
+        cross = np.empty((n, m))
+        zp = np.empty((m_n, m))
+        hph = np.empty((m_n, m, m))
+        box = np.empty((m_n, m))
+        nu = np.empty(m)
+        s = np.empty((m, m))
+        low = np.empty((m, m))
+        col = np.empty(m)
+        terms = np.empty(m_n)
+        r_max = np.empty(m)
+        for c in range(m):
+            r_max[c] = noise[0, c, c]
+            for d in range(1, d_n):
+                if noise[d, c, c] > r_max[c]:
+                    r_max[c] = noise[d, c, c]
+        cand = np.empty(d_n, np.bool_)
+        for fwd_pass in (True, False):
+            tested = 0
+            for i in range(k_n):
+                forward = dt[i] >= 0.0
+                if forward != fwd_pass:  # forward tracks' pairs first
+                    continue
+                # candidates from the modes predicted to the scan
+                any_cand = False
+                for d in range(d_n):
+                    cand[d] = False
+                for j in range(m_n):
+                    _measure(kind, pmx[i, j], pos, vel, basis, zp[j], h)
+                    _track_side(h, pmp[i, j], None, cross, hph[j])
+                    for c in range(m):
+                        box[j, c] = math.sqrt(threshold * (hph[j, c, c] + r_max[c]))
+                    for d in range(d_n):
+                        if cand[d]:
+                            continue
+                        _residual(kind, z[d], zp[j], nu)
+                        inside = True
+                        for c in range(m):
+                            if not abs(nu[c]) <= box[j, c]:
+                                inside = False
+                                break
+                        if inside:
+                            cand[d] = True
+                            any_cand = True
+                if not any_cand:
+                    continue
+                weights = pmu[i]
+                if not forward:  # the retrodicted measurement of every mode, with the lag
+                    _lag_noise(
+                        kind, states[i], dt[i], r_q, r_q_kappa, motion, pos, vel, basis,
+                        lag[i], zb, hb, q_mat, sc,
+                    )  # fmt: skip
+                    lag_done[i] = True
+                    back, fm = sc[12], sc[14]
+                    for j in range(m_n):
+                        for a in range(n):
+                            back[a] = mode_x[i, j, a]
+                        _move(
+                            back, n, dt[i], r_max_step, with_f, r_j2, r_drag and n == 7,
+                            cd_table, inv_mach_step, cd_ref, rows, alt_min, inv_step,
+                            last_node, fm, sc[15], sc[16], sc[17], sc[18], sc[19], sc[20],
+                        )  # fmt: skip
+                        _measure(kind, back[:n], pos, vel, basis, zp[j], hb)
+                        for a in range(m):
+                            for b in range(n):
+                                t = 0.0
+                                for e in range(n):
+                                    t += hb[a, e] * fm[e, b]
+                                h[a, b] = t
+                        _track_side(h, mode_p[i, j], lag[i], cross, hph[j])
+                    weights = mu[i]
+                for d in range(d_n):
+                    if not cand[d]:
+                        continue
+                    ok, d2, cost = _pair_test(
+                        kind, zp, hph, z[d], noise[d], weights, s, low, nu, col, terms
+                    )
+                    if not ok:
+                        return (
+                            SCAN_FAILED, False, 0, 0, no_index, np.empty((5, 0)), inputs,
+                            counters_in,
+                        )  # fmt: skip
+                    if d2 <= threshold:
+                        pt[kept] = i
+                        pd[kept] = d
+                        pd2[kept] = d2
+                        pcost[kept] = cost
+                        pidx[kept] = tested + (0 if fwd_pass else f_n)
+                        kept += 1
+                    tested += 1
+            if fwd_pass:
+                f_n = tested
+    pairs = np.empty((5, kept))
+    for a in range(kept):
+        pairs[0, a] = pt[a]
+        pairs[1, a] = pd[a]
+        pairs[2, a] = pd2[a]
+        pairs[3, a] = pcost[a]
+        pairs[4, a] = pidx[a]
+    # 3. association
+    if forced:
+        a_rows, a_dets = forced_rows, forced_dets
+    else:
+        distinct = plain_gnn
+        if distinct:
+            seen_t = np.zeros(k_n, np.bool_)
+            seen_d = np.zeros(d_n, np.bool_)
+            for a in range(kept):
+                if seen_t[pt[a]] or seen_d[pd[a]]:
+                    distinct = False
+                    break
+                seen_t[pt[a]] = True
+                seen_d[pd[a]] = True
+        if not distinct:
+            return SCAN_AMBIGUOUS, False, 0, 0, no_index, pairs, inputs, counters_in
+        a_rows, a_dets = pt[:kept], pd[:kept]
+    # 4. update
+    o_x, o_p, o_mx, o_mp, o_mu, o_t = inputs
+    if a_rows.shape[0] > 0:
+        o_x, o_p = states.copy(), covariances.copy()
+        o_mx, o_mp, o_mu, o_t = mode_x.copy(), mode_p.copy(), mu.copy(), times.copy()
+    ll = np.empty(m_n)
+    out_nu = np.empty(m)
+    out_s = np.empty((m, m))
+    rk = np.empty((m, m))
+    xc = np.empty(n)
+    w = np.empty(m_n)
+    for a in range(a_rows.shape[0]):
+        r = a_rows[a]
+        d = a_dets[a]
+        forward = dt[r] >= 0.0
+        if forward:
+            src_x, src_p, prior = pmx[r], pmp[r], pmu[r]
+            for b in range(m):
+                for c in range(m):
+                    rk[b, c] = noise[d, b, c]
+        else:
+            src_x, src_p, prior = mode_x[r], mode_p[r], mu[r]
+            if not lag_done[r]:
+                _lag_noise(
+                    kind, states[r], dt[r], r_q, r_q_kappa, motion, pos, vel, basis, lag[r],
+                    zb, hb, q_mat, sc,
+                )  # fmt: skip
+                lag_done[r] = True
+            for b in range(m):
+                for c in range(m):
+                    rk[b, c] = noise[d, b, c] + lag[r, b, c]
+        for j in range(m_n):
+            ok, ll_j = _ekf_row(
+                kind, src_x[j], src_p[j], z[d], rk, pos, vel, basis, iterations, not forward,
+                dt[r], motion, o_mx[r, j], o_mp[r, j], out_nu, out_s, *sc,
+            )  # fmt: skip
+            if not ok:
+                return SCAN_FAILED, False, 0, 0, no_index, pairs, inputs, counters_in
+            ll[j] = ll_j
+        if forward:
+            o_t[r] = t_s
+        # the IMM output (imm_combine)
+        if m_n == 1:
+            for i in range(n):
+                o_x[r, i] = o_mx[r, 0, i]
+                for k in range(n):
+                    o_p[r, i, k] = o_mp[r, 0, i, k]
+            continue
+        top = -np.inf
+        for j in range(m_n):
+            w[j] = math.log(prior[j] if prior[j] > 1e-300 else 1e-300) + ll[j]
+            if top == top and (w[j] > top or w[j] != w[j]):  # numpy's max: NaN wins
+                top = w[j]
+        total = 0.0
+        for j in range(m_n):
+            w[j] = math.exp(w[j] - top)
+            total += w[j]
+        norm = 0.0
+        for j in range(m_n):
+            v = w[j] / total
+            w[j] = v if v > 1e-12 else 1e-12
+            norm += w[j]
+        for j in range(m_n):
+            w[j] = w[j] / norm
+            o_mu[r, j] = w[j]
+        for i in range(n):
+            t = 0.0
+            for j in range(m_n):
+                t += w[j] * o_mx[r, j, i]
+            xc[i] = t
+            o_x[r, i] = t
+        for i in range(n):
+            for k in range(n):
+                t = 0.0
+                for j in range(m_n):
+                    t += w[j] * (
+                        o_mp[r, j, i, k] + (o_mx[r, j, i] - xc[i]) * (o_mx[r, j, k] - xc[k])
+                    )
+                o_p[r, i, k] = t
+        for i in range(n):
+            for k in range(i + 1, n):
+                t = 0.5 * (o_p[r, i, k] + o_p[r, k, i])
+                o_p[r, i, k] = t
+                o_p[r, k, i] = t
+    # 5. counters
+    counters = (
+        last_update.copy(), hits.copy(), opportunities.copy(), history.copy(), sensors.copy(),
+        quality.copy(), reported.copy(), rcs_mean.copy(), rcs_looks.copy(), status.copy(),
+    )  # fmt: skip
+    due = np.empty(a_rows.shape[0], np.bool_)
+    confirmed = np.empty(k_n, np.bool_)
+    missed = _bookkeeping(
+        a_rows, a_dets, t_s, bit, rcs, memory_looks, period, covered, quality_mask,
+        quality_window, confirm_m, confirm_mask, *counters, due, confirmed,
+    )  # fmt: skip
+    n_due = 0
+    for a in range(a_rows.shape[0]):
+        n_due += due[a]
+    n_confirmed = 0
+    for i in range(k_n):
+        n_confirmed += confirmed[i]
+    used = np.zeros(d_n, np.bool_)
+    for a in range(a_dets.shape[0]):
+        used[a_dets[a]] = True
+    n_free = 0
+    for d in range(d_n):
+        n_free += not used[d]
+    index = np.empty(n_due + n_confirmed + n_free, np.int64)
+    q = 0
+    for a in range(a_rows.shape[0]):
+        if due[a]:
+            index[q] = a_rows[a]
+            q += 1
+    for i in range(k_n):
+        if confirmed[i]:
+            index[q] = i
+            q += 1
+    for d in range(d_n):
+        if not used[d]:
+            index[q] = d
+            q += 1
+    if a_rows.shape[0] == 0 and not missed and n_confirmed == 0:  # the record as it was
+        return SCAN_DONE, False, 0, 0, index, pairs, inputs, counters_in
+    return (
+        SCAN_DONE,
+        True,
+        n_due,
+        n_confirmed,
+        index,
+        pairs,
+        (o_x, o_p, o_mx, o_mp, o_mu, o_t),
+        counters,
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def initiate_kernel(
+    kind, pos, vel, basis, z, noise, dets, n_used, x_prior, info_prior, out_x, out_p
+):  # fmt: skip
+    """Tentative track estimates from single radar detections
+    (:class:`bmdsim.tracking.initiator.SinglePointInitiator`, the same formulas).
+
+    Detection ``dets[j]`` of ``z (K, m)``, ``noise (K, m, m)`` (range, azimuth, elevation
+    (, range rate); one sensor geometry): the position from the measurement's inverse, the
+    rest from the prior mean ``x_prior (n,)``; one Gauss-Newton step in information form
+    with the first ``n_used`` measurement components: ``P = (info_prior + H^T R^-1 H)^-1``
+    (symmetrised) into ``out_p[j]``, ``x = x0 + P H^T R^-1 nu`` into ``out_x[j]``. Returns
+    False if a matrix was not positive definite (nothing is usable then).
+    """
+    k = dets.shape[0]
+    n = x_prior.shape[0]
+    m = z.shape[1]
+    x0 = np.empty(n)
+    zp = np.empty(m)
+    h = np.empty((m, n))
+    nu = np.empty(m)
+    r = np.empty((n_used, n_used))
+    low = np.empty((n_used, n_used))
+    rh = np.empty((n_used, n))
+    col = np.empty(n_used)
+    info = np.empty((n, n))
+    low_i = np.empty((n, n))
+    grad = np.empty(n)
+    p = np.empty((n, n))
+    e = np.empty(n)
+    for j in range(k):
+        d = dets[j]
+        for a in range(n):
+            x0[a] = x_prior[a]
+        rng, az, el = z[d, 0], z[d, 1], z[d, 2]
+        ce = math.cos(el)
+        e0, e1, e2 = rng * ce * math.sin(az), rng * ce * math.cos(az), rng * math.sin(el)
+        for a in range(3):
+            x0[a] = pos[a] + basis[0, a] * e0 + basis[1, a] * e1 + basis[2, a] * e2
+        _measure(kind, x0, pos, vel, basis, zp, h)
+        _residual(kind, z[d], zp, nu)
+        for a in range(n_used):
+            for b in range(n_used):
+                r[a, b] = noise[d, a, b]
+        if not _cholesky(r, n_used, low):
+            return False
+        # R^-1 H column by column, then the information and the gradient
+        for b in range(n):
+            for a in range(n_used):
+                col[a] = h[a, b]
+            _chol_solve(low, n_used, col)
+            for a in range(n_used):
+                rh[a, b] = col[a]
+        for a in range(n):
+            for b in range(n):
+                t = info_prior[a, b]
+                for c in range(n_used):
+                    t += h[c, a] * rh[c, b]
+                info[a, b] = t
+            t = 0.0
+            for c in range(n_used):
+                t += rh[c, a] * nu[c]
+            grad[a] = t
+        if not _cholesky(info, n, low_i):
+            return False
+        for b in range(n):
+            for a in range(n):
+                e[a] = 1.0 if a == b else 0.0
+            _chol_solve(low_i, n, e)
+            for a in range(n):
+                p[a, b] = e[a]
+        for a in range(n):
+            t = x0[a]
+            for b in range(n):
+                t += p[a, b] * grad[b]
+            out_x[j, a] = t
+            for b in range(n):
+                out_p[j, a, b] = 0.5 * (p[a, b] + p[b, a])
+    return True
 
 
 @numba.njit(cache=True, nogil=True)

@@ -27,7 +27,7 @@ def scans_from_detections(
     geometry of the scan's first look, so it broadcasts over every track; keep
     ``max_span_s`` short enough for a moving sensor (a ship covers a few metres in 0.5 s).
     Measurement covariances and measured RCS stay per detection; truth labels are not
-    passed on.
+    passed on. A scan's arrays may be views of the batch's (consecutive rows).
     ``coverage``: optional mapping sensor id -> ``(time_s, states (N, n)) -> bool (N,)``.
     """
     if len(batch) == 0:
@@ -45,11 +45,16 @@ def scans_from_detections(
     bounds = [0]
     bounds += [j for j in range(1, len(order)) if keys[order[j]] != keys[order[j - 1]]]
     bounds.append(len(order))
-    order = np.asarray(order, dtype=np.intp)
+    rcs_all = batch.rcs_m2
     scans = []
     for g in range(len(bounds) - 1):  # a loop over scans, not over objects
-        rows = order[bounds[g] : bounds[g + 1]]
-        first = int(rows[0])
+        lo, hi = bounds[g], bounds[g + 1]
+        group = order[lo:hi]
+        first = group[0]
+        if group[-1] - first == hi - lo - 1 and group == list(range(first, first + hi - lo)):
+            rows = slice(first, first + hi - lo)  # consecutive rows: views, no copies
+        else:
+            rows = np.asarray(group, dtype=np.intp)
         kind = _KINDS[kinds[first]]
         m = kind.dim
         noise = batch.covariance[rows, :m, :m]
@@ -62,7 +67,7 @@ def scans_from_detections(
         )
         sensor_id = sensor_ids[first]
         time_s = times_list[first]
-        same_time = all(times_list[i] == time_s for i in rows.tolist())
+        same_time = all(times_list[i] == time_s for i in group)
         cov = None
         if coverage is not None and sensor_id in coverage:
             fn = coverage[sensor_id]
@@ -79,7 +84,7 @@ def scans_from_detections(
                 model=model,
                 coverage=cov,
                 detection_times_s=None if same_time else t[rows],
-                rcs_m2=batch.rcs_m2[rows],
+                rcs_m2=None if rcs_all is None else rcs_all[rows],
             )
         )
     scans.sort(key=lambda s: s.time_s)

@@ -140,7 +140,8 @@ class Tracker:
     ``compiled``: with the compiled roles (an IMM or EKF predictor of compiled motion
     models, :class:`ExtendedKalmanUpdater`, :class:`ChiSquareGater`), process a scan of one
     of the sensors layer's measurement models in a few compiled calls
-    (:class:`bmdsim.tracking.fused.ScanKernels`, same results); False: always role by role.
+    (:class:`bmdsim.tracking.fused.ScanKernels`, the same results to rounding); False: always
+    role by role.
     """
 
     predictor: object
@@ -162,6 +163,9 @@ class Tracker:
     _pending_los: dict = field(default_factory=dict)
     _predicted: tuple = ()
     _cues: tuple = ()
+    _cue_ids: tuple = ()
+    _prior: tuple = ()
+    _delete_args: tuple = ()
     _kernels: object = None
 
     def __post_init__(self):
@@ -227,6 +231,9 @@ class Tracker:
         position standard deviation (at least ``min_radius_m``); ``cue_id`` is the track id.
         The last answer is kept while the predicted tracks (the same object, see
         :meth:`tracks_at`) and the arguments are the same; callers must not modify it.
+        ``compiled``: the largest eigenvalue in closed form
+        (:func:`bmdsim.tracking._kernel.cue_kernel`, equal to numpy's ``eigvalsh`` to
+        rounding); otherwise numpy's.
         """
         from bmdsim.sensors.types import CueSet
 
@@ -238,17 +245,31 @@ class Tracker:
         last = self._cues
         if last and last[0] is tr and last[1] == key:
             return last[2]
-        sigma = np.sqrt(_largest_eigenvalues(tr.covariances[:, :3, :3]))
-        t_start = np.full(c, key[0])
-        out = CueSet(
-            t_start_s=t_start,
-            t_end_s=np.full(c, key[1]),
-            t_ref_s=t_start.copy(),
-            position_ecef=tr.states[:, :3].copy(),
-            velocity_ecef=tr.states[:, 3:6].copy(),
-            radius_m=np.maximum(n_sigma * sigma, min_radius_m),
-            cue_id=tr.ids.astype(str),
-        )
+        ids = self._cue_ids
+        if not ids or ids[0] is not tr.ids:  # the ids change only with new or deleted tracks
+            ids = self._cue_ids = (tr.ids, tr.ids.astype(str))
+        out = None
+        if self.compiled:
+            from bmdsim.tracking._kernel import cue_kernel
+
+            t_start, t_end, t_ref, pos, vel, radius = cue_kernel(tr.states, tr.covariances, *key)
+            if not np.isnan(radius).any():  # else numpy's eigvalsh raises
+                out = CueSet(
+                    t_start_s=t_start, t_end_s=t_end, t_ref_s=t_ref, position_ecef=pos,
+                    velocity_ecef=vel, radius_m=radius, cue_id=ids[1],
+                )  # fmt: skip
+        if out is None:
+            sigma = np.sqrt(_largest_eigenvalues(tr.covariances[:, :3, :3]))
+            t_start = np.full(c, key[0])
+            out = CueSet(
+                t_start_s=t_start,
+                t_end_s=np.full(c, key[1]),
+                t_ref_s=t_start.copy(),
+                position_ecef=tr.states[:, :3].copy(),
+                velocity_ecef=tr.states[:, 3:6].copy(),
+                radius_m=np.maximum(n_sigma * sigma, min_radius_m),
+                cue_id=ids[1],
+            )
         self._cues = (tr, key, out)
         return out
 
@@ -443,6 +464,8 @@ class Tracker:
         if free.size == 0:
             return
         if not scan.angle_only:
+            if self._initiate_compiled(scan, free, events):
+                return
             new = self.initiator.initiate(scan, free, self._next_id)
             if scan.rcs_m2 is not None:
                 new = new.with_(**_with_rcs(new, scan.rcs_m2[free], self.rcs_memory_looks))
@@ -471,6 +494,46 @@ class Tracker:
             k for k, (s, _) in self._pending_los.items() if scan.time_s - s.time_s > gap
         ]:
             del self._pending_los[other_id]
+
+    def _initiate_compiled(self, scan: Scan, free: np.ndarray, events) -> bool:
+        """:meth:`_initiate` for a :class:`SinglePointInitiator` and a radar model of the
+        kernels, the estimates in one compiled call
+        (:func:`bmdsim.tracking._kernel.initiate_kernel`, the same formulas; equal to
+        rounding); False, with nothing done, where it does not apply."""
+        initiator = self.initiator
+        if not self.compiled or type(initiator) is not SinglePointInitiator:
+            return False
+        from bmdsim.tracking.fused import _kernel_geometry
+
+        geometry = _kernel_geometry(scan.model)
+        if geometry is None or geometry[0] == 2:
+            return False
+        prior = self._prior
+        if not prior or prior[0] is not initiator:
+            x, info = initiator.initial.prior(1)
+            prior = self._prior = (initiator, x[0], info[0], initiator.initial.probabilities(1)[0])
+        tr = self.tracks
+        if tr.states.shape[1] != prior[1].shape[0] or tr.n_modes != prior[3].shape[0]:
+            return False
+        from bmdsim.tracking._kernel import initiate_kernel
+
+        z = np.ascontiguousarray(scan.z, dtype=float)
+        m, k, n = z.shape[1], len(free), prior[1].shape[0]
+        x, p = np.empty((k, n)), np.empty((k, n, n))
+        if not initiate_kernel(
+            *geometry, z, np.ascontiguousarray(scan.noise, dtype=float),
+            np.ascontiguousarray(free, dtype=np.int64),
+            m if initiator.use_range_rate else min(m, 3), prior[1], prior[2], x, p,
+        ):  # fmt: skip
+            return False
+        new = TrackBatch.new(
+            ids=self._next_id + np.arange(k), states=x, covariances=p,
+            times_s=scan.times_s[free], mode_probabilities=np.repeat(prior[3][None], k, 0),
+            sensors=np.full(k, self._sensor_bits[scan.sensor_id]),
+            rcs_m2=None if scan.rcs_m2 is None else scan.rcs_m2[free],
+        )  # fmt: skip
+        self._add(new, scan.sensor_id, events)
+        return True
 
     def _add(self, new: TrackBatch, sensor_id: str, events):
         self._next_id += len(new)
@@ -513,18 +576,17 @@ class Tracker:
         if len(tr) == 0:
             return True
         deleter, confirmer = self.deleter, self.confirmer
-        if not self.compiled or type(deleter) is not Deleter:
-            return False
-        if type(confirmer) is not MOfNConfirmer:
+        kept = self._delete_args
+        if not kept or kept[0] is not deleter or kept[1] is not confirmer:
+            kept = self._delete_args = (deleter, confirmer, _deletion_pretest(deleter, confirmer))
+        limits = kept[2]
+        if not self.compiled or limits is None:
             return False
         from bmdsim.tracking._kernel import may_delete_kernel
 
-        reach = A_M + max(deleter.min_altitude_m, 0.0) + 2.0
         return not may_delete_kernel(
             float(time_s), tr.last_update_s, tr.status, tr.covariances, tr.states,
-            tr.opportunities, tr.history, float(deleter.tentative_coast_s),
-            float(deleter.confirmed_coast_s), (deleter.max_position_sigma_m * (1.0 - 1e-9)) ** 2,
-            reach * reach, confirmer.m, confirmer.n, np.uint64((1 << confirmer.n) - 1),
+            tr.opportunities, tr.history, *limits,
         )  # fmt: skip
 
     def _confirmed_event(self, tracks: TrackBatch, i: int, time_s: float) -> TrackConfirmed:
@@ -534,6 +596,19 @@ class Tracker:
             state=tuple(float(v) for v in tracks.states[i]),
             position_sigma_m=_sigma(tracks.covariances[i]),
         )
+
+
+def _deletion_pretest(deleter, confirmer) -> tuple | None:
+    """The limits :func:`bmdsim.tracking._kernel.may_delete_kernel` takes for the default
+    deleter and confirmer (None for other roles)."""
+    if type(deleter) is not Deleter or type(confirmer) is not MOfNConfirmer:
+        return None
+    reach = A_M + max(deleter.min_altitude_m, 0.0) + 2.0
+    return (
+        float(deleter.tentative_coast_s), float(deleter.confirmed_coast_s),
+        (deleter.max_position_sigma_m * (1.0 - 1e-9)) ** 2, reach * reach, confirmer.m,
+        confirmer.n, np.uint64((1 << confirmer.n) - 1),
+    )  # fmt: skip
 
 
 def _sigma(p: np.ndarray) -> float:

@@ -57,29 +57,57 @@ def _expected_radius(tracker, t_s, n_sigma=4.0, min_radius_m=300.0):
     return np.maximum(n_sigma * sigma, min_radius_m)
 
 
+def _assert_radius(got, want):
+    """The compiled cue radius (closed-form eigenvalue) against numpy's, to rounding."""
+    err = float(np.max(np.abs(got - want) / want))
+    print(f"cue radius: largest relative difference from numpy's eigvalsh {err:.1e}")
+    assert err <= 1e-13
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_closed_form_largest_eigenvalue_equals_numpys_eigvalsh_to_rounding(seed):
+    """Position covariances of every shape a track has (ill-conditioned, diagonal, with
+    repeated eigenvalues) through the compiled cue kernel."""
+    from bmdsim.tracking._kernel import cue_kernel
+
+    rng = np.random.default_rng(seed)
+    k = 200
+    a = rng.normal(size=(k, 7, 7)) * 10.0 ** rng.uniform(-3, 3, (k, 7, 1))
+    cov = (a @ np.swapaxes(a, 1, 2)) * 10.0 ** rng.uniform(-2, 8, (k, 1, 1))
+    cov[:20, :3, :3] = np.eye(3) * rng.uniform(1.0, 1e6, (20, 1, 1))  # isotropic
+    cov[20:40, :3, :3] = np.diag([4.0, 4.0, 1.0]) * rng.uniform(1.0, 1e6, (20, 1, 1))
+    cov[40:60, :3, :3] = np.diag([1.0, 2.0, 3.0])  # diagonal
+    want = np.linalg.eigvalsh(cov[:, :3, :3])[:, -1]
+    states = rng.normal(size=(k, 7))
+    *_, radius = cue_kernel(states, cov, 0.0, 1.0, 1.0, 0.0)
+    err = float(np.max(np.abs(radius**2 - want) / want))
+    print(f"largest eigenvalue: largest relative difference from eigvalsh {err:.1e}")
+    assert err <= 1e-13
+
+
 def test_cue_set_is_kept_for_the_same_tracks_and_arguments_and_rebuilt_when_they_change():
     tracker, scan = _tracker_with_two_tracks()
     first = tracker.cues(1.5, 2.5)
     assert len(first) == 2
     assert tracker.cues(1.5, 2.5) is first
-    np.testing.assert_array_equal(first.radius_m, _expected_radius(tracker, 1.5))
+    _assert_radius(first.radius_m, _expected_radius(tracker, 1.5))
     np.testing.assert_array_equal(first.cue_id, tracker.tracks.ids.astype(str))
 
     later_end = tracker.cues(1.5, 3.0)
     assert later_end is not first and np.all(later_end.t_end_s == 3.0)
     wider = tracker.cues(1.5, 3.0, n_sigma=6.0)
     assert wider is not later_end
-    np.testing.assert_array_equal(wider.radius_m, _expected_radius(tracker, 1.5, n_sigma=6.0))
+    _assert_radius(wider.radius_m, _expected_radius(tracker, 1.5, n_sigma=6.0))
     other_time = tracker.cues(1.75, 3.0)
     assert np.all(other_time.t_start_s == 1.75) and np.all(other_time.t_ref_s == 1.75)
-    np.testing.assert_array_equal(other_time.radius_m, _expected_radius(tracker, 1.75))
+    _assert_radius(other_time.radius_m, _expected_radius(tracker, 1.75))
 
     before = tracker.cues(2.0, 3.0)
     tracker.step([scan(2)])  # new track estimates at t = 2
     after = tracker.cues(2.0, 3.0)
     assert after is not before
     np.testing.assert_array_equal(after.position_ecef, tracker.tracks_at(2.0).states[:, :3])
-    np.testing.assert_array_equal(after.radius_m, _expected_radius(tracker, 2.0))
+    _assert_radius(after.radius_m, _expected_radius(tracker, 2.0))
     assert np.any(after.radius_m != before.radius_m)
 
 
