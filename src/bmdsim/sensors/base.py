@@ -41,7 +41,8 @@ from bmdsim.sensors.types import (
 #: kind and mode — ``t_s (B,)``, ``z (B, m)``, ``sigma (B, m)`` (1-sigma, uncorrelated
 #: axes), ``snr (B,)``, ``rcs_m2 (B,)`` or None, ``sensor_position_ecef (B, 3)``,
 #: ``sensor_velocity_ecef (B, 3)``, ``sensor_basis (B, 3, 3)``, ``object_id (B,)`` str,
-#: ``false_alarm (B,)`` bool — and the scalars ``sensor_id``, ``kind``, ``mode``.
+#: ``false_alarm (B,)`` bool — and the scalars ``sensor_id``, ``kind`` and ``mode`` (an
+#: int, or an int8 array ``(B,)`` of one mode per detection).
 Part = dict
 
 
@@ -332,7 +333,7 @@ def batch_of_parts(parts) -> DetectionBatch:
         t_s=t_s[order],
         sensor_id=np.repeat(np.array(ids), sizes)[order],
         kind=np.repeat(np.array([p["kind"] for p in parts], np.int8), sizes)[order],
-        mode=np.repeat(np.array([p["mode"] for p in parts], np.int8), sizes)[order],
+        mode=_modes(parts, sizes)[order],
         z=z[order],
         covariance=cov[order].reshape(b, d, d),
         snr=cat("snr")[order],
@@ -343,6 +344,20 @@ def batch_of_parts(parts) -> DetectionBatch:
         truth=DetectionTruth(
             object_id=cat("object_id", str)[order], false_alarm=cat("false_alarm", bool)[order]
         ),
+    )
+
+
+def _modes(parts, sizes) -> np.ndarray:
+    """The detection modes ``(B,)`` int8 of parts whose ``mode`` is one code or an array of
+    one code per detection."""
+    modes = [p["mode"] for p in parts]
+    if all(type(m) is int for m in modes):
+        return np.repeat(np.array(modes, np.int8), sizes)
+    return np.concatenate(
+        [
+            np.full(n, m, np.int8) if type(m) is int else np.asarray(m, np.int8)
+            for m, n in zip(modes, sizes, strict=True)
+        ]
     )
 
 

@@ -119,6 +119,10 @@ class _Constants:
     sigma_thermal: np.ndarray  # (m,): sigma_ref**2 * reference_snr per axis
     sigma_floor2: np.ndarray  # (m,): sigma_floor**2 per axis
     site: _Site | None  # a fixed site's geometry
+    compiled: bool  # looks evaluated by bmdsim.sensors._radar_kernel (Swerling 1 and 3)
+    outages: bool  # the radar has an outage schedule (else no down mask is needed)
+    params: np.ndarray  # (N_PARAMS,): the compiled looks' parameters
+    site_row: np.ndarray  # (N_GEOM,): a fixed site's geometry row (zeros for a ship)
 
 
 #: Rows of a fixed site's pre-broadcast geometry (:class:`_Site`); longer batches broadcast.
@@ -259,6 +263,7 @@ class Radar(Sensor):
         site = None
         if isinstance(self.platform, FixedSite):
             site = _Site.of(self.platform, self.refraction_k)
+        params, site_row = self._kernel_params(refs, site)
         c = _Constants(
             frame_s=t.search_frame_s,
             sub_s=t.search_frame_s / SEARCH_SECTORS,
@@ -275,9 +280,62 @@ class Radar(Sensor):
             sigma_thermal=np.array([r * r * t.reference_snr for r, _ in refs]),
             sigma_floor2=np.array([f * f for _, f in refs]),
             site=site,
+            compiled=SwerlingCase(int(t.swerling)) is not SwerlingCase.NONFLUCTUATING,
+            outages=bool(self.outages.windows_s) or self.outages.mtbf_s is not None,
+            params=params,
+            site_row=site_row,
         )
         self._memo["constants"] = c
         return c
+
+    def _kernel_params(self, refs, site: _Site | None):
+        """The parameter vector of :mod:`bmdsim.sensors._radar_kernel` and a fixed site's
+        geometry row (read-only)."""
+        from bmdsim.sensors import _radar_kernel as rk
+
+        t = self.type
+        p = np.zeros(rk.N_PARAMS)
+        p[rk.P_SUB] = t.search_frame_s / SEARCH_SECTORS
+        p[rk.P_SEARCH_PHASE] = self.phase_s(t.search_frame_s, "search")
+        p[rk.P_PERIOD] = t.track_revisit_s
+        p[rk.P_TRACK_PHASE] = self.phase_s(t.track_revisit_s, "track")
+        p[rk.P_FULL_AZIMUTH] = float(t.full_azimuth)
+        p[rk.P_BORESIGHT] = self.boresight_az_rad
+        p[rk.P_HALF_WIDTH] = t.azimuth_half_width_rad
+        p[rk.P_RANGE_RES] = t.range_resolution_m
+        p[rk.P_HALF_BEAM] = 0.5 * t.beamwidth_rad
+        p[rk.P_SECTORS] = SEARCH_SECTORS
+        p[rk.P_K] = self.refraction_k
+        p[rk.P_A] = A_M
+        p[rk.P_E2] = E2
+        p[rk.P_A_SQRT] = _A_SQRT
+        p[rk.P_ALT] = 0.0 if site is not None else self.platform.alt_m
+        p[rk.P_H] = 1e-6  # WaypointPlatform.frame_at's central-difference step [deg]
+        p[rk.P_MAX_RANGE] = t.max_range_m
+        p[rk.P_PFA] = t.pfa
+        p[rk.P_THRESHOLD] = -math.log(t.pfa)
+        p[rk.P_REF_SNR] = t.reference_snr
+        p[rk.P_REF_RANGE] = t.reference_range_m
+        p[rk.P_REF_RCS] = t.reference_rcs_m2
+        p[rk.P_MIN_EL] = self.min_elevation_rad
+        p[rk.P_SEARCH_TOP] = t.search_max_elevation_rad
+        p[rk.P_TRACK_TOP] = t.max_elevation_rad
+        p[rk.P_TRACK_GAIN] = t.track_snr_gain
+        p[rk.P_SWERLING] = int(t.swerling)
+        p[rk.P_DIM] = len(refs)
+        for axis, (ref, floor) in enumerate(refs):
+            p[rk.P_THERMAL + axis] = ref * ref * t.reference_snr
+            p[rk.P_FLOOR2 + axis] = floor * floor
+        row = np.zeros(rk.N_GEOM)
+        if site is not None:
+            row[rk.G_POS : rk.G_POS + 3] = site.position[0]
+            row[rk.G_BASIS : rk.G_BASIS + 9] = site.basis[0].ravel()
+            row[rk.G_NORMAL : rk.G_NORMAL + 3] = site.refraction[0][0]
+            row[rk.G_REFF] = site.refraction[1][0]
+            row[rk.G_SY] = site.refraction[2][0]
+        p.setflags(write=False)
+        row.setflags(write=False)
+        return p, row
 
     # -- geometry -------------------------------------------------------------------
 
@@ -351,103 +409,6 @@ class Radar(Sensor):
         )
 
     # -- looks ----------------------------------------------------------------------
-
-    def _detect(self, looks: _Looks, states, at, obj, draws, truth, gain, el_top):
-        """Evaluate looks (flat: look-time rows ``at (L,)`` of ``looks``, object indices
-        ``obj (L,)``, true states ``(L, 6)``, draws ``(L, 5)``, SNR gain and upper
-        elevation limit ``(L,)``) and return ``(index (H,), arrays)`` of those detected.
-
-        :meth:`_detect_numpy`'s numbers: the arithmetic between numpy's transcendental
-        functions is compiled (:mod:`bmdsim.sensors._kernel`), the refracted elevation
-        included (:func:`bmdsim.sensors.geometry.refracted_elevation_from`'s)."""
-        from bmdsim.sensors import _kernel as kn
-
-        t = self.type
-        c = self._constants()
-        rcs = truth.rcs_m2
-        held = rcs.ndim == 2
-        rows = kn.look_rows(
-            states,
-            at,
-            looks.position,
-            looks.velocity,
-            looks.basis,
-            rcs if held else rcs.reshape(1, -1),
-            truth.t_s,
-            looks.t_s,
-            obj,
-            held,
-            gain,
-            t.reference_snr,
-            t.reference_range_m,
-            t.reference_rcs_m2,
-            _A2,
-            _E2,
-            _E4,
-        )
-        ae = np.arctan2(rows[0:2], rows[2:4])  # azimuth, geometric elevation
-        if c.swerling_1:
-            pd = np.power(t.pfa, rows[kn.ROW_EXPO])
-        else:
-            pd = detection_probability(rows[kn.ROW_SNR], t.pfa, t.swerling)
-        uu = special.ndtr(draws[:, 0])
-        ok = kn.look_mask(
-            rows,
-            ae,
-            pd,
-            uu,
-            t.max_range_m,
-            t.full_azimuth,
-            self.boresight_az_rad,
-            t.azimuth_half_width_rad,
-        )
-        if not ok.any():
-            return None
-        # refracted_elevation_from's arithmetic, ecef_to_geodetic's first
-        k = self.refraction_k
-        geo = kn.geodetic_rest(
-            rows, np.cbrt(kn.geodetic_cbrt_arg(rows, rows[kn.ROW_R] ** 3, _E4)), _E2
-        )
-        ll = kn.geodetic_radians(np.arctan2(geo[0:2], geo[2:4]))
-        fixed = c.site is not None
-        n_s, r_eff, sy = c.site.refraction if fixed else looks.refraction
-        cd = kn.site_cross_dot(n_s, at, fixed, np.cos(ll), np.sin(ll))
-        phi = np.arctan2(cd[0], cd[1]) / k
-        ray, clear = kn.site_ray(np.sin(phi), np.cos(phi), geo[4], r_eff, sy, at, fixed)
-        hit = kn.look_hits(ok, clear, np.arctan2(ray[0], ray[1]), c.min_elevation_rad, el_top)
-        if hit.size == 0:
-            return None
-        if c.swerling_1:
-            stat = np.log(uu if hit.size == uu.size else uu[hit])
-        else:
-            stat = detection_statistic(uu[hit], rows[kn.ROW_SNR][hit], t.swerling)
-        z, sigma, snr_h, rcs_h = kn.look_outputs(
-            rows,
-            ae,
-            hit,
-            draws,
-            gain,
-            c.sigma_thermal,
-            c.sigma_floor2,
-            stat,
-            c.swerling_1,
-            t.reference_snr,
-            t.reference_range_m,
-            t.reference_rcs_m2,
-            c.dim,
-        )
-        rows_hit = at[hit]
-        return hit, dict(
-            z=z,
-            sigma=sigma,
-            snr=snr_h,
-            rcs_m2=rcs_h,
-            sensor_position_ecef=looks.position[rows_hit],
-            sensor_velocity_ecef=looks.velocity[rows_hit],
-            sensor_basis=looks.basis[rows_hit],
-            object_id=truth.object_id[obj[hit]],
-            false_alarm=np.zeros(hit.shape, bool),
-        )
 
     def _detect_numpy(self, looks: _Looks, states, at, obj, draws, truth, gain, el_top):
         """Evaluate looks (flat: look-time rows ``at (L,)`` of ``looks``, object indices
@@ -758,6 +719,164 @@ class Radar(Sensor):
             return self._parts(t0_s, t1_s, truth, cues)
 
     def _parts(self, t0_s, t1_s, truth, cues) -> list[Part]:
+        """:meth:`_parts_numpy`'s detections from two compiled kernels
+        (:mod:`bmdsim.sensors._radar_kernel`): the looks, their draws (numpy generators,
+        the same streams and order), the evaluation. The looks' search and dwell detections
+        make one part (``mode`` per detection), the false alarms another."""
+        c = self._constants()
+        if not c.compiled:
+            return self._parts_numpy(t0_s, t1_s, truth, cues)
+        from bmdsim.sensors import _radar_kernel as rk
+
+        down = self.down_mask(t0_s, t1_s) if c.outages else None
+        fa = self._false_alarms(t0_s, t1_s, down)
+        n = truth.n_objects
+        if not (n and truth.any_exists()):
+            return [] if fa is None else [fa]
+        span = t1_s - t0_s
+        n_cues = 0 if cues is None else len(cues)
+        cap = int(span / c.sub_s) + 3
+        if n_cues:
+            cap += int(span / c.period_s) + 3
+        else:
+            cues = _NO_CUES
+        t_all = np.empty(cap)
+        idx = np.empty(cap, dtype=np.int64)
+        geom = np.empty((cap, rk.N_GEOM))
+        st = np.empty((cap, n, 6))
+        row_looks = np.empty(cap, dtype=np.int64)
+        look_row = np.empty(cap * n, dtype=np.int64)
+        look_obj = np.empty(cap * n, dtype=np.int64)
+        counts = np.empty(4, dtype=np.int64)
+        fixed = c.site is not None
+        plat = _NO_WAYPOINTS if fixed else self.platform
+        rk.radar_looks(
+            t0_s,
+            t1_s,
+            c.params,
+            fixed,
+            c.site_row,
+            plat.t_s,
+            plat.lat_deg,
+            plat.lon_deg,
+            self._down_array(t1_s) if c.outages else _NO_DOWN,
+            True,
+            cues.t_start_s,
+            cues.t_end_s,
+            cues.t_ref_s,
+            cues.position_ecef,
+            cues.velocity_ecef,
+            cues.radius_m,
+            truth.t_s,
+            truth.states_ecef,
+            t_all,
+            idx,
+            geom,
+            st,
+            row_looks,
+            look_row,
+            look_obj,
+            counts,
+        )
+        n_rows, n_search_rows, n_looks, n_search = counts.tolist()
+        if n_looks == 0:
+            return [] if fa is None else [fa]
+        # the looks' draws: a search frame's (N, 10) (kept), a tick's (N, 5)
+        first_frame = 0
+        search_draws = track_draws = _NO_DRAWS
+        if n_search:
+            first_frame = int(idx[0]) // SEARCH_SECTORS
+            last_frame = int(idx[n_search_rows - 1]) // SEARCH_SECTORS
+            if first_frame == last_frame:
+                search_draws = self.scan_draws("search", first_frame, n, 10)[None]
+            else:
+                search_draws = np.stack(
+                    [
+                        self.scan_draws("search", f, n, 10)
+                        for f in range(first_frame, last_frame + 1)
+                    ]
+                )
+        if n_search < n_looks:
+            busy = row_looks[n_search_rows:n_rows].tolist()
+            ticks = idx[n_search_rows:n_rows].tolist()
+            draws = [
+                self.scan_rng("track", j).standard_normal((n, 5))
+                for j, b in zip(ticks, busy, strict=True)
+                if b
+            ]
+            track_draws = draws[0][None] if len(draws) == 1 else np.stack(draws)
+        rcs = truth.rcs_m2
+        held = rcs.ndim == 2
+        dim = c.dim
+        out_t = np.empty(n_looks)
+        z = np.empty((n_looks, dim))
+        sigma = np.empty((n_looks, dim))
+        snr = np.empty(n_looks)
+        rcs_m2 = np.empty(n_looks)
+        pos = np.empty((n_looks, 3))
+        vel = np.empty((n_looks, 3))
+        basis = np.empty((n_looks, 3, 3))
+        obj = np.empty(n_looks, dtype=np.int64)
+        mode = np.empty(n_looks, dtype=np.int8)
+        h = rk.radar_detect(
+            c.params,
+            geom,
+            t_all,
+            st,
+            rcs if held else rcs.reshape(1, -1),
+            truth.t_s,
+            held,
+            idx,
+            row_looks,
+            look_row,
+            look_obj,
+            counts,
+            first_frame,
+            search_draws,
+            track_draws,
+            out_t,
+            z,
+            sigma,
+            snr,
+            rcs_m2,
+            pos,
+            vel,
+            basis,
+            obj,
+            mode,
+        )
+        if h == 0:
+            return [] if fa is None else [fa]
+        if h < n_looks:
+            out_t, z, sigma, snr, rcs_m2 = out_t[:h], z[:h], sigma[:h], snr[:h], rcs_m2[:h]
+            pos, vel, basis, obj, mode = pos[:h], vel[:h], basis[:h], obj[:h], mode[:h]
+        looks = dict(
+            sensor_id=self.id,
+            kind=int(c.kind),
+            mode=mode,
+            t_s=out_t,
+            z=z,
+            sigma=sigma,
+            snr=snr,
+            rcs_m2=rcs_m2,
+            sensor_position_ecef=pos,
+            sensor_velocity_ecef=vel,
+            sensor_basis=basis,
+            object_id=truth.object_id[obj],
+            false_alarm=np.zeros(h, dtype=bool),
+        )
+        return [looks] if fa is None else [looks, fa]
+
+    def _down_array(self, t1_s: float) -> np.ndarray:
+        """The merged down intervals that begin before ``t1_s`` as ``(2, D)`` starts, ends."""
+        intervals = self.down_intervals(t1_s)
+        if not intervals:
+            return _NO_DOWN
+        return np.array([[a for a, _, _ in intervals], [b for _, b, _ in intervals]])
+
+    def _parts_numpy(self, t0_s, t1_s, truth, cues) -> list[Part]:
+        """The reference path of :meth:`_parts` (numpy; also Swerling 0's looks): search,
+        false-alarm and dwell parts."""
         down = self.down_mask(t0_s, t1_s)
         search = dwell = None
         if truth.n_objects and truth.any_exists():
@@ -807,7 +926,7 @@ class Radar(Sensor):
         if rows:
             cat = (lambda x: x[0]) if len(rows) == 1 else np.concatenate
             at, obj = cat(rows), cat(objs)
-            found = self._detect(
+            found = self._detect_numpy(
                 looks, states[at, obj], at, obj, cat(draws), truth, cat(gains), cat(tops)
             )
             if found is not None:
@@ -838,6 +957,15 @@ class Radar(Sensor):
         return part(
             sensor_id=self.id, kind=self._constants().kind, mode=mode, t_s=t_all[at[hit]], **arrays
         )
+
+
+#: Placeholders of the compiled looks' inputs (read-only).
+_NO_DOWN = np.zeros((2, 0))
+_NO_DRAWS = np.zeros((1, 1, 10))
+for _a in (_NO_DOWN, _NO_DRAWS):
+    _a.setflags(write=False)
+_NO_CUES = CueSet.empty()
+_NO_WAYPOINTS = WaypointPlatform.from_waypoints([0.0], [0.0], [0.0])
 
 
 def _unique(values: np.ndarray):
