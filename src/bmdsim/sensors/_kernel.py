@@ -9,9 +9,25 @@ it saves the numpy call overhead of a few looks per engine step.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 from numba import types
+
+from bmdsim.sensors.types import (
+    R_BASIS,
+    R_COV,
+    R_FA,
+    R_KIND,
+    R_MODE,
+    R_POS,
+    R_RCS,
+    R_SNR,
+    R_T,
+    R_VEL,
+    R_Z,
+)
 
 # inputs as read-only arrays of any layout: one compiled version accepts writable, read-only
 # and broadcast (stride-0) arrays alike
@@ -501,3 +517,121 @@ def site_refraction(sin_ll, cos_ll, alt, k, a_sqrt, e2):
         r_eff[i] = r
         sy[i] = r + alt[i]
     return normal, r_eff, sy
+
+
+# -- detection rows (:data:`bmdsim.sensors.base.Part`) ---------------------------------------
+
+_B1W = types.Array(types.int8, 1, "C")
+_BOOL1W = types.Array(types.boolean, 1, "C")
+_F1W = types.Array(types.float64, 1, "C")
+_F2W = types.Array(types.float64, 2, "C")
+_F3W = types.Array(types.float64, 3, "C")
+_I1W = types.Array(types.int64, 1, "C")
+
+
+@numba.njit(
+    (_F2, _I1, _F1W, _F2W, _F3W, _F1W, _F1W, _F2W, _F2W, _F3W, _B1W, _B1W, _BOOL1W, _I1W),
+    **_JIT,
+)
+def merge_rows(rows, rank, t, z, cov, snr, rcs, pos, vel, basis, kind, mode, fa, order):
+    """Detection rows ``(B, N_ROW)`` of several parts laid end to end, sorted by look time,
+    ties by the sensor's ``rank (B,)`` then by position (``np.lexsort((rank, t))``), into
+    a detection batch's arrays; ``order (B,)`` the rows taken."""
+    size = rows.shape[0]
+    by_rank = np.argsort(rank, kind="mergesort")
+    tt = np.empty(size)
+    for i in range(size):
+        tt[i] = rows[by_rank[i], R_T]
+    by_time = np.argsort(tt, kind="mergesort")
+    for i in range(size):
+        j = by_rank[by_time[i]]
+        order[i] = j
+        t[i] = rows[j, R_T]
+        for c in range(4):
+            z[i, c] = rows[j, R_Z + c]
+            for d in range(4):
+                cov[i, c, d] = rows[j, R_COV + 4 * c + d]
+        snr[i] = rows[j, R_SNR]
+        rcs[i] = rows[j, R_RCS]
+        for c in range(3):
+            pos[i, c] = rows[j, R_POS + c]
+            vel[i, c] = rows[j, R_VEL + c]
+            for d in range(3):
+                basis[i, c, d] = rows[j, R_BASIS + 3 * c + d]
+        kind[i] = np.int8(rows[j, R_KIND])
+        mode[i] = np.int8(rows[j, R_MODE])
+        fa[i] = rows[j, R_FA] != 0.0
+
+
+# -- helpers of the compiled looks (inlined into callers) ------------------------------------
+_SQRT1_2 = 1.0 / math.sqrt(2.0)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
+def ndtr(a):
+    """``scipy.special.ndtr``: the standard normal CDF (cephes' branches, libm's erf)."""
+    x = a * _SQRT1_2
+    z = np.abs(x)
+    if z < _SQRT1_2:
+        return 0.5 + 0.5 * math.erf(x)
+    y = 0.5 * math.erfc(z)
+    if x > 0.0:
+        return 1.0 - y
+    return y
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
+def geodetic(x, y, z, a2, e2, e4):
+    """:func:`bmdsim.earth.ecef_to_geodetic` of one point: ``(lat [rad], lon [rad], alt [m])``
+    (``a2 = A_M**2``, ``e2 = E2``, ``e4 = E2**2``; its arithmetic in its order, libm's
+    functions)."""
+    rho2 = x * x + y * y
+    rho = math.sqrt(rho2)
+    p = rho2 / a2
+    q = (1.0 - e2) * z * z / a2
+    r = (p + q - e4) / 6.0
+    s = e4 * p * q / (4.0 * (r * r * r))
+    t = np.cbrt(1.0 + s + math.sqrt(s * (2.0 + s)))
+    u = r * (1.0 + t + 1.0 / t)
+    v = math.sqrt(u * u + e4 * q)
+    w = e2 * (u + v - q) / (2.0 * v)
+    k = math.sqrt(u + v + w * w) - w
+    d = k * rho / (k + e2)
+    dz = math.hypot(d, z)
+    return 2.0 * math.atan2(z, d + dz), math.atan2(y, x), (k + e2 - 1.0) / k * dz
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
+def hermite_row(tk, t_grid, states, out):
+    """:meth:`bmdsim.sensors.TruthTable.state_at` of every object at one time ``tk``:
+    ``out (N, 6)`` (the cubic Hermite polynomial of :func:`hermite_rows`; NaN off the grid)."""
+    n_obj = states.shape[1]
+    last = t_grid.shape[0] - 1
+    if not (tk >= t_grid[0] and tk <= t_grid[last]):
+        out[:, :] = np.nan
+        return
+    i = np.searchsorted(t_grid, tk, side="right") - 1
+    if i > last - 1:
+        i = last - 1
+    if i < 0:
+        i = 0
+    h = t_grid[i + 1] - t_grid[i]
+    s = (tk - t_grid[i]) / h
+    s2 = s * s
+    s3 = s * s * s
+    w0 = 2.0 * s3 - 3.0 * s2 + 1.0
+    w1 = (s3 - 2.0 * s2 + s) * h
+    w2 = -2.0 * s3 + 3.0 * s2
+    w3 = (s3 - s2) * h
+    w4 = (6.0 * s2 - 6.0 * s) / h
+    w5 = 3.0 * s2 - 4.0 * s + 1.0
+    w6 = (-6.0 * s2 + 6.0 * s) / h
+    w7 = 3.0 * s2 - 2.0 * s
+    for j in range(n_obj):
+        for c in range(3):
+            p0 = states[i, j, c]
+            v0 = states[i, j, c + 3]
+            p1 = states[i + 1, j, c]
+            v1 = states[i + 1, j, c + 3]
+            out[j, c] = w0 * p0 + w1 * v0 + w2 * p1 + w3 * v1
+            out[j, c + 3] = w4 * p0 + w5 * v0 + w6 * p1 + w7 * v1

@@ -5,8 +5,9 @@
 times, the objects in each snapshot's sector and in each dwell. Between the two kernels the
 radar takes the looks' random draws from their scans' streams (numpy generators).
 :func:`radar_detect` evaluates the looks: SNR, probability of detection against the draw,
-range and sector, the 4/3-Earth refracted horizon and elevation limits, and the detected
-looks' noisy measurements, 1-sigma, SNR and measured RCS, written into arrays the caller
+range and sector, the 4/3-Earth refracted horizon and elevation limits, and writes the
+detected looks' detection rows (noisy measurements, covariance, SNR, measured RCS, the
+radar's position and basis: :data:`bmdsim.sensors.base.Part`) into an array the caller
 allocates.
 
 The arithmetic is that of the numpy path (:meth:`bmdsim.sensors.Radar._parts_numpy`), in its
@@ -23,6 +24,21 @@ import numba
 import numpy as np
 from numba import types
 
+from bmdsim.sensors._kernel import geodetic, hermite_row, ndtr
+from bmdsim.sensors.types import (
+    R_BASIS,
+    R_COV,
+    R_FA,
+    R_KIND,
+    R_MODE,
+    R_POS,
+    R_RCS,
+    R_SNR,
+    R_T,
+    R_VEL,
+    R_Z,
+)
+
 _F1 = types.Array(types.float64, 1, "A", readonly=True)
 _F2 = types.Array(types.float64, 2, "A", readonly=True)
 _F3 = types.Array(types.float64, 3, "A", readonly=True)
@@ -31,7 +47,6 @@ _W1 = types.Array(types.float64, 1, "C")
 _W2 = types.Array(types.float64, 2, "C")
 _W3 = types.Array(types.float64, 3, "C")
 _J1 = types.Array(types.int64, 1, "C")
-_B1 = types.Array(types.int8, 1, "C")
 _F = types.float64
 _I = types.int64
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
@@ -67,8 +82,9 @@ _INLINE = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=T
     P_TRACK_GAIN,
     P_SWERLING,
     P_DIM,
+    P_KIND,
     P_THERMAL,  # 4 entries
-) = range(29)
+) = range(30)
 P_FLOOR2 = P_THERMAL + 4  # 4 entries
 N_PARAMS = P_FLOOR2 + 4
 
@@ -81,7 +97,6 @@ N_GEOM = 20
 C_ROWS, C_SEARCH_ROWS, C_LOOKS, C_SEARCH_LOOKS = range(4)
 
 _TWO_PI = 2.0 * np.pi
-_SQRT1_2 = 1.0 / math.sqrt(2.0)
 
 
 @numba.njit(**_INLINE)
@@ -189,42 +204,6 @@ def _ship_row(t, t_wp, lat_wp, lon_wp, prm, g):
     r_eff = prm[P_K] * (prm[P_A_SQRT] / (1.0 - e2 * sl * sl))
     g[G_REFF] = r_eff
     g[G_SY] = r_eff + alt
-
-
-@numba.njit(**_INLINE)
-def _hermite_row(tk, t_grid, states, out):
-    """:meth:`bmdsim.sensors.TruthTable.state_at` of every object at one time ``tk``:
-    ``out (N, 6)`` (the cubic Hermite polynomial of ``hermite_rows``; NaN off the grid)."""
-    n_obj = states.shape[1]
-    last = t_grid.shape[0] - 1
-    if not (tk >= t_grid[0] and tk <= t_grid[last]):
-        out[:, :] = np.nan
-        return
-    i = np.searchsorted(t_grid, tk, side="right") - 1
-    if i > last - 1:
-        i = last - 1
-    if i < 0:
-        i = 0
-    h = t_grid[i + 1] - t_grid[i]
-    s = (tk - t_grid[i]) / h
-    s2 = s * s
-    s3 = s * s * s
-    w0 = 2.0 * s3 - 3.0 * s2 + 1.0
-    w1 = (s3 - 2.0 * s2 + s) * h
-    w2 = -2.0 * s3 + 3.0 * s2
-    w3 = (s3 - s2) * h
-    w4 = (6.0 * s2 - 6.0 * s) / h
-    w5 = 3.0 * s2 - 4.0 * s + 1.0
-    w6 = (-6.0 * s2 + 6.0 * s) / h
-    w7 = 3.0 * s2 - 2.0 * s
-    for j in range(n_obj):
-        for c in range(3):
-            p0 = states[i, j, c]
-            v0 = states[i, j, c + 3]
-            p1 = states[i + 1, j, c]
-            v1 = states[i + 1, j, c + 3]
-            out[j, c] = w0 * p0 + w1 * v0 + w2 * p1 + w3 * v1
-            out[j, c + 3] = w4 * p0 + w5 * v0 + w6 * p1 + w7 * v1
 
 
 @numba.njit(**_INLINE)
@@ -352,7 +331,7 @@ def radar_looks(
                 geom[r, c] = site[c]
         else:
             _ship_row(t_all[r], t_wp, lat_wp, lon_wp, prm, geom[r])
-        _hermite_row(t_all[r], t_grid, truth, st[r])
+        hermite_row(t_all[r], t_grid, truth, st[r])
         row_looks[r] = 0
     n_looks = 0
     # search: the objects in the snapshot's sector
@@ -435,19 +414,6 @@ def radar_looks(
 
 
 @numba.njit(**_INLINE)
-def _ndtr(a):
-    """``scipy.special.ndtr``: the standard normal CDF (cephes' branches, libm's erf)."""
-    x = a * _SQRT1_2
-    z = np.abs(x)
-    if z < _SQRT1_2:
-        return 0.5 + 0.5 * math.erf(x)
-    y = 0.5 * math.erfc(z)
-    if x > 0.0:
-        return 1.0 - y
-    return y
-
-
-@numba.njit(**_INLINE)
 def _swerling3_survival(x, s):
     """``P(X > x)`` of the square-law statistic at mean SNR ``s >= 0``, Swerling 3
     (:func:`bmdsim.sensors.detection._statistic_survival`)."""
@@ -474,16 +440,8 @@ def _swerling3_survival(x, s):
         _I,
         _F3,
         _F3,
-        _W1,
         _W2,
-        _W2,
-        _W1,
-        _W1,
-        _W2,
-        _W2,
-        _W3,
         _J1,
-        _B1,
     ),
     **_JIT,
 )
@@ -503,19 +461,12 @@ def radar_detect(
     first_frame,
     search_draws,
     track_draws,
-    out_t,
-    out_z,
-    out_sigma,
-    out_snr,
-    out_rcs,
-    out_pos,
-    out_vel,
-    out_basis,
+    out_rows,
     out_obj,
-    out_mode,
 ):
     """Evaluate the looks of :func:`radar_looks` and write the detected ones (search looks
-    first, each in look order) into the ``out_*`` arrays; returns their number.
+    first, each in look order) as detection rows ``out_rows`` (the columns ``R_*`` of
+    :mod:`bmdsim.sensors.types`) and their objects ``out_obj``; returns their number.
 
     A search look of snapshot ``j`` uses row ``obj`` of ``search_draws[j // sectors -
     first_frame]`` (a frame's ``(N, 10)`` draws), columns ``5 (j % 2)`` to ``5 (j % 2) + 4``;
@@ -610,26 +561,11 @@ def radar_detect(
             pd = (1.0 + threshold / half + 2.0 / s) / (1.0 + 2.0 / s) * math.exp(-threshold / half)
         else:
             pd = pfa
-        uu = _ndtr(draw[0])
+        uu = ndtr(draw[0])
         if not uu < pd:
             continue
         # refracted_elevation_from: the target's geodetic position (ecef_to_geodetic) ...
-        rho2 = x * x + y * y
-        rho = math.sqrt(rho2)
-        p = rho2 / a2
-        qg = (1.0 - e2) * z * z / a2
-        rr = (p + qg - e4) / 6.0
-        sg = e4 * p * qg / (4.0 * (rr * rr * rr))
-        tg = np.cbrt(1.0 + sg + math.sqrt(sg * (2.0 + sg)))
-        ug = rr * (1.0 + tg + 1.0 / tg)
-        vg = math.sqrt(ug * ug + e4 * qg)
-        wg = e2 * (ug + vg - qg) / (2.0 * vg)
-        kg = math.sqrt(ug + vg + wg * wg) - wg
-        dg = kg * rho / (kg + e2)
-        dz = math.hypot(dg, z)
-        lat = 2.0 * math.atan2(z, dg + dz)
-        lon = math.atan2(y, x)
-        h_t = (kg + e2 - 1.0) / kg * dz
+        lat, lon, h_t = geodetic(x, y, z, a2, e2, e4)
         # ... the angle between the site's and the target's normals ...
         cl = math.cos(lat)
         t0n = cl * math.cos(lon)
@@ -674,28 +610,36 @@ def radar_detect(
                 else:
                     hi = mid
             stat = math.exp(0.5 * (lo + hi))
+        row = out_rows[count]
+        sigma = np.empty(4)
         for c in range(dim):
-            out_sigma[count, c] = math.sqrt(prm[P_THERMAL + c] / snr + prm[P_FLOOR2 + c])
-        z0 = rng + out_sigma[count, 0] * draw[1]
-        out_z[count, 0] = z0
-        out_z[count, 1] = np.mod(np.mod(az_raw, _TWO_PI) + out_sigma[count, 1] * draw[2], _TWO_PI)
-        out_z[count, 2] = math.atan2(u, horiz) + out_sigma[count, 2] * draw[3]
+            sigma[c] = math.sqrt(prm[P_THERMAL + c] / snr + prm[P_FLOOR2 + c])
+        z0 = rng + sigma[0] * draw[1]
+        row[R_T] = t_all[r]
+        row[R_Z] = z0
+        row[R_Z + 1] = np.mod(np.mod(az_raw, _TWO_PI) + sigma[1] * draw[2], _TWO_PI)
+        row[R_Z + 2] = math.atan2(u, horiz) + sigma[2] * draw[3]
+        row[R_Z + 3] = np.nan
         if dim == 4:
             closing = r0 * (st[r, o, 3] - g[G_VEL]) + r2 * (st[r, o, 5] - g[G_VEL + 2])
             closing += r1 * (st[r, o, 4] - g[G_VEL + 1])
-            out_z[count, 3] = closing / rng + out_sigma[count, 3] * draw[4]
+            row[R_Z + 3] = closing / rng + sigma[3] * draw[4]
+        for c in range(16):
+            row[R_COV + c] = 0.0
+        for c in range(dim):
+            row[R_COV + 5 * c] = sigma[c] * sigma[c]
+        row[R_SNR] = snr
         m = z0 / ref_range
         m = m * m
-        out_rcs[count] = ref_rcs * ((stat - 1.0) / gain / ref_snr) * m * m
-        out_snr[count] = snr
-        out_t[count] = t_all[r]
+        row[R_RCS] = ref_rcs * ((stat - 1.0) / gain / ref_snr) * m * m
         for c in range(3):
-            out_pos[count, c] = g[G_POS + c]
-            out_vel[count, c] = g[G_VEL + c]
-        for a in range(3):
-            for c in range(3):
-                out_basis[count, a, c] = g[G_BASIS + 3 * a + c]
+            row[R_POS + c] = g[G_POS + c]
+            row[R_VEL + c] = g[G_VEL + c]
+        for c in range(9):
+            row[R_BASIS + c] = g[G_BASIS + c]
+        row[R_KIND] = prm[P_KIND]
+        row[R_MODE] = 0.0 if search else 1.0
+        row[R_FA] = 0.0
         out_obj[count] = o
-        out_mode[count] = 0 if search else 1
         count += 1
     return count

@@ -31,18 +31,29 @@ from bmdsim.sensors.outages import OutageSchedule
 from bmdsim.sensors.truth import TruthTable
 from bmdsim.sensors.types import (
     MAX_MEASUREMENT_DIM,
+    N_ROW,
+    R_BASIS,
+    R_COV,
+    R_FA,
+    R_KIND,
+    R_MODE,
+    R_POS,
+    R_RCS,
+    R_SNR,
+    R_T,
+    R_VEL,
+    R_Z,
     CueSet,
     DetectionBatch,
     DetectionTruth,
     SensorStatusChange,
 )
 
-#: A detection part: a dict of flat arrays of ``B`` detections of one sensor, measurement
-#: kind and mode — ``t_s (B,)``, ``z (B, m)``, ``sigma (B, m)`` (1-sigma, uncorrelated
-#: axes), ``snr (B,)``, ``rcs_m2 (B,)`` or None, ``sensor_position_ecef (B, 3)``,
-#: ``sensor_velocity_ecef (B, 3)``, ``sensor_basis (B, 3, 3)``, ``object_id (B,)`` str,
-#: ``false_alarm (B,)`` bool — and the scalars ``sensor_id``, ``kind`` and ``mode`` (an
-#: int, or an int8 array ``(B,)`` of one mode per detection).
+#: A detection part: ``B`` unsorted detections of one sensor as a dict of ``sensor_id``
+#: (str), ``rows (B, N_ROW)`` float (the columns ``R_*`` of :mod:`bmdsim.sensors.types`:
+#: look time, measurement padded with NaN to 4, covariance, SNR, measured RCS or NaN, the
+#: sensor's position, velocity and basis, kind, mode, false-alarm flag) and ``object_id
+#: (B,)`` str. :func:`part` makes one from named arrays; compiled paths write the rows.
 Part = dict
 
 
@@ -257,107 +268,77 @@ def part(
     false_alarm,
     rcs_m2=None,
 ) -> Part:
-    """A :data:`Part` from its arrays (``z``, ``sigma`` ``(B, m)``, ``m <= 4``)."""
+    """A :data:`Part` from its arrays (``z``, ``sigma`` ``(B, m)``, ``m <= 4``; ``mode`` one
+    code or one per detection; ``rcs_m2`` None: NaN)."""
+    t = np.asarray(t_s, dtype=float)
+    b = t.shape[0]
+    z = np.asarray(z, dtype=float)
+    m = z.shape[1]
+    rows = np.empty((b, N_ROW))
+    rows[:, R_T] = t
+    rows[:, R_Z : R_Z + 4] = np.nan
+    rows[:, R_Z : R_Z + m] = z
+    # covariance diag(sigma**2): every fifth element of the row-major 4 x 4
+    rows[:, R_COV : R_COV + 16] = 0.0
+    rows[:, R_COV : R_COV + 5 * m : 5] = np.square(np.asarray(sigma, dtype=float))
+    rows[:, R_SNR] = snr
+    rows[:, R_RCS] = np.nan if rcs_m2 is None else rcs_m2
+    rows[:, R_POS : R_POS + 3] = np.reshape(sensor_position_ecef, (b, 3))
+    rows[:, R_VEL : R_VEL + 3] = np.reshape(sensor_velocity_ecef, (b, 3))
+    rows[:, R_BASIS : R_BASIS + 9] = np.reshape(sensor_basis, (b, 9))
+    rows[:, R_KIND] = int(kind)
+    rows[:, R_MODE] = mode
+    rows[:, R_FA] = np.asarray(false_alarm, dtype=bool).reshape(b)
     return dict(
-        sensor_id=sensor_id,
-        kind=int(kind),
-        mode=int(mode),
-        t_s=t_s,
-        z=z,
-        sigma=sigma,
-        snr=snr,
-        rcs_m2=rcs_m2,
-        sensor_position_ecef=sensor_position_ecef,
-        sensor_velocity_ecef=sensor_velocity_ecef,
-        sensor_basis=sensor_basis,
-        object_id=object_id,
-        false_alarm=false_alarm,
+        sensor_id=sensor_id, rows=rows, object_id=np.asarray(object_id, dtype=str).reshape(b)
     )
 
 
 def batch_of_parts(parts) -> DetectionBatch:
     """One :class:`DetectionBatch` of detection parts, sorted by time (ties: by sensor id,
     then part order, then order within the part) — the order
-    :meth:`DetectionBatch.concat` gives batches made of the same parts. ``z`` is padded with
-    NaN to 4 columns, the covariance is ``diag(sigma**2)``; a part without ``rcs_m2`` has
-    NaN there."""
-    parts = [p for p in parts if len(p["t_s"])]
+    :meth:`DetectionBatch.concat` gives batches made of the same parts (one compiled merge,
+    :func:`bmdsim.sensors._kernel.merge_rows`)."""
+    from bmdsim.sensors._kernel import merge_rows
+
+    parts = [p for p in parts if p["rows"].shape[0]]
     if not parts:
         return DetectionBatch.empty()
-    sizes = [len(p["t_s"]) for p in parts]
-    b = sum(sizes)
-    d = MAX_MEASUREMENT_DIM
-    z = np.full((b, d), np.nan)
-    # covariance rows (B, d * d): diag(sigma**2) on every (d + 1)-th element, 0 elsewhere
-    cov = np.zeros((b, d * d))
-    rcs = np.full(b, np.nan)
-    start = 0
-    for p, n in zip(parts, sizes, strict=True):
-        m = p["z"].shape[1]
-        stop = start + n
-        z[start:stop, :m] = p["z"]
-        cov[start:stop, : (d + 1) * m : d + 1] = np.square(p["sigma"])
-        if p["rcs_m2"] is not None:
-            rcs[start:stop] = p["rcs_m2"]
-        start = stop
-    single = len(parts) == 1
-
-    def cat(name, dtype=float, shape=()):
-        if single:
-            return np.asarray(parts[0][name], dtype=dtype).reshape(b, *shape)
-        arrays = [p[name] for p in parts]
-        ndim = 1 + len(shape)
-        if all(
-            type(a) is np.ndarray
-            and (a.dtype.kind == "U" if dtype is str else a.dtype == dtype)
-            and a.ndim == ndim
-            for a in arrays
-        ):
-            return np.concatenate(arrays)  # the common case: arrays of the right dtype
-        return np.concatenate(
-            [
-                np.asarray(a, dtype=dtype).reshape(n, *shape)
-                for a, n in zip(arrays, sizes, strict=True)
-            ]
-        )
-
     ids = [p["sensor_id"] for p in parts]
-    t_s = cat("t_s")
-    if single or all(i == ids[0] for i in ids):
-        order = np.argsort(t_s, kind="stable")  # lexsort with one sensor id
+    if len(parts) == 1:
+        rows, object_id = parts[0]["rows"], parts[0]["object_id"]
+    else:
+        rows = np.concatenate([p["rows"] for p in parts])
+        object_id = np.concatenate([p["object_id"] for p in parts])
+    b = rows.shape[0]
+    names = sorted(set(ids))
+    if len(names) == 1:
+        rank = np.zeros(b, dtype=np.int64)
     else:
         # sensor ids as their ranks (Python's str order is numpy's: by code point)
-        rank = {sid: r for r, sid in enumerate(sorted(set(ids)))}
-        order = np.lexsort((np.repeat(np.array([rank[i] for i in ids]), sizes), t_s))
+        sizes = [p["rows"].shape[0] for p in parts]
+        rank = np.repeat(np.array([names.index(i) for i in ids], dtype=np.int64), sizes)
+    d = MAX_MEASUREMENT_DIM
+    t_s, snr, rcs = np.empty(b), np.empty(b), np.empty(b)
+    z, cov = np.empty((b, d)), np.empty((b, d, d))
+    pos, vel, basis = np.empty((b, 3)), np.empty((b, 3)), np.empty((b, 3, 3))
+    kind, mode = np.empty(b, dtype=np.int8), np.empty(b, dtype=np.int8)
+    false_alarm, order = np.empty(b, dtype=bool), np.empty(b, dtype=np.int64)
+    merge_rows(rows, rank, t_s, z, cov, snr, rcs, pos, vel, basis, kind, mode, false_alarm, order)
+    sensor_id = np.full(b, names[0]) if len(names) == 1 else np.array(names)[rank[order]]
     return DetectionBatch(
-        t_s=t_s[order],
-        sensor_id=np.repeat(np.array(ids), sizes)[order],
-        kind=np.repeat(np.array([p["kind"] for p in parts], np.int8), sizes)[order],
-        mode=_modes(parts, sizes)[order],
-        z=z[order],
-        covariance=cov[order].reshape(b, d, d),
-        snr=cat("snr")[order],
-        rcs_m2=rcs[order],
-        sensor_position_ecef=cat("sensor_position_ecef", shape=(3,))[order],
-        sensor_velocity_ecef=cat("sensor_velocity_ecef", shape=(3,))[order],
-        sensor_basis=cat("sensor_basis", shape=(3, 3))[order],
-        truth=DetectionTruth(
-            object_id=cat("object_id", str)[order], false_alarm=cat("false_alarm", bool)[order]
-        ),
-    )
-
-
-def _modes(parts, sizes) -> np.ndarray:
-    """The detection modes ``(B,)`` int8 of parts whose ``mode`` is one code or an array of
-    one code per detection."""
-    modes = [p["mode"] for p in parts]
-    if all(type(m) is int for m in modes):
-        return np.repeat(np.array(modes, np.int8), sizes)
-    return np.concatenate(
-        [
-            np.full(n, m, np.int8) if type(m) is int else np.asarray(m, np.int8)
-            for m, n in zip(modes, sizes, strict=True)
-        ]
+        t_s=t_s,
+        sensor_id=sensor_id,
+        kind=kind,
+        mode=mode,
+        z=z,
+        covariance=cov,
+        snr=snr,
+        rcs_m2=rcs,
+        sensor_position_ecef=pos,
+        sensor_velocity_ecef=vel,
+        sensor_basis=basis,
+        truth=DetectionTruth(object_id=object_id[order], false_alarm=false_alarm),
     )
 
 

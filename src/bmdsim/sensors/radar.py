@@ -71,7 +71,7 @@ from bmdsim.sensors.geometry import (
 from bmdsim.sensors.models import EcefToRangeAzElRangeRate, wrap_angle
 from bmdsim.sensors.platforms import FixedSite, WaypointPlatform
 from bmdsim.sensors.truth import TruthTable
-from bmdsim.sensors.types import CueSet, DetectionMode, MeasurementKind
+from bmdsim.sensors.types import N_ROW, R_T, CueSet, DetectionMode, MeasurementKind
 
 #: Sectors a search frame is swept in: sector ``s`` of frame ``k`` is searched as a snapshot
 #: at ``phase + (k + s / SEARCH_SECTORS) * search_frame_s``.
@@ -323,6 +323,7 @@ class Radar(Sensor):
         p[rk.P_TRACK_GAIN] = t.track_snr_gain
         p[rk.P_SWERLING] = int(t.swerling)
         p[rk.P_DIM] = len(refs)
+        p[rk.P_KIND] = int(self.measurement_kind)
         for axis, (ref, floor) in enumerate(refs):
             p[rk.P_THERMAL + axis] = ref * ref * t.reference_snr
             p[rk.P_FLOOR2 + axis] = floor * floor
@@ -660,9 +661,13 @@ class Radar(Sensor):
             snr = statistic - 1.0
             pos, vel = self.platform.state_at(t_look)
             basis = self.platform.basis_at(t_look)
+            size = t_look.shape[0]
             out = (
                 t_look.tolist(),
-                dict(
+                part(
+                    sensor_id=self.id,
+                    kind=c.kind,
+                    mode=DetectionMode.SEARCH,
                     t_s=t_look,
                     z=np.stack([rng_m, az, el, rate], axis=-1)[:, : c.dim],
                     sigma=self._sigma(snr),
@@ -671,45 +676,45 @@ class Radar(Sensor):
                     sensor_position_ecef=pos,
                     sensor_velocity_ecef=vel,
                     sensor_basis=basis,
+                    object_id=np.full(size, ""),
+                    false_alarm=np.ones(size, bool),
                 ),
             )
+            out[1]["rows"].setflags(write=False)
         if len(memo) >= _MEMO_FRAMES:
             del memo[next(iter(memo))]
         memo[k] = out
         return out
 
     def _false_alarms(self, t0_s, t1_s, down):
+        """The part of the false alarms looked at in ``[t0_s, t1_s)`` (radar up), or None."""
         c = self._constants()
         ks = scan_list(t0_s, t1_s, c.search_phase_s, c.frame_s, c.frame_s)
         found = []
+        whole = True
         for k in ks:  # frames with a false alarm looked at in the window
             frame = self._false_alarm_frame(k)
-            if frame is not None and any(t0_s <= t < t1_s for t in frame[0]):
-                found.append(frame[1])
+            if frame is not None:
+                inside = [t0_s <= t < t1_s for t in frame[0]]
+                if any(inside):
+                    found.append(frame[1])
+                    whole = whole and all(inside)
         if not found:
             return None
-        fa = (
-            found[0]
-            if len(found) == 1
-            else {key: np.concatenate([f[key] for f in found]) for key in found[0]}
-        )
-        t_look = fa["t_s"]
-        keep = (t_look >= t0_s) & (t_look < t1_s)
-        if down is not None:
-            keep &= ~down(t_look)
-        if not keep.any():
-            return None
-        if not keep.all():
-            fa = {key: a[keep] for key, a in fa.items()}
-        size = fa["t_s"].shape[0]
-        return part(
-            sensor_id=self.id,
-            kind=c.kind,
-            mode=DetectionMode.SEARCH,
-            object_id=np.full(size, ""),
-            false_alarm=np.ones(size, bool),
-            **fa,
-        )
+        if len(found) == 1:
+            rows, object_id = found[0]["rows"], found[0]["object_id"]
+        else:
+            rows = np.concatenate([f["rows"] for f in found])
+            object_id = np.concatenate([f["object_id"] for f in found])
+        if not whole or down is not None:
+            t_look = rows[:, R_T]
+            keep = (t_look >= t0_s) & (t_look < t1_s)
+            if down is not None:
+                keep &= ~down(t_look)
+            if not keep.any():
+                return None
+            rows, object_id = rows[keep], object_id[keep]
+        return dict(sensor_id=self.id, rows=rows, object_id=object_id)
 
     def detection_parts(
         self, t0_s: float, t1_s: float, truth: TruthTable, cues: CueSet | None = None
@@ -807,17 +812,8 @@ class Radar(Sensor):
             track_draws = draws[0][None] if len(draws) == 1 else np.stack(draws)
         rcs = truth.rcs_m2
         held = rcs.ndim == 2
-        dim = c.dim
-        out_t = np.empty(n_looks)
-        z = np.empty((n_looks, dim))
-        sigma = np.empty((n_looks, dim))
-        snr = np.empty(n_looks)
-        rcs_m2 = np.empty(n_looks)
-        pos = np.empty((n_looks, 3))
-        vel = np.empty((n_looks, 3))
-        basis = np.empty((n_looks, 3, 3))
+        rows = np.empty((n_looks, N_ROW))
         obj = np.empty(n_looks, dtype=np.int64)
-        mode = np.empty(n_looks, dtype=np.int8)
         h = rk.radar_detect(
             c.params,
             geom,
@@ -834,37 +830,14 @@ class Radar(Sensor):
             first_frame,
             search_draws,
             track_draws,
-            out_t,
-            z,
-            sigma,
-            snr,
-            rcs_m2,
-            pos,
-            vel,
-            basis,
+            rows,
             obj,
-            mode,
         )
         if h == 0:
             return [] if fa is None else [fa]
         if h < n_looks:
-            out_t, z, sigma, snr, rcs_m2 = out_t[:h], z[:h], sigma[:h], snr[:h], rcs_m2[:h]
-            pos, vel, basis, obj, mode = pos[:h], vel[:h], basis[:h], obj[:h], mode[:h]
-        looks = dict(
-            sensor_id=self.id,
-            kind=int(c.kind),
-            mode=mode,
-            t_s=out_t,
-            z=z,
-            sigma=sigma,
-            snr=snr,
-            rcs_m2=rcs_m2,
-            sensor_position_ecef=pos,
-            sensor_velocity_ecef=vel,
-            sensor_basis=basis,
-            object_id=truth.object_id[obj],
-            false_alarm=np.zeros(h, dtype=bool),
-        )
+            rows, obj = rows[:h], obj[:h]
+        looks = dict(sensor_id=self.id, rows=rows, object_id=truth.object_id[obj])
         return [looks] if fa is None else [looks, fa]
 
     def _down_array(self, t1_s: float) -> np.ndarray:

@@ -14,6 +14,24 @@ import numpy as np
 #: Width of the padded measurement vector of a :class:`DetectionBatch`.
 MAX_MEASUREMENT_DIM = 4
 
+#: Columns of a sensor's detection rows ``(B, N_ROW)`` (:data:`bmdsim.sensors.base.Part`):
+#: look time, measurement padded with NaN to 4, covariance ``4 x 4`` (row-major), SNR,
+#: measured RCS (NaN: none), the sensor's position, velocity and basis (row-major), and the
+#: measurement kind, detection mode and false-alarm flag as exact small numbers.
+R_T = 0
+R_Z = 1
+R_COV = 5
+R_SNR = 21
+R_RCS = 22
+R_POS = 23
+R_VEL = 26
+R_BASIS = 29
+R_KIND = 38
+R_MODE = 39
+R_FA = 40
+N_ROW = 41
+
+
 
 class MeasurementKind(IntEnum):
     """What a detection's measurement vector ``z`` holds (SI units, rad)."""
