@@ -234,11 +234,8 @@ def _scan_times(t0, t1, phase, period, out_t, out_j, start, cap, down):
         _F1,
         types.boolean,
         _F1,
-        _F1,
-        _F1,
-        _F1,
         _F2,
-        types.boolean,
+        _F2,
         _F1,
         _F1,
         _F1,
@@ -264,11 +261,8 @@ def radar_looks(
     prm,
     fixed,
     site,
-    t_wp,
-    lat_wp,
-    lon_wp,
+    waypoints,
     down,
-    search_on,
     cue_t0,
     cue_t1,
     cue_tref,
@@ -288,11 +282,12 @@ def radar_looks(
 ):
     """The looks of window ``[t0, t1)``.
 
-    Look times (rows): the search snapshots (sub-frame ``j`` at ``search phase + j sub``,
-    when ``search_on``), then the track ticks (``track phase + j period``) with a cue
-    active (``cue_t0 <= t < cue_t1``), leaving out times when the radar is down (merged
-    intervals ``down (2, D)``): ``t_all``, ``idx`` (``j``), ``geom (K, N_GEOM)`` (the fixed
-    ``site`` row, or the waypoint platform's), ``st (K, N, 6)`` (the objects of ``truth``
+    Look times (rows): the search snapshots (sub-frame ``j`` at ``search phase + j sub``),
+    then the track ticks (``track phase + j period``) with a cue active (``cue_t0 <= t <
+    cue_t1``), leaving out times when the radar is down (merged intervals ``down (2, D)``):
+    ``t_all``, ``idx`` (``j``), ``geom (K, N_GEOM)`` (the ``site`` row when ``fixed``, else
+    the platform's at its ``waypoints (3, W)``: times, latitudes, longitudes [s, deg]),
+    ``st (K, N, 6)`` (the objects of ``truth``
     ``(T, N, 6)`` sampled at ``t_grid``). Looks: ``(look_row, look_obj)``, first each
     snapshot's objects in its sector (azimuth finite, sector ``floor(u * sectors)`` equal
     to ``j % sectors``), then each tick's objects inside a dwell (range within ``radius +
@@ -302,12 +297,15 @@ def radar_looks(
     cap_rows = t_all.shape[0]
     cap_looks = look_row.shape[0]
     n_obj = truth.shape[1]
+    t_wp = waypoints[0]
+    lat_wp = waypoints[1]
+    lon_wp = waypoints[2]
     ks = 0
-    if search_on and n_obj:  # search_on: the truth has objects that exist somewhere
+    if n_obj:
         ks = _scan_times(t0, t1, prm[P_SEARCH_PHASE], prm[P_SUB], t_all, idx, 0, cap_rows, down)
     k_all = ks
     n_cues = cue_t0.shape[0]
-    if search_on and n_obj and n_cues:
+    if n_obj and n_cues:
         k_all = _scan_times(
             t0, t1, prm[P_TRACK_PHASE], prm[P_PERIOD], t_all, idx, ks, cap_rows, down
         )

@@ -115,6 +115,9 @@ class Sensor(ABC):
 
     def status_changes(self, t0_s: float, t1_s: float) -> list[SensorStatusChange]:
         """Down/up transitions of this sensor with ``t0_s <= t < t1_s``."""
+        o = self.outages
+        if not o.windows_s and o.mtbf_s is None:  # never down (asked every engine step)
+            return []
         return OutageSchedule.status_changes(self.id, t0_s, t1_s, self.down_intervals(t1_s))
 
     def with_outage(self, start_s: float, end_s: float):

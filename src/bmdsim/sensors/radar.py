@@ -47,6 +47,7 @@ Dwells cover a few hundred cells and make no false alarms (``< 1e-5`` per dwell)
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -123,6 +124,7 @@ class _Constants:
     outages: bool  # the radar has an outage schedule (else no down mask is needed)
     params: np.ndarray  # (N_PARAMS,): the compiled looks' parameters
     site_row: np.ndarray  # (N_GEOM,): a fixed site's geometry row (zeros for a ship)
+    waypoints: np.ndarray  # (3, W): a ship's waypoint times, latitudes, longitudes
 
 
 #: Rows of a fixed site's pre-broadcast geometry (:class:`_Site`); longer batches broadcast.
@@ -284,6 +286,7 @@ class Radar(Sensor):
             outages=bool(self.outages.windows_s) or self.outages.mtbf_s is not None,
             params=params,
             site_row=site_row,
+            waypoints=_waypoints(self.platform),
         )
         self._memo["constants"] = c
         return c
@@ -635,8 +638,8 @@ class Radar(Sensor):
 
     def _false_alarm_frame(self, k: int):
         """Every false alarm of search frame ``k`` (look times anywhere in the frame):
-        ``(look times (list), dict of arrays)``, or None. Kept for the frame's next
-        windows."""
+        ``(look times (list), part, first and last look time)``, or None. Kept for the
+        frame's next windows."""
         memo = self._memo.setdefault("false-alarm-frames", {})
         if k in memo:
             return memo[k]
@@ -681,6 +684,7 @@ class Radar(Sensor):
                 ),
             )
             out[1]["rows"].setflags(write=False)
+            out = (*out, min(out[0]), max(out[0]))
         if len(memo) >= _MEMO_FRAMES:
             del memo[next(iter(memo))]
         memo[k] = out
@@ -694,11 +698,14 @@ class Radar(Sensor):
         whole = True
         for k in ks:  # frames with a false alarm looked at in the window
             frame = self._false_alarm_frame(k)
-            if frame is not None:
-                inside = [t0_s <= t < t1_s for t in frame[0]]
-                if any(inside):
-                    found.append(frame[1])
-                    whole = whole and all(inside)
+            if frame is None:
+                continue
+            times, fa, first, last = frame
+            if t0_s <= first and last < t1_s:  # all of the frame's false alarms
+                found.append(fa)
+            elif first < t1_s and last >= t0_s and any(t0_s <= t < t1_s for t in times):
+                found.append(fa)
+                whole = False
         if not found:
             return None
         if len(found) == 1:
@@ -745,27 +752,15 @@ class Radar(Sensor):
             cap += int(span / c.period_s) + 3
         else:
             cues = _NO_CUES
-        t_all = np.empty(cap)
-        idx = np.empty(cap, dtype=np.int64)
-        geom = np.empty((cap, rk.N_GEOM))
-        st = np.empty((cap, n, 6))
-        row_looks = np.empty(cap, dtype=np.int64)
-        look_row = np.empty(cap * n, dtype=np.int64)
-        look_obj = np.empty(cap * n, dtype=np.int64)
-        counts = np.empty(4, dtype=np.int64)
-        fixed = c.site is not None
-        plat = _NO_WAYPOINTS if fixed else self.platform
+        t_all, idx, geom, st, row_looks, look_row, look_obj, counts = self._workspace(cap, n)
         rk.radar_looks(
             t0_s,
             t1_s,
             c.params,
-            fixed,
+            c.site is not None,
             c.site_row,
-            plat.t_s,
-            plat.lat_deg,
-            plat.lon_deg,
+            c.waypoints,
             self._down_array(t1_s) if c.outages else _NO_DOWN,
-            True,
             cues.t_start_s,
             cues.t_end_s,
             cues.t_ref_s,
@@ -839,6 +834,27 @@ class Radar(Sensor):
             rows, obj = rows[:h], obj[:h]
         looks = dict(sensor_id=self.id, rows=rows, object_id=truth.object_id[obj])
         return [looks] if fa is None else [looks, fa]
+
+    def _workspace(self, cap: int, n: int):
+        """Scratch arrays of :mod:`bmdsim.sensors._radar_kernel` for ``cap`` look times of
+        ``n`` objects (this thread's, kept while large enough; nothing in them outlives a
+        window): times, indices, geometry rows, states, looks per row, looks' rows and
+        objects, counts."""
+        key = ("workspace", threading.get_ident())
+        ws = self._memo.get(key)
+        if ws is None or ws[0].shape[0] < cap or ws[3].shape[1] != n:
+            cap = max(cap, 8)
+            ws = self._memo[key] = (
+                np.empty(cap),
+                np.empty(cap, dtype=np.int64),
+                np.empty((cap, _rk_n_geom())),
+                np.empty((cap, n, 6)),
+                np.empty(cap, dtype=np.int64),
+                np.empty(cap * n, dtype=np.int64),
+                np.empty(cap * n, dtype=np.int64),
+                np.empty(4, dtype=np.int64),
+            )
+        return ws
 
     def _down_array(self, t1_s: float) -> np.ndarray:
         """The merged down intervals that begin before ``t1_s`` as ``(2, D)`` starts, ends."""
@@ -938,7 +954,23 @@ _NO_DRAWS = np.zeros((1, 1, 10))
 for _a in (_NO_DOWN, _NO_DRAWS):
     _a.setflags(write=False)
 _NO_CUES = CueSet.empty()
-_NO_WAYPOINTS = WaypointPlatform.from_waypoints([0.0], [0.0], [0.0])
+
+
+def _waypoints(platform) -> np.ndarray:
+    """A waypoint platform's times, latitudes and longitudes ``(3, W)`` (read-only; one
+    zero column for a fixed site)."""
+    if isinstance(platform, WaypointPlatform):
+        out = np.stack([platform.t_s, platform.lat_deg, platform.lon_deg]).astype(float)
+    else:
+        out = np.zeros((3, 1))
+    out.setflags(write=False)
+    return out
+
+
+def _rk_n_geom() -> int:
+    from bmdsim.sensors._radar_kernel import N_GEOM
+
+    return N_GEOM
 
 
 def _unique(values: np.ndarray):

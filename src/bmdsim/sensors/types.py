@@ -6,7 +6,7 @@ Everything is a frozen record of arrays with the batch axis first. Frames: ECEF
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from enum import IntEnum
 
 import numpy as np
@@ -30,7 +30,6 @@ R_KIND = 38
 R_MODE = 39
 R_FA = 40
 N_ROW = 41
-
 
 
 class MeasurementKind(IntEnum):
@@ -139,7 +138,14 @@ class DetectionBatch:
 
     @classmethod
     def empty(cls, *, with_truth: bool = True) -> DetectionBatch:
-        """A batch of no detections."""
+        """A batch of no detections (one shared instance of each kind)."""
+        out = _EMPTY.get((cls, with_truth))
+        if out is None:
+            out = _EMPTY[(cls, with_truth)] = cls._make_empty(with_truth)
+        return out
+
+    @classmethod
+    def _make_empty(cls, with_truth: bool) -> DetectionBatch:
         d = MAX_MEASUREMENT_DIM
         truth = (
             DetectionTruth(object_id=np.zeros(0, dtype="<U1"), false_alarm=np.zeros(0, bool))
@@ -162,7 +168,8 @@ class DetectionBatch:
 
     def take(self, index) -> DetectionBatch:
         """The detections selected by an integer index array or a boolean mask."""
-        return DetectionBatch(
+        return _checked_already(
+            DetectionBatch,
             t_s=self.t_s[index],
             sensor_id=self.sensor_id[index],
             kind=self.kind[index],
@@ -183,7 +190,9 @@ class DetectionBatch:
 
     def without_truth(self) -> DetectionBatch:
         """The same detections with the truth labels removed: what a tracker may see."""
-        return replace(self, truth=None)
+        values = {f: getattr(self, f) for f in _BATCH_FIELDS}
+        values["truth"] = None
+        return _checked_already(DetectionBatch, **values)
 
     @staticmethod
     def concat(batches) -> DetectionBatch:
@@ -272,6 +281,20 @@ class DetectionBatch:
             cols["truth_object_id"] = self.truth.object_id
             cols["false_alarm"] = self.truth.false_alarm
         return pd.DataFrame(cols)
+
+
+#: The fields of a :class:`DetectionBatch`, and the shared empty batches.
+_BATCH_FIELDS = tuple(f.name for f in fields(DetectionBatch))
+_EMPTY: dict = {}
+
+
+def _checked_already(cls, **values):
+    """A frozen record from field values that already satisfy its checks (rows taken from a
+    checked batch): ``__init__`` and ``__post_init__`` skipped."""
+    out = object.__new__(cls)
+    for name, value in values.items():
+        object.__setattr__(out, name, value)
+    return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
