@@ -26,6 +26,7 @@ from bmdsim.sensors import (
     FixedSite,
     KeplerOrbit,
     MeasurementKind,
+    OutageSchedule,
     Radar,
     SensorSuite,
     TruthTable,
@@ -483,6 +484,14 @@ def _radars():
         elevation_mask_rad=0.01,
         seed=6,
     )
+    # scheduled and random outages
+    yield Radar(
+        id="ddg-outages",
+        type=spy1,
+        platform=ship,
+        seed=7,
+        outages=OutageSchedule(windows_s=((100.0, 150.0),), mtbf_s=120.0, mttr_s=20.0),
+    )
 
 
 #: Largest differences allowed between the compiled looks and the numpy path (libm's
@@ -500,11 +509,12 @@ def _max_relative_error(a, b, atol=0.0):
     return float(err.max()) if err.size else 0.0
 
 
-@pytest.mark.parametrize("index", range(5))
+@pytest.mark.parametrize("index", range(6))
 def test_compiled_looks_match_the_numpy_looks(missile_truth, monkeypatch, index):
     """The two compiled kernels (``Radar._parts``) give the numpy path's detections: the
     same looks detected, numbers equal to rounding (Swerling 1, 3 and 0 — the last takes
-    the numpy path — fixed site and ship, sector and full azimuth, (N,) and (T, N) RCS)."""
+    the numpy path — fixed site and ship, sector and full azimuth, (N,) and (T, N) RCS,
+    outages)."""
     radar = list(_radars())[index]
     t = np.arange(0.0, 600.0, 10.0)
     st = missile_truth.state_at(t)[:, 1]
