@@ -331,6 +331,55 @@ def seed_words(prefix, k0, k1, k2, k3):
     return out
 
 
+_M64_LO32 = np.uint64(0xFFFFFFFF)
+_U32 = np.uint64(32)
+_U63 = np.uint64(63)
+_ONE = np.uint64(1)
+#: PCG64's multiplier (numpy's ``PCG64``: 128-bit LCG), high and low 64 bits.
+_PCG_MULT_HI = np.uint64(0x2360ED051FC65DA4)
+_PCG_MULT_LO = np.uint64(0x4385DF649FCCF645)
+
+
+@numba.njit(cache=True, nogil=True)
+def _mulhi64(a, b):
+    """The high 64 bits of the 128-bit product of two unsigned 64-bit integers."""
+    a_lo = a & _M64_LO32
+    a_hi = a >> _U32
+    b_lo = b & _M64_LO32
+    b_hi = b >> _U32
+    lo_lo = a_lo * b_lo
+    hi_lo = a_hi * b_lo
+    lo_hi = a_lo * b_hi
+    hi_hi = a_hi * b_hi
+    cross = (lo_lo >> _U32) + (hi_lo & _M64_LO32) + lo_hi
+    return hi_hi + (hi_lo >> _U32) + (cross >> _U32)
+
+
+@numba.njit(types.UniTuple(types.uint64, 4)(_U1, _I, _I, _I, _I), **_JIT)
+def pcg64_seeded(prefix, k0, k1, k2, k3):
+    """numpy's ``PCG64(SeedSequence(prefix + [k0, k1, k2, k3]))`` state: ``(state high,
+    state low, increment high, increment low)`` 64-bit words — :func:`seed_words` then
+    PCG64's seeding (``inc = 2 seq + 1``; ``state = (inc + initstate) * mult + inc``, all mod
+    2**128), numpy's word order."""
+    w = seed_words(prefix, k0, k1, k2, k3)
+    init_hi = (w[1] << _U32) | w[0]
+    init_lo = (w[3] << _U32) | w[2]
+    seq_hi = (w[5] << _U32) | w[4]
+    seq_lo = (w[7] << _U32) | w[6]
+    inc_hi = (seq_hi << _ONE) | (seq_lo >> _U63)
+    inc_lo = (seq_lo << _ONE) | _ONE
+    # inc + initstate
+    s_lo = inc_lo + init_lo
+    s_hi = inc_hi + init_hi + (_ONE if s_lo < inc_lo else np.uint64(0))
+    # * mult
+    p_lo = s_lo * _PCG_MULT_LO
+    p_hi = _mulhi64(s_lo, _PCG_MULT_LO) + s_lo * _PCG_MULT_HI + s_hi * _PCG_MULT_LO
+    # + inc
+    st_lo = p_lo + inc_lo
+    st_hi = p_hi + inc_hi + (_ONE if st_lo < p_lo else np.uint64(0))
+    return st_hi, st_lo, inc_hi, inc_lo
+
+
 @numba.njit((_F2, _F3, _F3), **_JIT)
 def east_north(pos, basis, states):
     """East and north ``(K, N)`` components of objects ``states (K, N, >=3)`` relative to

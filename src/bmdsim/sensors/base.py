@@ -185,9 +185,6 @@ def sensor_stream(seed: int, sensor_id: str, *names: str) -> np.random.Generator
     return np.random.Generator(np.random.PCG64(seq))
 
 
-#: PCG64's multiplier and modulus (numpy's ``PCG64``: 128-bit LCG, XSL-RR output).
-_PCG64_MULT = 0x2360ED051FC65DA44385DF649FCCF645
-_M128 = (1 << 128) - 1
 _thread = threading.local()
 
 
@@ -202,26 +199,23 @@ def scan_generator(seed: int, sensor_id: str, scan: str, index: int) -> np.rando
     """``stream(seed, "sensor", sensor_id, scan, str(index))`` at its start, as a generator
     shared by the calling thread (reset by the next call: draw from it at once).
 
-    The same numbers as a new generator: the stream's ``SeedSequence`` state words are
-    computed by :func:`bmdsim.sensors._kernel.seed_words` (numpy's algorithm), PCG64's
-    seeding (``state = 0``, ``inc = 2 seq + 1``, step, add the initial state, step) in
-    Python integers, and the result set as the shared ``PCG64``'s state (tested against
-    ``bmdsim.core.random.stream``). A new ``Generator`` costs ~4x as much.
+    The same numbers as a new generator: the stream's ``SeedSequence`` state words and
+    PCG64's seeding (``state = 0``, ``inc = 2 seq + 1``, step, add the initial state, step)
+    are computed by :func:`bmdsim.sensors._kernel.pcg64_seeded` (numpy's algorithms, 128-bit
+    arithmetic in 64-bit words), and the result set as the shared ``PCG64``'s state (tested
+    against ``bmdsim.core.random.stream``). A new ``Generator`` costs ~6x as much.
     """
-    from bmdsim.sensors._kernel import seed_words
+    from bmdsim.sensors._kernel import pcg64_seeded
 
-    w = seed_words(_prefix_words(seed, ("sensor", sensor_id, scan)), *_name_key(str(index)))
-    w = w.tolist()
-    initstate = (w[1] << 96) | (w[0] << 64) | (w[3] << 32) | w[2]
-    initseq = (w[5] << 96) | (w[4] << 64) | (w[7] << 32) | w[6]
-    inc = ((initseq << 1) | 1) & _M128
-    state = ((inc + initstate) * _PCG64_MULT + inc) & _M128
+    s_hi, s_lo, i_hi, i_lo = pcg64_seeded(
+        _prefix_words(seed, ("sensor", sensor_id, scan)), *_name_key(str(index))
+    )
     gen = getattr(_thread, "generator", None)
     if gen is None:
         gen = _thread.generator = np.random.Generator(np.random.PCG64(0))
     gen.bit_generator.state = {
         "bit_generator": "PCG64",
-        "state": {"state": state, "inc": inc},
+        "state": {"state": (s_hi << 64) | s_lo, "inc": (i_hi << 64) | i_lo},
         "has_uint32": 0,
         "uinteger": 0,
     }

@@ -35,7 +35,13 @@ from bmdsim.sensors import (
     refracted_elevation,
 )
 from bmdsim.sensors import radar as radar_module
-from bmdsim.sensors._kernel import dwell_hits, dwell_pairs, false_alarm_means, seed_words
+from bmdsim.sensors._kernel import (
+    dwell_hits,
+    dwell_pairs,
+    false_alarm_means,
+    pcg64_seeded,
+    seed_words,
+)
 from bmdsim.sensors.base import (
     assemble,
     batch_of_parts,
@@ -314,7 +320,7 @@ def test_sorted_and_dense_range_gates_give_the_same_detections(missile_truth, mo
 # -- random streams -----------------------------------------------------------------------
 
 
-def test_seed_words_match_numpy_seed_sequence():
+def test_seed_words_and_pcg64_state_match_numpy_seed_sequence():
     rng = np.random.default_rng(8)
     for _ in range(500):
         prefix = rng.integers(0, 2**32, int(rng.integers(0, 20)), dtype=np.uint64).astype(np.uint32)
@@ -322,6 +328,9 @@ def test_seed_words_match_numpy_seed_sequence():
         entropy = np.concatenate([prefix, np.array(key, dtype=np.uint32)])
         want = np.random.SeedSequence(entropy).generate_state(8, np.uint32)
         assert np.array_equal(seed_words(prefix, *key), want)
+        state = np.random.PCG64(np.random.SeedSequence(entropy)).state["state"]
+        s_hi, s_lo, i_hi, i_lo = pcg64_seeded(prefix, *key)
+        assert (s_hi << 64) | s_lo == state["state"] and (i_hi << 64) | i_lo == state["inc"]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 987654321, 2**40 + 3])
