@@ -643,6 +643,14 @@ class Radar(Sensor):
         memo = self._memo.setdefault("false-alarm-frames", {})
         if k in memo:
             return memo[k]
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            out = self._false_alarm_frame_of(k)
+        if len(memo) >= _MEMO_FRAMES:
+            del memo[next(iter(memo))]
+        memo[k] = out
+        return out
+
+    def _false_alarm_frame_of(self, k: int):
         c = self._constants()
         t = self.type
         d = _frame_false_alarm_draws(self.seed, self.id, k, c.false_alarms_per_frame)
@@ -685,9 +693,6 @@ class Radar(Sensor):
             )
             out[1]["rows"].setflags(write=False)
             out = (*out, min(out[0]), max(out[0]))
-        if len(memo) >= _MEMO_FRAMES:
-            del memo[next(iter(memo))]
-        memo[k] = out
         return out
 
     def _false_alarms(self, t0_s, t1_s, down):
@@ -727,8 +732,7 @@ class Radar(Sensor):
         self, t0_s: float, t1_s: float, truth: TruthTable, cues: CueSet | None = None
     ) -> list[Part]:
         """Search, false-alarm and dwell detections with look times in ``[t0_s, t1_s)``."""
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            return self._parts(t0_s, t1_s, truth, cues)
+        return self._parts(t0_s, t1_s, truth, cues)
 
     def _parts(self, t0_s, t1_s, truth, cues) -> list[Part]:
         """:meth:`_parts_numpy`'s detections from two compiled kernels
@@ -866,6 +870,10 @@ class Radar(Sensor):
     def _parts_numpy(self, t0_s, t1_s, truth, cues) -> list[Part]:
         """The reference path of :meth:`_parts` (numpy; also Swerling 0's looks): search,
         false-alarm and dwell parts."""
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return self._looks_numpy(t0_s, t1_s, truth, cues)
+
+    def _looks_numpy(self, t0_s, t1_s, truth, cues) -> list[Part]:
         down = self.down_mask(t0_s, t1_s)
         search = dwell = None
         if truth.n_objects and truth.any_exists():
