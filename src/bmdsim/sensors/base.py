@@ -47,6 +47,7 @@ from bmdsim.sensors.types import (
     DetectionBatch,
     DetectionTruth,
     SensorStatusChange,
+    _checked_already,
 )
 
 #: A detection part: ``B`` unsorted detections of one sensor as a dict of ``sensor_id``
@@ -323,7 +324,9 @@ def batch_of_parts(parts) -> DetectionBatch:
     false_alarm, order = np.empty(b, dtype=bool), np.empty(b, dtype=np.int64)
     merge_rows(rows, rank, t_s, z, cov, snr, rcs, pos, vel, basis, kind, mode, false_alarm, order)
     sensor_id = np.full(b, names[0]) if len(names) == 1 else np.array(names)[rank[order]]
-    return DetectionBatch(
+    # every field (B, ...) by construction: the constructor's checks skipped
+    return _checked_already(
+        DetectionBatch,
         t_s=t_s,
         sensor_id=sensor_id,
         kind=kind,
