@@ -83,8 +83,9 @@ _INLINE = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=T
     P_SWERLING,
     P_DIM,
     P_KIND,
+    P_FA_RATE,
     P_THERMAL,  # 4 entries
-) = range(30)
+) = range(31)
 P_FLOOR2 = P_THERMAL + 4  # 4 entries
 N_PARAMS = P_FLOOR2 + 4
 
@@ -641,3 +642,62 @@ def radar_detect(
         out_obj[count] = o
         count += 1
     return count
+
+
+@numba.njit((_F2, _F, _F1, types.boolean, _F1, _F2, _W2), **_JIT)
+def radar_false_alarms(draws, t_start, prm, fixed, site, waypoints, rows):
+    """Detection rows ``rows (count, N_ROW)`` of a search frame's false alarms from their
+    uniform draws ``(count, 5)`` (:meth:`bmdsim.sensors.Radar._false_alarm_frame_numpy`'s
+    arithmetic): a uniform cell (range, azimuth in the sector, apparent elevation in the
+    search fence), a range rate uniform in ``+- P_FA_RATE``, the noise statistic above the
+    threshold, looked at when the sweep passes its azimuth (frame start ``t_start``); the
+    radar's geometry then (the ``site`` row when ``fixed``, else at its ``waypoints``)."""
+    full = prm[P_FULL_AZIMUTH] != 0.0
+    boresight = prm[P_BORESIGHT]
+    half_width = prm[P_HALF_WIDTH]
+    min_el = prm[P_MIN_EL]
+    dim = int(prm[P_DIM])
+    g = np.empty(N_GEOM)
+    for c in range(N_GEOM):
+        g[c] = site[c]
+    for i in range(draws.shape[0]):
+        rng = draws[i, 0] * prm[P_MAX_RANGE]
+        if full:
+            az = draws[i, 1] * 2.0 * np.pi
+            u = np.mod(az, _TWO_PI) / _TWO_PI
+        else:
+            az = np.mod(boresight + (2.0 * draws[i, 1] - 1.0) * half_width, 2.0 * np.pi)
+            off = np.mod(az - boresight + np.pi, _TWO_PI) - np.pi
+            u = (off + half_width) / (2.0 * half_width)
+            if not u >= 0.0:  # np.maximum(u, 0), NaN kept
+                u = 0.0 if u == u else u
+            if u > 1.0 - 1e-12:
+                u = 1.0 - 1e-12
+        el = min_el + draws[i, 2] * (prm[P_SEARCH_TOP] - min_el)
+        rate = (2.0 * draws[i, 3] - 1.0) * prm[P_FA_RATE]
+        snr = prm[P_THRESHOLD] - math.log1p(-draws[i, 4]) - 1.0
+        t_look = t_start + prm[P_SUB] * np.floor(u * prm[P_SECTORS])
+        if not fixed:
+            _ship_row(t_look, waypoints[0], waypoints[1], waypoints[2], prm, g)
+        row = rows[i]
+        row[R_T] = t_look
+        row[R_Z] = rng
+        row[R_Z + 1] = az
+        row[R_Z + 2] = el
+        row[R_Z + 3] = rate if dim == 4 else np.nan
+        for c in range(16):
+            row[R_COV + c] = 0.0
+        for c in range(dim):
+            row[R_COV + 5 * c] = prm[P_THERMAL + c] / snr + prm[P_FLOOR2 + c]  # sigma**2
+        q = rng / prm[P_REF_RANGE]
+        q = q * q
+        row[R_SNR] = snr
+        row[R_RCS] = prm[P_REF_RCS] * (snr / prm[P_REF_SNR]) * q * q
+        for c in range(3):
+            row[R_POS + c] = g[G_POS + c]
+            row[R_VEL + c] = g[G_VEL + c]
+        for c in range(9):
+            row[R_BASIS + c] = g[G_BASIS + c]
+        row[R_KIND] = prm[P_KIND]
+        row[R_MODE] = 0.0
+        row[R_FA] = 1.0

@@ -327,6 +327,7 @@ class Radar(Sensor):
         p[rk.P_SWERLING] = int(t.swerling)
         p[rk.P_DIM] = len(refs)
         p[rk.P_KIND] = int(self.measurement_kind)
+        p[rk.P_FA_RATE] = FALSE_ALARM_RANGE_RATE_M_S
         for axis, (ref, floor) in enumerate(refs):
             p[rk.P_THERMAL + axis] = ref * ref * t.reference_snr
             p[rk.P_FLOOR2 + axis] = floor * floor
@@ -651,6 +652,26 @@ class Radar(Sensor):
         return out
 
     def _false_alarm_frame_of(self, k: int):
+        """:meth:`_false_alarm_frame`'s value, its rows from one compiled call
+        (:func:`bmdsim.sensors._radar_kernel.radar_false_alarms`)."""
+        from bmdsim.sensors import _radar_kernel as rk
+
+        c = self._constants()
+        d = _frame_false_alarm_draws(self.seed, self.id, k, c.false_alarms_per_frame)
+        if d is None:
+            return None
+        rows = np.empty((d.shape[0], N_ROW))
+        t_start = c.search_phase_s + k * c.frame_s
+        rk.radar_false_alarms(
+            d, t_start, c.params, c.site is not None, c.site_row, c.waypoints, rows
+        )
+        rows.setflags(write=False)
+        times = rows[:, R_T].tolist()
+        fa = dict(sensor_id=self.id, rows=rows, object_id=np.full(d.shape[0], ""))
+        return times, fa, min(times), max(times)
+
+    def _false_alarm_frame_numpy(self, k: int):
+        """The reference path of :meth:`_false_alarm_frame_of` (numpy)."""
         c = self._constants()
         t = self.type
         d = _frame_false_alarm_draws(self.seed, self.id, k, c.false_alarms_per_frame)

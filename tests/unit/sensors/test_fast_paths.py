@@ -523,7 +523,7 @@ def test_compiled_looks_match_the_numpy_looks(missile_truth, monkeypatch, index)
     """The two compiled kernels (``Radar._parts``) give the numpy path's detections: the
     same looks detected, numbers equal to rounding (Swerling 1, 3 and 0 — the last takes
     the numpy path — fixed site and ship, sector and full azimuth, (N,) and (T, N) RCS,
-    outages)."""
+    outages; false alarms too)."""
     radar = list(_radars())[index]
     t = np.arange(0.0, 600.0, 10.0)
     st = missile_truth.state_at(t)[:, 1]
@@ -534,14 +534,19 @@ def test_compiled_looks_match_the_numpy_looks(missile_truth, monkeypatch, index)
     # the same objects with a held (T, N) cross-section
     held = TruthTable.stack([missile_truth, missile_truth])
     batches = []
-    for parts in (radar_module.Radar._parts, radar_module.Radar._parts_numpy):
+    paths = [
+        (radar_module.Radar._parts, radar_module.Radar._false_alarm_frame_of),
+        (radar_module.Radar._parts_numpy, radar_module.Radar._false_alarm_frame_numpy),
+    ]
+    for parts, false_alarms in paths:
         monkeypatch.setattr(radar_module.Radar, "_parts", parts)
+        monkeypatch.setattr(radar_module.Radar, "_false_alarm_frame_of", false_alarms)
         fresh = dataclasses.replace(radar)
         got = [fresh.observe(t0, t0 + 7.0, truth, cues) for truth in (missile_truth, held)
                for t0 in np.arange(0.0, 700.0, 7.0)]  # fmt: skip
         batches.append(DetectionBatch.concat(got))
     compiled, numpy_looks = batches
-    assert len(compiled) > 50
+    assert len(compiled) > 50 and compiled.truth.false_alarm.any()
     _batches_agree(compiled, numpy_looks, radar.id)
 
 
