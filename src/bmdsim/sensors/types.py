@@ -198,13 +198,19 @@ class DetectionBatch:
     def concat(batches) -> DetectionBatch:
         """Concatenate batches and sort by time (ties: by sensor id, then input order).
 
-        Truth labels are kept only if every batch has them.
+        Truth labels are kept only if every batch has them. One batch (the others empty)
+        whose times strictly increase is returned as it is (its arrays shared).
         """
         batches = [b for b in batches]
         if not batches:
             return DetectionBatch.empty()
         keep_truth = all(b.truth is not None for b in batches)
         parts = [b for b in batches if len(b)] or batches[:1]
+        if len(parts) == 1:
+            only = parts[0]
+            t = only.t_s
+            if t.shape[0] < 2 or (t[1:] > t[:-1]).all():  # no ties, already in time order
+                return only if keep_truth or only.truth is None else only.without_truth()
 
         def cat(name):
             return np.concatenate([getattr(b, name) for b in parts])
@@ -217,7 +223,8 @@ class DetectionBatch:
                 object_id=np.concatenate([b.truth.object_id for b in parts])[order],
                 false_alarm=np.concatenate([b.truth.false_alarm for b in parts])[order],
             )
-        return DetectionBatch(
+        return _checked_already(
+            DetectionBatch,
             t_s=t_s[order],
             sensor_id=sensor_id[order],
             kind=cat("kind")[order],

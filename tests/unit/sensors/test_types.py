@@ -119,3 +119,28 @@ def test_empty_batches_are_shared_and_empty():
     assert DetectionBatch.empty() is DetectionBatch.empty()
     assert DetectionBatch.empty(with_truth=False).truth is None
     assert len(DetectionBatch.empty()) == 0 and DetectionBatch.empty().truth is not None
+
+
+def test_concat_of_one_batch_in_time_order_is_that_batch_sorted():
+    """A single batch comes back in the order a full sort gives (ties sorted too)."""
+    import dataclasses
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        times = np.sort(rng.choice([1.0, 2.0, 2.5, 3.0, 4.0], int(rng.integers(1, 6))))
+        sensor = str(rng.choice(["a", "b"]))
+        b = _batch(sensor, times)
+        if rng.random() < 0.5:  # two sensors, one batch: ties need the sort
+            b = DetectionBatch.concat([b, _batch("c", times[::-1])])
+        for keep in (b, b.without_truth()):
+            got = DetectionBatch.concat([keep, DetectionBatch.empty()])
+            order = np.lexsort((keep.sensor_id, keep.t_s))
+            for f in dataclasses.fields(keep):
+                if f.name != "truth":
+                    np.testing.assert_array_equal(
+                        getattr(got, f.name), getattr(keep, f.name)[order]
+                    )
+            assert (got.truth is None) == (keep.truth is None)
+            assert (
+                DetectionBatch.concat([keep, DetectionBatch.empty(with_truth=False)]).truth is None
+            )
