@@ -14,6 +14,7 @@ import math
 import numba
 import numpy as np
 from numba import types
+from numba.np.random import _constants as _ziggurat
 
 from bmdsim.sensors.types import (
     R_BASIS,
@@ -684,3 +685,90 @@ def hermite_row(tk, t_grid, states, out):
             v1 = states[i + 1, j, c + 3]
             out[j, c] = w0 * p0 + w1 * v0 + w2 * p1 + w3 * v1
             out[j, c + 3] = w4 * p0 + w5 * v0 + w6 * p1 + w7 * v1
+
+
+# -- numpy's PCG64 and standard normal, for draws inside a kernel ------------------------------
+# numpy/random/src/pcg64/pcg64.h (XSL-RR output of the 128-bit LCG, stepped first) and
+# numpy/random/src/distributions/distributions.c (random_standard_normal: the 256-layer
+# ziggurat; numpy's tables, as numba keeps them). The same numbers as
+# ``numpy.random.Generator(PCG64(...)).standard_normal`` (tests/unit/sensors/test_fast_paths.py).
+
+#: numpy's ziggurat tables (numba keeps them for its own numpy Generator support).
+_ZIG_KI = _ziggurat.ki_double
+_ZIG_WI = _ziggurat.wi_double
+_ZIG_FI = _ziggurat.fi_double
+_ZIG_NOR_R = float(_ziggurat.ziggurat_nor_r)
+_ZIG_NOR_INV_R = float(_ziggurat.ziggurat_nor_inv_r)
+_U8_MASK = np.uint64(0xFF)
+_U52_MASK = np.uint64(0x000FFFFFFFFFFFFF)
+_U8 = np.uint64(8)
+_U11 = np.uint64(11)
+_U58 = np.uint64(58)
+_U64 = np.uint64(64)
+_U63_MASK = np.uint64(63)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
+def pcg64_next(state):
+    """The next 64-bit output of numpy's ``PCG64`` whose state is ``state (4,) uint64``
+    (:func:`pcg64_seeded`'s words; stepped in place)."""
+    s_hi = state[0]
+    s_lo = state[1]
+    p_lo = s_lo * _PCG_MULT_LO
+    p_hi = _mulhi64(s_lo, _PCG_MULT_LO) + s_lo * _PCG_MULT_HI + s_hi * _PCG_MULT_LO
+    n_lo = p_lo + state[3]
+    n_hi = p_hi + state[2] + (_ONE if n_lo < p_lo else np.uint64(0))
+    state[0] = n_hi
+    state[1] = n_lo
+    v = n_hi ^ n_lo
+    rot = n_hi >> _U58
+    return (v >> rot) | (v << ((_U64 - rot) & _U63_MASK))
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
+def pcg64_double(state):
+    """numpy's ``next_double``: a uniform in ``[0, 1)`` from the top 53 bits."""
+    return float(pcg64_next(state) >> _U11) * (1.0 / 9007199254740992.0)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
+def pcg64_normal(state):
+    """numpy's ``random_standard_normal`` (ziggurat) from the generator ``state``."""
+    while True:
+        r = pcg64_next(state)
+        idx = r & _U8_MASK
+        r >>= _U8
+        sign = r & _ONE
+        rabs = (r >> _ONE) & _U52_MASK
+        x = float(rabs) * _ZIG_WI[idx]
+        if sign:
+            x = -x
+        if rabs < _ZIG_KI[idx]:
+            return x
+        if idx == 0:
+            while True:
+                xx = -_ZIG_NOR_INV_R * math.log1p(-pcg64_double(state))
+                yy = -math.log1p(-pcg64_double(state))
+                if yy + yy > xx * xx:
+                    if (rabs >> _U8) & _ONE:
+                        return -(_ZIG_NOR_R + xx)
+                    return _ZIG_NOR_R + xx
+        elif (_ZIG_FI[idx - 1] - _ZIG_FI[idx]) * pcg64_double(state) + _ZIG_FI[idx] < math.exp(
+            -0.5 * x * x
+        ):
+            return x
+
+
+@numba.njit((_U1, _I, _I, _I, _I, _I, types.Array(types.float64, 1, "C")), **_JIT)
+def stream_normals(prefix, k0, k1, k2, k3, count, out):
+    """The first ``count`` standard normals of the stream whose entropy is ``prefix + [k0,
+    k1, k2, k3]`` (:func:`pcg64_seeded`) into ``out``: numpy's ``standard_normal`` of that
+    ``PCG64``, flattened."""
+    s = pcg64_seeded(prefix, k0, k1, k2, k3)
+    state = np.empty(4, dtype=np.uint64)
+    state[0] = s[0]
+    state[1] = s[1]
+    state[2] = s[2]
+    state[3] = s[3]
+    for i in range(count):
+        out[i] = pcg64_normal(state)

@@ -24,7 +24,7 @@ import numba
 import numpy as np
 from numba import types
 
-from bmdsim.sensors._kernel import geodetic, hermite_row, ndtr
+from bmdsim.sensors._kernel import geodetic, hermite_row, ndtr, pcg64_normal, pcg64_seeded
 from bmdsim.sensors.types import (
     R_BASIS,
     R_COV,
@@ -43,6 +43,8 @@ _F1 = types.Array(types.float64, 1, "A", readonly=True)
 _F2 = types.Array(types.float64, 2, "A", readonly=True)
 _F3 = types.Array(types.float64, 3, "A", readonly=True)
 _I1 = types.Array(types.int64, 1, "A", readonly=True)
+_I2 = types.Array(types.int64, 2, "A", readonly=True)
+_U1 = types.Array(types.uint32, 1, "A", readonly=True)
 _W1 = types.Array(types.float64, 1, "C")
 _W2 = types.Array(types.float64, 2, "C")
 _W3 = types.Array(types.float64, 3, "C")
@@ -438,7 +440,8 @@ def _swerling3_survival(x, s):
         _I1,
         _I,
         _F3,
-        _F3,
+        _U1,
+        _I2,
         _W2,
         _J1,
     ),
@@ -459,7 +462,8 @@ def radar_detect(
     counts,
     first_frame,
     search_draws,
-    track_draws,
+    track_prefix,
+    track_keys,
     out_rows,
     out_obj,
 ):
@@ -469,10 +473,12 @@ def radar_detect(
 
     A search look of snapshot ``j`` uses row ``obj`` of ``search_draws[j // sectors -
     first_frame]`` (a frame's ``(N, 10)`` draws), columns ``5 (j % 2)`` to ``5 (j % 2) + 4``;
-    a track look uses row ``obj`` of ``track_draws[q] (N, 5)``, ``q`` counting the ticks
-    with looks. Draw 0 decides the detection (``ndtr(draw) < Pd``; the same uniform gives
-    the detection statistic), draws 1 to ``dim`` the measurement errors. The cross-section
-    is ``rcs[0, obj]``, or held from the samples ``rcs (T, N)`` at ``t_grid`` when ``held``.
+    a track look uses row ``obj`` of its tick's ``standard_normal((N, 5))``, drawn here from
+    the tick's stream (entropy ``track_prefix + track_keys[q]``, ``q`` counting the ticks
+    with looks: :func:`bmdsim.sensors._kernel.stream_normals`'s numbers). Draw 0 decides
+    the detection (``ndtr(draw) < Pd``; the same uniform gives the detection statistic),
+    draws 1 to ``dim`` the measurement errors. The cross-section is ``rcs[0, obj]``, or
+    held from the samples ``rcs (T, N)`` at ``t_grid`` when ``held``.
     """
     k_search = counts[C_SEARCH_ROWS]
     n_looks = counts[C_LOOKS]
@@ -504,6 +510,10 @@ def radar_detect(
         if row_looks[r]:
             q += 1
     draw = np.empty(5)
+    n_obj = st.shape[1]
+    tick_draws = np.empty(5 * n_obj)
+    tick_bank = -1
+    state = np.empty(4, dtype=np.uint64)
     count = 0
     for i in range(n_looks):
         r = look_row[i]
@@ -517,8 +527,16 @@ def radar_detect(
             gain = 1.0
             top = prm[P_SEARCH_TOP]
         else:
+            if bank[r] != tick_bank:  # the tick's standard_normal((N, 5)), in order
+                tick_bank = bank[r]
+                key = track_keys[tick_bank]
+                seeded = pcg64_seeded(track_prefix, key[0], key[1], key[2], key[3])
+                for c in range(4):
+                    state[c] = seeded[c]
+                for c in range(5 * n_obj):
+                    tick_draws[c] = pcg64_normal(state)
             for c in range(5):
-                draw[c] = track_draws[bank[r], o, c]
+                draw[c] = tick_draws[5 * o + c]
             gain = prm[P_TRACK_GAIN]
             top = prm[P_TRACK_TOP]
         g = geom[r]

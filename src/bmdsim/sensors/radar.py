@@ -55,8 +55,9 @@ import numpy as np
 from scipy import special
 
 from bmdsim.catalog.sensors import RadarType, SwerlingCase
+from bmdsim.core.random import _name_key
 from bmdsim.earth.constants import A_M, E2
-from bmdsim.sensors.base import Part, Sensor, part, scan_list
+from bmdsim.sensors.base import Part, Sensor, _prefix_words, part, scan_list
 from bmdsim.sensors.detection import (
     detection_probability,
     detection_statistic,
@@ -125,6 +126,7 @@ class _Constants:
     params: np.ndarray  # (N_PARAMS,): the compiled looks' parameters
     site_row: np.ndarray  # (N_GEOM,): a fixed site's geometry row (zeros for a ship)
     waypoints: np.ndarray  # (3, W): a ship's waypoint times, latitudes, longitudes
+    track_prefix: np.ndarray  # uint32: entropy words of the ("sensor", id, "track") streams
 
 
 #: Rows of a fixed site's pre-broadcast geometry (:class:`_Site`); longer batches broadcast.
@@ -287,6 +289,7 @@ class Radar(Sensor):
             params=params,
             site_row=site_row,
             waypoints=_waypoints(self.platform),
+            track_prefix=_prefix_words(self.seed, ("sensor", self.id, "track")),
         )
         self._memo["constants"] = c
         return c
@@ -808,7 +811,8 @@ class Radar(Sensor):
             return [] if fa is None else [fa]
         # the looks' draws: a search frame's (N, 10) (kept), a tick's (N, 5)
         first_frame = 0
-        search_draws = track_draws = _NO_DRAWS
+        search_draws = _NO_DRAWS
+        track_keys = _NO_KEYS
         if n_search:
             first_frame = int(idx[0]) // SEARCH_SECTORS
             last_frame = int(idx[n_search_rows - 1]) // SEARCH_SECTORS
@@ -821,15 +825,13 @@ class Radar(Sensor):
                         for f in range(first_frame, last_frame + 1)
                     ]
                 )
-        if n_search < n_looks:
+        if n_search < n_looks:  # the entropy of each tick with looks (drawn in the kernel)
             busy = row_looks[n_search_rows:n_rows].tolist()
             ticks = idx[n_search_rows:n_rows].tolist()
-            draws = [
-                self.scan_rng("track", j).standard_normal((n, 5))
-                for j, b in zip(ticks, busy, strict=True)
-                if b
-            ]
-            track_draws = draws[0][None] if len(draws) == 1 else np.stack(draws)
+            track_keys = np.array(
+                [_name_key(str(j)) for j, b in zip(ticks, busy, strict=True) if b],
+                dtype=np.int64,
+            )
         rcs = truth.rcs_m2
         held = rcs.ndim == 2
         rows = np.empty((n_looks, N_ROW))
@@ -849,7 +851,8 @@ class Radar(Sensor):
             counts,
             first_frame,
             search_draws,
-            track_draws,
+            c.track_prefix,
+            track_keys,
             rows,
             obj,
         )
@@ -980,7 +983,8 @@ class Radar(Sensor):
 #: Placeholders of the compiled looks' inputs (read-only).
 _NO_DOWN = np.zeros((2, 0))
 _NO_DRAWS = np.zeros((1, 1, 10))
-for _a in (_NO_DOWN, _NO_DRAWS):
+_NO_KEYS = np.zeros((1, 4), dtype=np.int64)
+for _a in (_NO_DOWN, _NO_DRAWS, _NO_KEYS):
     _a.setflags(write=False)
 _NO_CUES = CueSet.empty()
 

@@ -333,6 +333,27 @@ def test_seed_words_and_pcg64_state_match_numpy_seed_sequence():
         assert (s_hi << 64) | s_lo == state["state"] and (i_hi << 64) | i_lo == state["inc"]
 
 
+def test_compiled_stream_normals_equal_numpy_standard_normal_bit_for_bit():
+    """numpy's PCG64 and ziggurat in a kernel (the radar's track draws) give numpy's
+    ``standard_normal`` of the same stream, the ziggurat's rare branches included."""
+    from bmdsim.core.random import _name_key
+    from bmdsim.sensors._kernel import stream_normals
+    from bmdsim.sensors.base import _prefix_words
+
+    rng = np.random.default_rng(11)
+    draws = 0
+    for _ in range(1000):
+        seed, index = int(rng.integers(0, 2**40)), int(rng.integers(0, 10**7))
+        count = int(rng.integers(1, 600))
+        got = np.empty(count)
+        prefix = _prefix_words(seed, ("sensor", "ddg-spy1", "track"))
+        stream_normals(prefix, *_name_key(str(index)), count, got)
+        want = stream(seed, "sensor", "ddg-spy1", "track", str(index)).standard_normal(count)
+        assert _same(got, want), (seed, index)
+        draws += count
+    assert draws > 200_000
+
+
 @pytest.mark.parametrize("seed", [0, 1, 987654321, 2**40 + 3])
 def test_sensor_streams_equal_core_random_streams(seed):
     rng = np.random.default_rng(seed % 1000)
