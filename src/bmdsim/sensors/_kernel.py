@@ -772,3 +772,46 @@ def stream_normals(prefix, k0, k1, k2, k3, count, out):
     state[3] = s[3]
     for i in range(count):
         out[i] = pcg64_normal(state)
+
+
+@numba.njit(
+    (
+        _U1,
+        types.Array(types.int64, 2, "A", readonly=True),
+        _F1,
+        _I,
+        types.Array(types.int64, 1, "C"),
+        types.Array(types.float64, 2, "C"),
+    ),
+    **_JIT,
+)
+def poisson_uniform_streams(prefix, keys, lam, width, counts, draws):
+    """For each stream ``b`` (entropy ``prefix + keys[b]``, :func:`pcg64_seeded`): numpy's
+    ``poisson(lam[b])`` (``0 <= lam < 10``: its multiplication method), then ``random((count,
+    width))`` — ``counts[b]`` and the uniforms, stream after stream, in the rows of ``draws``
+    while they fit. Returns the rows needed."""
+    cap = draws.shape[0]
+    state = np.empty(4, dtype=np.uint64)
+    total = 0
+    for b in range(keys.shape[0]):
+        seeded = pcg64_seeded(prefix, keys[b, 0], keys[b, 1], keys[b, 2], keys[b, 3])
+        for c in range(4):
+            state[c] = seeded[c]
+        count = 0
+        if lam[b] != 0.0:  # random_poisson_mult
+            enlam = math.exp(-lam[b])
+            prod = 1.0
+            while True:
+                prod *= pcg64_double(state)
+                if prod > enlam:
+                    count += 1
+                else:
+                    break
+        counts[b] = count
+        for i in range(count):
+            for c in range(width):
+                u = pcg64_double(state)
+                if total + i < cap:
+                    draws[total + i, c] = u
+        total += count
+    return total

@@ -223,6 +223,42 @@ def scan_generator(seed: int, sensor_id: str, scan: str, index: int) -> np.rando
     return gen
 
 
+def poisson_uniforms(seed: int, sensor_id: str, scan: str, indices, lam, width: int):
+    """For scans ``indices`` (ints) with means ``lam (B,)``: each scan's stream's
+    ``poisson(lam)`` count, then ``random((count, width))`` — ``(counts (B,) int64, [draws
+    (count, width) or None per scan])``, the numbers of :func:`scan_generator`'s generator.
+    Compiled (:func:`bmdsim.sensors._kernel.poisson_uniform_streams`: one call for every
+    scan) when every mean is below 10 (numpy's multiplication method), else numpy."""
+    lam = np.asarray(lam, dtype=float)
+    size = len(indices)
+    out = [None] * size
+    if size and np.all((lam >= 0.0) & (lam < 10.0)):
+        from bmdsim.sensors._kernel import poisson_uniform_streams
+
+        keys = np.array([_name_key(str(k)) for k in indices], dtype=np.int64)
+        prefix = _prefix_words(seed, ("sensor", sensor_id, scan))
+        counts = np.empty(size, dtype=np.int64)
+        rows = np.empty((max(size, 8), width))
+        total = poisson_uniform_streams(prefix, keys, lam, width, counts, rows)
+        if total > rows.shape[0]:
+            rows = np.empty((total, width))
+            poisson_uniform_streams(prefix, keys, lam, width, counts, rows)
+        start = 0
+        for f, count in enumerate(counts.tolist()):
+            if count:
+                out[f] = rows[start : start + count]
+                start += count
+        return counts, out
+    counts = np.zeros(size, dtype=np.int64)
+    for f, (k, mean) in enumerate(zip(indices, lam.tolist(), strict=True)):
+        rng = scan_generator(seed, sensor_id, scan, int(k))
+        count = int(rng.poisson(mean))
+        if count:
+            counts[f] = count
+            out[f] = rng.random((count, width))
+    return counts, out
+
+
 def scan_indices(t0_s: float, t1_s: float, phase_s: float, period_s: float, span_s: float):
     """Indices ``k`` of scans starting at ``phase_s + k period_s`` and lasting ``span_s``
     that overlap ``[t0_s, t1_s)``."""

@@ -31,7 +31,7 @@ from scipy import special
 
 from bmdsim.catalog.sensors import InfraredType
 from bmdsim.earth.constants import A_M, B_M, E2, R_MEAN_M
-from bmdsim.sensors.base import Part, Sensor, part, scan_list
+from bmdsim.sensors.base import Part, Sensor, part, poisson_uniforms, scan_list
 from bmdsim.sensors.detection import gaussian_threshold
 from bmdsim.sensors.geometry import altitude_m, segment_clears_ellipsoid
 from bmdsim.sensors.models import EcefToLosAngles, geocentric_ned_basis
@@ -141,14 +141,10 @@ class SpaceInfrared(Sensor):
         basis = geocentric_ned_basis(sat)
         rc = R_MEAN_M + t.cloud_top_altitude_m
         lam = false_alarm_means(sat, rc, t.ifov_rad**2, t.pfa)  # pfa * _pixels_from(sat)
-        counts = np.zeros(ks.shape, dtype=np.int64)
-        draws = [None] * ks.size
-        for f, (k, mean) in enumerate(zip(ks.tolist(), lam, strict=True)):
-            rng = self.scan_rng("frame-false-alarms", k)
-            count = int(rng.poisson(mean))
-            if count:
-                counts[f] = count
-                draws[f] = rng.random((count, 3))
+        # each frame's Poisson count and uniforms from its own stream (one compiled call)
+        counts, draws = poisson_uniforms(
+            self.seed, self.id, "frame-false-alarms", ks.tolist(), lam, 3
+        )
         for a in (t_k, sat, vel, basis, counts):
             a.setflags(write=False)
         fa_part = self._false_alarms(t_k, sat, vel, basis, counts, draws)

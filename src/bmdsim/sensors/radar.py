@@ -1038,12 +1038,10 @@ def _frame_false_alarm_draws(seed: int, sensor_id: str, k: int, lam: float) -> n
     None when there are none): a Poisson count of mean ``lam`` then the draws, from the
     sensor's ``("search-false-alarms", k)`` stream (:meth:`Sensor.rng`). A frame spans
     several engine steps, so the same frame is asked for more than once."""
-    from bmdsim.sensors.base import scan_generator
+    from bmdsim.sensors.base import poisson_uniforms
 
-    rng = scan_generator(seed, sensor_id, "search-false-alarms", k)
-    count = int(rng.poisson(lam))
-    if count == 0:
+    draws = poisson_uniforms(seed, sensor_id, "search-false-alarms", [k], [lam], 5)[1][0]
+    if draws is None:
         return None
-    draws = rng.random((count, 5))
     draws.setflags(write=False)
     return draws

@@ -354,6 +354,32 @@ def test_compiled_stream_normals_equal_numpy_standard_normal_bit_for_bit():
     assert draws > 200_000
 
 
+def test_compiled_poisson_counts_and_uniforms_equal_each_scans_generator():
+    """``poisson_uniforms`` (compiled below a mean of 10, numpy above) gives each scan
+    generator's ``poisson(lam)`` then ``random((count, width))``, bit for bit."""
+    from bmdsim.sensors.base import poisson_uniforms
+
+    rng = np.random.default_rng(12)
+    rows = 0
+    for trial in range(200):
+        size = int(rng.integers(1, 70))
+        lam = rng.uniform(0.0, 9.99 if trial % 10 else 30.0, size)
+        lam[rng.random(size) < 0.1] = 0.0
+        indices = rng.integers(0, 10**6, size).tolist()
+        width = int(rng.integers(1, 6))
+        counts, draws = poisson_uniforms(7, "geo", "frame-false-alarms", indices, lam, width)
+        for f, k in enumerate(indices):
+            gen = scan_generator(7, "geo", "frame-false-alarms", k)
+            count = int(gen.poisson(lam[f]))
+            assert counts[f] == count
+            if count:
+                assert _same(draws[f], gen.random((count, width)))
+                rows += count
+            else:
+                assert draws[f] is None
+    assert rows > 10_000
+
+
 @pytest.mark.parametrize("seed", [0, 1, 987654321, 2**40 + 3])
 def test_sensor_streams_equal_core_random_streams(seed):
     rng = np.random.default_rng(seed % 1000)
