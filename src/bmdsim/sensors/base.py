@@ -131,6 +131,16 @@ class Sensor(ABC):
         About 4x cheaper than a new generator (:func:`scan_generator`)."""
         return scan_generator(self.seed, self.id, scan, index)
 
+    def scan_normals(self, scan: str, index: int, n_objects: int, k: int) -> np.ndarray:
+        """``self.scan_rng(scan, index).standard_normal((n_objects, k))``, drawn in one
+        compiled call (:func:`bmdsim.sensors._kernel.stream_normals`; the same numbers)."""
+        from bmdsim.sensors._kernel import stream_normals
+
+        out = np.empty((n_objects, k))
+        prefix = _prefix_words(self.seed, ("sensor", self.id, scan))
+        stream_normals(prefix, *_name_key(str(index)), n_objects * k, out.reshape(-1))
+        return out
+
     def scan_draws(self, scan: str, index: int, n_objects: int, k: int) -> np.ndarray:
         """``standard_normal((n_objects, k))`` of scan ``index``'s stream, kept for the
         scan's next windows (read-only). A scan that spans several windows (a search
@@ -138,7 +148,7 @@ class Sensor(ABC):
         memo = self._memo.setdefault(("draws", scan, n_objects, k), {})
         draws = memo.get(index)
         if draws is None:
-            draws = self.scan_rng(scan, index).standard_normal((n_objects, k))
+            draws = self.scan_normals(scan, index, n_objects, k)
             draws.setflags(write=False)
             if len(memo) >= _MEMO_SCANS:
                 del memo[next(iter(memo))]
@@ -282,7 +292,7 @@ def standard_normals(sensor: Sensor, scan: str, indices, n_objects: int, k: int)
     scan from that scan's own stream."""
     out = np.empty((len(indices), n_objects, k))
     for row, index in enumerate(indices):  # one generator per scan, not per object
-        out[row] = sensor.scan_rng(scan, int(index)).standard_normal((n_objects, k))
+        out[row] = sensor.scan_normals(scan, int(index), n_objects, k)
     return out
 
 

@@ -181,7 +181,7 @@ class SpaceInfrared(Sensor):
             return None
         # one generator per frame with a visible plume, in frame order
         frames = ks.tolist() if seen == k else [int(ks[f]) for f in np.flatnonzero(ok.any(1))]
-        draws = [self.scan_rng("frame", j).standard_normal((n, 3)) for j in frames]
+        draws = [self.scan_normals("frame", j, n, 3) for j in frames]
         draws = draws[0][None] if seen == 1 else np.stack(draws)
         rows = np.empty((k * n, N_ROW))
         obj = np.empty(k * n, dtype=np.int64)
