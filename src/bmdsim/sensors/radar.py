@@ -89,6 +89,9 @@ _FAR_M = 1.0e9
 #: testing every pair (same candidates after the exact tests).
 _DENSE_GATE_PAIRS = 65536
 
+#: Largest workspace (look times x objects) a radar keeps between windows.
+_WORKSPACE_KEPT = 1 << 16
+
 #: Search frames whose false alarms a radar keeps (a frame spans several engine steps).
 _MEMO_FRAMES = 8
 
@@ -865,14 +868,14 @@ class Radar(Sensor):
 
     def _workspace(self, cap: int, n: int):
         """Scratch arrays of :mod:`bmdsim.sensors._radar_kernel` for ``cap`` look times of
-        ``n`` objects (this thread's, kept while large enough; nothing in them outlives a
-        window): times, indices, geometry rows, states, looks per row, looks' rows and
-        objects, counts."""
+        ``n`` objects: times, indices, geometry rows, states, looks per row, looks' rows and
+        objects, counts. Nothing in them outlives a window; this thread's are kept for the
+        next windows unless larger than ``_WORKSPACE_KEPT`` look-object pairs."""
         key = ("workspace", threading.get_ident())
         ws = self._memo.get(key)
         if ws is None or ws[0].shape[0] < cap or ws[3].shape[1] != n:
             cap = max(cap, 8)
-            ws = self._memo[key] = (
+            ws = (
                 np.empty(cap),
                 np.empty(cap, dtype=np.int64),
                 np.empty((cap, _rk_n_geom())),
@@ -882,6 +885,8 @@ class Radar(Sensor):
                 np.empty(cap * n, dtype=np.int64),
                 np.empty(4, dtype=np.int64),
             )
+            if cap * max(n, 1) <= _WORKSPACE_KEPT:  # a long window's stays temporary
+                self._memo[key] = ws
         return ws
 
     def _down_array(self, t1_s: float) -> np.ndarray:
