@@ -294,6 +294,8 @@ def test_dwell_kernels_match_the_numpy_gate_bit_for_bit():
 
 
 def test_sorted_and_dense_range_gates_give_the_same_detections(missile_truth, monkeypatch):
+    """The numpy path's two dwell gates (every pair compiled; objects sorted by range)."""
+    monkeypatch.setattr(radar_module.Radar, "_parts", radar_module.Radar._parts_numpy)
     radar = Radar(
         id="kurecik",
         type=sensor("an-tpy-2-fbm"),
