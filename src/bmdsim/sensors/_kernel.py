@@ -9,9 +9,26 @@ it saves the numpy call overhead of a few looks per engine step.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 from numba import types
+from numba.np.random import _constants as _ziggurat
+
+from bmdsim.sensors.types import (
+    R_BASIS,
+    R_COV,
+    R_FA,
+    R_KIND,
+    R_MODE,
+    R_POS,
+    R_RCS,
+    R_SNR,
+    R_T,
+    R_VEL,
+    R_Z,
+)
 
 # inputs as read-only arrays of any layout: one compiled version accepts writable, read-only
 # and broadcast (stride-0) arrays alike
@@ -315,6 +332,55 @@ def seed_words(prefix, k0, k1, k2, k3):
     return out
 
 
+_M64_LO32 = np.uint64(0xFFFFFFFF)
+_U32 = np.uint64(32)
+_U63 = np.uint64(63)
+_ONE = np.uint64(1)
+#: PCG64's multiplier (numpy's ``PCG64``: 128-bit LCG), high and low 64 bits.
+_PCG_MULT_HI = np.uint64(0x2360ED051FC65DA4)
+_PCG_MULT_LO = np.uint64(0x4385DF649FCCF645)
+
+
+@numba.njit(cache=True, nogil=True)
+def _mulhi64(a, b):
+    """The high 64 bits of the 128-bit product of two unsigned 64-bit integers."""
+    a_lo = a & _M64_LO32
+    a_hi = a >> _U32
+    b_lo = b & _M64_LO32
+    b_hi = b >> _U32
+    lo_lo = a_lo * b_lo
+    hi_lo = a_hi * b_lo
+    lo_hi = a_lo * b_hi
+    hi_hi = a_hi * b_hi
+    cross = (lo_lo >> _U32) + (hi_lo & _M64_LO32) + lo_hi
+    return hi_hi + (hi_lo >> _U32) + (cross >> _U32)
+
+
+@numba.njit(types.UniTuple(types.uint64, 4)(_U1, _I, _I, _I, _I), **_JIT)
+def pcg64_seeded(prefix, k0, k1, k2, k3):
+    """numpy's ``PCG64(SeedSequence(prefix + [k0, k1, k2, k3]))`` state: ``(state high,
+    state low, increment high, increment low)`` 64-bit words — :func:`seed_words` then
+    PCG64's seeding (``inc = 2 seq + 1``; ``state = (inc + initstate) * mult + inc``, all mod
+    2**128), numpy's word order."""
+    w = seed_words(prefix, k0, k1, k2, k3)
+    init_hi = (w[1] << _U32) | w[0]
+    init_lo = (w[3] << _U32) | w[2]
+    seq_hi = (w[5] << _U32) | w[4]
+    seq_lo = (w[7] << _U32) | w[6]
+    inc_hi = (seq_hi << _ONE) | (seq_lo >> _U63)
+    inc_lo = (seq_lo << _ONE) | _ONE
+    # inc + initstate
+    s_lo = inc_lo + init_lo
+    s_hi = inc_hi + init_hi + (_ONE if s_lo < inc_lo else np.uint64(0))
+    # * mult
+    p_lo = s_lo * _PCG_MULT_LO
+    p_hi = _mulhi64(s_lo, _PCG_MULT_LO) + s_lo * _PCG_MULT_HI + s_hi * _PCG_MULT_LO
+    # + inc
+    st_lo = p_lo + inc_lo
+    st_hi = p_hi + inc_hi + (_ONE if st_lo < p_lo else np.uint64(0))
+    return st_hi, st_lo, inc_hi, inc_lo
+
+
 @numba.njit((_F2, _F3, _F3), **_JIT)
 def east_north(pos, basis, states):
     """East and north ``(K, N)`` components of objects ``states (K, N, >=3)`` relative to
@@ -375,272 +441,6 @@ def false_alarm_means(sat, rc, ifov2, pfa):
         solid = two_pi * (1.0 - np.sqrt(1.0 - sin_half * sin_half))
         out[i] = pfa * (solid / ifov2)
     return out
-
-
-# -- a radar's looks (:meth:`bmdsim.sensors.Radar._detect`) -----------------------------------
-# The arithmetic between numpy's transcendental functions (arctan2, power, cbrt, sin, cos,
-# log stay numpy calls: their vectorised results can differ from libm's in the last bit), in
-# the order of the numpy expressions they replace (tests/unit/sensors/test_fast_paths.py).
-
-#: Rows of :func:`look_rows`' table: the pairs ``(E, U)`` over ``(N, HORIZ)`` are the
-#: arguments of one ``arctan2`` (azimuth, geometric elevation).
-ROW_E, ROW_U, ROW_N, ROW_HORIZ, ROW_RANGE, ROW_CLOSING, ROW_SNR, ROW_EXPO = range(8)
-ROW_X, ROW_Y, ROW_Z, ROW_RHO, ROW_P, ROW_Q, ROW_R = range(8, 15)
-_LOOK_ROWS = 15
-
-
-@numba.njit(
-    (_F2, _I1, _F2, _F2, _F3, _F2, _F1, _F1, _I1, types.boolean, _F1, _F, _F, _F, _F, _F, _F),
-    **_JIT,
-)
-def look_rows(
-    states,
-    at,
-    pos,
-    vel,
-    basis,
-    rcs,
-    t_grid,
-    t_look,
-    obj,
-    held,
-    gain,
-    ref_snr,
-    ref_range,
-    ref_rcs,
-    a2,
-    e2,
-    e4,
-):
-    """Per look ``i`` (target ``states (L, 6)``, look-time row ``at[i]`` of the radar's
-    ``pos``, ``vel (K, 3)``, ``basis (K, 3, 3)``, object ``obj[i]``): the ENU offset, its
-    horizontal and slant range, the closing product, the SNR ``gain * radar_snr`` (the RCS
-    ``rcs[0, obj]``, or held from the samples ``rcs (T, N)`` at ``t_grid`` when ``held``),
-    ``1 / (1 + max(snr, 0))`` and the first steps of :func:`bmdsim.earth.ecef_to_geodetic` of
-    the target (``a2 = A_M * A_M``, ``e2 = E2``, ``e4 = E2 * E2``): a table ``(15, L)`` (rows ``ROW_*``)."""
-    size = states.shape[0]
-    out = np.empty((_LOOK_ROWS, size))
-    last = t_grid.shape[0] - 1
-    for i in range(size):
-        j = at[i]
-        r0 = states[i, 0] - pos[j, 0]
-        r1 = states[i, 1] - pos[j, 1]
-        r2 = states[i, 2] - pos[j, 2]
-        e = basis[j, 0, 0] * r0 + basis[j, 0, 2] * r2 + basis[j, 0, 1] * r1
-        n = basis[j, 1, 0] * r0 + basis[j, 1, 2] * r2 + basis[j, 1, 1] * r1
-        u = basis[j, 2, 0] * r0 + basis[j, 2, 2] * r2 + basis[j, 2, 1] * r1
-        v0 = states[i, 3] - vel[j, 0]
-        v1 = states[i, 4] - vel[j, 1]
-        v2 = states[i, 5] - vel[j, 2]
-        horiz = np.hypot(e, n)
-        rng = np.hypot(horiz, u)
-        out[ROW_E, i] = e
-        out[ROW_U, i] = u
-        out[ROW_N, i] = n
-        out[ROW_HORIZ, i] = horiz
-        out[ROW_RANGE, i] = rng
-        out[ROW_CLOSING, i] = r0 * v0 + r2 * v2 + r1 * v1
-        # TruthTable.rcs_of: held from the last sample at or before the look (0 outside)
-        if held:
-            t = t_look[j]
-            value = 0.0
-            if t >= t_grid[0] and t <= t_grid[last]:
-                value = rcs[np.searchsorted(t_grid, t, side="right") - 1, obj[i]]
-        else:
-            value = rcs[0, obj[i]]
-        q = ref_range / rng
-        q = q * q
-        snr = gain[i] * (ref_snr * (value / ref_rcs) * q * q)
-        out[ROW_SNR, i] = snr
-        s = snr if not snr < 0.0 else 0.0  # np.maximum(snr, 0.0), NaN kept
-        out[ROW_EXPO, i] = 1.0 / (1.0 + s)
-        x = states[i, 0]
-        y = states[i, 1]
-        z = states[i, 2]
-        rho2 = x * x + y * y
-        p = rho2 / a2
-        qq = (1.0 - e2) * z * z / a2
-        out[ROW_X, i] = x
-        out[ROW_Y, i] = y
-        out[ROW_Z, i] = z
-        out[ROW_RHO, i] = np.sqrt(rho2)
-        out[ROW_P, i] = p
-        out[ROW_Q, i] = qq
-        out[ROW_R, i] = (p + qq - e4) / 6.0
-    return out
-
-
-@numba.njit((_F2, _F2, _F1, _F1, _F, types.boolean, _F, _F), **_JIT)
-def look_mask(rows, ae, pd, uu, max_range, full_azimuth, boresight, half_width):
-    """Looks in range and sector whose draw ``uu`` is below ``pd`` (``(L,)`` bool): ``ae
-    (2, L)`` the ``arctan2`` of :func:`look_rows`' pairs (azimuth before ``mod 2 pi``)."""
-    size = rows.shape[1]
-    two_pi = 2.0 * np.pi
-    ok = np.empty(size, dtype=np.bool_)
-    for i in range(size):
-        good = rows[ROW_RANGE, i] <= max_range
-        if not full_azimuth:
-            az = np.mod(ae[0, i], two_pi)
-            off = np.mod(az - boresight + np.pi, two_pi) - np.pi
-            good = good and np.abs(off) <= half_width
-        ok[i] = good and uu[i] < pd[i]
-    return ok
-
-
-@numba.njit((_F2, _F1, _F), **_JIT)
-def geodetic_cbrt_arg(rows, r3, e4):
-    """``1 + s + sqrt(s (2 + s))`` ``(L,)`` of :func:`bmdsim.earth.ecef_to_geodetic` (its
-    ``cbrt`` argument) from :func:`look_rows`' table and ``r3 = r**3`` (numpy's power)."""
-    size = rows.shape[1]
-    out = np.empty(size)
-    for i in range(size):
-        s = e4 * rows[ROW_P, i] * rows[ROW_Q, i] / (4.0 * r3[i])
-        out[i] = 1.0 + s + np.sqrt(s * (2.0 + s))
-    return out
-
-
-@numba.njit((_F2, _F1, _F), **_JIT)
-def geodetic_rest(rows, t, e2):
-    """The rest of :func:`bmdsim.earth.ecef_to_geodetic` before its ``arctan2``: a table
-    ``(5, L)`` of ``z, y`` over ``d + hypot(d, z), x`` (latitude's half angle and longitude
-    in one ``arctan2`` of rows 0-1 over rows 2-3) and the altitude (row 4); ``t`` the
-    ``cbrt``."""
-    size = rows.shape[1]
-    out = np.empty((5, size))
-    for i in range(size):
-        r = rows[ROW_R, i]
-        q = rows[ROW_Q, i]
-        z = rows[ROW_Z, i]
-        ti = t[i]
-        u = r * (1.0 + ti + 1.0 / ti)
-        v = np.sqrt(u * u + e2 * e2 * q)
-        w = e2 * (u + v - q) / (2.0 * v)
-        k = np.sqrt(u + v + w * w) - w
-        d = k * rows[ROW_RHO, i] / (k + e2)
-        dz = np.hypot(d, z)
-        out[0, i] = z
-        out[1, i] = rows[ROW_Y, i]
-        out[2, i] = d + dz
-        out[3, i] = rows[ROW_X, i]
-        out[4, i] = (k + e2 - 1.0) / k * dz
-    return out
-
-
-@numba.njit((_F2,), **_JIT)
-def geodetic_radians(atan):
-    """Latitude and longitude [rad] ``(2, L)`` as :func:`refracted_elevation_from` has them:
-    ``radians(degrees(2 atan[0]))``, ``radians(degrees(atan[1]))``."""
-    size = atan.shape[1]
-    out = np.empty((2, size))
-    for i in range(size):
-        out[0, i] = np.radians(np.degrees(2.0 * atan[0, i]))
-        out[1, i] = np.radians(np.degrees(atan[1, i]))
-    return out
-
-
-@numba.njit((_F2, _I1, types.boolean, _F2, _F2), **_JIT)
-def site_cross_dot(n_s, at, fixed, cos_ll, sin_ll):
-    """:func:`normal_cross_dot` ``(2, L)`` of targets of latitude, longitude cosines and
-    sines ``(2, L)`` against the site normals ``n_s[at]`` (row 0 when ``fixed``)."""
-    size = cos_ll.shape[1]
-    out = np.empty((2, size))
-    for i in range(size):
-        j = 0 if fixed else at[i]
-        out[0, i], out[1, i] = _cross_dot(
-            n_s[j], cos_ll[0, i] * cos_ll[1, i], cos_ll[0, i] * sin_ll[1, i], sin_ll[0, i]
-        )
-    return out
-
-
-@numba.njit((_F1, _F1, _F1, _F1, _F1, _I1, types.boolean), **_JIT)
-def site_ray(sin_phi, cos_phi, h_t, r_eff, sy, at, fixed):
-    """The ray of :func:`refracted_elevation_from` from the site ``at`` (row 0 when
-    ``fixed``): ``(dy, dx) (2, L)`` (the apparent elevation's ``arctan2`` arguments) and
-    :func:`ray_clears` ``(L,)``."""
-    size = sin_phi.shape[0]
-    out = np.empty((2, size))
-    clear = np.empty(size, dtype=np.bool_)
-    for i in range(size):
-        j = 0 if fixed else at[i]
-        x = (r_eff[j] + h_t[i]) * sin_phi[i]
-        y = (r_eff[j] + h_t[i]) * cos_phi[i] - sy[j]
-        out[0, i] = y
-        out[1, i] = x
-        clear[i] = _segment_clears(x, y, sy[j], r_eff[j])
-    return out, clear
-
-
-@numba.njit(
-    (
-        types.Array(types.boolean, 1, "A", readonly=True),
-        types.Array(types.boolean, 1, "A", readonly=True),
-        _F1,
-        _F,
-        _F1,
-    ),
-    **_JIT,
-)
-def look_hits(ok, clear, elevation, min_elevation, top):
-    """Indices of the looks that pass ``ok``, clear the horizon and whose apparent
-    ``elevation`` (finite) lies in ``[min_elevation, top]``."""
-    size = ok.shape[0]
-    out = np.empty(size, dtype=np.int64)
-    count = 0
-    for i in range(size):
-        el = elevation[i]
-        if ok[i] and clear[i] and np.isfinite(el) and el >= min_elevation and el <= top[i]:
-            out[count] = i
-            count += 1
-    return out[:count].copy()
-
-
-@numba.njit((_F2, _F2, _I1, _F2, _F1, _F1, _F1, _F1, types.boolean, _F, _F, _F, _I), **_JIT)
-def look_outputs(
-    rows,
-    ae,
-    hit,
-    draws,
-    gain,
-    thermal,
-    floor2,
-    stat,
-    swerling_1,
-    ref_snr,
-    ref_range,
-    ref_rcs,
-    dim,
-):
-    """Detected looks ``hit (H,)``: measurements ``z (H, dim)`` (range, azimuth, geometric
-    elevation, range rate, plus ``sigma * draws[:, 1:]``), their 1-sigma ``(H, dim)``, mean
-    SNR and measured RCS ``(H,)``. ``stat`` is ``log(u)`` of the hits' uniform draws when
-    ``swerling_1`` (the statistic ``-(1 + snr) log u``), else their detection statistic."""
-    size = hit.shape[0]
-    two_pi = 2.0 * np.pi
-    z = np.empty((size, dim))
-    sigma = np.empty((size, dim))
-    snr_h = np.empty(size)
-    rcs = np.empty(size)
-    for q in range(size):
-        i = hit[q]
-        snr = rows[ROW_SNR, i]
-        snr_h[q] = snr
-        for c in range(dim):
-            sigma[q, c] = np.sqrt(thermal[c] / snr + floor2[c])
-        rng = rows[ROW_RANGE, i]
-        z[q, 0] = rng + sigma[q, 0] * draws[i, 1]
-        z[q, 1] = np.mod(np.mod(ae[0, i], two_pi) + sigma[q, 1] * draws[i, 2], two_pi)
-        z[q, 2] = ae[1, i] + sigma[q, 2] * draws[i, 3]
-        if dim == 4:
-            z[q, 3] = rows[ROW_CLOSING, i] / rng + sigma[q, 3] * draws[i, 4]
-        if swerling_1:
-            s = snr if not snr < 0.0 else 0.0
-            x = -(1.0 + s) * stat[q]
-        else:
-            x = stat[q]
-        m = z[q, 0] / ref_range
-        m = m * m
-        rcs[q] = ref_rcs * ((x - 1.0) / gain[i] / ref_snr) * m * m
-    return z, sigma, snr_h, rcs
 
 
 @numba.njit((_F1, _F1, _F1, _F1, _F), **_JIT)
@@ -767,3 +567,251 @@ def site_refraction(sin_ll, cos_ll, alt, k, a_sqrt, e2):
         r_eff[i] = r
         sy[i] = r + alt[i]
     return normal, r_eff, sy
+
+
+# -- detection rows (:data:`bmdsim.sensors.base.Part`) ---------------------------------------
+
+_B1W = types.Array(types.int8, 1, "C")
+_BOOL1W = types.Array(types.boolean, 1, "C")
+_F1W = types.Array(types.float64, 1, "C")
+_F2W = types.Array(types.float64, 2, "C")
+_F3W = types.Array(types.float64, 3, "C")
+_I1W = types.Array(types.int64, 1, "C")
+
+
+@numba.njit(
+    (_F2, _I1, _F1W, _F2W, _F3W, _F1W, _F1W, _F2W, _F2W, _F3W, _B1W, _B1W, _BOOL1W, _I1W),
+    **_JIT,
+)
+def merge_rows(rows, rank, t, z, cov, snr, rcs, pos, vel, basis, kind, mode, fa, order):
+    """Detection rows ``(B, N_ROW)`` of several parts laid end to end, sorted by look time,
+    ties by the sensor's ``rank (B,)`` then by position (``np.lexsort((rank, t))``), into
+    a detection batch's arrays; ``order (B,)`` the rows taken."""
+    size = rows.shape[0]
+    by_rank = np.argsort(rank, kind="mergesort")
+    tt = np.empty(size)
+    for i in range(size):
+        tt[i] = rows[by_rank[i], R_T]
+    by_time = np.argsort(tt, kind="mergesort")
+    for i in range(size):
+        j = by_rank[by_time[i]]
+        order[i] = j
+        t[i] = rows[j, R_T]
+        for c in range(4):
+            z[i, c] = rows[j, R_Z + c]
+            for d in range(4):
+                cov[i, c, d] = rows[j, R_COV + 4 * c + d]
+        snr[i] = rows[j, R_SNR]
+        rcs[i] = rows[j, R_RCS]
+        for c in range(3):
+            pos[i, c] = rows[j, R_POS + c]
+            vel[i, c] = rows[j, R_VEL + c]
+            for d in range(3):
+                basis[i, c, d] = rows[j, R_BASIS + 3 * c + d]
+        kind[i] = np.int8(rows[j, R_KIND])
+        mode[i] = np.int8(rows[j, R_MODE])
+        fa[i] = rows[j, R_FA] != 0.0
+
+
+# -- helpers of the compiled looks (inlined into callers) ------------------------------------
+_SQRT1_2 = 1.0 / math.sqrt(2.0)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
+def ndtr(a):
+    """``scipy.special.ndtr``: the standard normal CDF (cephes' branches, libm's erf)."""
+    x = a * _SQRT1_2
+    z = np.abs(x)
+    if z < _SQRT1_2:
+        return 0.5 + 0.5 * math.erf(x)
+    y = 0.5 * math.erfc(z)
+    if x > 0.0:
+        return 1.0 - y
+    return y
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
+def geodetic(x, y, z, a2, e2, e4):
+    """:func:`bmdsim.earth.ecef_to_geodetic` of one point: ``(lat [rad], lon [rad], alt [m])``
+    (``a2 = A_M**2``, ``e2 = E2``, ``e4 = E2**2``; its arithmetic in its order, libm's
+    functions)."""
+    rho2 = x * x + y * y
+    rho = math.sqrt(rho2)
+    p = rho2 / a2
+    q = (1.0 - e2) * z * z / a2
+    r = (p + q - e4) / 6.0
+    s = e4 * p * q / (4.0 * (r * r * r))
+    t = np.cbrt(1.0 + s + math.sqrt(s * (2.0 + s)))
+    u = r * (1.0 + t + 1.0 / t)
+    v = math.sqrt(u * u + e4 * q)
+    w = e2 * (u + v - q) / (2.0 * v)
+    k = math.sqrt(u + v + w * w) - w
+    d = k * rho / (k + e2)
+    dz = math.hypot(d, z)
+    return 2.0 * math.atan2(z, d + dz), math.atan2(y, x), (k + e2 - 1.0) / k * dz
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
+def hermite_row(tk, t_grid, states, out):
+    """:meth:`bmdsim.sensors.TruthTable.state_at` of every object at one time ``tk``:
+    ``out (N, 6)`` (the cubic Hermite polynomial of :func:`hermite_rows`; NaN off the grid)."""
+    n_obj = states.shape[1]
+    last = t_grid.shape[0] - 1
+    if not (tk >= t_grid[0] and tk <= t_grid[last]):
+        out[:, :] = np.nan
+        return
+    i = np.searchsorted(t_grid, tk, side="right") - 1
+    if i > last - 1:
+        i = last - 1
+    if i < 0:
+        i = 0
+    h = t_grid[i + 1] - t_grid[i]
+    s = (tk - t_grid[i]) / h
+    s2 = s * s
+    s3 = s * s * s
+    w0 = 2.0 * s3 - 3.0 * s2 + 1.0
+    w1 = (s3 - 2.0 * s2 + s) * h
+    w2 = -2.0 * s3 + 3.0 * s2
+    w3 = (s3 - s2) * h
+    w4 = (6.0 * s2 - 6.0 * s) / h
+    w5 = 3.0 * s2 - 4.0 * s + 1.0
+    w6 = (-6.0 * s2 + 6.0 * s) / h
+    w7 = 3.0 * s2 - 2.0 * s
+    for j in range(n_obj):
+        for c in range(3):
+            p0 = states[i, j, c]
+            v0 = states[i, j, c + 3]
+            p1 = states[i + 1, j, c]
+            v1 = states[i + 1, j, c + 3]
+            out[j, c] = w0 * p0 + w1 * v0 + w2 * p1 + w3 * v1
+            out[j, c + 3] = w4 * p0 + w5 * v0 + w6 * p1 + w7 * v1
+
+
+# -- numpy's PCG64 and standard normal, for draws inside a kernel ------------------------------
+# numpy/random/src/pcg64/pcg64.h (XSL-RR output of the 128-bit LCG, stepped first) and
+# numpy/random/src/distributions/distributions.c (random_standard_normal: the 256-layer
+# ziggurat; numpy's tables, as numba keeps them). The same numbers as
+# ``numpy.random.Generator(PCG64(...)).standard_normal`` (tests/unit/sensors/test_fast_paths.py).
+
+#: numpy's ziggurat tables (numba keeps them for its own numpy Generator support).
+_ZIG_KI = _ziggurat.ki_double
+_ZIG_WI = _ziggurat.wi_double
+_ZIG_FI = _ziggurat.fi_double
+_ZIG_NOR_R = float(_ziggurat.ziggurat_nor_r)
+_ZIG_NOR_INV_R = float(_ziggurat.ziggurat_nor_inv_r)
+_U8_MASK = np.uint64(0xFF)
+_U52_MASK = np.uint64(0x000FFFFFFFFFFFFF)
+_U8 = np.uint64(8)
+_U11 = np.uint64(11)
+_U58 = np.uint64(58)
+_U64 = np.uint64(64)
+_U63_MASK = np.uint64(63)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
+def pcg64_next(state):
+    """The next 64-bit output of numpy's ``PCG64`` whose state is ``state (4,) uint64``
+    (:func:`pcg64_seeded`'s words; stepped in place)."""
+    s_hi = state[0]
+    s_lo = state[1]
+    p_lo = s_lo * _PCG_MULT_LO
+    p_hi = _mulhi64(s_lo, _PCG_MULT_LO) + s_lo * _PCG_MULT_HI + s_hi * _PCG_MULT_LO
+    n_lo = p_lo + state[3]
+    n_hi = p_hi + state[2] + (_ONE if n_lo < p_lo else np.uint64(0))
+    state[0] = n_hi
+    state[1] = n_lo
+    v = n_hi ^ n_lo
+    rot = n_hi >> _U58
+    return (v >> rot) | (v << ((_U64 - rot) & _U63_MASK))
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
+def pcg64_double(state):
+    """numpy's ``next_double``: a uniform in ``[0, 1)`` from the top 53 bits."""
+    return float(pcg64_next(state) >> _U11) * (1.0 / 9007199254740992.0)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
+def pcg64_normal(state):
+    """numpy's ``random_standard_normal`` (ziggurat) from the generator ``state``."""
+    while True:
+        r = pcg64_next(state)
+        idx = r & _U8_MASK
+        r >>= _U8
+        sign = r & _ONE
+        rabs = (r >> _ONE) & _U52_MASK
+        x = float(rabs) * _ZIG_WI[idx]
+        if sign:
+            x = -x
+        if rabs < _ZIG_KI[idx]:
+            return x
+        if idx == 0:
+            while True:
+                xx = -_ZIG_NOR_INV_R * math.log1p(-pcg64_double(state))
+                yy = -math.log1p(-pcg64_double(state))
+                if yy + yy > xx * xx:
+                    if (rabs >> _U8) & _ONE:
+                        return -(_ZIG_NOR_R + xx)
+                    return _ZIG_NOR_R + xx
+        elif (_ZIG_FI[idx - 1] - _ZIG_FI[idx]) * pcg64_double(state) + _ZIG_FI[idx] < math.exp(
+            -0.5 * x * x
+        ):
+            return x
+
+
+@numba.njit((_U1, _I, _I, _I, _I, _I, types.Array(types.float64, 1, "C")), **_JIT)
+def stream_normals(prefix, k0, k1, k2, k3, count, out):
+    """The first ``count`` standard normals of the stream whose entropy is ``prefix + [k0,
+    k1, k2, k3]`` (:func:`pcg64_seeded`) into ``out``: numpy's ``standard_normal`` of that
+    ``PCG64``, flattened."""
+    s = pcg64_seeded(prefix, k0, k1, k2, k3)
+    state = np.empty(4, dtype=np.uint64)
+    state[0] = s[0]
+    state[1] = s[1]
+    state[2] = s[2]
+    state[3] = s[3]
+    for i in range(count):
+        out[i] = pcg64_normal(state)
+
+
+@numba.njit(
+    (
+        _U1,
+        types.Array(types.int64, 2, "A", readonly=True),
+        _F1,
+        _I,
+        types.Array(types.int64, 1, "C"),
+        types.Array(types.float64, 2, "C"),
+    ),
+    **_JIT,
+)
+def poisson_uniform_streams(prefix, keys, lam, width, counts, draws):
+    """For each stream ``b`` (entropy ``prefix + keys[b]``, :func:`pcg64_seeded`): numpy's
+    ``poisson(lam[b])`` (``0 <= lam < 10``: its multiplication method), then ``random((count,
+    width))`` — ``counts[b]`` and the uniforms, stream after stream, in the rows of ``draws``
+    while they fit. Returns the rows needed."""
+    cap = draws.shape[0]
+    state = np.empty(4, dtype=np.uint64)
+    total = 0
+    for b in range(keys.shape[0]):
+        seeded = pcg64_seeded(prefix, keys[b, 0], keys[b, 1], keys[b, 2], keys[b, 3])
+        for c in range(4):
+            state[c] = seeded[c]
+        count = 0
+        if lam[b] != 0.0:  # random_poisson_mult
+            enlam = math.exp(-lam[b])
+            prod = 1.0
+            while True:
+                prod *= pcg64_double(state)
+                if prod > enlam:
+                    count += 1
+                else:
+                    break
+        counts[b] = count
+        for i in range(count):
+            for c in range(width):
+                u = pcg64_double(state)
+                if total + i < cap:
+                    draws[total + i, c] = u
+        total += count
+    return total

@@ -31,17 +31,30 @@ from bmdsim.sensors.outages import OutageSchedule
 from bmdsim.sensors.truth import TruthTable
 from bmdsim.sensors.types import (
     MAX_MEASUREMENT_DIM,
+    N_ROW,
+    R_BASIS,
+    R_COV,
+    R_FA,
+    R_KIND,
+    R_MODE,
+    R_POS,
+    R_RCS,
+    R_SNR,
+    R_T,
+    R_VEL,
+    R_Z,
     CueSet,
     DetectionBatch,
     DetectionTruth,
     SensorStatusChange,
+    _checked_already,
 )
 
-#: A detection part: a dict of flat arrays of ``B`` detections of one sensor, measurement
-#: kind and mode — ``t_s (B,)``, ``z (B, m)``, ``sigma (B, m)`` (1-sigma, uncorrelated
-#: axes), ``snr (B,)``, ``rcs_m2 (B,)`` or None, ``sensor_position_ecef (B, 3)``,
-#: ``sensor_velocity_ecef (B, 3)``, ``sensor_basis (B, 3, 3)``, ``object_id (B,)`` str,
-#: ``false_alarm (B,)`` bool — and the scalars ``sensor_id``, ``kind``, ``mode``.
+#: A detection part: ``B`` unsorted detections of one sensor as a dict of ``sensor_id``
+#: (str), ``rows (B, N_ROW)`` float (the columns ``R_*`` of :mod:`bmdsim.sensors.types`:
+#: look time, measurement padded with NaN to 4, covariance, SNR, measured RCS or NaN, the
+#: sensor's position, velocity and basis, kind, mode, false-alarm flag) and ``object_id
+#: (B,)`` str. :func:`part` makes one from named arrays; compiled paths write the rows.
 Part = dict
 
 
@@ -103,6 +116,9 @@ class Sensor(ABC):
 
     def status_changes(self, t0_s: float, t1_s: float) -> list[SensorStatusChange]:
         """Down/up transitions of this sensor with ``t0_s <= t < t1_s``."""
+        o = self.outages
+        if not o.windows_s and o.mtbf_s is None:  # never down (asked every engine step)
+            return []
         return OutageSchedule.status_changes(self.id, t0_s, t1_s, self.down_intervals(t1_s))
 
     def with_outage(self, start_s: float, end_s: float):
@@ -115,6 +131,16 @@ class Sensor(ABC):
         About 4x cheaper than a new generator (:func:`scan_generator`)."""
         return scan_generator(self.seed, self.id, scan, index)
 
+    def scan_normals(self, scan: str, index: int, n_objects: int, k: int) -> np.ndarray:
+        """``self.scan_rng(scan, index).standard_normal((n_objects, k))``, drawn in one
+        compiled call (:func:`bmdsim.sensors._kernel.stream_normals`; the same numbers)."""
+        from bmdsim.sensors._kernel import stream_normals
+
+        out = np.empty((n_objects, k))
+        prefix = _prefix_words(self.seed, ("sensor", self.id, scan))
+        stream_normals(prefix, *_name_key(str(index)), n_objects * k, out.reshape(-1))
+        return out
+
     def scan_draws(self, scan: str, index: int, n_objects: int, k: int) -> np.ndarray:
         """``standard_normal((n_objects, k))`` of scan ``index``'s stream, kept for the
         scan's next windows (read-only). A scan that spans several windows (a search
@@ -122,7 +148,7 @@ class Sensor(ABC):
         memo = self._memo.setdefault(("draws", scan, n_objects, k), {})
         draws = memo.get(index)
         if draws is None:
-            draws = self.scan_rng(scan, index).standard_normal((n_objects, k))
+            draws = self.scan_normals(scan, index, n_objects, k)
             draws.setflags(write=False)
             if len(memo) >= _MEMO_SCANS:
                 del memo[next(iter(memo))]
@@ -170,9 +196,6 @@ def sensor_stream(seed: int, sensor_id: str, *names: str) -> np.random.Generator
     return np.random.Generator(np.random.PCG64(seq))
 
 
-#: PCG64's multiplier and modulus (numpy's ``PCG64``: 128-bit LCG, XSL-RR output).
-_PCG64_MULT = 0x2360ED051FC65DA44385DF649FCCF645
-_M128 = (1 << 128) - 1
 _thread = threading.local()
 
 
@@ -187,30 +210,63 @@ def scan_generator(seed: int, sensor_id: str, scan: str, index: int) -> np.rando
     """``stream(seed, "sensor", sensor_id, scan, str(index))`` at its start, as a generator
     shared by the calling thread (reset by the next call: draw from it at once).
 
-    The same numbers as a new generator: the stream's ``SeedSequence`` state words are
-    computed by :func:`bmdsim.sensors._kernel.seed_words` (numpy's algorithm), PCG64's
-    seeding (``state = 0``, ``inc = 2 seq + 1``, step, add the initial state, step) in
-    Python integers, and the result set as the shared ``PCG64``'s state (tested against
-    ``bmdsim.core.random.stream``). A new ``Generator`` costs ~4x as much.
+    The same numbers as a new generator: the stream's ``SeedSequence`` state words and
+    PCG64's seeding (``state = 0``, ``inc = 2 seq + 1``, step, add the initial state, step)
+    are computed by :func:`bmdsim.sensors._kernel.pcg64_seeded` (numpy's algorithms, 128-bit
+    arithmetic in 64-bit words), and the result set as the shared ``PCG64``'s state (tested
+    against ``bmdsim.core.random.stream``). A new ``Generator`` costs ~6x as much.
     """
-    from bmdsim.sensors._kernel import seed_words
+    from bmdsim.sensors._kernel import pcg64_seeded
 
-    w = seed_words(_prefix_words(seed, ("sensor", sensor_id, scan)), *_name_key(str(index)))
-    w = w.tolist()
-    initstate = (w[1] << 96) | (w[0] << 64) | (w[3] << 32) | w[2]
-    initseq = (w[5] << 96) | (w[4] << 64) | (w[7] << 32) | w[6]
-    inc = ((initseq << 1) | 1) & _M128
-    state = ((inc + initstate) * _PCG64_MULT + inc) & _M128
+    s_hi, s_lo, i_hi, i_lo = pcg64_seeded(
+        _prefix_words(seed, ("sensor", sensor_id, scan)), *_name_key(str(index))
+    )
     gen = getattr(_thread, "generator", None)
     if gen is None:
         gen = _thread.generator = np.random.Generator(np.random.PCG64(0))
     gen.bit_generator.state = {
         "bit_generator": "PCG64",
-        "state": {"state": state, "inc": inc},
+        "state": {"state": (s_hi << 64) | s_lo, "inc": (i_hi << 64) | i_lo},
         "has_uint32": 0,
         "uinteger": 0,
     }
     return gen
+
+
+def poisson_uniforms(seed: int, sensor_id: str, scan: str, indices, lam, width: int):
+    """For scans ``indices`` (ints) with means ``lam (B,)``: each scan's stream's
+    ``poisson(lam)`` count, then ``random((count, width))`` — ``(counts (B,) int64, [draws
+    (count, width) or None per scan])``, the numbers of :func:`scan_generator`'s generator.
+    Compiled (:func:`bmdsim.sensors._kernel.poisson_uniform_streams`: one call for every
+    scan) when every mean is below 10 (numpy's multiplication method), else numpy."""
+    lam = np.asarray(lam, dtype=float)
+    size = len(indices)
+    out = [None] * size
+    if size and np.all((lam >= 0.0) & (lam < 10.0)):
+        from bmdsim.sensors._kernel import poisson_uniform_streams
+
+        keys = np.array([_name_key(str(k)) for k in indices], dtype=np.int64)
+        prefix = _prefix_words(seed, ("sensor", sensor_id, scan))
+        counts = np.empty(size, dtype=np.int64)
+        rows = np.empty((max(size, 8), width))
+        total = poisson_uniform_streams(prefix, keys, lam, width, counts, rows)
+        if total > rows.shape[0]:
+            rows = np.empty((total, width))
+            poisson_uniform_streams(prefix, keys, lam, width, counts, rows)
+        start = 0
+        for f, count in enumerate(counts.tolist()):
+            if count:
+                out[f] = rows[start : start + count]
+                start += count
+        return counts, out
+    counts = np.zeros(size, dtype=np.int64)
+    for f, (k, mean) in enumerate(zip(indices, lam.tolist(), strict=True)):
+        rng = scan_generator(seed, sensor_id, scan, int(k))
+        count = int(rng.poisson(mean))
+        if count:
+            counts[f] = count
+            out[f] = rng.random((count, width))
+    return counts, out
 
 
 def scan_indices(t0_s: float, t1_s: float, phase_s: float, period_s: float, span_s: float):
@@ -236,7 +292,7 @@ def standard_normals(sensor: Sensor, scan: str, indices, n_objects: int, k: int)
     scan from that scan's own stream."""
     out = np.empty((len(indices), n_objects, k))
     for row, index in enumerate(indices):  # one generator per scan, not per object
-        out[row] = sensor.scan_rng(scan, int(index)).standard_normal((n_objects, k))
+        out[row] = sensor.scan_normals(scan, int(index), n_objects, k)
     return out
 
 
@@ -256,93 +312,79 @@ def part(
     false_alarm,
     rcs_m2=None,
 ) -> Part:
-    """A :data:`Part` from its arrays (``z``, ``sigma`` ``(B, m)``, ``m <= 4``)."""
+    """A :data:`Part` from its arrays (``z``, ``sigma`` ``(B, m)``, ``m <= 4``; ``mode`` one
+    code or one per detection; ``rcs_m2`` None: NaN)."""
+    t = np.asarray(t_s, dtype=float)
+    b = t.shape[0]
+    z = np.asarray(z, dtype=float)
+    m = z.shape[1]
+    rows = np.empty((b, N_ROW))
+    rows[:, R_T] = t
+    rows[:, R_Z : R_Z + 4] = np.nan
+    rows[:, R_Z : R_Z + m] = z
+    # covariance diag(sigma**2): every fifth element of the row-major 4 x 4
+    rows[:, R_COV : R_COV + 16] = 0.0
+    rows[:, R_COV : R_COV + 5 * m : 5] = np.square(np.asarray(sigma, dtype=float))
+    rows[:, R_SNR] = snr
+    rows[:, R_RCS] = np.nan if rcs_m2 is None else rcs_m2
+    rows[:, R_POS : R_POS + 3] = np.reshape(sensor_position_ecef, (b, 3))
+    rows[:, R_VEL : R_VEL + 3] = np.reshape(sensor_velocity_ecef, (b, 3))
+    rows[:, R_BASIS : R_BASIS + 9] = np.reshape(sensor_basis, (b, 9))
+    rows[:, R_KIND] = int(kind)
+    rows[:, R_MODE] = mode
+    rows[:, R_FA] = np.asarray(false_alarm, dtype=bool).reshape(b)
     return dict(
-        sensor_id=sensor_id,
-        kind=int(kind),
-        mode=int(mode),
-        t_s=t_s,
-        z=z,
-        sigma=sigma,
-        snr=snr,
-        rcs_m2=rcs_m2,
-        sensor_position_ecef=sensor_position_ecef,
-        sensor_velocity_ecef=sensor_velocity_ecef,
-        sensor_basis=sensor_basis,
-        object_id=object_id,
-        false_alarm=false_alarm,
+        sensor_id=sensor_id, rows=rows, object_id=np.asarray(object_id, dtype=str).reshape(b)
     )
 
 
 def batch_of_parts(parts) -> DetectionBatch:
     """One :class:`DetectionBatch` of detection parts, sorted by time (ties: by sensor id,
     then part order, then order within the part) — the order
-    :meth:`DetectionBatch.concat` gives batches made of the same parts. ``z`` is padded with
-    NaN to 4 columns, the covariance is ``diag(sigma**2)``; a part without ``rcs_m2`` has
-    NaN there."""
-    parts = [p for p in parts if len(p["t_s"])]
+    :meth:`DetectionBatch.concat` gives batches made of the same parts (one compiled merge,
+    :func:`bmdsim.sensors._kernel.merge_rows`)."""
+    from bmdsim.sensors._kernel import merge_rows
+
+    parts = [p for p in parts if p["rows"].shape[0]]
     if not parts:
         return DetectionBatch.empty()
-    sizes = [len(p["t_s"]) for p in parts]
-    b = sum(sizes)
-    d = MAX_MEASUREMENT_DIM
-    z = np.full((b, d), np.nan)
-    # covariance rows (B, d * d): diag(sigma**2) on every (d + 1)-th element, 0 elsewhere
-    cov = np.zeros((b, d * d))
-    rcs = np.full(b, np.nan)
-    start = 0
-    for p, n in zip(parts, sizes, strict=True):
-        m = p["z"].shape[1]
-        stop = start + n
-        z[start:stop, :m] = p["z"]
-        cov[start:stop, : (d + 1) * m : d + 1] = np.square(p["sigma"])
-        if p["rcs_m2"] is not None:
-            rcs[start:stop] = p["rcs_m2"]
-        start = stop
-    single = len(parts) == 1
-
-    def cat(name, dtype=float, shape=()):
-        if single:
-            return np.asarray(parts[0][name], dtype=dtype).reshape(b, *shape)
-        arrays = [p[name] for p in parts]
-        ndim = 1 + len(shape)
-        if all(
-            type(a) is np.ndarray
-            and (a.dtype.kind == "U" if dtype is str else a.dtype == dtype)
-            and a.ndim == ndim
-            for a in arrays
-        ):
-            return np.concatenate(arrays)  # the common case: arrays of the right dtype
-        return np.concatenate(
-            [
-                np.asarray(a, dtype=dtype).reshape(n, *shape)
-                for a, n in zip(arrays, sizes, strict=True)
-            ]
-        )
-
     ids = [p["sensor_id"] for p in parts]
-    t_s = cat("t_s")
-    if single or all(i == ids[0] for i in ids):
-        order = np.argsort(t_s, kind="stable")  # lexsort with one sensor id
+    if len(parts) == 1:
+        rows, object_id = parts[0]["rows"], parts[0]["object_id"]
+    else:
+        rows = np.concatenate([p["rows"] for p in parts])
+        object_id = np.concatenate([p["object_id"] for p in parts])
+    b = rows.shape[0]
+    names = sorted(set(ids))
+    if len(names) == 1:
+        rank = np.zeros(b, dtype=np.int64)
     else:
         # sensor ids as their ranks (Python's str order is numpy's: by code point)
-        rank = {sid: r for r, sid in enumerate(sorted(set(ids)))}
-        order = np.lexsort((np.repeat(np.array([rank[i] for i in ids]), sizes), t_s))
-    return DetectionBatch(
-        t_s=t_s[order],
-        sensor_id=np.repeat(np.array(ids), sizes)[order],
-        kind=np.repeat(np.array([p["kind"] for p in parts], np.int8), sizes)[order],
-        mode=np.repeat(np.array([p["mode"] for p in parts], np.int8), sizes)[order],
-        z=z[order],
-        covariance=cov[order].reshape(b, d, d),
-        snr=cat("snr")[order],
-        rcs_m2=rcs[order],
-        sensor_position_ecef=cat("sensor_position_ecef", shape=(3,))[order],
-        sensor_velocity_ecef=cat("sensor_velocity_ecef", shape=(3,))[order],
-        sensor_basis=cat("sensor_basis", shape=(3, 3))[order],
-        truth=DetectionTruth(
-            object_id=cat("object_id", str)[order], false_alarm=cat("false_alarm", bool)[order]
-        ),
+        sizes = [p["rows"].shape[0] for p in parts]
+        rank = np.repeat(np.array([names.index(i) for i in ids], dtype=np.int64), sizes)
+    d = MAX_MEASUREMENT_DIM
+    t_s, snr, rcs = np.empty(b), np.empty(b), np.empty(b)
+    z, cov = np.empty((b, d)), np.empty((b, d, d))
+    pos, vel, basis = np.empty((b, 3)), np.empty((b, 3)), np.empty((b, 3, 3))
+    kind, mode = np.empty(b, dtype=np.int8), np.empty(b, dtype=np.int8)
+    false_alarm, order = np.empty(b, dtype=bool), np.empty(b, dtype=np.int64)
+    merge_rows(rows, rank, t_s, z, cov, snr, rcs, pos, vel, basis, kind, mode, false_alarm, order)
+    sensor_id = np.full(b, names[0]) if len(names) == 1 else np.array(names)[rank[order]]
+    # every field (B, ...) by construction: the constructor's checks skipped
+    return _checked_already(
+        DetectionBatch,
+        t_s=t_s,
+        sensor_id=sensor_id,
+        kind=kind,
+        mode=mode,
+        z=z,
+        covariance=cov,
+        snr=snr,
+        rcs_m2=rcs,
+        sensor_position_ecef=pos,
+        sensor_velocity_ecef=vel,
+        sensor_basis=basis,
+        truth=DetectionTruth(object_id=object_id[order], false_alarm=false_alarm),
     )
 
 

@@ -30,14 +30,14 @@ import numpy as np
 from scipy import special
 
 from bmdsim.catalog.sensors import InfraredType
-from bmdsim.earth.constants import R_MEAN_M
-from bmdsim.sensors.base import Part, Sensor, part, scan_list
+from bmdsim.earth.constants import A_M, B_M, E2, R_MEAN_M
+from bmdsim.sensors.base import Part, Sensor, part, poisson_uniforms, scan_list
 from bmdsim.sensors.detection import gaussian_threshold
 from bmdsim.sensors.geometry import altitude_m, segment_clears_ellipsoid
 from bmdsim.sensors.models import EcefToLosAngles, geocentric_ned_basis
 from bmdsim.sensors.platforms import OrbitPlatform
 from bmdsim.sensors.truth import TruthTable
-from bmdsim.sensors.types import CueSet, DetectionMode, MeasurementKind
+from bmdsim.sensors.types import N_ROW, CueSet, DetectionMode, MeasurementKind
 
 #: Frames of the satellite's frame grid computed together (:meth:`SpaceInfrared._frame_block`).
 FRAME_BLOCK = 64
@@ -51,7 +51,8 @@ class _FrameBlock:
     """Consecutive frames ``k (B,)`` of a staring sensor: times ``t (B,)``, the satellite's
     ECEF ``position``, ``velocity (B, 3)`` and geocentric NED ``basis (B, 3, 3)``, and each
     frame's false alarms: a Poisson count ``fa_count (B,)`` and uniform draws ``(count, 3)``
-    (None without any) from the frame's ``("frame-false-alarms", k)`` stream."""
+    (None without any) from the frame's ``("frame-false-alarms", k)`` stream, and their
+    detections (computed once for the block; each is that of its frame alone)."""
 
     k: np.ndarray
     t: np.ndarray
@@ -60,6 +61,8 @@ class _FrameBlock:
     basis: np.ndarray
     fa_count: np.ndarray
     fa_draws: list
+    fa_part: Part | None  # the block's false alarms, frame by frame (read-only rows)
+    fa_start: list  # (B + 1,): frame f's false alarms are rows fa_start[f]:fa_start[f + 1]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,43 +110,6 @@ class SpaceInfrared(Sensor):
                 & segment_clears_ellipsoid(sat_ecef, states[..., :3], inflate_m=top)
             )
 
-    def _frame_times(self, t0_s, t1_s, down):
-        """Frames with times in ``[t0_s, t1_s)`` (sensor up): ``(indices (K,), times (K,),
-        position, velocity (K, 3), basis (K, 3, 3), false-alarm counts (K,), their draws
-        (list of (count, 3)))`` from the frame grid (:meth:`_frame_block`), or None."""
-        frame = self.type.frame_s
-        phase = self._phase()
-        ks = [
-            k
-            for k in scan_list(t0_s, t1_s, phase, frame, 1e-9 * frame)
-            if t0_s <= phase + k * frame < t1_s
-        ]
-        if not ks:
-            return None
-        b0, b1 = ks[0] // FRAME_BLOCK, ks[-1] // FRAME_BLOCK
-        if b0 == b1:  # consecutive frames of one block: slices of its arrays
-            block = self._frame_block(b0)
-            i0 = ks[0] - block.k[0]
-            sel = slice(i0, i0 + len(ks))
-            rows = [block.k[sel], block.t[sel], block.position[sel], block.velocity[sel]]
-            rows += [block.basis[sel], block.fa_count[sel], block.fa_draws[sel]]
-        else:
-            blocks = [self._frame_block(b) for b in range(b0, b1 + 1)]
-            at = np.array(ks, dtype=np.int64) - blocks[0].k[0]
-            names = ("k", "t", "position", "velocity", "basis", "fa_count")
-            rows = [np.concatenate([getattr(b, name) for b in blocks])[at] for name in names]
-            draws = [d for b in blocks for d in b.fa_draws]
-            rows.append([draws[i] for i in at])
-        if down is not None:
-            up = ~down(rows[1])
-            if not up.any():
-                return None
-            if not up.all():
-                draws = rows[-1]
-                rows = [a[up] for a in rows[:-1]]
-                rows.append([d for d, keep in zip(draws, up, strict=True) if keep])
-        return rows
-
     def _phase(self) -> float:
         phase = self._memo.get("phase")
         if phase is None:
@@ -175,21 +141,94 @@ class SpaceInfrared(Sensor):
         basis = geocentric_ned_basis(sat)
         rc = R_MEAN_M + t.cloud_top_altitude_m
         lam = false_alarm_means(sat, rc, t.ifov_rad**2, t.pfa)  # pfa * _pixels_from(sat)
-        counts = np.zeros(ks.shape, dtype=np.int64)
-        draws = [None] * ks.size
-        for f, (k, mean) in enumerate(zip(ks.tolist(), lam, strict=True)):
-            rng = self.scan_rng("frame-false-alarms", k)
-            count = int(rng.poisson(mean))
-            if count:
-                counts[f] = count
-                draws[f] = rng.random((count, 3))
+        # each frame's Poisson count and uniforms from its own stream (one compiled call)
+        counts, draws = poisson_uniforms(
+            self.seed, self.id, "frame-false-alarms", ks.tolist(), lam, 3
+        )
         for a in (t_k, sat, vel, basis, counts):
             a.setflags(write=False)
+        fa_part = self._false_alarms(t_k, sat, vel, basis, counts, draws)
+        if fa_part is not None:
+            fa_part["rows"].setflags(write=False)
         return _FrameBlock(
-            k=ks, t=t_k, position=sat, velocity=vel, basis=basis, fa_count=counts, fa_draws=draws
+            k=ks,
+            t=t_k,
+            position=sat,
+            velocity=vel,
+            basis=basis,
+            fa_count=counts,
+            fa_draws=draws,
+            fa_part=fa_part,
+            fa_start=[0, *np.cumsum(counts).tolist()],
         )
 
     def _frames(self, ks, t_k, sat, vel, basis, truth):
+        """The plume detections of frames ``ks`` (times ``t_k (K,)``, the satellite's state
+        and basis there), or None: :meth:`_frames_numpy` in two compiled kernels
+        (:mod:`bmdsim.sensors._infrared_kernel`) with each frame's draws between them."""
+        from bmdsim.sensors import _infrared_kernel as ik
+
+        n = truth.n_objects
+        k = t_k.shape[0]
+        st = np.empty((k, n, 6))
+        snr = np.empty((k, n))
+        ok = np.empty((k, n), dtype=bool)
+        ir = truth.ir_intensity_w_sr
+        seen = ik.infrared_looks(
+            t_k, sat, truth.t_s, truth.states_ecef, ir, self._kernel_params(), st, snr, ok
+        )
+        if seen == 0:
+            return None
+        # one generator per frame with a visible plume, in frame order
+        frames = ks.tolist() if seen == k else [int(ks[f]) for f in np.flatnonzero(ok.any(1))]
+        draws = [self.scan_normals("frame", j, n, 3) for j in frames]
+        draws = draws[0][None] if seen == 1 else np.stack(draws)
+        rows = np.empty((k * n, N_ROW))
+        obj = np.empty(k * n, dtype=np.int64)
+        h = ik.infrared_detect(
+            t_k,
+            sat,
+            vel,
+            basis,
+            st,
+            snr,
+            ok,
+            draws,
+            self._kernel_params(),
+            float(MeasurementKind.LOS_ANGLES),
+            float(DetectionMode.FRAME),
+            rows,
+            obj,
+        )
+        if h == 0:
+            return None
+        return dict(sensor_id=self.id, rows=rows[:h], object_id=truth.object_id[obj[:h]])
+
+    def _kernel_params(self) -> np.ndarray:
+        """The parameter vector of :mod:`bmdsim.sensors._infrared_kernel` (kept)."""
+        p = self._memo.get("params")
+        if p is None:
+            from bmdsim.sensors import _infrared_kernel as ik
+
+            t = self.type
+            top = t.cloud_top_altitude_m
+            p = np.zeros(ik.N_PARAMS)
+            p[ik.P_TOP] = top
+            p[ik.P_AXIS_A] = A_M + top
+            p[ik.P_AXIS_B] = B_M + top
+            p[ik.P_TAU] = gaussian_threshold(t.pfa)
+            p[ik.P_IMIN] = t.min_radiant_intensity_w_sr
+            p[ik.P_REF_RANGE] = t.reference_range_m
+            p[ik.P_SIGMA] = t.los_sigma_rad
+            p[ik.P_A2] = A_M * A_M
+            p[ik.P_E2] = E2
+            p[ik.P_E4] = E2 * E2
+            p.setflags(write=False)
+            self._memo["params"] = p
+        return p
+
+    def _frames_numpy(self, ks, t_k, sat, vel, basis, truth):
+        """The reference path of :meth:`_frames` (numpy)."""
         t = self.type
         n = truth.n_objects
         intensity = truth.ir_intensity_at(t_k)
@@ -284,19 +323,77 @@ class SpaceInfrared(Sensor):
     ) -> list[Part]:
         """Frame detections (plumes and false alarms) with frame times in ``[t0_s, t1_s)``.
         ``cues`` are ignored (a staring sensor sees its whole field every frame)."""
-        frames = self._frame_times(t0_s, t1_s, self.down_mask(t0_s, t1_s))
-        if frames is None:
+        ks = self._frame_list(t0_s, t1_s)
+        if not ks:
             return []
-        ks, t_k, sat, vel, basis, fa_count, fa_draws = frames
         parts = []
         if truth.n_objects and truth.any_plume():
-            found = self._frames(ks, t_k, sat, vel, basis, truth)
+            found = self._frames(*self._frame_rows(ks)[:5], truth)
             if found is not None:
                 parts.append(found)
-        found = self._false_alarms(t_k, sat, vel, basis, fa_count, fa_draws)
+        found = self._frame_false_alarms(ks)
         if found is not None:
             parts.append(found)
         return parts
+
+    def _frame_list(self, t0_s: float, t1_s: float) -> list[int]:
+        """Indices of the frames with times in ``[t0_s, t1_s)`` (sensor up)."""
+        frame = self.type.frame_s
+        phase = self._phase()
+        ks = [
+            k
+            for k in scan_list(t0_s, t1_s, phase, frame, 1e-9 * frame)
+            if t0_s <= phase + k * frame < t1_s
+        ]
+        o = self.outages
+        if ks and (o.windows_s or o.mtbf_s is not None):
+            down = self.down_mask(t0_s, t1_s)
+            if down is not None:
+                up = ~down(phase + np.array(ks, dtype=np.int64) * frame)
+                ks = [k for k, keep in zip(ks, up.tolist(), strict=True) if keep]
+        return ks
+
+    def _frame_rows(self, ks: list[int]):
+        """``(indices (K,), times (K,), position, velocity (K, 3), basis (K, 3, 3),
+        false-alarm counts (K,), their draws (list of (count, 3)))`` of frames ``ks`` from the
+        frame grid (:meth:`_frame_block`)."""
+        b0, b1 = ks[0] // FRAME_BLOCK, ks[-1] // FRAME_BLOCK
+        if b0 == b1 and ks[-1] - ks[0] == len(ks) - 1:  # consecutive frames of one block
+            block = self._frame_block(b0)
+            i0 = ks[0] - b0 * FRAME_BLOCK
+            sel = slice(i0, i0 + len(ks))
+            rows = [block.k[sel], block.t[sel], block.position[sel], block.velocity[sel]]
+            rows += [block.basis[sel], block.fa_count[sel], block.fa_draws[sel]]
+            return rows
+        blocks = [self._frame_block(b) for b in range(b0, b1 + 1)]
+        at = np.array(ks, dtype=np.int64) - b0 * FRAME_BLOCK
+        names = ("k", "t", "position", "velocity", "basis", "fa_count")
+        rows = [np.concatenate([getattr(b, name) for b in blocks])[at] for name in names]
+        draws = [d for b in blocks for d in b.fa_draws]
+        rows.append([draws[i] for i in at.tolist()])
+        return rows
+
+    def _frame_false_alarms(self, ks: list[int]) -> Part | None:
+        """The false alarms of frames ``ks`` (rows of their blocks' parts), or None."""
+        b0 = ks[0] // FRAME_BLOCK
+        if ks[-1] // FRAME_BLOCK == b0 and ks[-1] - ks[0] == len(ks) - 1:
+            spans = [(self._frame_block(b0), ks[0] - b0 * FRAME_BLOCK, len(ks))]
+        else:
+            spans = []
+            for k in ks:
+                b = k // FRAME_BLOCK
+                spans.append((self._frame_block(b), k - b * FRAME_BLOCK, 1))
+        rows, ids = [], []
+        for block, i, count in spans:
+            start, stop = block.fa_start[i], block.fa_start[i + count]
+            if stop > start:
+                rows.append(block.fa_part["rows"][start:stop])
+                ids.append(block.fa_part["object_id"][start:stop])
+        if not rows:
+            return None
+        if len(rows) > 1:
+            rows, ids = [np.concatenate(rows)], [np.concatenate(ids)]
+        return dict(sensor_id=self.id, rows=rows[0], object_id=ids[0])
 
 
 def _norm(v) -> np.ndarray:

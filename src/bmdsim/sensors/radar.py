@@ -47,6 +47,7 @@ Dwells cover a few hundred cells and make no false alarms (``< 1e-5`` per dwell)
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -54,8 +55,9 @@ import numpy as np
 from scipy import special
 
 from bmdsim.catalog.sensors import RadarType, SwerlingCase
+from bmdsim.core.random import _name_key
 from bmdsim.earth.constants import A_M, E2
-from bmdsim.sensors.base import Part, Sensor, part, scan_list
+from bmdsim.sensors.base import Part, Sensor, _prefix_words, part, scan_list
 from bmdsim.sensors.detection import (
     detection_probability,
     detection_statistic,
@@ -71,7 +73,7 @@ from bmdsim.sensors.geometry import (
 from bmdsim.sensors.models import EcefToRangeAzElRangeRate, wrap_angle
 from bmdsim.sensors.platforms import FixedSite, WaypointPlatform
 from bmdsim.sensors.truth import TruthTable
-from bmdsim.sensors.types import CueSet, DetectionMode, MeasurementKind
+from bmdsim.sensors.types import N_ROW, R_T, CueSet, DetectionMode, MeasurementKind
 
 #: Sectors a search frame is swept in: sector ``s`` of frame ``k`` is searched as a snapshot
 #: at ``phase + (k + s / SEARCH_SECTORS) * search_frame_s``.
@@ -86,6 +88,9 @@ _FAR_M = 1.0e9
 #: Above this many (dwell, object) pairs the range gate sorts objects by range instead of
 #: testing every pair (same candidates after the exact tests).
 _DENSE_GATE_PAIRS = 65536
+
+#: Largest workspace (look times x objects) a radar keeps between windows.
+_WORKSPACE_KEPT = 1 << 16
 
 #: Search frames whose false alarms a radar keeps (a frame spans several engine steps).
 _MEMO_FRAMES = 8
@@ -119,6 +124,12 @@ class _Constants:
     sigma_thermal: np.ndarray  # (m,): sigma_ref**2 * reference_snr per axis
     sigma_floor2: np.ndarray  # (m,): sigma_floor**2 per axis
     site: _Site | None  # a fixed site's geometry
+    compiled: bool  # looks evaluated by bmdsim.sensors._radar_kernel (Swerling 1 and 3)
+    outages: bool  # the radar has an outage schedule (else no down mask is needed)
+    params: np.ndarray  # (N_PARAMS,): the compiled looks' parameters
+    site_row: np.ndarray  # (N_GEOM,): a fixed site's geometry row (zeros for a ship)
+    waypoints: np.ndarray  # (3, W): a ship's waypoint times, latitudes, longitudes
+    track_prefix: np.ndarray  # uint32: entropy words of the ("sensor", id, "track") streams
 
 
 #: Rows of a fixed site's pre-broadcast geometry (:class:`_Site`); longer batches broadcast.
@@ -259,6 +270,7 @@ class Radar(Sensor):
         site = None
         if isinstance(self.platform, FixedSite):
             site = _Site.of(self.platform, self.refraction_k)
+        params, site_row = self._kernel_params(refs, site)
         c = _Constants(
             frame_s=t.search_frame_s,
             sub_s=t.search_frame_s / SEARCH_SECTORS,
@@ -275,9 +287,66 @@ class Radar(Sensor):
             sigma_thermal=np.array([r * r * t.reference_snr for r, _ in refs]),
             sigma_floor2=np.array([f * f for _, f in refs]),
             site=site,
+            compiled=SwerlingCase(int(t.swerling)) is not SwerlingCase.NONFLUCTUATING,
+            outages=bool(self.outages.windows_s) or self.outages.mtbf_s is not None,
+            params=params,
+            site_row=site_row,
+            waypoints=_waypoints(self.platform),
+            track_prefix=_prefix_words(self.seed, ("sensor", self.id, "track")),
         )
         self._memo["constants"] = c
         return c
+
+    def _kernel_params(self, refs, site: _Site | None):
+        """The parameter vector of :mod:`bmdsim.sensors._radar_kernel` and a fixed site's
+        geometry row (read-only)."""
+        from bmdsim.sensors import _radar_kernel as rk
+
+        t = self.type
+        p = np.zeros(rk.N_PARAMS)
+        p[rk.P_SUB] = t.search_frame_s / SEARCH_SECTORS
+        p[rk.P_SEARCH_PHASE] = self.phase_s(t.search_frame_s, "search")
+        p[rk.P_PERIOD] = t.track_revisit_s
+        p[rk.P_TRACK_PHASE] = self.phase_s(t.track_revisit_s, "track")
+        p[rk.P_FULL_AZIMUTH] = float(t.full_azimuth)
+        p[rk.P_BORESIGHT] = self.boresight_az_rad
+        p[rk.P_HALF_WIDTH] = t.azimuth_half_width_rad
+        p[rk.P_RANGE_RES] = t.range_resolution_m
+        p[rk.P_HALF_BEAM] = 0.5 * t.beamwidth_rad
+        p[rk.P_SECTORS] = SEARCH_SECTORS
+        p[rk.P_K] = self.refraction_k
+        p[rk.P_A] = A_M
+        p[rk.P_E2] = E2
+        p[rk.P_A_SQRT] = _A_SQRT
+        p[rk.P_ALT] = 0.0 if site is not None else self.platform.alt_m
+        p[rk.P_H] = 1e-6  # WaypointPlatform.frame_at's central-difference step [deg]
+        p[rk.P_MAX_RANGE] = t.max_range_m
+        p[rk.P_PFA] = t.pfa
+        p[rk.P_THRESHOLD] = -math.log(t.pfa)
+        p[rk.P_REF_SNR] = t.reference_snr
+        p[rk.P_REF_RANGE] = t.reference_range_m
+        p[rk.P_REF_RCS] = t.reference_rcs_m2
+        p[rk.P_MIN_EL] = self.min_elevation_rad
+        p[rk.P_SEARCH_TOP] = t.search_max_elevation_rad
+        p[rk.P_TRACK_TOP] = t.max_elevation_rad
+        p[rk.P_TRACK_GAIN] = t.track_snr_gain
+        p[rk.P_SWERLING] = int(t.swerling)
+        p[rk.P_DIM] = len(refs)
+        p[rk.P_KIND] = int(self.measurement_kind)
+        p[rk.P_FA_RATE] = FALSE_ALARM_RANGE_RATE_M_S
+        for axis, (ref, floor) in enumerate(refs):
+            p[rk.P_THERMAL + axis] = ref * ref * t.reference_snr
+            p[rk.P_FLOOR2 + axis] = floor * floor
+        row = np.zeros(rk.N_GEOM)
+        if site is not None:
+            row[rk.G_POS : rk.G_POS + 3] = site.position[0]
+            row[rk.G_BASIS : rk.G_BASIS + 9] = site.basis[0].ravel()
+            row[rk.G_NORMAL : rk.G_NORMAL + 3] = site.refraction[0][0]
+            row[rk.G_REFF] = site.refraction[1][0]
+            row[rk.G_SY] = site.refraction[2][0]
+        p.setflags(write=False)
+        row.setflags(write=False)
+        return p, row
 
     # -- geometry -------------------------------------------------------------------
 
@@ -351,103 +420,6 @@ class Radar(Sensor):
         )
 
     # -- looks ----------------------------------------------------------------------
-
-    def _detect(self, looks: _Looks, states, at, obj, draws, truth, gain, el_top):
-        """Evaluate looks (flat: look-time rows ``at (L,)`` of ``looks``, object indices
-        ``obj (L,)``, true states ``(L, 6)``, draws ``(L, 5)``, SNR gain and upper
-        elevation limit ``(L,)``) and return ``(index (H,), arrays)`` of those detected.
-
-        :meth:`_detect_numpy`'s numbers: the arithmetic between numpy's transcendental
-        functions is compiled (:mod:`bmdsim.sensors._kernel`), the refracted elevation
-        included (:func:`bmdsim.sensors.geometry.refracted_elevation_from`'s)."""
-        from bmdsim.sensors import _kernel as kn
-
-        t = self.type
-        c = self._constants()
-        rcs = truth.rcs_m2
-        held = rcs.ndim == 2
-        rows = kn.look_rows(
-            states,
-            at,
-            looks.position,
-            looks.velocity,
-            looks.basis,
-            rcs if held else rcs.reshape(1, -1),
-            truth.t_s,
-            looks.t_s,
-            obj,
-            held,
-            gain,
-            t.reference_snr,
-            t.reference_range_m,
-            t.reference_rcs_m2,
-            _A2,
-            _E2,
-            _E4,
-        )
-        ae = np.arctan2(rows[0:2], rows[2:4])  # azimuth, geometric elevation
-        if c.swerling_1:
-            pd = np.power(t.pfa, rows[kn.ROW_EXPO])
-        else:
-            pd = detection_probability(rows[kn.ROW_SNR], t.pfa, t.swerling)
-        uu = special.ndtr(draws[:, 0])
-        ok = kn.look_mask(
-            rows,
-            ae,
-            pd,
-            uu,
-            t.max_range_m,
-            t.full_azimuth,
-            self.boresight_az_rad,
-            t.azimuth_half_width_rad,
-        )
-        if not ok.any():
-            return None
-        # refracted_elevation_from's arithmetic, ecef_to_geodetic's first
-        k = self.refraction_k
-        geo = kn.geodetic_rest(
-            rows, np.cbrt(kn.geodetic_cbrt_arg(rows, rows[kn.ROW_R] ** 3, _E4)), _E2
-        )
-        ll = kn.geodetic_radians(np.arctan2(geo[0:2], geo[2:4]))
-        fixed = c.site is not None
-        n_s, r_eff, sy = c.site.refraction if fixed else looks.refraction
-        cd = kn.site_cross_dot(n_s, at, fixed, np.cos(ll), np.sin(ll))
-        phi = np.arctan2(cd[0], cd[1]) / k
-        ray, clear = kn.site_ray(np.sin(phi), np.cos(phi), geo[4], r_eff, sy, at, fixed)
-        hit = kn.look_hits(ok, clear, np.arctan2(ray[0], ray[1]), c.min_elevation_rad, el_top)
-        if hit.size == 0:
-            return None
-        if c.swerling_1:
-            stat = np.log(uu if hit.size == uu.size else uu[hit])
-        else:
-            stat = detection_statistic(uu[hit], rows[kn.ROW_SNR][hit], t.swerling)
-        z, sigma, snr_h, rcs_h = kn.look_outputs(
-            rows,
-            ae,
-            hit,
-            draws,
-            gain,
-            c.sigma_thermal,
-            c.sigma_floor2,
-            stat,
-            c.swerling_1,
-            t.reference_snr,
-            t.reference_range_m,
-            t.reference_rcs_m2,
-            c.dim,
-        )
-        rows_hit = at[hit]
-        return hit, dict(
-            z=z,
-            sigma=sigma,
-            snr=snr_h,
-            rcs_m2=rcs_h,
-            sensor_position_ecef=looks.position[rows_hit],
-            sensor_velocity_ecef=looks.velocity[rows_hit],
-            sensor_basis=looks.basis[rows_hit],
-            object_id=truth.object_id[obj[hit]],
-            false_alarm=np.zeros(hit.shape, bool),
-        )
 
     def _detect_numpy(self, looks: _Looks, states, at, obj, draws, truth, gain, el_top):
         """Evaluate looks (flat: look-time rows ``at (L,)`` of ``looks``, object indices
@@ -673,11 +645,39 @@ class Radar(Sensor):
 
     def _false_alarm_frame(self, k: int):
         """Every false alarm of search frame ``k`` (look times anywhere in the frame):
-        ``(look times (list), dict of arrays)``, or None. Kept for the frame's next
-        windows."""
+        ``(look times (list), part, first and last look time)``, or None. Kept for the
+        frame's next windows."""
         memo = self._memo.setdefault("false-alarm-frames", {})
         if k in memo:
             return memo[k]
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            out = self._false_alarm_frame_of(k)
+        if len(memo) >= _MEMO_FRAMES:
+            del memo[next(iter(memo))]
+        memo[k] = out
+        return out
+
+    def _false_alarm_frame_of(self, k: int):
+        """:meth:`_false_alarm_frame`'s value, its rows from one compiled call
+        (:func:`bmdsim.sensors._radar_kernel.radar_false_alarms`)."""
+        from bmdsim.sensors import _radar_kernel as rk
+
+        c = self._constants()
+        d = _frame_false_alarm_draws(self.seed, self.id, k, c.false_alarms_per_frame)
+        if d is None:
+            return None
+        rows = np.empty((d.shape[0], N_ROW))
+        t_start = c.search_phase_s + k * c.frame_s
+        rk.radar_false_alarms(
+            d, t_start, c.params, c.site is not None, c.site_row, c.waypoints, rows
+        )
+        rows.setflags(write=False)
+        times = rows[:, R_T].tolist()
+        fa = dict(sensor_id=self.id, rows=rows, object_id=np.full(d.shape[0], ""))
+        return times, fa, min(times), max(times)
+
+    def _false_alarm_frame_numpy(self, k: int):
+        """The reference path of :meth:`_false_alarm_frame_of` (numpy)."""
         c = self._constants()
         t = self.type
         d = _frame_false_alarm_draws(self.seed, self.id, k, c.false_alarms_per_frame)
@@ -699,9 +699,13 @@ class Radar(Sensor):
             snr = statistic - 1.0
             pos, vel = self.platform.state_at(t_look)
             basis = self.platform.basis_at(t_look)
+            size = t_look.shape[0]
             out = (
                 t_look.tolist(),
-                dict(
+                part(
+                    sensor_id=self.id,
+                    kind=c.kind,
+                    mode=DetectionMode.SEARCH,
                     t_s=t_look,
                     z=np.stack([rng_m, az, el, rate], axis=-1)[:, : c.dim],
                     sigma=self._sigma(snr),
@@ -710,54 +714,195 @@ class Radar(Sensor):
                     sensor_position_ecef=pos,
                     sensor_velocity_ecef=vel,
                     sensor_basis=basis,
+                    object_id=np.full(size, ""),
+                    false_alarm=np.ones(size, bool),
                 ),
             )
-        if len(memo) >= _MEMO_FRAMES:
-            del memo[next(iter(memo))]
-        memo[k] = out
+            out[1]["rows"].setflags(write=False)
+            out = (*out, min(out[0]), max(out[0]))
         return out
 
     def _false_alarms(self, t0_s, t1_s, down):
+        """The part of the false alarms looked at in ``[t0_s, t1_s)`` (radar up), or None."""
         c = self._constants()
         ks = scan_list(t0_s, t1_s, c.search_phase_s, c.frame_s, c.frame_s)
         found = []
+        whole = True
         for k in ks:  # frames with a false alarm looked at in the window
             frame = self._false_alarm_frame(k)
-            if frame is not None and any(t0_s <= t < t1_s for t in frame[0]):
-                found.append(frame[1])
+            if frame is None:
+                continue
+            times, fa, first, last = frame
+            if t0_s <= first and last < t1_s:  # all of the frame's false alarms
+                found.append(fa)
+            elif first < t1_s and last >= t0_s and any(t0_s <= t < t1_s for t in times):
+                found.append(fa)
+                whole = False
         if not found:
             return None
-        fa = (
-            found[0]
-            if len(found) == 1
-            else {key: np.concatenate([f[key] for f in found]) for key in found[0]}
-        )
-        t_look = fa["t_s"]
-        keep = (t_look >= t0_s) & (t_look < t1_s)
-        if down is not None:
-            keep &= ~down(t_look)
-        if not keep.any():
-            return None
-        if not keep.all():
-            fa = {key: a[keep] for key, a in fa.items()}
-        size = fa["t_s"].shape[0]
-        return part(
-            sensor_id=self.id,
-            kind=c.kind,
-            mode=DetectionMode.SEARCH,
-            object_id=np.full(size, ""),
-            false_alarm=np.ones(size, bool),
-            **fa,
-        )
+        if len(found) == 1:
+            rows, object_id = found[0]["rows"], found[0]["object_id"]
+        else:
+            rows = np.concatenate([f["rows"] for f in found])
+            object_id = np.concatenate([f["object_id"] for f in found])
+        if not whole or down is not None:
+            t_look = rows[:, R_T]
+            keep = (t_look >= t0_s) & (t_look < t1_s)
+            if down is not None:
+                keep &= ~down(t_look)
+            if not keep.any():
+                return None
+            rows, object_id = rows[keep], object_id[keep]
+        return dict(sensor_id=self.id, rows=rows, object_id=object_id)
 
     def detection_parts(
         self, t0_s: float, t1_s: float, truth: TruthTable, cues: CueSet | None = None
     ) -> list[Part]:
         """Search, false-alarm and dwell detections with look times in ``[t0_s, t1_s)``."""
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            return self._parts(t0_s, t1_s, truth, cues)
+        return self._parts(t0_s, t1_s, truth, cues)
 
     def _parts(self, t0_s, t1_s, truth, cues) -> list[Part]:
+        """:meth:`_parts_numpy`'s detections from two compiled kernels
+        (:mod:`bmdsim.sensors._radar_kernel`): the looks, their draws (numpy generators,
+        the same streams and order), the evaluation. The looks' search and dwell detections
+        make one part (``mode`` per detection), the false alarms another."""
+        c = self._constants()
+        if not c.compiled:
+            return self._parts_numpy(t0_s, t1_s, truth, cues)
+        from bmdsim.sensors import _radar_kernel as rk
+
+        down = self.down_mask(t0_s, t1_s) if c.outages else None
+        fa = self._false_alarms(t0_s, t1_s, down)
+        n = truth.n_objects
+        if not (n and truth.any_exists()):
+            return [] if fa is None else [fa]
+        span = t1_s - t0_s
+        n_cues = 0 if cues is None else len(cues)
+        cap = int(span / c.sub_s) + 3
+        if n_cues:
+            cap += int(span / c.period_s) + 3
+        else:
+            cues = _NO_CUES
+        t_all, idx, geom, st, row_looks, look_row, look_obj, counts = self._workspace(cap, n)
+        rk.radar_looks(
+            t0_s,
+            t1_s,
+            c.params,
+            c.site is not None,
+            c.site_row,
+            c.waypoints,
+            self._down_array(t1_s) if c.outages else _NO_DOWN,
+            cues.t_start_s,
+            cues.t_end_s,
+            cues.t_ref_s,
+            cues.position_ecef,
+            cues.velocity_ecef,
+            cues.radius_m,
+            truth.t_s,
+            truth.states_ecef,
+            t_all,
+            idx,
+            geom,
+            st,
+            row_looks,
+            look_row,
+            look_obj,
+            counts,
+        )
+        n_rows, n_search_rows, n_looks, n_search = counts.tolist()
+        if n_looks == 0:
+            return [] if fa is None else [fa]
+        # the looks' draws: a search frame's (N, 10) (kept), a tick's (N, 5)
+        first_frame = 0
+        search_draws = _NO_DRAWS
+        track_keys = _NO_KEYS
+        if n_search:
+            first_frame = int(idx[0]) // SEARCH_SECTORS
+            last_frame = int(idx[n_search_rows - 1]) // SEARCH_SECTORS
+            if first_frame == last_frame:
+                search_draws = self.scan_draws("search", first_frame, n, 10)[None]
+            else:
+                search_draws = np.stack(
+                    [
+                        self.scan_draws("search", f, n, 10)
+                        for f in range(first_frame, last_frame + 1)
+                    ]
+                )
+        if n_search < n_looks:  # the entropy of each tick with looks (drawn in the kernel)
+            busy = row_looks[n_search_rows:n_rows].tolist()
+            ticks = idx[n_search_rows:n_rows].tolist()
+            track_keys = np.array(
+                [_name_key(str(j)) for j, b in zip(ticks, busy, strict=True) if b],
+                dtype=np.int64,
+            )
+        rcs = truth.rcs_m2
+        held = rcs.ndim == 2
+        rows = np.empty((n_looks, N_ROW))
+        obj = np.empty(n_looks, dtype=np.int64)
+        h = rk.radar_detect(
+            c.params,
+            geom,
+            t_all,
+            st,
+            rcs if held else rcs.reshape(1, -1),
+            truth.t_s,
+            held,
+            idx,
+            row_looks,
+            look_row,
+            look_obj,
+            counts,
+            first_frame,
+            search_draws,
+            c.track_prefix,
+            track_keys,
+            rows,
+            obj,
+        )
+        if h == 0:
+            return [] if fa is None else [fa]
+        if h < n_looks:
+            rows, obj = rows[:h], obj[:h]
+        looks = dict(sensor_id=self.id, rows=rows, object_id=truth.object_id[obj])
+        return [looks] if fa is None else [looks, fa]
+
+    def _workspace(self, cap: int, n: int):
+        """Scratch arrays of :mod:`bmdsim.sensors._radar_kernel` for ``cap`` look times of
+        ``n`` objects: times, indices, geometry rows, states, looks per row, looks' rows and
+        objects, counts. Nothing in them outlives a window; this thread's are kept for the
+        next windows unless larger than ``_WORKSPACE_KEPT`` look-object pairs."""
+        key = ("workspace", threading.get_ident())
+        ws = self._memo.get(key)
+        if ws is None or ws[0].shape[0] < cap or ws[3].shape[1] != n:
+            cap = max(cap, 8)
+            ws = (
+                np.empty(cap),
+                np.empty(cap, dtype=np.int64),
+                np.empty((cap, _rk_n_geom())),
+                np.empty((cap, n, 6)),
+                np.empty(cap, dtype=np.int64),
+                np.empty(cap * n, dtype=np.int64),
+                np.empty(cap * n, dtype=np.int64),
+                np.empty(4, dtype=np.int64),
+            )
+            if cap * max(n, 1) <= _WORKSPACE_KEPT:  # a long window's stays temporary
+                self._memo[key] = ws
+        return ws
+
+    def _down_array(self, t1_s: float) -> np.ndarray:
+        """The merged down intervals that begin before ``t1_s`` as ``(2, D)`` starts, ends."""
+        intervals = self.down_intervals(t1_s)
+        if not intervals:
+            return _NO_DOWN
+        return np.array([[a for a, _, _ in intervals], [b for _, b, _ in intervals]])
+
+    def _parts_numpy(self, t0_s, t1_s, truth, cues) -> list[Part]:
+        """The reference path of :meth:`_parts` (numpy; also Swerling 0's looks): search,
+        false-alarm and dwell parts."""
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return self._looks_numpy(t0_s, t1_s, truth, cues)
+
+    def _looks_numpy(self, t0_s, t1_s, truth, cues) -> list[Part]:
         down = self.down_mask(t0_s, t1_s)
         search = dwell = None
         if truth.n_objects and truth.any_exists():
@@ -807,7 +952,7 @@ class Radar(Sensor):
         if rows:
             cat = (lambda x: x[0]) if len(rows) == 1 else np.concatenate
             at, obj = cat(rows), cat(objs)
-            found = self._detect(
+            found = self._detect_numpy(
                 looks, states[at, obj], at, obj, cat(draws), truth, cat(gains), cat(tops)
             )
             if found is not None:
@@ -838,6 +983,32 @@ class Radar(Sensor):
         return part(
             sensor_id=self.id, kind=self._constants().kind, mode=mode, t_s=t_all[at[hit]], **arrays
         )
+
+
+#: Placeholders of the compiled looks' inputs (read-only).
+_NO_DOWN = np.zeros((2, 0))
+_NO_DRAWS = np.zeros((1, 1, 10))
+_NO_KEYS = np.zeros((1, 4), dtype=np.int64)
+for _a in (_NO_DOWN, _NO_DRAWS, _NO_KEYS):
+    _a.setflags(write=False)
+_NO_CUES = CueSet.empty()
+
+
+def _waypoints(platform) -> np.ndarray:
+    """A waypoint platform's times, latitudes and longitudes ``(3, W)`` (read-only; one
+    zero column for a fixed site)."""
+    if isinstance(platform, WaypointPlatform):
+        out = np.stack([platform.t_s, platform.lat_deg, platform.lon_deg]).astype(float)
+    else:
+        out = np.zeros((3, 1))
+    out.setflags(write=False)
+    return out
+
+
+def _rk_n_geom() -> int:
+    from bmdsim.sensors._radar_kernel import N_GEOM
+
+    return N_GEOM
 
 
 def _unique(values: np.ndarray):
@@ -872,12 +1043,10 @@ def _frame_false_alarm_draws(seed: int, sensor_id: str, k: int, lam: float) -> n
     None when there are none): a Poisson count of mean ``lam`` then the draws, from the
     sensor's ``("search-false-alarms", k)`` stream (:meth:`Sensor.rng`). A frame spans
     several engine steps, so the same frame is asked for more than once."""
-    from bmdsim.sensors.base import scan_generator
+    from bmdsim.sensors.base import poisson_uniforms
 
-    rng = scan_generator(seed, sensor_id, "search-false-alarms", k)
-    count = int(rng.poisson(lam))
-    if count == 0:
+    draws = poisson_uniforms(seed, sensor_id, "search-false-alarms", [k], [lam], 5)[1][0]
+    if draws is None:
         return None
-    draws = rng.random((count, 5))
     draws.setflags(write=False)
     return draws

@@ -42,7 +42,8 @@ class TruthTable:
         t, n = self.states_ecef.shape[:2]
         assert self.t_s.shape == (t,) and t >= 2, "need at least two samples"
         assert self.states_ecef.shape == (t, n, 6)
-        assert np.all(np.diff(self.t_s) > 0.0), "t_s must be strictly increasing"
+        t_s = self.t_s
+        assert (t_s[1:] > t_s[:-1]).all(), "t_s must be strictly increasing"  # np.diff's test
         assert self.object_id.shape == (n,)
         assert self.rcs_m2.shape in ((n,), (t, n))
         if self.ir_intensity_w_sr is not None:

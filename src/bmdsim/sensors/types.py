@@ -6,13 +6,30 @@ Everything is a frozen record of arrays with the batch axis first. Frames: ECEF
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from enum import IntEnum
 
 import numpy as np
 
 #: Width of the padded measurement vector of a :class:`DetectionBatch`.
 MAX_MEASUREMENT_DIM = 4
+
+#: Columns of a sensor's detection rows ``(B, N_ROW)`` (:data:`bmdsim.sensors.base.Part`):
+#: look time, measurement padded with NaN to 4, covariance ``4 x 4`` (row-major), SNR,
+#: measured RCS (NaN: none), the sensor's position, velocity and basis (row-major), and the
+#: measurement kind, detection mode and false-alarm flag as exact small numbers.
+R_T = 0
+R_Z = 1
+R_COV = 5
+R_SNR = 21
+R_RCS = 22
+R_POS = 23
+R_VEL = 26
+R_BASIS = 29
+R_KIND = 38
+R_MODE = 39
+R_FA = 40
+N_ROW = 41
 
 
 class MeasurementKind(IntEnum):
@@ -121,7 +138,14 @@ class DetectionBatch:
 
     @classmethod
     def empty(cls, *, with_truth: bool = True) -> DetectionBatch:
-        """A batch of no detections."""
+        """A batch of no detections (one shared instance of each kind)."""
+        out = _EMPTY.get((cls, with_truth))
+        if out is None:
+            out = _EMPTY[(cls, with_truth)] = cls._make_empty(with_truth)
+        return out
+
+    @classmethod
+    def _make_empty(cls, with_truth: bool) -> DetectionBatch:
         d = MAX_MEASUREMENT_DIM
         truth = (
             DetectionTruth(object_id=np.zeros(0, dtype="<U1"), false_alarm=np.zeros(0, bool))
@@ -144,7 +168,8 @@ class DetectionBatch:
 
     def take(self, index) -> DetectionBatch:
         """The detections selected by an integer index array or a boolean mask."""
-        return DetectionBatch(
+        return _checked_already(
+            DetectionBatch,
             t_s=self.t_s[index],
             sensor_id=self.sensor_id[index],
             kind=self.kind[index],
@@ -165,19 +190,27 @@ class DetectionBatch:
 
     def without_truth(self) -> DetectionBatch:
         """The same detections with the truth labels removed: what a tracker may see."""
-        return replace(self, truth=None)
+        values = {f: getattr(self, f) for f in _BATCH_FIELDS}
+        values["truth"] = None
+        return _checked_already(DetectionBatch, **values)
 
     @staticmethod
     def concat(batches) -> DetectionBatch:
         """Concatenate batches and sort by time (ties: by sensor id, then input order).
 
-        Truth labels are kept only if every batch has them.
+        Truth labels are kept only if every batch has them. One batch (the others empty)
+        whose times strictly increase is returned as it is (its arrays shared).
         """
         batches = [b for b in batches]
         if not batches:
             return DetectionBatch.empty()
         keep_truth = all(b.truth is not None for b in batches)
         parts = [b for b in batches if len(b)] or batches[:1]
+        if len(parts) == 1:
+            only = parts[0]
+            t = only.t_s
+            if t.shape[0] < 2 or (t[1:] > t[:-1]).all():  # no ties, already in time order
+                return only if keep_truth or only.truth is None else only.without_truth()
 
         def cat(name):
             return np.concatenate([getattr(b, name) for b in parts])
@@ -190,7 +223,8 @@ class DetectionBatch:
                 object_id=np.concatenate([b.truth.object_id for b in parts])[order],
                 false_alarm=np.concatenate([b.truth.false_alarm for b in parts])[order],
             )
-        return DetectionBatch(
+        return _checked_already(
+            DetectionBatch,
             t_s=t_s[order],
             sensor_id=sensor_id[order],
             kind=cat("kind")[order],
@@ -254,6 +288,20 @@ class DetectionBatch:
             cols["truth_object_id"] = self.truth.object_id
             cols["false_alarm"] = self.truth.false_alarm
         return pd.DataFrame(cols)
+
+
+#: The fields of a :class:`DetectionBatch`, and the shared empty batches.
+_BATCH_FIELDS = tuple(f.name for f in fields(DetectionBatch))
+_EMPTY: dict = {}
+
+
+def _checked_already(cls, **values):
+    """A frozen record from field values that already satisfy its checks (rows taken from a
+    checked batch): ``__init__`` and ``__post_init__`` skipped."""
+    out = object.__new__(cls)
+    for name, value in values.items():
+        object.__setattr__(out, name, value)
+    return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

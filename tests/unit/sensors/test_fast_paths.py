@@ -1,9 +1,11 @@
-"""The sensors' fast paths give bit-identical numbers to the plain numpy formulas they replace.
+"""The sensors' fast paths give the numbers of the plain numpy formulas they replace.
 
 Each reference below is the numpy expression the layer used before (kept here as the
 specification): the compiled kernels (:mod:`bmdsim.sensors._kernel`), the written-out
 frames, the stream seeding and the one-merge detection batch must reproduce it to the bit
-(``tobytes`` equality), on random inputs with NaN and edge cases.
+(``tobytes`` equality), on random inputs with NaN and edge cases. The radar's compiled looks
+(:mod:`bmdsim.sensors._radar_kernel`, libm's transcendental functions) must detect the same
+looks as its numpy path, with numbers equal to rounding (the errors are printed).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bmdsim.sensors import (
     FixedSite,
     KeplerOrbit,
     MeasurementKind,
+    OutageSchedule,
     Radar,
     SensorSuite,
     TruthTable,
@@ -32,7 +35,13 @@ from bmdsim.sensors import (
     refracted_elevation,
 )
 from bmdsim.sensors import radar as radar_module
-from bmdsim.sensors._kernel import dwell_hits, dwell_pairs, false_alarm_means, seed_words
+from bmdsim.sensors._kernel import (
+    dwell_hits,
+    dwell_pairs,
+    false_alarm_means,
+    pcg64_seeded,
+    seed_words,
+)
 from bmdsim.sensors.base import (
     assemble,
     batch_of_parts,
@@ -285,6 +294,8 @@ def test_dwell_kernels_match_the_numpy_gate_bit_for_bit():
 
 
 def test_sorted_and_dense_range_gates_give_the_same_detections(missile_truth, monkeypatch):
+    """The numpy path's two dwell gates (every pair compiled; objects sorted by range)."""
+    monkeypatch.setattr(radar_module.Radar, "_parts", radar_module.Radar._parts_numpy)
     radar = Radar(
         id="kurecik",
         type=sensor("an-tpy-2-fbm"),
@@ -311,7 +322,7 @@ def test_sorted_and_dense_range_gates_give_the_same_detections(missile_truth, mo
 # -- random streams -----------------------------------------------------------------------
 
 
-def test_seed_words_match_numpy_seed_sequence():
+def test_seed_words_and_pcg64_state_match_numpy_seed_sequence():
     rng = np.random.default_rng(8)
     for _ in range(500):
         prefix = rng.integers(0, 2**32, int(rng.integers(0, 20)), dtype=np.uint64).astype(np.uint32)
@@ -319,6 +330,56 @@ def test_seed_words_match_numpy_seed_sequence():
         entropy = np.concatenate([prefix, np.array(key, dtype=np.uint32)])
         want = np.random.SeedSequence(entropy).generate_state(8, np.uint32)
         assert np.array_equal(seed_words(prefix, *key), want)
+        state = np.random.PCG64(np.random.SeedSequence(entropy)).state["state"]
+        s_hi, s_lo, i_hi, i_lo = pcg64_seeded(prefix, *key)
+        assert (s_hi << 64) | s_lo == state["state"] and (i_hi << 64) | i_lo == state["inc"]
+
+
+def test_compiled_stream_normals_equal_numpy_standard_normal_bit_for_bit():
+    """numpy's PCG64 and ziggurat in a kernel (the radar's track draws) give numpy's
+    ``standard_normal`` of the same stream, the ziggurat's rare branches included."""
+    from bmdsim.core.random import _name_key
+    from bmdsim.sensors._kernel import stream_normals
+    from bmdsim.sensors.base import _prefix_words
+
+    rng = np.random.default_rng(11)
+    draws = 0
+    for _ in range(1000):
+        seed, index = int(rng.integers(0, 2**40)), int(rng.integers(0, 10**7))
+        count = int(rng.integers(1, 600))
+        got = np.empty(count)
+        prefix = _prefix_words(seed, ("sensor", "ddg-spy1", "track"))
+        stream_normals(prefix, *_name_key(str(index)), count, got)
+        want = stream(seed, "sensor", "ddg-spy1", "track", str(index)).standard_normal(count)
+        assert _same(got, want), (seed, index)
+        draws += count
+    assert draws > 200_000
+
+
+def test_compiled_poisson_counts_and_uniforms_equal_each_scans_generator():
+    """``poisson_uniforms`` (compiled below a mean of 10, numpy above) gives each scan
+    generator's ``poisson(lam)`` then ``random((count, width))``, bit for bit."""
+    from bmdsim.sensors.base import poisson_uniforms
+
+    rng = np.random.default_rng(12)
+    rows = 0
+    for trial in range(200):
+        size = int(rng.integers(1, 70))
+        lam = rng.uniform(0.0, 9.99 if trial % 10 else 30.0, size)
+        lam[rng.random(size) < 0.1] = 0.0
+        indices = rng.integers(0, 10**6, size).tolist()
+        width = int(rng.integers(1, 6))
+        counts, draws = poisson_uniforms(7, "geo", "frame-false-alarms", indices, lam, width)
+        for f, k in enumerate(indices):
+            gen = scan_generator(7, "geo", "frame-false-alarms", k)
+            count = int(gen.poisson(lam[f]))
+            assert counts[f] == count
+            if count:
+                assert _same(draws[f], gen.random((count, width)))
+                rows += count
+            else:
+                assert draws[f] is None
+    assert rows > 10_000
 
 
 @pytest.mark.parametrize("seed", [0, 1, 987654321, 2**40 + 3])
@@ -356,8 +417,9 @@ def test_scan_list_matches_scan_indices_float_tests():
 
 
 def _random_part(rng, sensor_id, kind, mode, size, ids):
+    """The named arrays of a random part (``part(**fields)`` makes it)."""
     m = MeasurementKind(kind).dim
-    return part(
+    return dict(
         sensor_id=sensor_id,
         kind=kind,
         mode=mode,
@@ -384,12 +446,12 @@ def test_one_merge_of_parts_equals_concatenating_each_sensors_batch():
     for _ in range(100):
         per_sensor, all_parts = [], []
         for sensor_id, kind, mode in sensors:
-            parts = [
+            fields = [
                 _random_part(rng, sensor_id, kind, mode, int(rng.integers(0, 4)), ["T1/rv", ""])
                 for _ in range(int(rng.integers(0, 3)))
             ]
-            all_parts += parts
-            batches = [assemble(**{k: v for k, v in p.items()}) for p in parts if len(p["t_s"])]
+            all_parts += [part(**f) for f in fields]
+            batches = [assemble(**f) for f in fields if len(f["t_s"])]
             per_sensor.append(DetectionBatch.concat(batches))
         got = batch_of_parts(all_parts)
         want = DetectionBatch.concat(per_sensor)
@@ -456,35 +518,6 @@ def test_truth_knows_whether_anything_exists_or_burns():
 # -- a radar's looks ------------------------------------------------------------------------
 
 
-def test_compiled_geodetic_steps_match_ecef_to_geodetic_bit_for_bit():
-    from bmdsim.earth.constants import A_M, E2
-    from bmdsim.sensors import _kernel as kn
-
-    rng = np.random.default_rng(12)
-    size = 100_000
-    direction = rng.normal(size=(size, 3))
-    direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
-    states = np.zeros((size, 6))
-    states[:, :3] = direction * rng.uniform(6.2e6, 4.3e7, (size, 1))
-    states[::97, :3] = np.nan
-    states[1::89, :2] = 0.0  # on the axis
-    at = np.zeros(size, dtype=np.int64)
-    one = np.zeros((1, 3))
-    rows = kn.look_rows(
-        states, at, one, one, np.eye(3)[None], np.ones((1, 1)), np.arange(2.0), np.zeros(1),
-        np.zeros(size, dtype=np.int64), False, np.ones(size), 1.0, 1.0, 1.0,
-        A_M * A_M, E2, E2 * E2,
-    )  # fmt: skip
-    with np.errstate(invalid="ignore", divide="ignore"):
-        geo = kn.geodetic_rest(
-            rows, np.cbrt(kn.geodetic_cbrt_arg(rows, rows[kn.ROW_R] ** 3, E2 * E2)), E2
-        )
-        ll = kn.geodetic_radians(np.arctan2(geo[0:2], geo[2:4]))
-        lat, lon, alt = ecef_to_geodetic(states[:, :3])
-    assert _same(ll[0], np.radians(lat)) and _same(ll[1], np.radians(lon))
-    assert _same(geo[4], alt)
-
-
 def _radars():
     kurecik = FixedSite(lat_deg=38.35, lon_deg=37.79, alt_m=2000.0)
     ship = WaypointPlatform.from_waypoints(
@@ -509,10 +542,37 @@ def _radars():
         elevation_mask_rad=0.01,
         seed=6,
     )
+    # scheduled and random outages
+    yield Radar(
+        id="ddg-outages",
+        type=spy1,
+        platform=ship,
+        seed=7,
+        outages=OutageSchedule(windows_s=((100.0, 150.0),), mtbf_s=120.0, mttr_s=20.0),
+    )
 
 
-@pytest.mark.parametrize("index", range(5))
-def test_compiled_looks_match_the_numpy_looks_bit_for_bit(missile_truth, monkeypatch, index):
+#: Largest differences allowed between the compiled looks and the numpy path (libm's
+#: transcendental functions instead of numpy's: rounding): relative, and absolute for
+#: angles and range rates near zero.
+_LOOK_RTOL = 1e-12
+_LOOK_ATOL = {"z": 1e-12}
+
+
+def _max_relative_error(a, b, atol=0.0):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    both_nan = np.isnan(a) & np.isnan(b)
+    err = np.abs(a - b) / np.maximum(np.abs(b), 1e-300)
+    err = np.where(both_nan | (np.abs(a - b) <= atol), 0.0, err)
+    return float(err.max()) if err.size else 0.0
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_compiled_looks_match_the_numpy_looks(missile_truth, monkeypatch, index):
+    """The two compiled kernels (``Radar._parts``) give the numpy path's detections: the
+    same looks detected, numbers equal to rounding (Swerling 1, 3 and 0 — the last takes
+    the numpy path — fixed site and ship, sector and full azimuth, (N,) and (T, N) RCS,
+    outages; false alarms too)."""
     radar = list(_radars())[index]
     t = np.arange(0.0, 600.0, 10.0)
     st = missile_truth.state_at(t)[:, 1]
@@ -523,18 +583,20 @@ def test_compiled_looks_match_the_numpy_looks_bit_for_bit(missile_truth, monkeyp
     # the same objects with a held (T, N) cross-section
     held = TruthTable.stack([missile_truth, missile_truth])
     batches = []
-    for detect in (radar_module.Radar._detect, radar_module.Radar._detect_numpy):
-        monkeypatch.setattr(radar_module.Radar, "_detect", detect)
+    paths = [
+        (radar_module.Radar._parts, radar_module.Radar._false_alarm_frame_of),
+        (radar_module.Radar._parts_numpy, radar_module.Radar._false_alarm_frame_numpy),
+    ]
+    for parts, false_alarms in paths:
+        monkeypatch.setattr(radar_module.Radar, "_parts", parts)
+        monkeypatch.setattr(radar_module.Radar, "_false_alarm_frame_of", false_alarms)
         fresh = dataclasses.replace(radar)
         got = [fresh.observe(t0, t0 + 7.0, truth, cues) for truth in (missile_truth, held)
                for t0 in np.arange(0.0, 700.0, 7.0)]  # fmt: skip
         batches.append(DetectionBatch.concat(got))
     compiled, numpy_looks = batches
-    assert len(compiled) > 50
-    for f in dataclasses.fields(DetectionBatch):
-        if f.name != "truth":
-            assert _same(getattr(compiled, f.name), getattr(numpy_looks, f.name)), f.name
-    assert _same(compiled.truth.object_id, numpy_looks.truth.object_id)
+    assert len(compiled) > 50 and compiled.truth.false_alarm.any()
+    _batches_agree(compiled, numpy_looks, radar.id)
 
 
 def test_waypoint_track_matches_np_interp_and_the_leg_rates_bit_for_bit():
@@ -618,6 +680,53 @@ def test_infrared_detections_do_not_depend_on_the_frame_blocks(missile_truth, mo
             if f.name != "truth":
                 assert _same(getattr(g, f.name), getattr(w, f.name)), f.name
         assert _same(g.truth.object_id, w.truth.object_id)
+
+
+def _batches_agree(compiled, numpy_path, label):
+    """The same detections (discrete fields exact), numbers equal to rounding; prints the
+    largest relative errors."""
+    assert len(compiled) == len(numpy_path)
+    for name in ("t_s", "sensor_id", "kind", "mode"):
+        assert np.array_equal(getattr(compiled, name), getattr(numpy_path, name)), name
+    assert np.array_equal(compiled.truth.object_id, numpy_path.truth.object_id)
+    assert np.array_equal(compiled.truth.false_alarm, numpy_path.truth.false_alarm)
+    errors = {
+        name: _max_relative_error(
+            getattr(compiled, name), getattr(numpy_path, name), _LOOK_ATOL.get(name, 1e-15)
+        )
+        for name in (
+            "z",
+            "covariance",
+            "snr",
+            "rcs_m2",
+            "sensor_position_ecef",
+            "sensor_velocity_ecef",
+            "sensor_basis",
+        )
+    }
+    print(f"{label}: max relative errors {errors}")
+    assert max(errors.values()) <= _LOOK_RTOL, f"max relative errors {errors}"
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_compiled_plume_looks_match_the_numpy_looks(missile_truth, monkeypatch, seed):
+    """The infrared sensor's compiled frames (``SpaceInfrared._frames``) detect the plumes
+    its numpy path detects, with numbers equal to rounding."""
+    from bmdsim.sensors import infrared
+
+    two = TruthTable.stack([missile_truth, missile_truth])  # (T, N) cross-sections, 2 objects
+    # one-frame windows and windows of several frames (some without a visible plume)
+    windows = [(a, a + 1.0) for a in np.arange(0.0, 60.0, 1.0)]
+    windows += [(a, a + 7.0) for a in np.arange(60.0, 400.0, 7.0)]
+    batches = []
+    for frames in (infrared.SpaceInfrared._frames, infrared.SpaceInfrared._frames_numpy):
+        monkeypatch.setattr(infrared.SpaceInfrared, "_frames", frames)
+        sat = _infrared(seed, pfa=1e-9)
+        got = [sat.observe(a, b, truth) for truth in (missile_truth, two) for a, b in windows]
+        batches.append(DetectionBatch.concat(got))
+    compiled, numpy_path = batches
+    assert int(np.count_nonzero(~compiled.truth.false_alarm)) > 50
+    _batches_agree(compiled, numpy_path, f"infrared seed {seed}")
 
 
 # -- a radar's glue -------------------------------------------------------------------------

@@ -92,3 +92,55 @@ def test_to_dataframe_has_truth_columns():
     assert {"t_s", "sensor_id", "snr_db", "z0", "sigma3", "truth_object_id", "false_alarm"} <= set(
         df.columns
     )
+
+
+def test_take_and_without_truth_equal_batches_built_and_checked_field_by_field():
+    """The unchecked constructions of ``take`` and ``without_truth`` give the batch the
+    checked constructor gives from the same arrays."""
+    import dataclasses
+
+    b = DetectionBatch.concat([_batch("a", [1.0, 4.0, 2.0]), _batch("b", [3.0])])
+    for index in (np.array([2, 0]), np.array([True, False, True, True]), np.zeros(0, int)):
+        got = b.take(index)
+        values = {f.name: getattr(b, f.name) for f in dataclasses.fields(b) if f.name != "truth"}
+        want = DetectionBatch(**{k: v[index] for k, v in values.items()}, truth=b.truth.take(index))
+        for f in dataclasses.fields(b):
+            if f.name != "truth":
+                np.testing.assert_array_equal(getattr(got, f.name), getattr(want, f.name))
+        np.testing.assert_array_equal(got.truth.object_id, want.truth.object_id)
+    stripped = b.without_truth()
+    assert stripped.truth is None and len(stripped) == len(b)
+    for f in dataclasses.fields(b):
+        if f.name != "truth":
+            assert getattr(stripped, f.name) is getattr(b, f.name)
+
+
+def test_empty_batches_are_shared_and_empty():
+    assert DetectionBatch.empty() is DetectionBatch.empty()
+    assert DetectionBatch.empty(with_truth=False).truth is None
+    assert len(DetectionBatch.empty()) == 0 and DetectionBatch.empty().truth is not None
+
+
+def test_concat_of_one_batch_in_time_order_is_that_batch_sorted():
+    """A single batch comes back in the order a full sort gives (ties sorted too)."""
+    import dataclasses
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        times = np.sort(rng.choice([1.0, 2.0, 2.5, 3.0, 4.0], int(rng.integers(1, 6))))
+        sensor = str(rng.choice(["a", "b"]))
+        b = _batch(sensor, times)
+        if rng.random() < 0.5:  # two sensors, one batch: ties need the sort
+            b = DetectionBatch.concat([b, _batch("c", times[::-1])])
+        for keep in (b, b.without_truth()):
+            got = DetectionBatch.concat([keep, DetectionBatch.empty()])
+            order = np.lexsort((keep.sensor_id, keep.t_s))
+            for f in dataclasses.fields(keep):
+                if f.name != "truth":
+                    np.testing.assert_array_equal(
+                        getattr(got, f.name), getattr(keep, f.name)[order]
+                    )
+            assert (got.truth is None) == (keep.truth is None)
+            assert (
+                DetectionBatch.concat([keep, DetectionBatch.empty(with_truth=False)]).truth is None
+            )
