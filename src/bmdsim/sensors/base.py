@@ -208,19 +208,27 @@ def _prefix_words(seed: int, names: tuple[str, ...]) -> np.ndarray:
 
 def scan_generator(seed: int, sensor_id: str, scan: str, index: int) -> np.random.Generator:
     """``stream(seed, "sensor", sensor_id, scan, str(index))`` at its start, as a generator
-    shared by the calling thread (reset by the next call: draw from it at once).
+    shared by the calling thread (reset by the next call: draw from it at once); see
+    :func:`shared_stream`."""
+    return shared_stream(seed, ("sensor", sensor_id, scan), str(index))
+
+
+def shared_stream(seed: int, names: tuple[str, ...], last: str) -> np.random.Generator:
+    """``bmdsim.core.random.stream(seed, *names, last)`` at its start, as a generator shared
+    by the calling thread (reset by the next call of this function or of
+    :func:`scan_generator`: draw from it at once). For streams made by the thousand whose
+    leading names repeat (a sensor's scans, a link's steps).
 
     The same numbers as a new generator: the stream's ``SeedSequence`` state words and
     PCG64's seeding (``state = 0``, ``inc = 2 seq + 1``, step, add the initial state, step)
     are computed by :func:`bmdsim.sensors._kernel.pcg64_seeded` (numpy's algorithms, 128-bit
-    arithmetic in 64-bit words), and the result set as the shared ``PCG64``'s state (tested
-    against ``bmdsim.core.random.stream``). A new ``Generator`` costs ~6x as much.
+    arithmetic in 64-bit words; the words of ``seed`` and ``names`` kept per pair), and the
+    result set as the shared ``PCG64``'s state (tested against ``bmdsim.core.random.stream``).
+    A new ``Generator`` costs ~6x as much.
     """
     from bmdsim.sensors._kernel import pcg64_seeded
 
-    s_hi, s_lo, i_hi, i_lo = pcg64_seeded(
-        _prefix_words(seed, ("sensor", sensor_id, scan)), *_name_key(str(index))
-    )
+    s_hi, s_lo, i_hi, i_lo = pcg64_seeded(_prefix_words(seed, names), *_name_key(last))
     gen = getattr(_thread, "generator", None)
     if gen is None:
         gen = _thread.generator = np.random.Generator(np.random.PCG64(0))

@@ -185,7 +185,10 @@ class Simulation:
         self.detection_counts: dict[str, list[int]] = {}
         self._last_assessment_s = -np.inf
         self._last_track_sample_s = -np.inf
-        self.track_rows: list[tuple] = []
+        #: track estimates sampled for the result: (times, ids, status, states, position
+        #: covariances) per sample, rows of :attr:`track_rows` when asked
+        self._track_samples: list[tuple] = []
+        self._track_rows: list[tuple] | None = None
         self.assessment_rows: list[tuple] = []
         self.assessment_steps: list = []
         self.track_threat: dict[int, str] = {}
@@ -261,7 +264,7 @@ class Simulation:
         if truth is not None:
             detections = self.sensors.observe(t0, t1, truth, self.tracker.cues(t0, t1))
             if len(detections):
-                sensors, of_sensor = np.unique(detections.sensor_id, return_inverse=True)
+                sensors, of_sensor = _sensor_groups(detections.sensor_id)
                 self._log_first_detections(detections, sensors, of_sensor)
                 self._send_detections(detections, sensors, of_sensor)
         arrived = self._pending.pop_until(t1)
@@ -394,6 +397,8 @@ class Simulation:
         """Detections travel to the operations centre: latency + uniform jitter, loss per
         detection (counted in a visible event). One batch per step goes on its way, each
         detection with its own arrival time (the draws are per sensor and step)."""
+        from bmdsim.sensors.base import shared_stream
+
         n = len(detections)
         delay = np.empty(n)
         lost = np.zeros(n, dtype=bool)
@@ -404,7 +409,8 @@ class Simulation:
             if jitter == 0.0 and loss == 0.0:  # nothing to draw (the stream is this step's own)
                 delay[rows] = latency + np.zeros(rows.size)
                 continue
-            rng = stream(self.seed, "c2-detections", sensor, str(self._step_index))
+            # stream(seed, "c2-detections", sensor, str(step)), drawn from at once
+            rng = shared_stream(self.seed, ("c2-detections", sensor), str(self._step_index))
             delay[rows] = latency + rng.uniform(0.0, jitter, rows.size)
             if loss == 0.0:  # the loss draws would all be kept (u < 0 never holds)
                 continue
@@ -473,25 +479,42 @@ class Simulation:
         return self.raid.state_at(np.array(t_s))[:, :3]
 
     def _sample_tracks(self, t_s: float) -> None:
-        from bmdsim.earth.frames import ecef_to_geodetic
+        """Keep the live tracks' estimates at ``t_s`` for the result (:attr:`track_rows`)."""
         from bmdsim.tracking import TrackStatus
 
         self._last_track_sample_s = t_s
         tracks = self.tracker.tracks
         if tracks is None or not len(tracks):
             return
-        live = np.asarray(tracks.status) != TrackStatus.DELETED
-        if not live.any():
+        if not (np.asarray(tracks.status) != TrackStatus.DELETED).any():
             return
         tr = self.tracker.tracks_at(t_s)
         rows = np.flatnonzero(np.asarray(tr.status) != TrackStatus.DELETED)
-        states = tr.states[rows]
-        lat, lon, alt = ecef_to_geodetic(states[:, :3])
-        sigma = np.sqrt(np.trace(tr.covariances[rows, :3, :3], axis1=1, axis2=2))
-        columns = (tr.ids[rows].tolist(), np.asarray(tr.status)[rows].tolist(), lat.tolist(),
-                   lon.tolist(), alt.tolist(), states[:, :6].tolist(), sigma.tolist())  # fmt: skip
-        for tid, status, la, lo, al, x, sg in zip(*columns, strict=True):
-            self.track_rows.append((t_s, tid, status, la, lo, al, *x, sg))
+        self._track_samples.append((
+            np.full(rows.size, t_s), tr.ids[rows], np.asarray(tr.status)[rows],
+            tr.states[rows, :6], tr.covariances[rows, :3, :3],
+        ))  # fmt: skip
+        self._track_rows = None
+
+    @property
+    def track_rows(self) -> list[tuple]:
+        """Every sampled track estimate: ``(time_s, track_id, status, lat_deg, lon_deg, alt_m,
+        x, y, z [m], vx, vy, vz [m/s], sigma_pos_m)``, ECEF, in sampling order (position
+        sigma: root of the trace of the position covariance)."""
+        from bmdsim.earth.frames import ecef_to_geodetic
+
+        if self._track_rows is None:
+            if not self._track_samples:
+                self._track_rows = []
+                return self._track_rows
+            t, ids, status, states, cov = (np.concatenate(c) for c in zip(*self._track_samples))
+            lat, lon, alt = ecef_to_geodetic(states[:, :3])
+            sigma = np.sqrt(np.trace(cov, axis1=1, axis2=2))
+            columns = (t.tolist(), ids.tolist(), status.tolist(), lat.tolist(), lon.tolist(),
+                       alt.tolist(), states.tolist(), sigma.tolist())  # fmt: skip
+            self._track_rows = [(ts, tid, st, la, lo, al, *x, sg)
+                                for ts, tid, st, la, lo, al, x, sg in zip(*columns, strict=True)]  # fmt: skip
+        return self._track_rows
 
     def _assess(self, t_s: float) -> None:
         from bmdsim.tracking import TrackStatus
@@ -683,6 +706,15 @@ class Simulation:
                              text=f"{tid} impacts at ({imp.lat_deg:.3f}, {imp.lon_deg:.3f}) "
                                   f"{country or 'sea'}",
                              lat_deg=imp.lat_deg, lon_deg=imp.lon_deg, country=country)
+
+
+def _sensor_groups(sensor_id: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(sensor_id, return_inverse=True)`` (sorted ids, each detection's index
+    into them), without sorting strings when one sensor made every detection (most steps)."""
+    first = sensor_id[0]
+    if (sensor_id == first).all():
+        return sensor_id[:1], np.zeros(sensor_id.shape[0], dtype=np.intp)
+    return np.unique(sensor_id, return_inverse=True)
 
 
 #: Engine steps of threat truth sampled by one call of the flight layer.

@@ -47,6 +47,7 @@ from bmdsim.sensors.base import (
     batch_of_parts,
     part,
     scan_generator,
+    shared_stream,
     scan_indices,
     scan_list,
     sensor_stream,
@@ -395,6 +396,18 @@ def test_sensor_streams_equal_core_random_streams(seed):
             new = sensor_stream(seed, sensor_id, scan, str(index))
             again = stream(seed, "sensor", sensor_id, scan, str(index))
             assert np.array_equal(new.random(4), again.random(4))
+
+
+@pytest.mark.parametrize("seed", [0, 5, 2**33 + 1])
+def test_shared_streams_equal_core_random_streams(seed):
+    """The engine's C2 link draws: ``stream(seed, "c2-detections", sensor, str(step))``."""
+    for sensor in ("kurecik-tpy2", "ddg-spy1", ""):
+        for step in (0, 1, 17, 581, 10**6):
+            want = stream(seed, "c2-detections", sensor, str(step))
+            fast = shared_stream(seed, ("c2-detections", sensor), str(step))
+            a = (fast.uniform(0.0, 0.5, 7), fast.random(3))
+            b = (want.uniform(0.0, 0.5, 7), want.random(3))
+            assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]), (sensor, step)
 
 
 def test_scan_list_matches_scan_indices_float_tests():
