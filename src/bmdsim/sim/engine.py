@@ -507,7 +507,9 @@ class Simulation:
             if not self._track_samples:
                 self._track_rows = []
                 return self._track_rows
-            t, ids, status, states, cov = (np.concatenate(c) for c in zip(*self._track_samples))
+            t, ids, status, states, cov = (
+                np.concatenate(c) for c in zip(*self._track_samples, strict=True)
+            )
             lat, lon, alt = ecef_to_geodetic(states[:, :3])
             sigma = np.sqrt(np.trace(cov, axis1=1, axis2=2))
             columns = (t.tolist(), ids.tolist(), status.tolist(), lat.tolist(), lon.tolist(),

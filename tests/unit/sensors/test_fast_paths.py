@@ -47,10 +47,10 @@ from bmdsim.sensors.base import (
     batch_of_parts,
     part,
     scan_generator,
-    shared_stream,
     scan_indices,
     scan_list,
     sensor_stream,
+    shared_stream,
 )
 from bmdsim.sensors.geometry import gaussian_radius_m
 
@@ -400,14 +400,14 @@ def test_sensor_streams_equal_core_random_streams(seed):
 
 @pytest.mark.parametrize("seed", [0, 5, 2**33 + 1])
 def test_shared_streams_equal_core_random_streams(seed):
-    """The engine's C2 link draws: ``stream(seed, "c2-detections", sensor, str(step))``."""
-    for sensor in ("kurecik-tpy2", "ddg-spy1", ""):
+    """The engine's C2 link draws: ``stream(seed, "c2-detections", sensor_id, str(step))``."""
+    for sensor_id in ("kurecik-tpy2", "ddg-spy1", ""):
         for step in (0, 1, 17, 581, 10**6):
-            want = stream(seed, "c2-detections", sensor, str(step))
-            fast = shared_stream(seed, ("c2-detections", sensor), str(step))
+            want = stream(seed, "c2-detections", sensor_id, str(step))
+            fast = shared_stream(seed, ("c2-detections", sensor_id), str(step))
             a = (fast.uniform(0.0, 0.5, 7), fast.random(3))
             b = (want.uniform(0.0, 0.5, 7), want.random(3))
-            assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]), (sensor, step)
+            assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]), (sensor_id, step)
 
 
 def test_scan_list_matches_scan_indices_float_tests():
