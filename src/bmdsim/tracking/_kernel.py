@@ -707,13 +707,17 @@ def _markov_all(pi_given, lam, switching, dt):
 
 @numba.njit(cache=True, nogil=True)
 def predict_at_kernel(
-    mode_x, mode_p, mu, times, t_s, pi_given, lam, switching, drag, q, q_kappa, j2, max_step,
-    cd_table, inv_mach_step, cd_ref, rows, alt_min, inv_step, last_node,
+    mode_x, mode_p, mu, times, t_s, pi_given, motion_cfg, cd_table, rows,
 ):  # fmt: skip
     """Tracks (mode states ``(N, M, n)``, covariances, probabilities ``(N, M)``, estimate
     times ``(N,)``) predicted to ``t_s``: :func:`imm_predict_kernel` with the mode
     transition matrices of :func:`_markov_all`. Returns the mode states, mode covariances,
-    mode probabilities, combined states, combined covariances and times."""
+    mode probabilities, combined states, combined covariances and times. ``motion_cfg``,
+    ``cd_table``, ``rows``: the modes' motion, as :func:`scan_kernel` takes it."""
+    (
+        lam, switching, drag, q, q_kappa, j2, max_step, _r_drag, _r_j2, _r_step, _r_q,
+        _r_q_kappa, inv_mach_step, cd_ref, alt_min, inv_step, last_node,
+    ) = _unpack_motion(motion_cfg)  # fmt: skip
     k_n, m_n, n = mode_x.shape
     dt = np.empty(k_n)
     out_t = np.empty(k_n)
@@ -961,19 +965,66 @@ def _bookkeeping(
     return missed
 
 
+@numba.njit(**_INNER)
+def _unpack_motion(cfg):
+    """The motion arguments packed by :func:`bmdsim.tracking.fused.motion_config`:
+    ``(lam (M, M), switching, drag (M,) bool, q (M,), q_kappa (M,), j2 (M,) bool,
+    max_step (M,), r_drag, r_j2, r_max_step, r_q, r_q_kappa, inv_mach_step, cd_ref, alt_min,
+    inv_step, last_node)`` from ``[M, switching, drag, q, q_kappa, j2, max_step (M each),
+    lam (M * M), r_drag, r_j2, r_max_step, r_q, r_q_kappa, inv_mach_step, cd_ref, alt_min,
+    inv_step, last_node]``."""
+    m_n = int(cfg[0])
+    switching = cfg[1]
+    drag = np.empty(m_n, np.bool_)
+    q = np.empty(m_n)
+    q_kappa = np.empty(m_n)
+    j2 = np.empty(m_n, np.bool_)
+    max_step = np.empty(m_n)
+    for j in range(m_n):
+        drag[j] = cfg[2 + j] != 0.0
+        q[j] = cfg[2 + m_n + j]
+        q_kappa[j] = cfg[2 + 2 * m_n + j]
+        j2[j] = cfg[2 + 3 * m_n + j] != 0.0
+        max_step[j] = cfg[2 + 4 * m_n + j]
+    o = 2 + 5 * m_n
+    lam = np.empty((m_n, m_n))
+    for i in range(m_n):
+        for j in range(m_n):
+            lam[i, j] = cfg[o + i * m_n + j]
+    o += m_n * m_n
+    return (
+        lam, switching, drag, q, q_kappa, j2, max_step, cfg[o] != 0.0, cfg[o + 1] != 0.0,
+        cfg[o + 2], cfg[o + 3], cfg[o + 4], cfg[o + 5], cfg[o + 6], cfg[o + 7], cfg[o + 8],
+        int(cfg[o + 9]),
+    )  # fmt: skip
+
+
+@numba.njit(**_INNER)
+def _unpack_settings(cfg):
+    """The tracker settings packed by :meth:`bmdsim.tracking.fused.ScanKernels._tracker_constants`:
+    ``(threshold, iterations, plain_gnn, memory_looks, period, quality_window, confirm_m,
+    quality_mask, confirm_mask)`` from ``[threshold, iterations, plain_gnn, memory_looks,
+    period, quality_window, confirm_m (< 0: no confirmation), confirm_n]``."""
+    quality_window = int(cfg[5])
+    confirm_m = int(cfg[6])
+    confirm_n = int(cfg[7])
+    quality_mask = np.uint64((1 << quality_window) - 1)
+    confirm_mask = np.uint64((1 << confirm_n) - 1) if confirm_m >= 0 else np.uint64(0)
+    return (
+        cfg[0], int(cfg[1]), cfg[2] != 0.0, int(cfg[3]), cfg[4], quality_window, confirm_m,
+        quality_mask, confirm_mask,
+    )  # fmt: skip
+
+
 #: Outcomes of :func:`scan_kernel`.
 SCAN_DONE, SCAN_FAILED, SCAN_AMBIGUOUS = 0, 1, 2
 
 
 @numba.njit(cache=True, nogil=True, locals={"with_f": numba.boolean})
 def scan_kernel(
-    kind, pos, vel, basis, z, noise, rcs, t_s, threshold, iterations, plain_gnn,
-    mode_x, mode_p, mu, times, states, covariances,
-    pi_given, lam, switching, drag, q, q_kappa, j2, max_step,
-    r_drag, r_j2, r_max_step, r_q, r_q_kappa,
-    cd_table, inv_mach_step, cd_ref, rows, alt_min, inv_step, last_node,
-    forced, forced_rows, forced_dets,
-    bit, memory_looks, period, covered, quality_mask, quality_window, confirm_m, confirm_mask,
+    kind, pos, vel, basis, z, noise, rcs, t_s, settings, motion_cfg, cd_table, rows,
+    mode_x, mode_p, mu, times, states, covariances, pi_given,
+    forced, forced_rows, forced_dets, bit, covered,
     last_update, hits, opportunities, history, sensors, quality, reported, rcs_mean, rcs_looks,
     status,
 ):  # fmt: skip
@@ -982,8 +1033,11 @@ def scan_kernel(
 
     Scan: measurement kind and one sensor geometry (``pos (3,)``, ``vel (3,)``,
     ``basis (3, 3)``), detections ``z (K, m)``, ``noise (K, m, m)``, measured RCS
-    ``rcs (K,)`` (no rows: none), time ``t_s``; the gate ``threshold`` on ``d^2``;
-    ``iterations`` of the iterated EKF. Tracks: mode states ``mode_x (N, M, n)``, mode
+    ``rcs (K,)`` (no rows: none), time ``t_s``; ``settings`` the tracker's settings
+    (:func:`_unpack_settings`: gate threshold on ``d^2``, iterations of the iterated EKF,
+    plain GNN, RCS memory, event period, quality window, M of N); ``motion_cfg`` the modes'
+    and the retrodiction's motion (:func:`_unpack_motion`) with the tables ``cd_table``,
+    ``rows`` of :func:`_move`. Tracks: mode states ``mode_x (N, M, n)``, mode
     covariances, probabilities ``mu (N, M)``, estimate times ``(N,)``, combined states and
     covariances; the modes' motion (:func:`imm_predict_kernel`) with the mode transition
     matrices of :func:`_markov_all`; the retrodiction motion of out-of-sequence detections
@@ -1019,6 +1073,14 @@ def scan_kernel(
     mode_probabilities, times)``; counters the new counter arrays (in the argument order).
     :data:`SCAN_FAILED`: a covariance was not positive definite (nothing is usable).
     """
+    (
+        lam, switching, drag, q, q_kappa, j2, max_step, r_drag, r_j2, r_max_step, r_q,
+        r_q_kappa, inv_mach_step, cd_ref, alt_min, inv_step, last_node,
+    ) = _unpack_motion(motion_cfg)  # fmt: skip
+    (
+        threshold, iterations, plain_gnn, memory_looks, period, quality_window, confirm_m,
+        quality_mask, confirm_mask,
+    ) = _unpack_settings(settings)  # fmt: skip
     k_n, m_n, n = mode_x.shape
     d_n, m = z.shape
     with_f = True  # a typed local: ``_move`` compiles once for every caller

@@ -117,9 +117,7 @@ class ScanKernels:
             switching_rate=0.0 if generator is None else float(-np.trace(generator)),
             closed_form=generator is None or generator.shape[0] <= 2,
         )
-        lam = out.lam
-        motion_args = (lam, out.switching_rate, *out.specs, *out.retro_spec, *_tables())
-        object.__setattr__(out, "_motion_args", motion_args)
+        object.__setattr__(out, "_motion_args", motion_config(out))
         return out
 
     def serves(self, tracker) -> bool:
@@ -144,8 +142,7 @@ class ScanKernels:
         t = float(time_s)
         return predict_at_kernel(
             tracks.mode_states, tracks.mode_covariances, tracks.mode_probabilities,
-            tracks.times_s, t, self._markov_given(tracks, t), *self._motion_args[:7],
-            *self._motion_args[12:],
+            tracks.times_s, t, self._markov_given(tracks, t), *self._motion_args,
         )  # fmt: skip
 
     def predict(self, tracks: TrackBatch, time_s) -> TrackBatch:
@@ -219,14 +216,14 @@ class ScanKernels:
             covered = np.asarray(scan.coverage(self.predict_arrays(tr, t)[3]), bool)
         constants = self._tracker_constants(tracker, z.shape[1])
         head = (
-            *geometry, z, np.ascontiguousarray(scan.noise, dtype=float), rcs, t, *constants[0],
-            tr.mode_states, tr.mode_covariances, tr.mode_probabilities, tr.times_s, tr.states,
-            tr.covariances, self._markov_given(tr, t), *self._motion_args,
+            *geometry, z, np.ascontiguousarray(scan.noise, dtype=float), rcs, t, constants,
+            *self._motion_args, tr.mode_states, tr.mode_covariances, tr.mode_probabilities,
+            tr.times_s, tr.states, tr.covariances, self._markov_given(tr, t),
         )  # fmt: skip
         tail = (
-            tracker._sensor_bits[scan.sensor_id], *constants[1], covered, *constants[2],
-            tr.last_update_s, tr.hits, tr.opportunities, tr.history, tr.sensors, tr.quality,
-            tr.reported_s, tr.rcs_log10_mean, tr.rcs_looks, tr.status,
+            tracker._sensor_bits[scan.sensor_id], covered, tr.last_update_s, tr.hits,
+            tr.opportunities, tr.history, tr.sensors, tr.quality, tr.reported_s,
+            tr.rcs_log10_mean, tr.rcs_looks, tr.status,
         )  # fmt: skip
         result = scan_kernel(*head, False, _NO_ROWS, _NO_ROWS, *tail)
         if result[0] == SCAN_AMBIGUOUS:  # the associator decides
@@ -243,10 +240,10 @@ class ScanKernels:
             return None
         return result
 
-    def _tracker_constants(self, tracker, m: int) -> tuple:
-        """:func:`scan_kernel`'s arguments from the tracker's settings, kept while they
-        are the same: ``(threshold, iterations, plain_gnn)``, ``(memory_looks, period)``
-        and ``(quality_mask, quality_window, confirm_m, confirm_mask)``."""
+    def _tracker_constants(self, tracker, m: int) -> np.ndarray:
+        """:func:`scan_kernel`'s ``settings`` from the tracker's, kept while they are the
+        same: ``[threshold, iterations, plain_gnn, memory_looks, period, quality_window,
+        confirm_m (-1: not the M-of-N confirmer), confirm_n]``."""
         confirmer, associator = tracker.confirmer, tracker.associator
         looks, period = tracker.rcs_memory_looks, tracker.update_event_period_s
         kept = self._constants.get(m)
@@ -256,16 +253,14 @@ class ScanKernels:
         ):  # fmt: skip
             return kept[4]
         own_confirm = type(confirmer) is MOfNConfirmer
-        found = (
-            (
+        found = np.array(
+            [
                 self.gater.threshold(m), max(1, int(self.updater.iterations)),
-                type(associator) is GlobalNearestNeighbourAssociator,
-            ),
-            (max(int(looks), 1), float(period)),
-            (
-                _QUALITY_MASK, _QUALITY_WINDOW, confirmer.m if own_confirm else -1,
-                np.uint64((1 << confirmer.n) - 1) if own_confirm else np.uint64(0),
-            ),
+                type(associator) is GlobalNearestNeighbourAssociator, max(int(looks), 1),
+                float(period), _QUALITY_WINDOW, confirmer.m if own_confirm else -1,
+                confirmer.n if own_confirm else 0,
+            ],
+            dtype=float,
         )  # fmt: skip
         self._constants[m] = (associator, confirmer, looks, period, found)
         return found
@@ -291,9 +286,28 @@ class ScanKernels:
 
 
 _QUALITY_WINDOW = 10  # opportunities (bmdsim.tracking.tracker._quality)
-_QUALITY_MASK = np.uint64((1 << _QUALITY_WINDOW) - 1)
 _NO_PI = np.zeros((0, 1, 1))
 _NO_COVER = np.zeros(0, bool)  # no coverage function: every track is covered
+
+
+def motion_config(kernels: ScanKernels) -> tuple:
+    """``(motion_cfg, cd_table, rows)``: the motion arguments of :func:`scan_kernel` and
+    :func:`predict_at_kernel` (one float array, unpacked by the kernels'
+    ``_unpack_motion``, and the drag and air tables)."""
+    drag, q, q_kappa, j2, max_step = kernels.specs
+    r_drag, r_j2, r_max_step, r_q, r_q_kappa = kernels.retro_spec
+    cd_table, inv_mach_step, cd_ref, rows, alt_min, inv_step, last_node = _tables()
+    m_n = len(drag)
+    cfg = np.concatenate(
+        [
+            [m_n, kernels.switching_rate], drag, q, q_kappa, j2, max_step,
+            np.broadcast_to(kernels.lam, (m_n, m_n)).ravel(),
+            [r_drag, r_j2, r_max_step, r_q, r_q_kappa, inv_mach_step, cd_ref, alt_min,
+             inv_step, last_node],
+        ]
+    ).astype(float)  # fmt: skip
+    assert int(cfg[-1]) == last_node and cfg.shape[0] == 12 + 5 * m_n + m_n * m_n
+    return cfg, cd_table, rows
 
 
 def _kernel_geometry(model):
