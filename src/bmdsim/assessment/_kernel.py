@@ -34,7 +34,7 @@ import numba
 import numpy as np
 
 from bmdsim.earth.constants import A_M, E2
-from bmdsim.flight._kernel import _air, _cd, altitude, ballistic_acceleration
+from bmdsim.flight._kernel import _air, _cd, altitude, ballistic_acceleration, vacuum_acceleration
 
 _E4 = E2 * E2
 
@@ -71,13 +71,38 @@ def _accel(x, y, z, vx, vy, vz, kappa, j2, rows, alt_min, inv_step, last_node, c
     )  # fmt: skip
 
 
+@numba.njit(
+    **_INNER,
+    _nrt=False,
+    locals={"rotating": numba.boolean},
+)
+def _accel_nu(x, y, z, vx, vy, vz, alt, kappa, j2, rows, alt_min, inv_step, last_node, cd,
+              inv_mach_step):  # fmt: skip
+    """:func:`_accel` at the known altitude ``alt`` [m] (the same operations), and the drag's
+    rate ``nu = rho v Cd kappa / 2`` [1/s] (0 without drag) the step size reads:
+    ``(ax, ay, az, nu)``."""
+    rotating = True
+    ax, ay, az = vacuum_acceleration(x, y, z, vx, vy, vz, j2, rotating)
+    nu = 0.0
+    if kappa > 0.0:
+        lnrho, _lnp, c_sound = _air(alt, rows, alt_min, inv_step, last_node)
+        v = math.sqrt(vx * vx + vy * vy + vz * vz)
+        c = _cd(cd, 0, v / c_sound, inv_mach_step)
+        kd = -0.5 * math.exp(lnrho) * v * c * kappa
+        ax += kd * vx
+        ay += kd * vy
+        az += kd * vz
+        nu = -kd
+    return ax, ay, az, nu
+
+
 @numba.njit(**_INNER, _nrt=False)
-def _rk4(s, h, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, out):
-    """One RK4 step of size ``h`` from state ``s`` (6,) into ``out`` (6,); returns nothing."""
+def _rk4(s, a1x, a1y, a1z, h, kappa, j2, rows, alt_min, inv_step, last_node, cd,
+         inv_mach_step, out):  # fmt: skip
+    """One RK4 step of size ``h`` from state ``s`` (6,), whose acceleration is ``(a1x, a1y,
+    a1z)`` (:func:`_accel_nu`: one per step start, for the step size, this step and a
+    crossing's shorter step), into ``out`` (6,); returns nothing."""
     x, y, z, vx, vy, vz = s[0], s[1], s[2], s[3], s[4], s[5]
-    a1x, a1y, a1z = _accel(
-        x, y, z, vx, vy, vz, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step
-    )
     hh = 0.5 * h
     x2, y2, z2 = x + hh * vx, y + hh * vy, z + hh * vz
     vx2, vy2, vz2 = vx + hh * a1x, vy + hh * a1y, vz + hh * a1z
@@ -128,15 +153,12 @@ _SCALE_HEIGHT_M = 7_000.0
 
 
 @numba.njit(**_INNER, _nrt=False)
-def _step(
-    s0, alt0, direction, h_exo, h_endo, endo_tol, alt_endo, kap,
-    rows, alt_min, inv_step, last_node, cd, inv_mach_step,
-):  # fmt: skip
+def _step(s0, alt0, nu, direction, h_exo, h_endo, endo_tol, alt_endo):
     """Signed step [s] from state ``s0`` at altitude ``alt0``: ``h_exo`` above ``alt_endo``
     (shortened to land on it when descending in the direction of integration, but not below
     ``_H_LAND_MIN_S``); below it, with ``endo_tol > 0``, the step whose Runge-Kutta error
     scale ``h^5 a_d k^4`` equals ``endo_tol`` [m/s], with ``a_d = nu v`` the drag
-    deceleration (``nu = rho v Cd kappa / 2`` [1/s]) and ``k = nu + |v_r| / H`` the rate at
+    deceleration (``nu = rho v Cd kappa / 2`` [1/s], of :func:`_accel_nu`) and ``k = nu + |v_r| / H`` the rate at
     which it changes (speed loss, density along the path, ``H`` =
     :data:`_SCALE_HEIGHT_M`), between :data:`_H_MIN_S` and ``h_endo``; ``h_endo`` with
     ``endo_tol <= 0`` (fixed steps)."""
@@ -150,10 +172,8 @@ def _step(
             to_endo = (alt0 - alt_endo) / -vr
             if to_endo < h:
                 h = max(to_endo, min(_H_LAND_MIN_S, h_endo))
-    elif endo_tol > 0.0 and kap > 0.0:
-        lnrho, _lnp, c_sound = _air(alt0, rows, alt_min, inv_step, last_node)
+    elif endo_tol > 0.0 and nu > 0.0:
         v = math.sqrt(s0[3] * s0[3] + s0[4] * s0[4] + s0[5] * s0[5])
-        nu = 0.5 * math.exp(lnrho) * v * _cd(cd, 0, v / c_sound, inv_mach_step) * kap
         r = math.sqrt(s0[0] * s0[0] + s0[1] * s0[1] + s0[2] * s0[2])
         vr = abs(s0[0] * s0[3] + s0[1] * s0[4] + s0[2] * s0[5]) / r
         k = nu + vr * (1.0 / _SCALE_HEIGHT_M)
@@ -219,11 +239,13 @@ def _coast_one(
         if vr0 <= 0.0:
             status = BELOW_AT_START
     while status == NO_CROSSING and abs(t) < max_dt:
-        h = _step(
-            s0, alt0, direction, h_exo, h_endo, endo_tol, alt_endo, kap,
+        a1x, a1y, a1z, nu = _accel_nu(
+            s0[0], s0[1], s0[2], s0[3], s0[4], s0[5], alt0, kap, j2,
             rows, alt_min, inv_step, last_node, cd, inv_mach_step,
         )  # fmt: skip
-        _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+        h = _step(s0, alt0, nu, direction, h_exo, h_endo, endo_tol, alt_endo)
+        _rk4(s0, a1x, a1y, a1z, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+             s1)  # fmt: skip
         alt1 = _altitude(s1[0], s1[1], s1[2])
         if not armed:
             if alt1 > tgt:
@@ -233,7 +255,8 @@ def _coast_one(
             t += h
         elif alt1 <= tgt:
             u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
-            _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+            _rk4(s0, a1x, a1y, a1z, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd,
+                 inv_mach_step, s1)  # fmt: skip
             t += u * h
             status = CROSSED
         else:
@@ -312,10 +335,11 @@ def _coast_multi_one(
         else:
             left += 1
     while left > 0 and abs(t) < max_dt:
-        h = _step(
-            s0, alt0, direction, h_exo, h_endo, endo_tol, alt_endo, kap,
+        a1x, a1y, a1z, nu = _accel_nu(
+            s0[0], s0[1], s0[2], s0[3], s0[4], s0[5], alt0, kap, j2,
             rows, alt_min, inv_step, last_node, cd, inv_mach_step,
         )  # fmt: skip
+        h = _step(s0, alt0, nu, direction, h_exo, h_endo, endo_tol, alt_endo)
         if nk < kmax:
             knots_t[nk] = t
             knots_alt[nk] = alt0
@@ -323,7 +347,8 @@ def _coast_multi_one(
             for c in range(6):
                 knots_y[nk, c] = s0[c]
             nk += 1
-        _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+        _rk4(s0, a1x, a1y, a1z, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+             s1)  # fmt: skip
         alt1 = _altitude(s1[0], s1[1], s1[2])
         for j in range(nt):
             if done[j]:
@@ -341,8 +366,8 @@ def _coast_multi_one(
                         out_y[j, c] = s0[c]
             elif alt1 <= tgt:
                 u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
-                _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd,
-                     inv_mach_step, sc)  # fmt: skip
+                _rk4(s0, a1x, a1y, a1z, u * h, kap, j2, rows, alt_min, inv_step, last_node,
+                     cd, inv_mach_step, sc)  # fmt: skip
                 done[j] = True
                 left -= 1
                 out_dt[j] = t + u * h
@@ -429,11 +454,13 @@ def _coast_from_knots(
                 s1[c] = knots_y[k + 1, c]
             alt1 = knots_alt[k + 1]
         else:
-            h = _step(
-                s0, alt0, direction, h_exo, h_endo, endo_tol, alt_endo, kap,
+            a1x, a1y, a1z, nu = _accel_nu(
+                s0[0], s0[1], s0[2], s0[3], s0[4], s0[5], alt0, kap, j2,
                 rows, alt_min, inv_step, last_node, cd, inv_mach_step,
-            )  # fmt: skip  # fmt: skip
-            _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+            )  # fmt: skip
+            h = _step(s0, alt0, nu, direction, h_exo, h_endo, endo_tol, alt_endo)
+            _rk4(s0, a1x, a1y, a1z, h, kap, j2, rows, alt_min, inv_step, last_node, cd,
+                 inv_mach_step, s1)  # fmt: skip
             alt1 = _altitude(s1[0], s1[1], s1[2])
         k += 1
         if not armed:
@@ -444,7 +471,13 @@ def _coast_from_knots(
             t += h
         elif alt1 <= tgt:
             u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
-            _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+            # the step start's acceleration (not kept with the knots)
+            a1x, a1y, a1z, _nu = _accel_nu(
+                s0[0], s0[1], s0[2], s0[3], s0[4], s0[5], alt0, kap, j2,
+                rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+            )  # fmt: skip
+            _rk4(s0, a1x, a1y, a1z, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd,
+                 inv_mach_step, s1)  # fmt: skip
             t += u * h
             status = CROSSED
         else:
