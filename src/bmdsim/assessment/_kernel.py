@@ -1,9 +1,11 @@
-"""Compiled (numba, ``cache=True``) fixed-step coast of ballistic objects to an altitude.
+"""Compiled (numba, ``cache=True``) Runge-Kutta coast of ballistic objects to an altitude.
 
 One object at a time (a loop the batch cannot avoid: every object takes its own number of
 steps and stops at its own crossing), classic Runge-Kutta 4 with a step chosen from the
-altitude: ``h_exo`` above ``alt_endo_m`` (the step shrinks so as to land on that altitude
-rather than jump through it), ``h_endo`` below. The acceleration is the flight layer's
+state (:func:`_step`; no error estimate, no rejected steps): ``h_exo`` above ``alt_endo_m``
+(the step shrinks so as to land on that altitude rather than jump through it), below it a
+step sized from the drag (short around peak deceleration, up to ``h_endo`` where drag is
+negligible), or a fixed ``h_endo`` with ``endo_tol <= 0``. The acceleration is the flight layer's
 compiled ballistic one (:func:`bmdsim.flight._kernel.ballistic_acceleration`, what
 :func:`bmdsim.flight.dynamics.derivative` evaluates): point-mass and J2 gravity, Coriolis and
 centrifugal terms, and the drag of a body of inverse ballistic coefficient
@@ -32,7 +34,7 @@ import numba
 import numpy as np
 
 from bmdsim.earth.constants import A_M, E2
-from bmdsim.flight._kernel import altitude, ballistic_acceleration
+from bmdsim.flight._kernel import _air, _cd, altitude, ballistic_acceleration, vacuum_acceleration
 
 _E4 = E2 * E2
 
@@ -69,13 +71,38 @@ def _accel(x, y, z, vx, vy, vz, kappa, j2, rows, alt_min, inv_step, last_node, c
     )  # fmt: skip
 
 
+@numba.njit(
+    **_INNER,
+    _nrt=False,
+    locals={"rotating": numba.boolean},
+)
+def _accel_nu(x, y, z, vx, vy, vz, alt, kappa, j2, rows, alt_min, inv_step, last_node, cd,
+              inv_mach_step):  # fmt: skip
+    """:func:`_accel` at the known altitude ``alt`` [m] (the same operations), and the drag's
+    rate ``nu = rho v Cd kappa / 2`` [1/s] (0 without drag) the step size reads:
+    ``(ax, ay, az, nu)``."""
+    rotating = True
+    ax, ay, az = vacuum_acceleration(x, y, z, vx, vy, vz, j2, rotating)
+    nu = 0.0
+    if kappa > 0.0:
+        lnrho, _lnp, c_sound = _air(alt, rows, alt_min, inv_step, last_node)
+        v = math.sqrt(vx * vx + vy * vy + vz * vz)
+        c = _cd(cd, 0, v / c_sound, inv_mach_step)
+        kd = -0.5 * math.exp(lnrho) * v * c * kappa
+        ax += kd * vx
+        ay += kd * vy
+        az += kd * vz
+        nu = -kd
+    return ax, ay, az, nu
+
+
 @numba.njit(**_INNER, _nrt=False)
-def _rk4(s, h, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, out):
-    """One RK4 step of size ``h`` from state ``s`` (6,) into ``out`` (6,); returns nothing."""
+def _rk4(s, a1x, a1y, a1z, h, kappa, j2, rows, alt_min, inv_step, last_node, cd,
+         inv_mach_step, out):  # fmt: skip
+    """One RK4 step of size ``h`` from state ``s`` (6,), whose acceleration is ``(a1x, a1y,
+    a1z)`` (:func:`_accel_nu`: one per step start, for the step size, this step and a
+    crossing's shorter step), into ``out`` (6,); returns nothing."""
     x, y, z, vx, vy, vz = s[0], s[1], s[2], s[3], s[4], s[5]
-    a1x, a1y, a1z = _accel(
-        x, y, z, vx, vy, vz, kappa, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step
-    )
     hh = 0.5 * h
     x2, y2, z2 = x + hh * vx, y + hh * vy, z + hh * vz
     vx2, vy2, vz2 = vx + hh * a1x, vy + hh * a1y, vz + hh * a1z
@@ -116,11 +143,25 @@ def _hermite_altitude(s0, s1, h, u):
     return _altitude(x, y, z)
 
 
+#: Shortest step [s] of the drag-sized steps below ``alt_endo`` and of an exo step shortened
+#: to land on ``alt_endo``.
+_H_MIN_S = 0.05
+_H_LAND_MIN_S = 1.0
+#: Density scale height [m] of the drag-sized step (of the lower atmosphere; only the step's
+#: length depends on it).
+_SCALE_HEIGHT_M = 7_000.0
+
+
 @numba.njit(**_INNER, _nrt=False)
-def _step(s0, alt0, direction, h_exo, h_endo, alt_endo):
+def _step(s0, alt0, nu, direction, h_exo, h_endo, endo_tol, alt_endo):
     """Signed step [s] from state ``s0`` at altitude ``alt0``: ``h_exo`` above ``alt_endo``
-    (shortened to land on it when descending in the direction of integration, but not
-    below ``h_endo``), ``h_endo`` below."""
+    (shortened to land on it when descending in the direction of integration, but not below
+    ``_H_LAND_MIN_S``); below it, with ``endo_tol > 0``, the step whose Runge-Kutta error
+    scale ``h^5 a_d k^4`` equals ``endo_tol`` [m/s], with ``a_d = nu v`` the drag
+    deceleration (``nu = rho v Cd kappa / 2`` [1/s], of :func:`_accel_nu`) and ``k = nu + |v_r| / H`` the rate at
+    which it changes (speed loss, density along the path, ``H`` =
+    :data:`_SCALE_HEIGHT_M`), between :data:`_H_MIN_S` and ``h_endo``; ``h_endo`` with
+    ``endo_tol <= 0`` (fixed steps)."""
     h = h_endo
     if alt0 > alt_endo:
         # radial speed in the direction of integration (negative: descending)
@@ -130,7 +171,16 @@ def _step(s0, alt0, direction, h_exo, h_endo, alt_endo):
         if vr < 0.0:
             to_endo = (alt0 - alt_endo) / -vr
             if to_endo < h:
-                h = max(to_endo, h_endo)
+                h = max(to_endo, min(_H_LAND_MIN_S, h_endo))
+    elif endo_tol > 0.0 and nu > 0.0:
+        v = math.sqrt(s0[3] * s0[3] + s0[4] * s0[4] + s0[5] * s0[5])
+        r = math.sqrt(s0[0] * s0[0] + s0[1] * s0[1] + s0[2] * s0[2])
+        vr = abs(s0[0] * s0[3] + s0[1] * s0[4] + s0[2] * s0[5]) / r
+        k = nu + vr * (1.0 / _SCALE_HEIGHT_M)
+        k2 = k * k
+        err = nu * v * k2 * k2
+        if err * h_endo**5 > endo_tol:
+            h = max((endo_tol / err) ** 0.2, _H_MIN_S)
     return h * direction
 
 
@@ -163,7 +213,7 @@ def _crossing_fraction(s0, s1, h, alt0, alt1, tgt):
 
 @numba.njit(**_INNER)
 def _coast_one(
-    s0, s1, kap, tgt, direction, h_exo, h_endo, alt_endo, max_dt, j2,
+    s0, s1, kap, tgt, direction, h_exo, h_endo, endo_tol, alt_endo, max_dt, j2,
     rows, alt_min, inv_step, last_node, cd, inv_mach_step, knots_t, knots_y, o,
 ):  # fmt: skip
     """Coast one object from the state ``s0 (6,)`` (overwritten: it ends as the state at the
@@ -189,8 +239,13 @@ def _coast_one(
         if vr0 <= 0.0:
             status = BELOW_AT_START
     while status == NO_CROSSING and abs(t) < max_dt:
-        h = _step(s0, alt0, direction, h_exo, h_endo, alt_endo)
-        _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+        a1x, a1y, a1z, nu = _accel_nu(
+            s0[0], s0[1], s0[2], s0[3], s0[4], s0[5], alt0, kap, j2,
+            rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+        )  # fmt: skip
+        h = _step(s0, alt0, nu, direction, h_exo, h_endo, endo_tol, alt_endo)
+        _rk4(s0, a1x, a1y, a1z, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+             s1)  # fmt: skip
         alt1 = _altitude(s1[0], s1[1], s1[2])
         if not armed:
             if alt1 > tgt:
@@ -200,7 +255,8 @@ def _coast_one(
             t += h
         elif alt1 <= tgt:
             u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
-            _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+            _rk4(s0, a1x, a1y, a1z, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd,
+                 inv_mach_step, s1)  # fmt: skip
             t += u * h
             status = CROSSED
         else:
@@ -218,7 +274,7 @@ def _coast_one(
 
 @numba.njit(cache=True, nogil=True)
 def coast_kernel(
-    y0, kappa, target_alt, direction, h_exo, h_endo, alt_endo, max_dt, j2,
+    y0, kappa, target_alt, direction, h_exo, h_endo, endo_tol, alt_endo, max_dt, j2,
     rows, alt_min, inv_step, last_node, cd, inv_mach_step,
     out_dt, out_y, out_status, knots_t, knots_y, n_knots,
 ):  # fmt: skip
@@ -236,8 +292,8 @@ def coast_kernel(
         for c in range(6):
             s0[c] = y0[o, c]
         t, status, nk = _coast_one(
-            s0, s1, kappa[o], target_alt[o], direction, h_exo, h_endo, alt_endo, max_dt, j2,
-            rows, alt_min, inv_step, last_node, cd, inv_mach_step, knots_t, knots_y, o,
+            s0, s1, kappa[o], target_alt[o], direction, h_exo, h_endo, endo_tol, alt_endo,
+            max_dt, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, knots_t, knots_y, o,
         )  # fmt: skip
         out_dt[o] = t
         for c in range(6):
@@ -249,7 +305,7 @@ def coast_kernel(
 
 @numba.njit(**_INNER)
 def _coast_multi_one(
-    s0, s1, sc, kap, target_alt, direction, h_exo, h_endo, alt_endo, max_dt, j2,
+    s0, s1, sc, kap, target_alt, direction, h_exo, h_endo, endo_tol, alt_endo, max_dt, j2,
     rows, alt_min, inv_step, last_node, cd, inv_mach_step, out_dt, out_y, out_status,
     armed, done, knots_t, knots_y, knots_alt, knots_h,
 ):  # fmt: skip
@@ -279,7 +335,11 @@ def _coast_multi_one(
         else:
             left += 1
     while left > 0 and abs(t) < max_dt:
-        h = _step(s0, alt0, direction, h_exo, h_endo, alt_endo)
+        a1x, a1y, a1z, nu = _accel_nu(
+            s0[0], s0[1], s0[2], s0[3], s0[4], s0[5], alt0, kap, j2,
+            rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+        )  # fmt: skip
+        h = _step(s0, alt0, nu, direction, h_exo, h_endo, endo_tol, alt_endo)
         if nk < kmax:
             knots_t[nk] = t
             knots_alt[nk] = alt0
@@ -287,7 +347,8 @@ def _coast_multi_one(
             for c in range(6):
                 knots_y[nk, c] = s0[c]
             nk += 1
-        _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+        _rk4(s0, a1x, a1y, a1z, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+             s1)  # fmt: skip
         alt1 = _altitude(s1[0], s1[1], s1[2])
         for j in range(nt):
             if done[j]:
@@ -305,8 +366,8 @@ def _coast_multi_one(
                         out_y[j, c] = s0[c]
             elif alt1 <= tgt:
                 u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
-                _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd,
-                     inv_mach_step, sc)  # fmt: skip
+                _rk4(s0, a1x, a1y, a1z, u * h, kap, j2, rows, alt_min, inv_step, last_node,
+                     cd, inv_mach_step, sc)  # fmt: skip
                 done[j] = True
                 left -= 1
                 out_dt[j] = t + u * h
@@ -335,7 +396,7 @@ def _coast_multi_one(
 
 @numba.njit(cache=True, nogil=True)
 def coast_kernel_multi(
-    y0, kappa, target_alt, direction, h_exo, h_endo, alt_endo, max_dt, j2,
+    y0, kappa, target_alt, direction, h_exo, h_endo, endo_tol, alt_endo, max_dt, j2,
     rows, alt_min, inv_step, last_node, cd, inv_mach_step,
     out_dt, out_y, out_status,
 ):  # fmt: skip
@@ -358,15 +419,15 @@ def coast_kernel_multi(
         for c in range(6):
             s0[c] = y0[o, c]
         _coast_multi_one(
-            s0, s1, sc, kappa[o], target_alt[o], direction, h_exo, h_endo, alt_endo, max_dt,
-            j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+            s0, s1, sc, kappa[o], target_alt[o], direction, h_exo, h_endo, endo_tol, alt_endo,
+            max_dt, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step,
             out_dt[o], out_y[o], out_status[o], armed, done, kt, ky, kt, kt,
         )  # fmt: skip
 
 
 @numba.njit(**_INNER)
 def _coast_from_knots(
-    s0, s1, kap, tgt, direction, h_exo, h_endo, alt_endo, max_dt, j2,
+    s0, s1, kap, tgt, direction, h_exo, h_endo, endo_tol, alt_endo, max_dt, j2,
     rows, alt_min, inv_step, last_node, cd, inv_mach_step,
     knots_t, knots_y, knots_alt, knots_h, nk,
 ):  # fmt: skip
@@ -393,8 +454,13 @@ def _coast_from_knots(
                 s1[c] = knots_y[k + 1, c]
             alt1 = knots_alt[k + 1]
         else:
-            h = _step(s0, alt0, direction, h_exo, h_endo, alt_endo)
-            _rk4(s0, h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+            a1x, a1y, a1z, nu = _accel_nu(
+                s0[0], s0[1], s0[2], s0[3], s0[4], s0[5], alt0, kap, j2,
+                rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+            )  # fmt: skip
+            h = _step(s0, alt0, nu, direction, h_exo, h_endo, endo_tol, alt_endo)
+            _rk4(s0, a1x, a1y, a1z, h, kap, j2, rows, alt_min, inv_step, last_node, cd,
+                 inv_mach_step, s1)  # fmt: skip
             alt1 = _altitude(s1[0], s1[1], s1[2])
         k += 1
         if not armed:
@@ -405,7 +471,13 @@ def _coast_from_knots(
             t += h
         elif alt1 <= tgt:
             u = _crossing_fraction(s0, s1, h, alt0, alt1, tgt)
-            _rk4(s0, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd, inv_mach_step, s1)
+            # the step start's acceleration (not kept with the knots)
+            a1x, a1y, a1z, _nu = _accel_nu(
+                s0[0], s0[1], s0[2], s0[3], s0[4], s0[5], alt0, kap, j2,
+                rows, alt_min, inv_step, last_node, cd, inv_mach_step,
+            )  # fmt: skip
+            _rk4(s0, a1x, a1y, a1z, u * h, kap, j2, rows, alt_min, inv_step, last_node, cd,
+                 inv_mach_step, s1)  # fmt: skip
             t += u * h
             status = CROSSED
         else:
@@ -432,7 +504,8 @@ def _lin(a, frac, nj):
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def burnout_match(
-    y0, kappa, alt, speed_bo, cutoff, downrange, h_exo, h_endo, alt_endo, max_dt, j2,
+    y0, kappa, alt, speed_bo, cutoff, downrange, h_exo, h_endo, endo_tol, alt_endo, max_dt,
+    j2,
     rows, alt_min, inv_step, last_node, cd, inv_mach_step,
     out_frac, out_y, out_dt, out_burn, out_down, out_ok,
 ):  # fmt: skip
@@ -464,7 +537,7 @@ def burnout_match(
             s0[c] = y0[o, c]
         kap = kappa[o]
         nk = _coast_multi_one(
-            s0, s1, sc, kap, alt[o], -1.0, h_exo, h_endo, alt_endo, max_dt, j2,
+            s0, s1, sc, kap, alt[o], -1.0, h_exo, h_endo, endo_tol, alt_endo, max_dt, j2,
             rows, alt_min, inv_step, last_node, cd, inv_mach_step,
             dt_j, y_j, st_j, armed, done, kt, ky, ka, kh,
         )  # fmt: skip
@@ -495,7 +568,7 @@ def burnout_match(
             for c in range(6):
                 ky[0, c] = y0[o, c]
         t, status = _coast_from_knots(
-            s0, s1, kap, h if ok else 0.0, -1.0, h_exo, h_endo, alt_endo, max_dt, j2,
+            s0, s1, kap, h if ok else 0.0, -1.0, h_exo, h_endo, endo_tol, alt_endo, max_dt, j2,
             rows, alt_min, inv_step, last_node, cd, inv_mach_step, kt, ky, ka, kh, nk,
         )  # fmt: skip
         out_frac[o] = frac
@@ -767,7 +840,7 @@ def _fit(imp, t_imp, site, basis, scale, f0, ab):
 
 @numba.njit(cache=True, nogil=True)
 def impact_sigma(
-    m, w, v, scale, times, h_exo, h_endo, alt_endo, max_dt, j2,
+    m, w, v, scale, times, h_exo, h_endo, endo_tol, alt_endo, max_dt, j2,
     rows, alt_min, inv_step, last_node, cd, inv_mach_step, k_ellipse,
     valid, lat, lon, cov2, t_mean, t_std, impact_ecef, semi_major, semi_minor, azimuth,
     site, basis, f0, ab,
@@ -818,7 +891,7 @@ def impact_sigma(
             if kap < 0.0:
                 kap = 0.0
             dt, status, _ = _coast_one(
-                pt, s1, kap, 0.0, 1.0, h_exo, h_endo, alt_endo, max_dt, j2,
+                pt, s1, kap, 0.0, 1.0, h_exo, h_endo, endo_tol, alt_endo, max_dt, j2,
                 rows, alt_min, inv_step, last_node, cd, inv_mach_step, kt, ky, 0,
             )  # fmt: skip
             ok = ok and status == CROSSED

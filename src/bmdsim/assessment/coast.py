@@ -6,13 +6,17 @@ falls to a target, forwards (impact) or backwards in time (where a rising object
 from). The equations are the flight layer's (:mod:`bmdsim.flight.dynamics`: J2 gravity,
 Earth rotation, USSA76 drag with the generic reentry-vehicle drag curve
 :data:`bmdsim.flight.propagation.GENERIC_RV_DRAG_CURVE`, the tracker's ``kappa`` convention);
-the integrator is a compiled fixed-step RK4 (:mod:`bmdsim.assessment._kernel`) instead of the
-flight layer's adaptive Dormand-Prince: the impact-point predictor pushes hundreds of
-thousands of sample states to the ground per second of simulated time.
+the integrator is a compiled RK4 (:mod:`bmdsim.assessment._kernel`) whose steps are set by
+the state alone (no error control, no rejected steps) instead of the flight layer's adaptive
+Dormand-Prince: the impact-point predictor pushes hundreds of thousands of sample states to
+the ground per second of simulated time. Above ``alt_endo_m`` the step is 20 s; below it the
+step is sized from the drag (its deceleration and the rates at which speed and density
+change along the path), at most 10 s where drag is negligible and a few tenths of a second
+around peak deceleration.
 
 Accuracy against :func:`bmdsim.flight.propagation.predict_impact` (``rtol = 1e-10``) for
 MRBM-class states (300-1,300 km ground range, ``beta`` 1,000-10,000 kg/m^2) with the default
-steps (20 s above 100 km, 1 s below) is tested in ``tests/unit/assessment`` and documented
+steps is tested in ``tests/unit/assessment`` and documented
 in ``docs/models/assessment.md``: impact points agree to metres, impact times to
 milliseconds, far below any impact ellipse a tracker can support.
 """
@@ -68,14 +72,18 @@ def _drag_ratio_table() -> np.ndarray:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BallisticCoast:
-    """Fixed-step RK4 coast to an altitude (see the module docstring).
+    """RK4 coast to an altitude with steps set by the state (see the module docstring).
 
-    h_exo_s: step above ``alt_endo_m`` [s]; h_endo_s: step below it [s]; alt_endo_m: the
-    altitude under which drag matters [m]; max_dt_s: longest coast [s]; j2: include J2.
+    h_exo_s: step above ``alt_endo_m`` [s]; h_endo_s: longest step below it [s];
+    endo_error_m_s: the drag-sized step's error scale below ``alt_endo_m`` [m/s]
+    (:func:`bmdsim.assessment._kernel._step`; ``<= 0``: fixed ``h_endo_s`` steps);
+    alt_endo_m: the altitude under which drag matters [m]; max_dt_s: longest coast [s];
+    j2: include J2.
     """
 
     h_exo_s: float = 20.0
-    h_endo_s: float = 1.0
+    h_endo_s: float = 10.0
+    endo_error_m_s: float = 0.1
     alt_endo_m: float = 100_000.0
     max_dt_s: float = 3_600.0
     j2: bool = True
@@ -118,7 +126,8 @@ class BallisticCoast:
         nk = np.zeros(m, np.int64)
         _kernel.coast_kernel(
             y0, kappa, target, -1.0 if backward else 1.0,
-            float(self.h_exo_s), float(self.h_endo_s), float(self.alt_endo_m),
+            float(self.h_exo_s), float(self.h_endo_s), float(self.endo_error_m_s),
+            float(self.alt_endo_m),
             float(self.max_dt_s), bool(self.j2),
             table.rows, table.alt_min_m, table.inv_step_per_m, table.last_node,
             _drag_ratio_table(), 1.0 / MACH_STEP,
@@ -156,7 +165,8 @@ class BallisticCoast:
         status = np.empty((m, nt), np.int8)
         _kernel.coast_kernel_multi(
             y0, kappa, target, -1.0 if backward else 1.0,
-            float(self.h_exo_s), float(self.h_endo_s), float(self.alt_endo_m),
+            float(self.h_exo_s), float(self.h_endo_s), float(self.endo_error_m_s),
+            float(self.alt_endo_m),
             float(self.max_dt_s), bool(self.j2),
             table.rows, table.alt_min_m, table.inv_step_per_m, table.last_node,
             _drag_ratio_table(), 1.0 / MACH_STEP,

@@ -380,7 +380,8 @@ class ImpactPredictor:
         f0, ab = np.empty((n, 3)), np.empty((n, 2 * d, 3))
         _kernel.impact_sigma(
             x, w, np.require(v, float, "CW"), SIGMA_SCALE, np.require(times, float, "CW"),
-            float(c.h_exo_s), float(c.h_endo_s), float(c.alt_endo_m), float(c.max_dt_s),
+            float(c.h_exo_s), float(c.h_endo_s), float(c.endo_error_m_s), float(c.alt_endo_m),
+            float(c.max_dt_s),
             bool(c.j2), table.rows, table.alt_min_m, table.inv_step_per_m, table.last_node,
             _drag_ratio_table(), 1.0 / MACH_STEP, _scale(0.95),
             valid, lat, lon, cov, t_mean, t_std, impact_ecef, major, minor, azimuth,

@@ -416,7 +416,8 @@ class LaunchPointEstimator:
             np.ascontiguousarray(x7[:, :6]), np.ascontiguousarray(kappa),
             *(np.ascontiguousarray(tab[name]) for name in (
                 "burnout_alt_m", "burnout_speed_m_s", "cutoff_s", "burnout_downrange_m")),
-            float(c.h_exo_s), float(c.h_endo_s), float(c.alt_endo_m), float(c.max_dt_s),
+            float(c.h_exo_s), float(c.h_endo_s), float(c.endo_error_m_s), float(c.alt_endo_m),
+            float(c.max_dt_s),
             bool(c.j2), table.rows, table.alt_min_m, table.inv_step_per_m, table.last_node,
             _drag_ratio_table(), 1.0 / MACH_STEP,
             frac, y, dt, burn, down, ok,
