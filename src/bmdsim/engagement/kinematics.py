@@ -310,8 +310,9 @@ def fly_open_loop(
     with :func:`bmdsim.core.integrate.interpolate_dense`, ``second_order=3``).
     ``compiled``: fly the boost segments in the compiled kernel of
     :func:`bmdsim.flight.flyout.boost_segment_compiled` and the coast in that of
-    :mod:`bmdsim.flight._coast_kernel` (both bit-identical to the numpy driver, which
-    ``compiled=False`` uses; ``dense=True`` and a boost segment in which an interceptor
+    :mod:`bmdsim.flight._coast_kernel` (the boost bit-identical to the numpy driver, the
+    coast equal to it to the integration's accuracy; ``compiled=False`` uses the driver;
+    ``dense=True`` and a boost segment in which an interceptor
     reaches the ground use the driver too, and so does a coast with a non-default
     ``physics`` or a ``target`` other than ``None`` or a
     :class:`~bmdsim.engagement.prediction.PredictedTrajectories`).

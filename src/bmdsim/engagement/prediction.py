@@ -52,7 +52,8 @@ class PredictedTrajectories:
         """Predict ``K`` ECEF states ``(K, 6)`` at times ``t0_s`` (scalar or ``(K,)``) [s].
 
         ``compiled``: with drag, coast in :func:`bmdsim.flight._coast_kernel.coast`
-        (bit-identical to the numpy Dormand-Prince driver, which ``compiled=False`` and
+        (the numpy Dormand-Prince driver's numbers to the integration's accuracy; the driver
+        is what ``compiled=False`` and
         ``drag=False`` use)."""
         states = np.asarray(states, dtype=float).reshape(-1, 6)
         k = states.shape[0]

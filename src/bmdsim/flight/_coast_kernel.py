@@ -6,12 +6,13 @@ solver's, event: the ground) and of :func:`bmdsim.engagement.kinematics.fly_open
 it. The same computation as their numpy path (the batched
 Dormand-Prince 5(4) driver of :mod:`bmdsim.core.integrate` with ``second_order=3``, the
 default :class:`~bmdsim.flight.dynamics.Physics` and the event ``min(altitude, closing)``),
-bit for bit. The Dormand-Prince pieces are those of the debris fall
+to the integration's accuracy (the step control's powers are the C library's ``pow``, the
+driver's numpy's: see :mod:`bmdsim.flight._debris_kernel`). The Dormand-Prince pieces are
+those of the debris fall
 (:mod:`bmdsim.flight._debris_kernel`: :func:`~bmdsim.flight._debris_kernel.first_step`,
 :func:`~bmdsim.flight._debris_kernel.trial`, the step control, the Illinois search and the
-update), driven in lockstep by the caller (numpy's powers of the step control between
-:func:`~bmdsim.flight._debris_kernel.trial` and :func:`commit`, as there); this module adds
-the event:
+update), the step attempts in lockstep in one compiled loop (:func:`coast_steps`); this module
+adds the event:
 
 * ``ground``: the radial height of :func:`bmdsim.flight._kernel.altitude` (WGS-84);
 * ``closing`` (with a target): ``-(dr . dv)`` with ``dr``, ``dv`` the target's position and
@@ -50,6 +51,8 @@ from bmdsim.flight._debris_kernel import (
     locate_points,
     locate_update,
     retire,
+    step_powers,
+    trial,
 )
 from bmdsim.flight._kernel import _INNER, altitude
 
@@ -155,8 +158,8 @@ def commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, tbuf, work, t_fin, y_fin
            area, drag_row, cd_table, rows, alt_min, inv_step, last_node, inv_mach, has_target,
            armed, tindex, offsets, kt, keys, band, ky, kf, dense, n_knots, knot_t, knot_y,
            knot_f):  # fmt: skip
-    """Finish the step attempt of :func:`~bmdsim.flight._debris_kernel.trial` given numpy's
-    powers ``p1``, ``p2`` (as :func:`bmdsim.flight._debris_kernel.commit`, with this coast's
+    """Finish the step attempt of :func:`~bmdsim.flight._debris_kernel.trial` given the step
+    control's powers ``p1``, ``p2`` (as :func:`bmdsim.flight._debris_kernel.commit`, with this coast's
     event): step control, the event on the accepted states, the Illinois search of the
     crossings (together), the update, and the objects that ended (``t_fin``, ``y_fin``,
     ``hit`` at their index) removed from ``act``. Returns the number of objects still
@@ -202,6 +205,36 @@ NO_TARGET = (
 __all__ = ["NO_TARGET", "commit", "start"]
 
 
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def coast_steps(m, act, budget, Z, S, K, nrm, eo, p1, p2, grp, seq, L, Ys, gbuf, tbuf, work,
+                t_fin, y_fin, hit, tol_s, rtol, atol, area, drag_row, cd_table, rows, alt_min,
+                inv_step, last_node, inv_mach, has_target, armed, tindex, offsets, kt, keys,
+                band, ky, kf, dense, n_knots, knot_t, knot_y, knot_f):  # fmt: skip
+    """Up to ``budget`` step attempts of every live object ``act[:m]``
+    (:func:`~bmdsim.flight._debris_kernel.trial`, the step control's powers, :func:`commit`)
+    in one call, handing back early when a dense coast's knot tables are full. Returns
+    ``(m, attempts)``, ``m`` the objects still live (-1: step-size underflow)."""
+    n = 0
+    cap = knot_t.shape[1]
+    while m > 0 and n < budget:
+        n += 1
+        trial(m, act, Z, S, K, nrm, eo, rtol, atol, area, drag_row, cd_table, rows, alt_min,
+              inv_step, last_node, inv_mach)  # fmt: skip
+        step_powers(m, nrm, eo, p1, p2)
+        m = commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, tbuf, work, t_fin, y_fin, hit,
+                   tol_s, area, drag_row, cd_table, rows, alt_min, inv_step, last_node,
+                   inv_mach, has_target, armed, tindex, offsets, kt, keys, band, ky, kf, dense,
+                   n_knots, knot_t, knot_y, knot_f)  # fmt: skip
+        if dense and m > 0:
+            full = False
+            for o in range(n_knots.shape[0]):
+                if n_knots[o] >= cap:
+                    full = True
+            if full:
+                break
+    return m, n
+
+
 #: Knots kept per object at first by a dense :func:`coast` (doubled as needed).
 _KNOTS_FIRST = 64
 
@@ -213,8 +246,8 @@ def coast(aero, t0, y0, t1, run, rtol: float, atol, event_tol_s: float, tgt: tup
     ``min(ground, closing)``) for the states ``y0 (N, 7)`` of the objects ``run`` from
     ``t0`` to ``t1`` ``(N,)`` [s] with drag ``aero`` (a
     :class:`~bmdsim.flight.dynamics.Aero`), computed by this module's kernels
-    (bit-identical). The live objects advance in lockstep, one step attempt each per
-    iteration as in the driver (:func:`bmdsim.flight._debris_kernel.lockstep`); ``tgt``:
+    (to the integration's accuracy). The live objects advance in lockstep, one step
+    attempt each per iteration as in the driver (:func:`bmdsim.flight._debris_kernel.lockstep`); ``tgt``:
     ``(False, *NO_TARGET)`` or the target tables (see the module docstring). ``dense``:
     ``knots`` is the driver's :class:`~bmdsim.core.integrate.DenseOutput` (every accepted
     step's knot), else None."""
@@ -245,23 +278,20 @@ def coast(aero, t0, y0, t1, run, rtol: float, atol, event_tol_s: float, tgt: tup
         start(m, act, Z, S, y1, f1, gbuf, tbuf, work, rtol, atol, *phys, *tgt, dense, n_knots,
               *knot)  # fmt: skip
 
-    def trial_step(m, act):
-        dk.trial(m, act, Z, S, K, nrm, eo, rtol, atol, *phys)
-
-    def commit_step(m, act):
-        m = commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, tbuf, work, t_fin, y_fin, hit,
-                   event_tol_s, *phys, *tgt, dense, n_knots, *knot)  # fmt: skip
+    def run_steps(m, act, budget):
+        m, k = coast_steps(m, act, budget, Z, S, K, nrm, eo, p1, p2, grp, seq, L, Ys, gbuf,
+                           tbuf, work, t_fin, y_fin, hit, event_tol_s, rtol, atol, *phys, *tgt,
+                           dense, n_knots, *knot)  # fmt: skip
         if dense and n_knots.max() >= knot[0].shape[1]:  # room for the next step's knots
             size = 2 * knot[0].shape[1]
             for i, a in enumerate(knot):
                 grown = np.empty((a.shape[0], size, *a.shape[2:]))
                 grown[:, : a.shape[1]] = a
                 knot[i] = grown
-        return m
+        return m, k
 
     live = np.asarray(run, dtype=bool)
-    dk.lockstep(np.nonzero(live & (t1 > t0))[0], S, nrm, eo, p1, p2, start_chunk, trial_step,
-                commit_step)  # fmt: skip
+    dk.lockstep(np.nonzero(live & (t1 > t0))[0], S, start_chunk, run_steps)
     if not dense:
         return t_fin, y_fin, hit, None
     # objects with nothing to integrate: one knot at their start (the driver's)

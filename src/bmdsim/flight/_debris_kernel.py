@@ -4,7 +4,8 @@ The same computation as the numpy path of ``fly_debris`` (the batched Dormand-Pr
 driver of :mod:`bmdsim.core.integrate` with ``second_order=3``, the event function
 ``_terminal_event`` of :mod:`bmdsim.flight.debris` and the compiled ballistic right-hand side
 :func:`bmdsim.flight._kernel.ballistic_acceleration`), one object at a time inside each call,
-with the same operations in the same order so that the results are bit-identical:
+with the same operations in the same order, but for the step control's powers (below), so that
+the results agree with the driver's to the integration's accuracy:
 
 * stages, error norm (RMS over the 7 components of ``h err / (atol + rtol max(|y|, |y_new|))``)
   and the Hermite interpolant exactly as the driver's kernels;
@@ -12,13 +13,17 @@ with the same operations in the same order so that the results are bit-identical
 * the event ``g = min(altitude, max(v_h - 0.5 m/s, |a| / g0 - 0.02))`` (the acceleration only
   where ``v_h <= 0.5 m/s``) and its Illinois search on the quintic Hermite interpolant.
 
-Two things are not per object and are kept as the driver does them:
+The powers of the step control (``norm^-0.17``, ``err_old^0.04``) are the C library's
+``pow`` (:func:`step_powers`), inside the compiled loop of step attempts (:func:`fall_steps`);
+the driver's ``np.power`` is, on CPUs with AVX-512, a vector (SVML) routine that differs from
+it in the last bit for a few per cent of arguments. A last-bit change of a step size can flip a
+step's acceptance, after which the step sequences differ: results then agree with the driver
+to the integration's accuracy (``tests/unit/flight/test_debris_kernel.py``), not bit for bit.
 
-* the powers of the step control (``norm^-0.17``, ``err_old^0.04``, ``(0.01 / d)^0.2``) are
-  numpy's ``np.power``, which on CPUs with AVX-512 is a vector (SVML) routine that differs from
-  the C library's ``pow`` in the last bit for a few per cent of arguments. The caller runs the
-  batch in lockstep (one call per step attempt of every live object, as the driver does) and
-  evaluates those powers with numpy between :func:`trial` and :func:`commit`;
+Kept as the driver does it, not per object:
+
+* the batch advances in lockstep (one step attempt of every live object per iteration, as
+  the driver does; :func:`lockstep`);
 * the Illinois search runs for every object crossing in the same step attempt until all of them
   have converged (the driver's stopping rule), so the objects crossing together are located
   together (:func:`commit`).
@@ -57,6 +62,12 @@ N_ROWS = 11
 # rows of the locate work array L
 L_A, L_B, L_GA, L_GB, L_SIDE, L_S, L_H = range(7)
 N_LOCATE_ROWS = 7
+
+#: Exponent of the error norm in the PI step control (Hairer-Norsett-Wanner II.4, dopri5:
+#: ``-1/5 + 0.75 beta`` with ``beta = 0.04``), as in :mod:`bmdsim.core.integrate`; chunk
+#: size and step budget of :func:`bmdsim.core.integrate.dopri5`'s defaults.
+PI_EXPONENT = -0.2 + 0.04 * 0.75
+CHUNK, MAX_STEPS = 4096, 100_000
 
 #: Horizontal speed [m/s] and acceleration [1/g0] of the terminal-descent test (as in debris.py).
 TERMINAL_HORIZONTAL_SPEED_M_S = 0.5
@@ -464,11 +475,6 @@ def commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, busy, work, layout, t_fi
     return n
 
 
-#: Exponent of the error norm in the PI step control (Hairer-Norsett-Wanner II.4, dopri5:
-#: ``-1/5 + 0.75 beta`` with ``beta = 0.04``), as in :mod:`bmdsim.core.integrate`; chunk
-#: size and step budget of :func:`bmdsim.core.integrate.dopri5`'s defaults.
-PI_EXPONENT = -0.2 + 0.04 * 0.75
-CHUNK, MAX_STEPS = 4096, 100_000
 
 
 def physics_arguments(aero) -> tuple:
@@ -500,15 +506,43 @@ def state_arrays(t0, y0, t1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return Z, S, np.empty((7, n, 7))
 
 
-def lockstep(todo, S, nrm, eo, p1, p2, start_chunk, trial_step, commit_step) -> None:
-    """The Python loop that drives the kernels like :func:`bmdsim.core.integrate.dopri5`'s
-    driver: chunks of ``CHUNK`` objects of ``todo``; per chunk, ``start_chunk(m, act)`` (the
-    first derivative, event value and :func:`first_step`), the initial step finished with
-    numpy's power, then one step attempt of every live object per iteration:
-    ``trial_step(m, act)`` (:func:`trial` into ``nrm``, ``eo``), numpy's powers into ``p1``,
-    ``p2`` (its vectorised ``pow`` is not the C library's to the last bit), and
-    ``commit_step(m, act)`` returning the number of objects still live (-1: step-size
-    underflow). Raises :class:`bmdsim.core.integrate.IntegrationError` as the driver does."""
+@numba.njit(**_INNER, _nrt=False)
+def step_powers(m, nrm, eo, p1, p2):
+    """The step control's powers ``p1 = nrm ** PI_EXPONENT``, ``p2 = eo ** 0.04`` of the ``m``
+    step attempts of :func:`trial` (the C library's ``pow``: numpy's vectorised ``pow``, the
+    driver's, may differ in the last bit)."""
+    for j in range(m):
+        p1[j] = nrm[j] ** PI_EXPONENT
+        p2[j] = eo[j] ** 0.04
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def fall_steps(m, act, budget, Z, S, K, nrm, eo, p1, p2, grp, seq, L, Ys, gbuf, busy, work,
+               layout, t_fin, y_fin, hit, tol_s, rtol, atol, area, drag_row, cd_table, rows,
+               alt_min, inv_step, last_node, inv_mach):  # fmt: skip
+    """Up to ``budget`` step attempts of every live object ``act[:m]`` (:func:`trial`,
+    :func:`step_powers`, :func:`commit`): the lockstep loop of :func:`lockstep` in one call.
+    Returns ``(m, attempts)``, ``m`` the objects still live (-1: step-size underflow)."""
+    n = 0
+    while m > 0 and n < budget:
+        n += 1
+        trial(m, act, Z, S, K, nrm, eo, rtol, atol, area, drag_row, cd_table, rows, alt_min,
+              inv_step, last_node, inv_mach)  # fmt: skip
+        step_powers(m, nrm, eo, p1, p2)
+        m = commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, busy, work, layout, t_fin,
+                   y_fin, hit, tol_s, area, drag_row, cd_table, rows, alt_min, inv_step,
+                   last_node, inv_mach)  # fmt: skip
+    return m, n
+
+
+def lockstep(todo, S, start_chunk, run_steps) -> None:
+    """The loop that drives the kernels like :func:`bmdsim.core.integrate.dopri5`'s driver:
+    chunks of ``CHUNK`` objects of ``todo``; per chunk, ``start_chunk(m, act)`` (the first
+    derivative, event value and :func:`first_step`), the initial step finished (numpy's
+    power), then step attempts of every live object in lockstep by ``run_steps(m, act,
+    budget)`` (compiled: :func:`fall_steps` or the coast's), which returns ``(m, attempts)``
+    after at most ``budget`` attempts, earlier when it must hand back (e.g. to grow a
+    buffer). Raises :class:`bmdsim.core.integrate.IntegrationError` as the driver does."""
     from bmdsim.core.integrate import IntegrationError
 
     for first in range(0, todo.size, CHUNK):
@@ -523,15 +557,12 @@ def lockstep(todo, S, nrm, eo, p1, p2, start_chunk, trial_step, commit_step) -> 
         S[S_ERR, act] = 1e-4
         n_iter = 0
         while m:
-            n_iter += 1
-            if n_iter > MAX_STEPS:
+            if n_iter >= MAX_STEPS:
                 raise IntegrationError(
                     f"{m} object(s) did not reach their end time within {MAX_STEPS} steps"
                 )
-            trial_step(m, act)
-            np.power(nrm[:m], PI_EXPONENT, out=p1[:m])
-            np.power(eo[:m], 0.04, out=p2[:m])
-            m = commit_step(m, act)
+            m, k = run_steps(m, act, MAX_STEPS - n_iter)
+            n_iter += k
             if m < 0:
                 raise IntegrationError("step size underflow in dopri5")
 

@@ -624,14 +624,14 @@ _EVENT_TOL_S = 1e-9
 def _fall_compiled(t0_s: float, y0: np.ndarray, t_end_s: float, aero, rtol: float):
     """``(t_s, y, event)`` of :func:`bmdsim.core.integrate.dopri5` with the event
     :func:`_terminal_event` for the states ``y0`` ``(N, 7)`` from ``t0_s`` to ``t_end_s`` [s],
-    computed by :mod:`bmdsim.flight._debris_kernel` (bit-identical).
+    computed by :mod:`bmdsim.flight._debris_kernel`: the driver's operations, except the
+    step control's powers, the C library's ``pow`` (numpy's vectorised one may differ in the
+    last bit), so that the numbers agree with the numpy driver to rounding.
 
     The live objects advance in lockstep, one step attempt each per iteration as in the
-    driver: between :func:`~bmdsim.flight._debris_kernel.trial` and
-    :func:`~bmdsim.flight._debris_kernel.commit` the powers of the step control are taken
-    with numpy (its vectorised ``pow`` is not the C library's to the last bit), and the
-    objects crossing the event in the same attempt are located together (the driver's
-    stopping rule of the Illinois search couples them)."""
+    driver, the iterations in compiled calls (:func:`~bmdsim.flight._debris_kernel.fall_steps`),
+    and the objects crossing the event in the same attempt are located together (the
+    driver's stopping rule of the Illinois search couples them)."""
     from bmdsim.flight import _debris_kernel as dk
 
     n = y0.shape[0]
@@ -655,15 +655,12 @@ def _fall_compiled(t0_s: float, y0: np.ndarray, t_end_s: float, aero, rtol: floa
         layout[0] = 1  # the driver's state array starts C-ordered
         dk.start(m, act, Z, S, work, y1, f1, gbuf, busy, rtol, atol, *phys)
 
-    def trial_step(m, act):
-        dk.trial(m, act, Z, S, K, nrm, eo, rtol, atol, *phys)
+    def run_steps(m, act, budget):
+        return dk.fall_steps(m, act, budget, Z, S, K, nrm, eo, p1, p2, grp, seq, L, Ys, gbuf,
+                             busy, work, layout, t_fin, y_fin, hit, _EVENT_TOL_S, rtol, atol,
+                             *phys)  # fmt: skip
 
-    def commit_step(m, act):
-        return dk.commit(m, act, Z, S, p1, p2, grp, seq, L, Ys, gbuf, busy, work, layout,
-                         t_fin, y_fin, hit, _EVENT_TOL_S, *phys)  # fmt: skip
-
-    dk.lockstep(np.arange(n, dtype=np.intp), S, nrm, eo, p1, p2, start_chunk, trial_step,
-                commit_step)  # fmt: skip
+    dk.lockstep(np.arange(n, dtype=np.intp), S, start_chunk, run_steps)
     return t_fin, y_fin, hit
 
 

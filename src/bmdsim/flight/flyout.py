@@ -219,8 +219,8 @@ def fly_out(
     kernel :func:`bmdsim.flight._boost_kernel.boost_segment` (bit-identical to the numpy
     driver, which ``compiled=False`` uses, knots included; a segment in which a flight
     reaches the ground and batches of more than 256 flights use the driver), and, with the
-    default physics, the coast in :func:`bmdsim.flight._coast_kernel.coast` (bit-identical
-    to the driver's Dormand-Prince coast, knots included).
+    default physics, the coast in :func:`bmdsim.flight._coast_kernel.coast` (the driver's
+    Dormand-Prince coast to the integration's accuracy, dense knots included).
     """
     physics = Physics() if physics is None else physics
     n = plan.cutoff_s.size

@@ -1,5 +1,5 @@
 """The compiled coast of ``fly_open_loop`` (``flight._coast_kernel``) against the numpy
-Dormand-Prince driver, bit for bit: closing events on predicted threats, ground crossings,
+Dormand-Prince driver, to rounding (``tests.unit.flight.coast_compare``): closing events on predicted threats, ground crossings,
 no target, targets with NaN states or outside their knots, flights that never close."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from bmdsim.earth.frames import geodetic_to_ecef
 from bmdsim.engagement import kinematics
 from bmdsim.engagement.kinematics import InterceptorKinematics, fly_open_loop
 from bmdsim.engagement.prediction import PredictedTrajectories
+from tests.unit.flight.coast_compare import assert_close, assert_dense_close
 
 from .synthetic import SHIP_LAT_LON, THREAT_STATE, THREAT_T0_S
 
@@ -64,9 +65,9 @@ def _fly(compiled, monkeypatch=None, **kw):
 
 
 def _assert_same(a, b):
+    """The boost bit for bit, the coast to rounding (tests.unit.flight.coast_compare)."""
     for name in ("burnout_s", "burnout_state", "t_s", "state", "closest", "crashed"):
-        x, y = getattr(a, name), getattr(b, name)
-        assert np.array_equal(x, y, equal_nan=True), (name, x, y)
+        assert_close(getattr(a, name), getattr(b, name), name)
 
 
 def test_compiled_coast_equals_the_numpy_driver_with_closing_events_and_ground_crossings(
@@ -154,9 +155,9 @@ def test_knot_tables_reproduce_the_prediction(threats):
 
 
 @pytest.mark.parametrize("beta", [None, 2_500.0])
-def test_threat_prediction_coasts_compiled_bit_identical_to_the_numpy_driver(monkeypatch, beta):
+def test_threat_prediction_coasts_compiled_equal_the_numpy_driver(monkeypatch, beta):
     """``PredictedTrajectories.from_states`` (drag on) coasts in the compiled kernel, never
-    in the numpy driver, with the driver's impact times and knots bit for bit; one state is
+    in the numpy driver, with the driver's impact times and knots to rounding; one state is
     below the ground (no crossing) and one starts far from it."""
     import bmdsim.engagement.prediction as prediction
 
@@ -174,8 +175,6 @@ def test_threat_prediction_coasts_compiled_bit_identical_to_the_numpy_driver(mon
     monkeypatch.setattr(prediction, "dopri5", refuse)
     fast = PredictedTrajectories.from_states(states, t0, ballistic_coefficient_kg_m2=beta)
     assert np.array_equal(fast.t0_s, slow.t0_s)
-    assert np.array_equal(fast.impact_s, slow.impact_s, equal_nan=True)
+    assert_close(fast.impact_s, slow.impact_s, "impact_s")
     assert np.isfinite(fast.impact_s[:3]).all()
-    for name in ("index", "t_s", "y", "dydt", "offsets"):
-        a, b = getattr(fast.dense, name), getattr(slow.dense, name)
-        assert a.dtype == b.dtype and np.array_equal(a, b), name
+    assert_dense_close(fast.dense, slow.dense, "dense")

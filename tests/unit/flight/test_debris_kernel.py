@@ -1,7 +1,7 @@
 """The compiled fall of debris fragments (:mod:`bmdsim.flight._debris_kernel`) against the
-numpy path it reproduces (``fly_debris(..., compiled=False)``: the batched Dormand-Prince
-driver of :mod:`bmdsim.core.integrate` with the event ``_terminal_event``), bit for bit (the
-terminal descent after the hand-off to rounding)."""
+numpy path it follows (``fly_debris(..., compiled=False)``: the batched Dormand-Prince
+driver of :mod:`bmdsim.core.integrate` with the event ``_terminal_event``), to the
+integration's accuracy; the kernels' pieces (event function, right-hand side) bit for bit."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from bmdsim.flight.air import air_table
 from bmdsim.flight.debris import _terminal_event
 from bmdsim.flight.dynamics import MACH_STEP, Physics, derivative
 from bmdsim.flight.propagation import ballistic_aero
+from tests.unit.flight.coast_compare import assert_close
 
 FIELDS = ("lat_deg", "lon_deg", "t_s", "speed_m_s", "landed", "terminal")
 
@@ -41,22 +42,13 @@ def subset(f, idx):
 
 
 def assert_same(frags, t_s, **kw):
-    """The fall bit for bit; the terminal descent's time and speed (a compiled loop against
-    numpy arrays, :func:`bmdsim.flight.debris._quasi_steady_fall`) to 1e-13 relative."""
+    """The compiled fall against the numpy driver: to the integration's accuracy (the step
+    control's powers are the C library's, see ``tests.unit.flight.coast_compare``); flags
+    exactly, floats within 1e-6 of their field's scale (observed up to 1.2e-7)."""
     fast = fly_debris(frags, t_s, **kw)
     ref = fly_debris(frags, t_s, compiled=False, **kw)
-    term = ref.terminal
     for name in FIELDS:
-        a, b = getattr(fast, name), getattr(ref, name)
-        if name in ("t_s", "speed_m_s") and np.array_equal(fast.terminal, term):
-            err = np.max(np.abs(a[term] - b[term]) / np.abs(b[term]), initial=0.0)
-            assert err <= 1e-13, f"terminal descent {name}: max relative difference {err:.1e}"
-            a, b = a[~term], b[~term]
-        same = np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
-        if not same:
-            d = np.abs(a.astype(float) - b.astype(float))
-            pytest.fail(f"{name} differs in {np.count_nonzero(d != 0)} of {a.size}, "
-                        f"max {np.nanmax(d):.3e}")  # fmt: skip
+        assert_close(getattr(fast, name), getattr(ref, name), name, rtol=1e-6)
     return fast
 
 
@@ -65,32 +57,32 @@ def cloud():
     return breakup(7, 1000)
 
 
-def test_compiled_fall_of_a_whole_cloud_is_bit_identical_to_the_numpy_driver(cloud):
+def test_compiled_fall_of_a_whole_cloud_matches_the_numpy_driver(cloud):
     fast = assert_same(cloud, 50.0)
     assert fast.landed.all() and fast.terminal.sum() > 900
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 17])
-def test_compiled_fall_of_small_batches_is_bit_identical(cloud, size):
+def test_compiled_fall_of_small_batches_matches_the_numpy_driver(cloud, size):
     """Batches of one object take numpy's other summation order in the event function."""
     rng = np.random.default_rng(size)
     for _ in range(3):
         assert_same(subset(cloud, rng.choice(len(cloud), size, replace=False)), 0.0)
 
 
-def test_compiled_fall_is_bit_identical_for_other_seeds_heights_and_tolerances():
+def test_compiled_fall_matches_for_other_seeds_heights_and_tolerances():
     assert_same(breakup(3, 120, alt_m=60e3), 10.0)
     assert_same(breakup(11, 80), 0.0, rtol=1e-6)
 
 
-def test_compiled_fall_of_a_low_intercept_is_bit_identical():
+def test_compiled_fall_of_a_low_intercept_matches_the_numpy_driver():
     """An intercept at 33 km: many fragments reach terminal descent in the same steps, after
     the driver's arrays have been compacted (F-ordered), which changes numpy's summation
     order in the event function."""
     assert_same(breakup(5, 1000, alt_m=33e3), 521.9370507748891)
 
 
-def test_compiled_fall_ending_at_the_longest_fall_is_bit_identical(cloud):
+def test_compiled_fall_ending_at_the_longest_fall_matches_the_numpy_driver(cloud):
     """Objects stopped by the end time (not the event) keep their state there."""
     fast = assert_same(subset(cloud, np.arange(0, 1000, 40)), 0.0, max_fall_s=45.0)
     assert not fast.landed.all()

@@ -1,5 +1,6 @@
 """The compiled boost segments and coast of :func:`bmdsim.flight.flyout.fly_out` against the
-numpy drivers: bit-identical flights, knots included."""
+numpy drivers: the boost bit for bit, the coast to rounding (its step control's powers are the
+C library's), knots included."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from bmdsim.catalog import missile
 from bmdsim.flight.dynamics import Physics
 from bmdsim.flight.flyout import FlightPlan, fly_out
 from bmdsim.flight.vehicle import vehicle_table
+from tests.unit.flight.coast_compare import assert_close, assert_dense_close
 
 # single stage, two stages, short burns; nominal, lofted (steep), depressed (flat) pitch-over,
 # early cut-off, stage failure, speed errors, and a flight too flat that crashes in boost
@@ -35,21 +37,18 @@ def _plan() -> FlightPlan:
 def _same(a, b) -> None:
     for name in ("burnout_t_s", "burnout_state", "rv_separated", "object_flight", "object_kind",
                  "object_stage", "object_start_s", "impact_t_s", "impact_state"):  # fmt: skip
-        x, y = getattr(a, name), getattr(b, name)
-        assert x.shape == y.shape and np.array_equal(x, y, equal_nan=True), name
+        assert_close(getattr(a, name), getattr(b, name), name)
     if a.dense is None:
         assert b.dense is None
         return
-    for name in ("index", "t_s", "y", "dydt", "offsets"):
-        x, y = getattr(a.dense, name), getattr(b.dense, name)
-        assert x.shape == y.shape and np.array_equal(x, y), f"dense.{name}"
+    assert_dense_close(a.dense, b.dense, "dense")
 
 
 @pytest.mark.parametrize("dense", [True, False])
 @pytest.mark.parametrize(
     "physics", [Physics(), Physics(rotating=False), Physics(j2=False, drag=False)]
 )
-def test_compiled_boost_is_bit_identical_to_the_numpy_driver(dense, physics):
+def test_compiled_flight_matches_the_numpy_driver(dense, physics):
     table = vehicle_table([missile(m) for m in _NAMES])
     plan = _plan()
     fast = fly_out(table, plan, physics=physics, dense=dense, compiled=True)
@@ -74,11 +73,11 @@ def test_compiled_boost_matches_with_another_step_and_without_boosters():
 
 
 @pytest.mark.parametrize("dense", [False, True])
-def test_compiled_coast_is_used_and_is_bit_identical(monkeypatch, dense):
+def test_compiled_coast_is_used_and_matches_the_numpy_driver(monkeypatch, dense):
     """With the default physics the coast (RVs and tumbling spent stages, to the ground)
     runs in :mod:`bmdsim.flight._coast_kernel`, never in the numpy driver, and gives the
-    driver's flights bit for bit, knots included (their buffers grow past the first 64 a
-    flight)."""
+    driver's flights to the integration's accuracy, dense outputs included (their knot
+    buffers grow past the first 4 a flight here)."""
     import bmdsim.flight._coast_kernel as coast_kernel
     import bmdsim.flight.flyout as flyout
 
