@@ -256,6 +256,8 @@ class InterceptorFlight:
         self._t = np.zeros(n)
         self._y = np.zeros((n, 7))
         self._phase = np.zeros(n, np.int8)
+        #: flights not ended (counted at each launch and end)
+        self._n_live = 0
         self._outcome = np.zeros(n, np.int8)
         self._up = np.zeros((n, 3))
         self._down = np.zeros((n, 3))
@@ -433,6 +435,7 @@ class InterceptorFlight:
         self._killed = _grow(self._killed, np.zeros(n, bool))
         self._meas_t = _grow(self._meas_t, [L.launch_s for L in launches])
         self._next_cmd = _grow(self._next_cmd, [L.launch_s for L in launches])
+        self._n_live = int(np.count_nonzero(self._phase != _ENDED))
 
     def _apparent_acceleration(self, states: np.ndarray) -> np.ndarray:
         """Gravity (J2) and rotating-frame acceleration of ballistic states ``(M, 6)``."""
@@ -566,6 +569,8 @@ class InterceptorFlight:
             or type(self.terminal) is not ProportionalNavigation
         ):
             return self.advance_reference(t0_s, t1_s, target_states)
+        if not self._n_live:
+            return []
         flying = (self._phase != _ENDED) & (self._t < t1_s - 1e-12)
         if not flying.any():
             return []
@@ -870,6 +875,7 @@ class InterceptorFlight:
         itype = self._types[self._type[k]]
         self._snapshot = self._settled = None
         self._phase[k] = Phase.ENDED
+        self._n_live = int(np.count_nonzero(self._phase != _ENDED))
         pos = self._y[k, :3]
         lat, lon, alt = (float(v) for v in ecef_to_geodetic(pos))
         miss = pk = closing = np.nan

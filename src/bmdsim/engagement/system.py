@@ -202,14 +202,25 @@ class EngagementSystem:
 
     def next_time_s(self) -> float:
         """The next instant something is due (inf if nothing is)."""
-        times = [self.network.next_time_s(), self.battle_manager.next_due_s()]
+        # (the minimum in the order of the list network, battle manager, fire units,
+        # verdicts, posture, weapon control)
+        t = self.network.next_time_s()
+        x = self.battle_manager.next_due_s()
+        if x < t:
+            t = x
         for fu in self.fire_units.values():
-            times.append(fu.next_launch_s())
+            x = fu.next_launch_s()
+            if x < t:
+                t = x
         for v in self._verdicts:
-            times.append(v.verdict.time_s)
-        times.append(self.posture.next_change_s())
-        times.append(self.weapon_control.next_change_s())
-        return min(times)
+            x = v.verdict.time_s
+            if x < t:
+                t = x
+        x = self.posture.next_change_s()
+        if x < t:
+            t = x
+        x = self.weapon_control.next_change_s()
+        return x if x < t else t
 
     # ------------------------------------------------------------------ stepping
     def advance(
@@ -292,6 +303,8 @@ class EngagementSystem:
                 self.cues.append(m)
         for uid, fu in self.fire_units.items():
             mine = [m for m in delivered if m.target == uid] if delivered else delivered
+            if not mine and fu.next_launch_s() > t + 1e-9:
+                continue  # an idle step of the unit: nothing to act on
             res = fu.step(t, mine)
             events += res.events
             outgoing += res.messages
