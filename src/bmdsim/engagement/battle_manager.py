@@ -253,24 +253,31 @@ class BattleManager:
 
     def next_due_s(self) -> float:
         """Next time a decision falls due (inf if none)."""
-        times = []
+        # (the minimum of the times in this order, taken in place)
+        best = math.inf
         isnan = math.isnan
         picture = self._picture
+        interval = self.track_update_interval_s
         for f in self._files.values():
             if f.closed:
                 continue
-            engaged = f.engaged
-            if engaged:
-                times.append(f.last_update_s + self.track_update_interval_s)
+            engaged = False
+            for o in f.orders.values():
+                if o.open:
+                    engaged = True
+                    x = f.last_update_s + interval
+                    if x < best:
+                        best = x
+                    break
             if f.report.threat_id not in picture:
                 continue  # decisions wait for the threat to be in the picture again
-            if isnan(f.alerted_s) and not isnan(f.alert_due_s):
-                times.append(f.alert_due_s)
-            if not f.authorised and not isnan(f.authorise_due_s):
-                times.append(f.authorise_due_s)
-            if not engaged:
-                times.append(f.replan_s)
-        return min(times) if times else math.inf
+            if isnan(f.alerted_s) and not isnan(f.alert_due_s) and f.alert_due_s < best:
+                best = f.alert_due_s
+            if not f.authorised and not isnan(f.authorise_due_s) and f.authorise_due_s < best:
+                best = f.authorise_due_s
+            if not engaged and f.replan_s < best:
+                best = f.replan_s
+        return best
 
     def _ready_s(self, t: float, unit: UnitRecord) -> float:
         latency = self._delay(self.node, unit.id)
@@ -286,18 +293,21 @@ class BattleManager:
         """Act at ``t_s`` on the messages ``received`` and the threat picture ``threats``."""
         messages: list[Message] = []
         events: list[EngagementEvent] = []
-        self._receive(t_s, received)
-        self._release(t_s)
+        if received:
+            self._receive(t_s, received)
+        if self._live:
+            self._release(t_s)
         self._doctrine_changes(t_s)
+        files = self._files
         for report in threats:
-            f = self._files.get(report.threat_id)
+            f = files.get(report.threat_id)
             if f is None:
-                f = self._files[report.threat_id] = _ThreatFile(report=report)
+                f = files[report.threat_id] = _ThreatFile(report=report)
             elif report.time_s >= f.report.time_s:
                 f.report = report
             if not f.closed:  # (a closed file has nothing to evaluate)
                 self._evaluate(t_s, f, messages, events)
-        self._picture = frozenset(r.threat_id for r in threats)
+        self._picture = frozenset([r.threat_id for r in threats])
         plans = self._plan_and_assign(t_s, messages, events)
         self._track_updates(t_s, messages)
         if not messages and not events and not plans:
@@ -398,7 +408,7 @@ class BattleManager:
             wcs = {u: self.weapon_control.status_at(u, t) for u in self.units}
         self._wcs_at = (revision, t)
         changed = (self._last_posture is not None and level != self._last_posture) or (
-            self._last_wcs and wcs != self._last_wcs
+            wcs is not self._last_wcs and self._last_wcs and wcs != self._last_wcs
         )
         self._last_posture, self._last_wcs = level, wcs
         if changed:
@@ -407,9 +417,9 @@ class BattleManager:
                     f.needs_plan = True
 
     def _evaluate(self, t: float, f: _ThreatFile, messages, events) -> None:
+        if f.closed or (f.authorised and not math.isnan(f.alerted_s)):
+            return  # (alerted and authorised: nothing left to evaluate)
         r = f.report
-        if f.closed:
-            return
         if math.isnan(f.permitted_since_s) and r.hostile and self.authority.category_permitted(r):
             f.permitted_since_s = t
             f.alert_due_s = t + self.posture.decision_delay_s("threat_evaluation_s", t)

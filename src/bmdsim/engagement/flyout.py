@@ -286,6 +286,7 @@ class InterceptorFlight:
         # the equations of motion's settings and tables for the kernel, per physics,
         # kinematics and air table (all frozen)
         self._phys: tuple | None = None
+        self._model: tuple | None = None
         # the kernel's end-of-flight outputs (kept between calls, per number of flights)
         self._ev: tuple[np.ndarray, np.ndarray] | None = None
         # the targets' tables of the last compiled advance: the target keys array and the
@@ -587,6 +588,8 @@ class InterceptorFlight:
         )  # fmt: skip
         if n_ev < 0:
             raise RuntimeError(f"interceptor flight did not reach t = {t1_s} s")
+        if n_ev == 0:
+            return []
         truth = _known_targets(target_states)
         return [
             self._end(int(k), truth, "")
@@ -714,10 +717,15 @@ class InterceptorFlight:
 
     def _model_params(self) -> tuple:
         s, m = self.seeker, self.midcourse
-        return (
+        cached = self._model
+        if cached is not None and cached[0] is s and cached[1] is m:
+            return cached[2]  # (frozen records: the same objects, the same figures)
+        params = (
             float(m.navigation_ratio), float(m.min_time_to_go_s), bool(s.perfect),
             float(s.angle_noise_rad), float(s.frame_s), float(s.alpha), float(s.beta),
         )  # fmt: skip
+        self._model = (s, m, params)
+        return params
 
     def _work_arrays(self, n: int) -> tuple:
         """Work arrays of the kernel for ``n`` interceptors (kept between calls)."""

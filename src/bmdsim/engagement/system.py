@@ -261,8 +261,11 @@ class EngagementSystem:
 
     def _instant(self, t: float, threats, target_states) -> list[EngagementEvent]:
         events: list[EngagementEvent] = []
-        events += self.posture.advance(t)
-        events += self.weapon_control.advance(t)
+        # (each part is asked only when something of it is due by t: the same results)
+        if self.posture.next_change_s() <= t:
+            events += self.posture.advance(t)
+        if self.weapon_control.next_change_s() <= t:
+            events += self.weapon_control.advance(t)
         if len(self.flight):
             self._flight_results(self.flight.advance(self.t_s, t, target_states), events)
         outgoing: list[Message] = []
@@ -288,8 +291,10 @@ class EngagementSystem:
         for m in outgoing:
             events += self.network.send(m)
         outgoing = []
-        delivered, net_events = self.network.deliver(t)
-        events += net_events
+        delivered: list[Message] = []
+        if self.network.next_time_s() <= t:
+            delivered, net_events = self.network.deliver(t)
+            events += net_events
         for m in self.network.given_up():
             if m.source == self.battle_manager.node:
                 self.battle_manager.undeliverable(m)
