@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from bmdsim.core.random import stream
 from bmdsim.engagement.assignment import Assigner
@@ -41,6 +42,9 @@ from bmdsim.engagement.threats import ThreatReport
 
 #: Name of the operations centre when the scenario has no C2 node.
 DEFAULT_OPS_CENTRE = "bmd-ops"
+
+
+_time_of = attrgetter("time_s")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -241,7 +245,8 @@ class EngagementSystem:
                 t = nxt
             events.extend(self._instant(t, threats, target_states))
             self.t_s = t
-        events.sort(key=lambda e: e.time_s)
+        if len(events) > 1:
+            events.sort(key=_time_of)
         return events
 
     def _flight_results(self, results, events: list[EngagementEvent]) -> None:
