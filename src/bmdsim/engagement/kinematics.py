@@ -311,7 +311,6 @@ def _boost_compiled(kin, type_idx, launch_s, t_end, r0, v0, az, kick, up, down, 
     from bmdsim.flight.air import air_table
     from bmdsim.flight.dynamics import MACH_STEP
 
-    n = type_idx.size
     t_now = launch_s.copy()
     y = y0.copy()
     todo = np.flatnonzero(alive)
@@ -607,9 +606,9 @@ def fly_open_loop(
 __all__ = [
     "BOOST_STEP_S",
     "COAST_ATOL",
-    "BoostCache",
     "COAST_RTOL",
     "DEFAULT_PROGRAM",
+    "BoostCache",
     "InterceptorKinematics",
     "LaunchProgram",
     "OpenLoopResult",
