@@ -215,6 +215,12 @@ class BattleManager:
         self._last_wcs: dict[str, WeaponControl] = {}
         # (the weapon-control revision, the time) at which _last_wcs was found
         self._wcs_at: tuple[tuple[int, float], float] | None = None
+        # the threat picture of the last full step and the time before which a step with
+        # that picture, no message and no doctrine change has nothing to do (see _quiet_s)
+        self._seen: Sequence[ThreatReport] | None = None
+        self._quiet_s = -math.inf
+        # next_due_s, kept until the files change (a full step, an undeliverable order)
+        self._due_s: float | None = None
 
     # ------------------------------------------------------------------ queries
     def threat_status(self, threat_id: str) -> str:
@@ -253,24 +259,36 @@ class BattleManager:
 
     def next_due_s(self) -> float:
         """Next time a decision falls due (inf if none)."""
-        times = []
+        if self._due_s is None:
+            self._due_s = self._next_due_s()
+        return self._due_s
+
+    def _next_due_s(self) -> float:
+        # (the minimum of the times in this order, taken in place)
+        best = math.inf
         isnan = math.isnan
         picture = self._picture
+        interval = self.track_update_interval_s
         for f in self._files.values():
             if f.closed:
                 continue
-            engaged = f.engaged
-            if engaged:
-                times.append(f.last_update_s + self.track_update_interval_s)
+            engaged = False
+            for o in f.orders.values():
+                if o.open:
+                    engaged = True
+                    x = f.last_update_s + interval
+                    if x < best:
+                        best = x
+                    break
             if f.report.threat_id not in picture:
                 continue  # decisions wait for the threat to be in the picture again
-            if isnan(f.alerted_s) and not isnan(f.alert_due_s):
-                times.append(f.alert_due_s)
-            if not f.authorised and not isnan(f.authorise_due_s):
-                times.append(f.authorise_due_s)
-            if not engaged:
-                times.append(f.replan_s)
-        return min(times) if times else math.inf
+            if isnan(f.alerted_s) and not isnan(f.alert_due_s) and f.alert_due_s < best:
+                best = f.alert_due_s
+            if not f.authorised and not isnan(f.authorise_due_s) and f.authorise_due_s < best:
+                best = f.authorise_due_s
+            if not engaged and f.replan_s < best:
+                best = f.replan_s
+        return best
 
     def _ready_s(self, t: float, unit: UnitRecord) -> float:
         latency = self._delay(self.node, unit.id)
@@ -283,26 +301,59 @@ class BattleManager:
     def step(
         self, t_s: float, received: Sequence[Message], threats: Sequence[ThreatReport]
     ) -> BattleStep:
-        """Act at ``t_s`` on the messages ``received`` and the threat picture ``threats``."""
+        """Act at ``t_s`` on the messages ``received`` and the threat picture ``threats``.
+
+        A step with no message, the same picture (the same sequence object) as the last
+        step, no posture or weapon-control change and before anything falls due (see
+        :meth:`_quiet_until`) does nothing."""
+        doctrine_done = False
+        if not received and threats is self._seen and t_s < self._quiet_s - 1e-9:
+            if not self._doctrine_changes(t_s):
+                return _QUIET
+            doctrine_done = True
+        self._due_s = None
         messages: list[Message] = []
         events: list[EngagementEvent] = []
-        self._receive(t_s, received)
-        self._release(t_s)
-        self._doctrine_changes(t_s)
+        if received:
+            self._receive(t_s, received)
+        if self._live:
+            self._release(t_s)
+        if not doctrine_done:
+            self._doctrine_changes(t_s)
+        files = self._files
         for report in threats:
-            f = self._files.get(report.threat_id)
+            f = files.get(report.threat_id)
             if f is None:
-                f = self._files[report.threat_id] = _ThreatFile(report=report)
+                f = files[report.threat_id] = _ThreatFile(report=report)
             elif report.time_s >= f.report.time_s:
                 f.report = report
             if not f.closed:  # (a closed file has nothing to evaluate)
                 self._evaluate(t_s, f, messages, events)
-        self._picture = frozenset(r.threat_id for r in threats)
+        self._picture = frozenset([r.threat_id for r in threats])
         plans = self._plan_and_assign(t_s, messages, events)
         self._track_updates(t_s, messages)
+        self._seen = threats
+        self._quiet_s = self._quiet_until()
         if not messages and not events and not plans:
             return _QUIET
         return BattleStep(messages=tuple(messages), events=tuple(events), plans=tuple(plans))
+
+    def _quiet_until(self) -> float:
+        """After a full step: the time up to which (exclusive, less 1e-9 s) a step with the
+        same picture, no message and no doctrine change does nothing: the next decision due
+        (alert, authorisation, re-plan, track update: :meth:`next_due_s`) and the next
+        channel release; -inf while a threat waits to be planned. Until then, without
+        messages, nothing else changes: the same reports were evaluated at the last step,
+        orders open and not launched hold their channels until a message, the picture is
+        the same."""
+        for f in self._files.values():
+            if f.needs_plan and not f.closed:
+                return -math.inf
+        t = self.next_due_s()
+        for o in self._live.values():
+            if o.launched and o.interceptors and o.release_s < t:
+                t = o.release_s
+        return t
 
     def _receive(self, t: float, received: Sequence[Message]) -> None:
         freed: set[str] = set()
@@ -385,9 +436,11 @@ class BattleManager:
             self._inventory[o.unit] += o.shots
             f.needs_plan = not f.closed
             self._resources_freed(o.unit)
+            self._due_s, self._quiet_s = None, -math.inf
 
-    def _doctrine_changes(self, t: float) -> None:
-        """A posture or weapon-control change makes every open threat worth planning again."""
+    def _doctrine_changes(self, t: float) -> bool:
+        """A posture or weapon-control change makes every open threat worth planning again
+        (returns whether there was one)."""
         level = self.posture.level_at(t)
         revision = self.weapon_control.revision
         at = self._wcs_at
@@ -398,18 +451,19 @@ class BattleManager:
             wcs = {u: self.weapon_control.status_at(u, t) for u in self.units}
         self._wcs_at = (revision, t)
         changed = (self._last_posture is not None and level != self._last_posture) or (
-            self._last_wcs and wcs != self._last_wcs
+            wcs is not self._last_wcs and self._last_wcs and wcs != self._last_wcs
         )
         self._last_posture, self._last_wcs = level, wcs
         if changed:
             for f in self._files.values():
                 if not f.closed and not math.isnan(f.alerted_s) and not f.engaged:
                     f.needs_plan = True
+        return bool(changed)
 
     def _evaluate(self, t: float, f: _ThreatFile, messages, events) -> None:
+        if f.closed or (f.authorised and not math.isnan(f.alerted_s)):
+            return  # (alerted and authorised: nothing left to evaluate)
         r = f.report
-        if f.closed:
-            return
         if math.isnan(f.permitted_since_s) and r.hostile and self.authority.category_permitted(r):
             f.permitted_since_s = t
             f.alert_due_s = t + self.posture.decision_delay_s("threat_evaluation_s", t)

@@ -237,6 +237,12 @@ class EngagementRules:
     non_allied_value: float = 0.5
 
 
+#: Categories whose threats may always be engaged, and the one the rules may allow (module
+#: constants: an enum member's lookup costs more than the test).
+_ALWAYS_ENGAGED = frozenset({ThreatCategory.DEFENDED_ASSET, ThreatCategory.ALLIED_TERRITORY})
+_NON_ALLIED = ThreatCategory.NON_ALLIED_TERRITORY
+
+
 class EngagementAuthority:
     """Decides whether a fire unit may engage a threat, and what the threat is worth."""
 
@@ -245,9 +251,9 @@ class EngagementAuthority:
 
     def category_permitted(self, threat: ThreatReport) -> bool:
         c = threat.category
-        if c in (ThreatCategory.DEFENDED_ASSET, ThreatCategory.ALLIED_TERRITORY):
+        if c in _ALWAYS_ENGAGED:
             return True
-        return c == ThreatCategory.NON_ALLIED_TERRITORY and self.rules.engage_non_allied
+        return c == _NON_ALLIED and self.rules.engage_non_allied
 
     def permits(
         self,

@@ -20,7 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from bmdsim.earth.frames import ecef_to_enu, ecef_to_geodetic
-from bmdsim.engagement.kinematics import InterceptorKinematics, TargetFn, fly_open_loop
+from bmdsim.engagement.kinematics import (
+    BoostCache,
+    InterceptorKinematics,
+    TargetFn,
+    fly_open_loop,
+)
 from bmdsim.flight.dynamics import Physics
 
 #: Finite-difference step of the controls [rad].
@@ -76,7 +81,9 @@ class FireControl:
     """Solves launch controls for batches of candidate launches (see the module docstring).
 
     ``kinematics``: the interceptor types; ``tolerance_m``: a candidate has converged when
-    its miss is below this; ``max_iterations``: Newton iterations at most.
+    its miss is below this; ``max_iterations``: Newton iterations at most;
+    ``boost_cache``: boosts flown before (:class:`~bmdsim.engagement.kinematics.BoostCache`,
+    shared by the solvers of one planner) are not flown again.
     """
 
     def __init__(
@@ -86,8 +93,10 @@ class FireControl:
         physics: Physics | None = None,
         tolerance_m: float = 2.0,
         max_iterations: int = 8,
+        boost_cache: BoostCache | None = None,
     ) -> None:
         self.kinematics = kinematics
+        self.boost_cache = boost_cache
         self.physics = Physics() if physics is None else physics
         self.tolerance_m = float(tolerance_m)
         self.max_iterations = int(max_iterations)
@@ -149,6 +158,7 @@ class FireControl:
                 physics=self.physics,
                 target=target,
                 target_index=tgt_idx[rep],
+                boost_cache=self.boost_cache,
             )
             tt = target(res.t_s, tgt_idx[rep])
             mv = res.state[:, :3] - tt[:, :3]  # miss vectors (3m, 3)

@@ -120,6 +120,9 @@ class FireUnit:
         self._engagements: dict[int, _Engagement] = {}
         self._alerts: dict[str, float] = {}
         self._rounds = 0
+        #: the earliest scheduled launch (inf: none); launches are scheduled and fired only
+        #: in a step that is not idle, which sets it again
+        self._next_launch = math.inf
 
     # ------------------------------------------------------------------ state
     @property
@@ -132,6 +135,9 @@ class FireUnit:
 
     def next_launch_s(self) -> float:
         """Time of the next scheduled launch (inf if none)."""
+        return self._next_launch
+
+    def _scheduled_launch_s(self) -> float:
         times = [t for e in self._engagements.values() for t in e.launch_times]
         return min(times) if times else math.inf
 
@@ -160,9 +166,7 @@ class FireUnit:
     # ------------------------------------------------------------------ the step
     def step(self, t_s: float, received: Sequence[Message]) -> FireUnitStep:
         """Act at ``t_s`` on the messages ``received`` (addressed to this unit)."""
-        if not received and not any(
-            tl <= t_s + 1e-9 for e in self._engagements.values() for tl in e.launch_times
-        ):
+        if not received and self._next_launch > t_s + 1e-9:
             return _IDLE  # no message, no launch due (what _launch_due acts on): nothing to do
         messages: list[Message] = []
         events: list[EngagementEvent] = []
@@ -212,6 +216,7 @@ class FireUnit:
                 ):
                     uplinks.append((m.threat_id, m.state_s, m.state))
         launches = self._launch_due(t_s, events, messages)
+        self._next_launch = self._scheduled_launch_s()
         return FireUnitStep(
             messages=tuple(messages),
             events=tuple(events),

@@ -32,6 +32,7 @@ the guidance models are the stock ones; otherwise the numpy reference
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -256,6 +257,14 @@ class InterceptorFlight:
         self._t = np.zeros(n)
         self._y = np.zeros((n, 7))
         self._phase = np.zeros(n, np.int8)
+        #: flights not ended, counted and marked (a new mask) at each launch and end
+        self._n_live = 0
+        self._live_mask = np.zeros(n, bool)
+        # no flight not ended is before this time (less 1e-12 s): the last compiled advance's
+        # end, lowered by launches
+        self._t_floor = math.inf
+        # the kernel's state arguments (the arrays are replaced only at a launch)
+        self._state_args: tuple | None = None
         self._outcome = np.zeros(n, np.int8)
         self._up = np.zeros((n, 3))
         self._down = np.zeros((n, 3))
@@ -284,6 +293,7 @@ class InterceptorFlight:
         # the equations of motion's settings and tables for the kernel, per physics,
         # kinematics and air table (all frozen)
         self._phys: tuple | None = None
+        self._model: tuple | None = None
         # the kernel's end-of-flight outputs (kept between calls, per number of flights)
         self._ev: tuple[np.ndarray, np.ndarray] | None = None
         # the targets' tables of the last compiled advance: the target keys array and the
@@ -433,6 +443,9 @@ class InterceptorFlight:
         self._killed = _grow(self._killed, np.zeros(n, bool))
         self._meas_t = _grow(self._meas_t, [L.launch_s for L in launches])
         self._next_cmd = _grow(self._next_cmd, [L.launch_s for L in launches])
+        self._t_floor = min(self._t_floor, min(float(L.launch_s) for L in launches))
+        self._live_mask = self._phase != _ENDED
+        self._n_live = int(np.count_nonzero(self._live_mask))
 
     def _apparent_acceleration(self, states: np.ndarray) -> np.ndarray:
         """Gravity (J2) and rotating-frame acceleration of ballistic states ``(M, 6)``."""
@@ -566,9 +579,11 @@ class InterceptorFlight:
             or type(self.terminal) is not ProportionalNavigation
         ):
             return self.advance_reference(t0_s, t1_s, target_states)
-        flying = (self._phase != _ENDED) & (self._t < t1_s - 1e-12)
-        if not flying.any():
-            return []
+        if not self._n_live or t1_s <= self._t_floor:
+            return []  # nothing flying, or every flight at t1_s already
+        # the flights not ended (the kernel flies those not yet at t1_s; one already there
+        # only brings its target's knots)
+        flying = self._live_mask
         self._snapshot = None
         kern = _kernel()
         n = len(self)
@@ -582,6 +597,9 @@ class InterceptorFlight:
         )  # fmt: skip
         if n_ev < 0:
             raise RuntimeError(f"interceptor flight did not reach t = {t1_s} s")
+        self._t_floor = float(t1_s)
+        if n_ev == 0:
+            return []
         truth = _known_targets(target_states)
         return [
             self._end(int(k), truth, "")
@@ -593,12 +611,16 @@ class InterceptorFlight:
     # ------------------------------------------------------------------ compiled flight
     def _state_arrays(self) -> tuple:
         """The per-interceptor arrays the kernel reads and updates in place."""
-        return (
+        args = self._state_args
+        if args is not None and args[0] is self._t and args[1] is self._y:
+            return args  # (the same arrays: replaced together at a launch)
+        args = self._state_args = (
             self._t, self._y, self._phase, self._frame, self._a_cmd, self._u_est,
             self._udot_est, self._dv_used, self._meas_t, self._next_cmd, self._type,
             self._launch, self._kick, self._up, self._down, self._est, self._est_t,
             self._est_a, self._noise,
         )  # fmt: skip
+        return args
 
     def _compiled_tables(self) -> tuple:
         """Per-type tables of the kernel (built once per set of types): stages, thrust,
@@ -632,18 +654,22 @@ class InterceptorFlight:
         concatenated; kept while the targets' trajectories stay the same objects), their end
         times, and each interceptor's table (-1: none, a negative key)."""
         keys = self._target
-        known = flying & (keys >= 0)
         # the distinct keys and each interceptor's table: kept while the keys array (replaced
-        # at each launch) and the interceptors flying at known targets are the same
-        mask = known.tobytes()
+        # at each launch) and the interceptors flying at known targets are the same (the
+        # same mask object, or an equal one)
         tabs = self._target_tab
-        if tabs is not None and tabs[0] is keys and tabs[1] == mask:
+        if tabs is not None and tabs[0] is keys and tabs[4] is flying:
             want, tab = tabs[2], tabs[3]
         else:
-            want = [int(k) for k in np.unique(keys[known])]
-            tab = np.full(len(self), -1, np.intp)
-            tab[known] = np.searchsorted(np.array(want, dtype=keys.dtype), keys[known])
-            self._target_tab = (keys, mask, want, tab)
+            known = flying & (keys >= 0)
+            mask = known.tobytes()
+            if tabs is not None and tabs[0] is keys and tabs[1] == mask:
+                want, tab = tabs[2], tabs[3]
+            else:
+                want = [int(k) for k in np.unique(keys[known])]
+                tab = np.full(len(self), -1, np.intp)
+                tab[known] = np.searchsorted(np.array(want, dtype=keys.dtype), keys[known])
+            self._target_tab = (keys, mask, want, tab, flying)
         trajs, ends = [], []
         for key in want:
             traj, end_s = trajectory(key)
@@ -709,10 +735,15 @@ class InterceptorFlight:
 
     def _model_params(self) -> tuple:
         s, m = self.seeker, self.midcourse
-        return (
+        cached = self._model
+        if cached is not None and cached[0] is s and cached[1] is m:
+            return cached[2]  # (frozen records: the same objects, the same figures)
+        params = (
             float(m.navigation_ratio), float(m.min_time_to_go_s), bool(s.perfect),
             float(s.angle_noise_rad), float(s.frame_s), float(s.alpha), float(s.beta),
         )  # fmt: skip
+        self._model = (s, m, params)
+        return params
 
     def _work_arrays(self, n: int) -> tuple:
         """Work arrays of the kernel for ``n`` interceptors (kept between calls)."""
@@ -870,6 +901,8 @@ class InterceptorFlight:
         itype = self._types[self._type[k]]
         self._snapshot = self._settled = None
         self._phase[k] = Phase.ENDED
+        self._live_mask = self._phase != _ENDED
+        self._n_live = int(np.count_nonzero(self._live_mask))
         pos = self._y[k, :3]
         lat, lon, alt = (float(v) for v in ecef_to_geodetic(pos))
         miss = pk = closing = np.nan

@@ -277,6 +277,142 @@ def _target_tables(target, target_index, armed_s: np.ndarray, n: int) -> tuple |
             ky, kf)  # fmt: skip
 
 
+class BoostCache:
+    """The ends of compiled boosts (burnout time and state, row by row) keyed on their exact
+    inputs: interceptor type, launch time, position and velocity, controls, end time, with
+    the programme, physics and step. Keeps the latest ``size`` rows."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = int(size)
+        self._rows: dict[tuple, tuple] = {}
+        self.hits = 0
+
+    def lookup(self, keys: list) -> list:
+        """The cached ``(type, burnout_s, state)`` of each key, or None."""
+        rows = self._rows
+        return [rows.get(k) for k in keys]
+
+    def store(self, keys: list, values: list) -> None:
+        rows = self._rows
+        for k, v in zip(keys, values, strict=True):
+            rows[k] = v
+        while len(rows) > self.size:
+            del rows[next(iter(rows))]
+
+
+def _boost_compiled(kin, type_idx, launch_s, t_end, r0, v0, az, kick, up, down, y0, alive,
+                    physics, step_s, cache):  # fmt: skip
+    """``(t_s, y)`` after the boost of every flight by the compiled RK4 kernel
+    (:func:`bmdsim.flight._boost_kernel.boost_segment`: each object alone, so a subset of
+    the rows flies as it would in the whole batch), every segment's tables built at once;
+    rows found in ``cache`` are not flown again. None where the numpy driver must fly it
+    (a segment ending before it starts, a flight reaching the ground)."""
+    from bmdsim.flight import _boost_kernel as kern
+    from bmdsim.flight.air import air_table
+    from bmdsim.flight.dynamics import MACH_STEP
+
+    t_now = launch_s.copy()
+    y = y0.copy()
+    todo = np.flatnonzero(alive)
+    keys = hits = None
+    if cache is not None and todo.size:
+        shared = (kin.program, physics, float(step_s))
+        data = np.concatenate(
+            [launch_s[:, None], r0, v0, az[:, None], kick[:, None], t_end[:, None]], axis=1
+        )
+        types = kin.types
+        keys = [(shared, id(types[type_idx[i]]), data[i].tobytes()) for i in todo]
+        hits = cache.lookup(keys)
+        miss = []
+        for j, (i, h) in enumerate(zip(todo, hits, strict=True)):
+            if h is not None and h[0] is types[type_idx[i]]:
+                t_now[i] = h[1]
+                y[i] = h[2]
+            else:
+                miss.append(j)
+        if len(miss) < todo.size:
+            cache.hits += todo.size - len(miss)
+            keys = [keys[j] for j in miss]
+            todo = todo[miss]
+    if todo.size == 0:
+        return t_now, y
+    ti = type_idx[todo]
+    m = todo.size
+    ls = launch_s[todo]
+    p = kin.program
+    bounds = kin.boundaries(ti)  # (M, B) flight times
+    starts = np.concatenate([np.zeros((m, 1)), bounds[:, :-1]], axis=1)
+    a = np.ascontiguousarray((ls[:, None] + starts).T)  # (B, M) epoch seconds
+    b = np.ascontiguousarray(np.minimum(ls[:, None] + bounds, t_end[todo, None]).T)
+    if np.any(b < a):
+        return None
+    run = b > a
+    # each segment's stage, steering and drag (as InterceptorKinematics.thrust / aero)
+    mid = 0.5 * (starts + bounds)
+    ends = kin.stage_end_s[ti]  # (M, S)
+    stage = np.sum(ends[:, None, :] <= mid[:, :, None], axis=2)
+    stage = np.where(stage < kin.n_stages[ti, None], stage, -1)  # (M, B)
+    burning = stage >= 0
+    s = np.where(burning, stage, 0)
+    rows_t = ti[:, None]
+    hold_until = np.maximum(p.vertical_rise_s + p.pitch_over_s, kin.stage_end_s[ti, 0])
+    mode = np.where(mid < p.vertical_rise_s, 0, np.where(mid < hold_until[:, None], 1, 2))
+    nb = bounds.shape[1]
+    tp = np.empty((nb, m, 13))
+    tp[:, :, 0] = np.where(burning, kin.thrust_vac_n[rows_t, s], 0.0).T
+    tp[:, :, 1] = np.where(burning, kin.mass_flow_kg_s[rows_t, s], 0.0).T
+    tp[:, :, 2] = np.where(burning, kin.exit_area_m2[rows_t, s], 0.0).T
+    tp[:, :, 3] = mode.T
+    tp[:, :, 4:7] = up[todo]
+    tp[:, :, 7:10] = down[todo]
+    tp[:, :, 10] = ls + p.vertical_rise_s
+    tp[:, :, 11] = p.pitch_over_s
+    tp[:, :, 12] = kick[todo]
+    d = kin.diameter_m[rows_t, s]
+    area = np.ascontiguousarray(
+        np.where(burning, np.pi / 4.0 * d**2, kin.coast_area_m2[ti, None]).T
+    )
+    drag_row = np.ascontiguousarray(kin.drag_row[ti], dtype=np.intp)
+    staged = burning & np.isclose(bounds, kin.stage_end_s[rows_t, s])
+    drop = kin.dry_kg[rows_t, s]
+    last = s == kin.n_stages[ti, None] - 1
+    drop = np.where(~last | kin.kv_separates[ti, None], drop, 0.0)
+    table = air_table()
+    phys = (
+        bool(physics.j2), bool(physics.rotating), bool(physics.drag),
+        -1.0 if physics.sphere_radius_m is None else float(physics.sphere_radius_m),
+    )  # fmt: skip
+    tables = (
+        np.require(kin.cd_table, float, "CW"), 1.0 / MACH_STEP, table.rows, table.alt_min_m,
+        table.inv_step_per_m, table.last_node,
+    )  # fmt: skip
+    ym = np.ascontiguousarray(y[todo])
+    tm = ls.copy()
+    t_out = np.empty(m)
+    crossed = np.zeros(m, dtype=bool)
+    work = np.empty((6, 7))
+    for k in range(nb):
+        rk = run[k]
+        if not rk.any():
+            continue
+        t_out[:] = a[k]
+        kern.boost_segment(
+            a[k], b[k], ym, rk, float(step_s), t_out, crossed, *phys, area[k], drag_row,
+            *tables, tp[k], work,
+        )  # fmt: skip
+        if crossed.any():  # the driver locates ground crossings
+            return None
+        tm = np.where(rk, t_out, tm)
+        ended = rk & staged[:, k]
+        if ended.any():
+            ym[ended, 6] -= drop[ended, k]
+    t_now[todo] = tm
+    y[todo] = ym
+    if keys is not None:
+        cache.store(keys, [(kin.types[ti[j]], tm[j], ym[j].copy()) for j in range(m)])
+    return t_now, y
+
+
 #: Event-time tolerance of :func:`bmdsim.core.integrate.dopri5`'s default.
 _EVENT_TOL_S = 1e-9
 
@@ -298,6 +434,7 @@ def fly_open_loop(
     boost_step_s: float = BOOST_STEP_S,
     rtol: float = COAST_RTOL,
     compiled: bool = True,
+    boost_cache: BoostCache | None = None,
 ) -> OpenLoopResult:
     """Fly ``N`` interceptors on the open-loop programme from launch to ``t_end_s``.
 
@@ -315,7 +452,9 @@ def fly_open_loop(
     ``dense=True`` and a boost segment in which an interceptor
     reaches the ground use the driver too, and so does a coast with a non-default
     ``physics`` or a ``target`` other than ``None`` or a
-    :class:`~bmdsim.engagement.prediction.PredictedTrajectories`).
+    :class:`~bmdsim.engagement.prediction.PredictedTrajectories`). ``boost_cache``: a
+    :class:`BoostCache` of compiled boosts (the fire control's Newton iterations and the
+    fire unit's solve at launch fly the same boosts again); the same results.
     """
     physics = Physics() if physics is None else physics
     type_idx = np.asarray(type_idx, dtype=np.intp)
@@ -340,7 +479,15 @@ def fly_open_loop(
     t_now = launch_s.copy()
 
     # --- boost: one RK4 segment per programme phase / stage
-    bounds = kin.boundaries(type_idx)  # (N, B) flight times
+    fast = None
+    if compiled and not dense and boost_step_s > 0.0:
+        fast = _boost_compiled(
+            kin, type_idx, launch_s, t_end, r0, v0, az, kick, up, down, y, alive, physics,
+            boost_step_s, boost_cache,
+        )  # fmt: skip
+    if fast is not None:
+        t_now, y = fast
+    bounds = kin.boundaries(type_idx) if fast is None else np.zeros((n, 0))  # (N, B)
     starts = np.concatenate([np.zeros((n, 1)), bounds[:, :-1]], axis=1)
     for k in range(bounds.shape[1]):
         a = launch_s + starts[:, k]
@@ -462,6 +609,7 @@ __all__ = [
     "COAST_ATOL",
     "COAST_RTOL",
     "DEFAULT_PROGRAM",
+    "BoostCache",
     "InterceptorKinematics",
     "LaunchProgram",
     "OpenLoopResult",

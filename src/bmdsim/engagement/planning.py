@@ -38,7 +38,12 @@ import numpy as np
 from bmdsim.catalog.interceptors import InterceptorType
 from bmdsim.earth.frames import ecef_to_geodetic, geodetic_to_ecef
 from bmdsim.engagement.fire_control import FireControl, FireControlSolution, aim_azimuth
-from bmdsim.engagement.kinematics import DEFAULT_PROGRAM, InterceptorKinematics, LaunchProgram
+from bmdsim.engagement.kinematics import (
+    DEFAULT_PROGRAM,
+    BoostCache,
+    InterceptorKinematics,
+    LaunchProgram,
+)
 from bmdsim.engagement.prediction import PredictedTrajectories
 from bmdsim.engagement.tables import (
     DEFAULT_SETTINGS,
@@ -178,6 +183,8 @@ class EngagementPlanner:
         self.physics = Physics() if physics is None else physics
         self.tolerance_m = float(tolerance_m)
         self._kin: dict[tuple[InterceptorType, ...], InterceptorKinematics] = {}
+        #: boosts flown by this planner's fire controls (its fire units' too)
+        self._boosts = BoostCache()
 
     # ------------------------------------------------------------------ collaborators
     def table(self, itype: InterceptorType) -> FlyoutTable:
@@ -187,7 +194,12 @@ class EngagementPlanner:
         key = tuple(types)
         if key not in self._kin:
             self._kin[key] = InterceptorKinematics.from_types(key, self.program)
-        return FireControl(self._kin[key], physics=self.physics, tolerance_m=self.tolerance_m)
+        return FireControl(
+            self._kin[key],
+            physics=self.physics,
+            tolerance_m=self.tolerance_m,
+            boost_cache=self._boosts,
+        )
 
     @staticmethod
     def trajectories(threats: Sequence[ThreatReport]) -> PredictedTrajectories:

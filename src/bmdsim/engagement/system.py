@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from bmdsim.core.random import stream
 from bmdsim.engagement.assignment import Assigner
@@ -41,6 +42,9 @@ from bmdsim.engagement.threats import ThreatReport
 
 #: Name of the operations centre when the scenario has no C2 node.
 DEFAULT_OPS_CENTRE = "bmd-ops"
+
+
+_time_of = attrgetter("time_s")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -202,14 +206,25 @@ class EngagementSystem:
 
     def next_time_s(self) -> float:
         """The next instant something is due (inf if nothing is)."""
-        times = [self.network.next_time_s(), self.battle_manager.next_due_s()]
+        # (the minimum in the order of the list network, battle manager, fire units,
+        # verdicts, posture, weapon control)
+        t = self.network.next_time_s()
+        x = self.battle_manager.next_due_s()
+        if x < t:
+            t = x
         for fu in self.fire_units.values():
-            times.append(fu.next_launch_s())
+            x = fu.next_launch_s()
+            if x < t:
+                t = x
         for v in self._verdicts:
-            times.append(v.verdict.time_s)
-        times.append(self.posture.next_change_s())
-        times.append(self.weapon_control.next_change_s())
-        return min(times)
+            x = v.verdict.time_s
+            if x < t:
+                t = x
+        x = self.posture.next_change_s()
+        if x < t:
+            t = x
+        x = self.weapon_control.next_change_s()
+        return x if x < t else t
 
     # ------------------------------------------------------------------ stepping
     def advance(
@@ -230,7 +245,8 @@ class EngagementSystem:
                 t = nxt
             events.extend(self._instant(t, threats, target_states))
             self.t_s = t
-        events.sort(key=lambda e: e.time_s)
+        if len(events) > 1:
+            events.sort(key=_time_of)
         return events
 
     def _flight_results(self, results, events: list[EngagementEvent]) -> None:
@@ -250,8 +266,11 @@ class EngagementSystem:
 
     def _instant(self, t: float, threats, target_states) -> list[EngagementEvent]:
         events: list[EngagementEvent] = []
-        events += self.posture.advance(t)
-        events += self.weapon_control.advance(t)
+        # (each part is asked only when something of it is due by t: the same results)
+        if self.posture.next_change_s() <= t:
+            events += self.posture.advance(t)
+        if self.weapon_control.next_change_s() <= t:
+            events += self.weapon_control.advance(t)
         if len(self.flight):
             self._flight_results(self.flight.advance(self.t_s, t, target_states), events)
         outgoing: list[Message] = []
@@ -277,8 +296,10 @@ class EngagementSystem:
         for m in outgoing:
             events += self.network.send(m)
         outgoing = []
-        delivered, net_events = self.network.deliver(t)
-        events += net_events
+        delivered: list[Message] = []
+        if self.network.next_time_s() <= t:
+            delivered, net_events = self.network.deliver(t)
+            events += net_events
         for m in self.network.given_up():
             if m.source == self.battle_manager.node:
                 self.battle_manager.undeliverable(m)
@@ -292,6 +313,8 @@ class EngagementSystem:
                 self.cues.append(m)
         for uid, fu in self.fire_units.items():
             mine = [m for m in delivered if m.target == uid] if delivered else delivered
+            if not mine and fu.next_launch_s() > t + 1e-9:
+                continue  # an idle step of the unit: nothing to act on
             res = fu.step(t, mine)
             events += res.events
             outgoing += res.messages

@@ -477,3 +477,61 @@ def test_the_units_permissions_are_found_again_whenever_what_they_depend_on_chan
             assert n == 2 and oks[0][1] is False
     finally:
         EngagementAuthority.permits = original
+
+
+class _CopyingDriver(_Driver):
+    """A driver handing the battle manager a new list every step (never a quiet step)."""
+
+    def run(self, until_s):
+        while self.t <= until_s:
+            step = self.bm.step(self.t, self.inbox.pop(self.t, []), list(self.threats))
+            self.events += [e for e in step.events if e.kind == "engagement_planned"]
+            self.orders += [(self.t, m) for m in step.messages if isinstance(m, EngageOrder)]
+            self.t += 1.0
+
+
+@pytest.mark.parametrize("driver", [_Driver, _CopyingDriver])
+def test_quiet_steps_on_the_same_picture_change_nothing(driver):
+    """A step on the same picture object with no message skips its work until something
+    falls due (a channel release, a kill assessment, a deferred shot, the re-plan clock):
+    the same orders, plans and next decision times as full steps on a copy of the picture."""
+    windows = {
+        ("A", "upper"): (0.0, 400.0, 100.0),
+        ("B", "upper"): (0.0, 400.0, 100.0),
+        ("C", "upper"): (300.0, 400.0, 150.0),
+        ("D", "upper"): (0.0, 0.0, 0.0),
+    }
+    bm, planner = _manager(windows, [_unit("upper", "sm-3-ib", 1)])
+    drv = driver(bm, [_threat(k) for k in "ABCD"])
+    due = []
+    drv.run(0.0)
+    [(_, order)] = drv.orders
+    drv.deliver(22.0, _launched(21.0, order, ["upper-1"], 120.0))
+    drv.deliver(130.0, _kill(129.0, order, "upper-1", killed=False))
+    while drv.t <= 340.0:
+        drv.run(drv.t)
+        due.append(bm.next_due_s())
+    got = (
+        [(t, o.threat_id, o.shots, o.launch_s) for t, o in drv.orders],
+        [(e.time_s, e.subject, e.shots, e.reason) for e in drv.events],
+        [t for t, _ in planner.calls],
+        due,
+    )
+    ref_bm, ref_planner = _manager(windows, [_unit("upper", "sm-3-ib", 1)])
+    ref = _CopyingDriver(ref_bm, [_threat(k) for k in "ABCD"])
+    ref_due = []
+    ref.run(0.0)
+    [(_, ref_order)] = ref.orders
+    ref.deliver(22.0, _launched(21.0, ref_order, ["upper-1"], 120.0))
+    ref.deliver(130.0, _kill(129.0, ref_order, "upper-1", killed=False))
+    while ref.t <= 340.0:
+        ref.run(ref.t)
+        ref_due.append(ref_bm.next_due_s())
+    want = (
+        [(t, o.threat_id, o.shots, o.launch_s) for t, o in ref.orders],
+        [(e.time_s, e.subject, e.shots, e.reason) for e in ref.events],
+        [t for t, _ in ref_planner.calls],
+        ref_due,
+    )
+    assert got == want
+    assert len(got[0]) >= 2 and len(got[2]) >= 5, got  # an order after the channel freed

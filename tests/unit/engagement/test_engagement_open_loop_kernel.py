@@ -101,3 +101,39 @@ def test_compiled_boost_equals_numpy_per_type(name):
         for c in (True, False)
     ]
     _assert_same(*res)
+
+
+def test_boosts_from_the_cache_equal_the_flown_ones_bit_for_bit(threat):
+    """A cache filled by one batch serves the rows flown again (alone or beside new rows)
+    with the same results; a row whose inputs differ in one control is flown."""
+    from bmdsim.engagement.kinematics import BoostCache
+
+    n = 8
+    kw = dict(
+        launch_s=np.full(n, 250.0),
+        t_end_s=np.full(n, 650.0),
+        target=threat,
+        target_index=np.zeros(n, np.intp),
+    )
+    cache = BoostCache()
+    plain = _fly(True, **kw)
+    first = _fly(True, boost_cache=cache, **kw)
+    assert cache.hits == 0
+    _assert_same(first, plain)
+    again = _fly(True, boost_cache=cache, **kw)
+    assert cache.hits == n
+    _assert_same(again, plain)
+    # half the rows with another kick: those are flown, the rest come from the cache
+    kick = np.radians(np.linspace(5.0, 80.0, n))
+    kick[::2] += 1e-4
+    mixed = _fly(True, boost_cache=cache, kick_rad=kick, **kw)
+    assert cache.hits == n + n // 2
+    _assert_same(mixed, _fly(False, kick_rad=kick, **kw))
+
+
+def test_boost_cache_keeps_its_latest_rows():
+    from bmdsim.engagement.kinematics import BoostCache
+
+    cache = BoostCache(size=3)
+    cache.store([1, 2, 3, 4], ["a", "b", "c", "d"])
+    assert cache.lookup([1, 2, 4]) == [None, "b", "d"]
