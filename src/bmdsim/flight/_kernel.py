@@ -123,13 +123,19 @@ def ballistic_acceleration(
     if kappa > 0.0:
         h = altitude(x, y, z, sphere_radius_m)
         lnrho, _lnp, c_sound = _air(h, rows, alt_min, inv_step, last_node)
-        v = math.sqrt(vx * vx + vy * vy + vz * vz)
-        cd = _cd(cd_table, cd_row, v / c_sound, inv_mach_step)
-        kd = -0.5 * math.exp(lnrho) * v * cd * kappa
+        kd = _drag_factor(vx, vy, vz, kappa, lnrho, c_sound, cd_table, cd_row, inv_mach_step)
         ax += kd * vx
         ay += kd * vy
         az += kd * vz
     return ax, ay, az
+
+
+@numba.njit(**_INNER, _nrt=False)
+def _drag_factor(vx, vy, vz, kappa, lnrho, c_sound, cd_table, cd_row, inv_mach_step):
+    """``-1/2 rho |v| Cd(M) kappa`` [1/s]: the drag acceleration is this times the velocity."""
+    v = math.sqrt(vx * vx + vy * vy + vz * vz)
+    cd = _cd(cd_table, cd_row, v / c_sound, inv_mach_step)
+    return -0.5 * math.exp(lnrho) * v * cd * kappa
 
 
 @numba.njit(
@@ -149,14 +155,26 @@ def acceleration_one(
     if drag:
         kappa = area[o] / m
         row = drag_row[o]
-    ax, ay, az = ballistic_acceleration(
-        x, y, z, vx, vy, vz, kappa, cd_table, row, j2, rotating, sphere_radius_m,
-        rows, alt_min, inv_step, last_node, inv_mach_step,
-    )  # fmt: skip
-    dm = 0.0
-    if powered and tp[o, 0] > 0.0:
+    thrust = powered and tp[o, 0] > 0.0
+    if thrust and kappa > 0.0:  # ballistic_acceleration with the air looked up once
+        ax, ay, az = vacuum_acceleration(x, y, z, vx, vy, vz, j2, rotating)
         h = altitude(x, y, z, sphere_radius_m)
-        _lnrho, lnp, _c = _air(h, rows, alt_min, inv_step, last_node)
+        lnrho, lnp, c_sound = _air(h, rows, alt_min, inv_step, last_node)
+        kd = _drag_factor(vx, vy, vz, kappa, lnrho, c_sound, cd_table, row, inv_mach_step)
+        ax += kd * vx
+        ay += kd * vy
+        az += kd * vz
+    else:
+        ax, ay, az = ballistic_acceleration(
+            x, y, z, vx, vy, vz, kappa, cd_table, row, j2, rotating, sphere_radius_m,
+            rows, alt_min, inv_step, last_node, inv_mach_step,
+        )  # fmt: skip
+        lnp = 0.0
+        if thrust:
+            h = altitude(x, y, z, sphere_radius_m)
+            _lnrho, lnp, _c = _air(h, rows, alt_min, inv_step, last_node)
+    dm = 0.0
+    if thrust:
         force = tp[o, 0] - math.exp(lnp) * tp[o, 2]
         if force < 0.0:
             force = 0.0
