@@ -1054,3 +1054,199 @@ def altitude_rate(states, alt, rdot):
         x, y, z = states[i, 0], states[i, 1], states[i, 2]
         alt[i] = _altitude(x, y, z)
         rdot[i] = x * states[i, 3] + y * states[i, 4] + z * states[i, 5]
+
+
+@numba.njit(**_INNER, _nrt=False)
+def _finite_abs(x):
+    """``nan_to_num(abs(x))``: NaN 0, infinity the largest float."""
+    a = abs(x)
+    if a != a:
+        return 0.0
+    if a == math.inf:
+        return 1.7976931348623157e308
+    return a
+
+
+@numba.njit(cache=True, nogil=True)
+def model_covariance(down, burn, az, rel_down, rel_time, out):
+    """:meth:`bmdsim.assessment.launch.LaunchPointEstimator._model_covariance` into
+    ``out (N, 3, 3)``: along-track ``rel_down |down|`` [m] at azimuth ``az`` [rad], in time
+    ``rel_time |burn|`` [s] (non-finite values as ``nan_to_num``)."""
+    for i in range(out.shape[0]):
+        u0, u1 = math.sin(az[i]), math.cos(az[i])
+        sd = rel_down * _finite_abs(down[i])
+        v = sd * sd
+        st = rel_time * _finite_abs(burn[i])
+        out[i, 0, 0] = v * u0 * u0
+        out[i, 0, 1] = v * u0 * u1
+        out[i, 0, 2] = 0.0
+        out[i, 1, 0] = v * u1 * u0
+        out[i, 1, 1] = v * u1 * u1
+        out[i, 1, 2] = 0.0
+        out[i, 2, 0] = 0.0
+        out[i, 2, 1] = 0.0
+        out[i, 2, 2] = st * st
+
+
+@numba.njit(**_INNER, _nrt=False)
+def _azimuth_bins(az, n):
+    """:meth:`BoostProfile._azimuth_weights` of one azimuth: bins and the second's weight."""
+    two_pi = 2.0 * np.pi
+    x = (az % two_pi) / two_pi * n
+    fl = math.floor(x)
+    a0 = int(fl) % n
+    return a0, (a0 + 1) % n, x - fl
+
+
+@numba.njit(cache=True, nogil=True)
+def burnout_tables(az, tables, out):
+    """:meth:`bmdsim.assessment.launch.BoostProfile.burnout_tables` of azimuths ``az (M,)``
+    from the stacked tables ``(K, A, J)`` into ``out (K, M, J)`` (linear in azimuth)."""
+    n_tab, n_az, nj = tables.shape
+    for i in range(az.shape[0]):
+        a0, a1, w = _azimuth_bins(az[i], n_az)
+        w0 = 1.0 - w
+        for k in range(n_tab):
+            for j in range(nj):
+                out[k, i, j] = w0 * tables[k, a0, j] + w * tables[k, a1, j]
+
+
+@numba.njit(cache=True, nogil=True)
+def boost_at_altitude(alt, frac, az, grid, tau, down, nj, tau_out, down_out):
+    """:meth:`bmdsim.assessment.launch.BoostProfile.at_altitude` of ``(M,)`` points from the
+    filled tables ``tau``, ``down`` ``(A, J, H)`` on altitudes ``grid (H,)`` (trilinear;
+    NaN for a NaN altitude or fraction)."""
+    n_az = tau.shape[0]
+    nh = grid.shape[0]
+    top = grid[nh - 1]
+    for i in range(alt.shape[0]):
+        j = frac[i]
+        h = alt[i]
+        if j != j or h != h:
+            tau_out[i] = np.nan
+            down_out[i] = np.nan
+            continue
+        j = min(max(j, 0.0), nj - 1.0)
+        h = min(max(h, 0.0), top)
+        k = np.searchsorted(grid, h, side="right") - 1
+        k = min(max(k, 0), nh - 2)
+        w = (h - grid[k]) / (grid[k + 1] - grid[k])
+        a0, a1, wa = _azimuth_bins(az[i], n_az)
+        lo = math.floor(j)
+        hi = min(lo + 1, nj - 1)
+        f = j - lo
+        w0, f0, wa0 = 1.0 - w, 1.0 - f, 1.0 - wa
+        tau_out[i] = _trilinear(tau, a0, a1, lo, hi, k, w0, w, f0, f, wa0, wa)
+        down_out[i] = _trilinear(down, a0, a1, lo, hi, k, w0, w, f0, f, wa0, wa)
+
+
+@numba.njit(**_INNER, _nrt=False)
+def _trilinear(t, a0, a1, lo, hi, k, w0, w, f0, f, wa0, wa):
+    """One value of :func:`boost_at_altitude` (the numpy path's order of operations)."""
+    v0 = f0 * (w0 * t[a0, lo, k] + w * t[a0, lo, k + 1]) + f * (
+        w0 * t[a0, hi, k] + w * t[a0, hi, k + 1]
+    )
+    v1 = f0 * (w0 * t[a1, lo, k] + w * t[a1, lo, k + 1]) + f * (
+        w0 * t[a1, hi, k] + w * t[a1, hi, k + 1]
+    )
+    return wa0 * v0 + wa * v1
+
+
+@numba.njit(cache=True, nogil=True)
+def launch_mixture(f, ok, model, scale, clean, mu, cov):
+    """The mixture over missile types of :meth:`bmdsim.assessment.launch.LaunchPointEstimator._combine`
+    (and of its infrared estimates): for each type ``k`` the quadratic surrogate of the
+    values ``f (K, N, 2d + 1, 3)`` at the sigma points (``[east, north, t]``), its exact mean
+    and covariance plus ``model (K, N, 3, 3)``; the types with ``ok (K, N)`` weighted
+    equally. ``clean``: ``ok`` is set (the types whose mean is finite), and non-finite
+    moments read as ``nan_to_num``. Into ``mu (N, 3)``, ``cov (N, 3, 3)``."""
+    n_types, n, m, _ = f.shape
+    d = (m - 1) // 2
+    s2 = 2.0 * scale
+    ss2 = 2.0 * scale * scale
+    means = np.empty((n_types, 3))
+    covs = np.empty((n_types, 3, 3))
+    a = np.empty((3, d))
+    b = np.empty((3, d))
+    for i in range(n):
+        for k in range(n_types):
+            finite = True
+            for c in range(3):
+                v0 = f[k, i, 0, c]
+                two_f0 = 2.0 * v0
+                acc = 0.0
+                for j in range(d):
+                    vp = f[k, i, 1 + j, c]
+                    vm = f[k, i, 1 + d + j, c]
+                    a[c, j] = (vp - vm) / s2
+                    bj = (vp + vm - two_f0) / ss2
+                    b[c, j] = bj
+                    acc = bj if j == 0 else acc + bj
+                mk = v0 + acc
+                finite = finite and math.isfinite(mk)
+                means[k, c] = mk if not clean or math.isfinite(mk) else _nan_to_num(mk)
+            for c in range(3):
+                for e in range(3):
+                    sa = 0.0
+                    sb = 0.0
+                    for j in range(d):
+                        sa += a[c, j] * a[e, j]
+                        sb += b[c, j] * b[e, j]
+                    v = (sa + 2.0 * sb) + model[k, i, c, e]
+                    covs[k, c, e] = v if not clean or math.isfinite(v) else _nan_to_num(v)
+            if clean:
+                ok[k, i] = finite
+        n_ok = 0
+        for k in range(n_types):
+            if ok[k, i]:
+                n_ok += 1
+        w = 1.0 / max(n_ok, 1)
+        for c in range(3):
+            acc = 0.0
+            for k in range(n_types):
+                acc += (w if ok[k, i] else 0.0) * means[k, c]
+            mu[i, c] = acc
+        for c in range(3):
+            for e in range(3):
+                acc = 0.0
+                for k in range(n_types):
+                    acc += (w if ok[k, i] else 0.0) * covs[k, c, e]
+                acc2 = 0.0
+                for k in range(n_types):
+                    wk = w if ok[k, i] else 0.0
+                    acc2 += wk * (means[k, c] - mu[i, c]) * (means[k, e] - mu[i, e])
+                cov[i, c, e] = acc + acc2
+
+
+@numba.njit(**_INNER, _nrt=False)
+def _nan_to_num(x):
+    """``numpy.nan_to_num`` of one float."""
+    if x != x:
+        return 0.0
+    if x == math.inf:
+        return 1.7976931348623157e308
+    if x == -math.inf:
+        return -1.7976931348623157e308
+    return x
+
+
+@numba.njit(cache=True, nogil=True)
+def symmetric_eigh(p, w, v):
+    """``numpy.linalg.eigh(0.5 * (p + p^T))`` of covariances ``p (N, d, d)`` into ``w (N,
+    d)``, ``v (N, d, d)`` (LAPACK's ``syevd``, as numpy calls it), one matrix at a time;
+    ``False`` (nothing written) when ``p`` holds a non-finite value."""
+    n, d, _ = p.shape
+    for i in range(n):
+        for r in range(d):
+            for c in range(d):
+                if not math.isfinite(p[i, r, c]):
+                    return False
+    s = np.empty((d, d))
+    for i in range(n):
+        for r in range(d):
+            for c in range(d):
+                s[r, c] = 0.5 * (p[i, r, c] + p[i, c, r])
+        ww, vv = np.linalg.eigh(s)
+        w[i] = ww
+        v[i] = vv
+    return True

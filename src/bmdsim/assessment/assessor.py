@@ -74,24 +74,30 @@ class ThreatMonitor:
     def reported_categories(self, threats: ThreatAssessment) -> np.ndarray:
         """``(N,)`` categories with hysteresis against the reported ones (new tracks: the
         rule's)."""
+        strict = np.asarray(threats.category)
+        out = strict.copy()
+        loose = None  # the rule with every threshold lowered by the margin, when needed
+        for i, tid in enumerate(threats.track_ids.tolist()):  # bookkeeping per track
+            mem = self._memory.get(tid)
+            if mem is not None and strict[i] < mem.category:
+                if loose is None:
+                    loose = self._loose_categories(threats)
+                out[i] = mem.category if loose[i] >= mem.category else loose[i]
+        return out
+
+    def _loose_categories(self, threats: ThreatAssessment) -> np.ndarray:
+        """``(N,)`` categories by the rule with every threshold lowered by the margin."""
         ev = self.evaluator
         p_asset = (
             threats.asset_probability.max(axis=1)
             if threats.asset_probability.shape[1]
             else np.zeros(len(threats))
         )
-        loose = category_rule(  # the rule with every threshold lowered by the margin
+        return category_rule(
             max(ev.asset_threshold - self.margin, 1e-9),
             max(ev.territory_threshold - self.margin, 1e-9),
             p_asset, threats.p_allied, threats.p_non_allied,
         )  # fmt: skip
-        strict = np.asarray(threats.category)
-        out = strict.copy()
-        for i, tid in enumerate(threats.track_ids):  # bookkeeping per track (a dict look-up)
-            mem = self._memory.get(int(tid))
-            if mem is not None and strict[i] < mem.category:
-                out[i] = mem.category if loose[i] >= mem.category else loose[i]
-        return out
 
     def reported_countries(self, threats: ThreatAssessment) -> np.ndarray:
         """``(N,)`` most likely countries with hysteresis against the reported ones."""

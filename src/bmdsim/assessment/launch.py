@@ -296,6 +296,58 @@ class _Burnout:
     ok: np.ndarray
 
 
+#: The four burnout tables of a profile stacked ``(4, A, J)`` (cut-off, altitude, speed,
+#: downrange), by the identity of the profile (kept alive here): profiles are never modified.
+_STACKED: dict[int, tuple[BoostProfile, np.ndarray]] = {}
+_BURNOUT_NAMES = ("cutoff_s", "burnout_alt_m", "burnout_speed_m_s", "burnout_downrange_m")
+
+
+def _burnout_tables(profile: BoostProfile, azimuth_rad: np.ndarray) -> dict[str, np.ndarray]:
+    """:meth:`BoostProfile.burnout_tables` in one compiled kernel (the same operations)."""
+    from bmdsim.assessment import _kernel
+
+    hit = _STACKED.get(id(profile))
+    if hit is None or hit[0] is not profile:
+        if len(_STACKED) >= 64:  # profiles are few (one per missile type); tests make more
+            _STACKED.clear()
+        stacked = np.stack([np.asarray(getattr(profile, k), dtype=float) for k in _BURNOUT_NAMES])
+        hit = _STACKED[id(profile)] = (profile, np.ascontiguousarray(stacked))
+    tables = hit[1]
+    out = np.empty((tables.shape[0], len(azimuth_rad), tables.shape[2]))
+    _kernel.burnout_tables(np.ascontiguousarray(azimuth_rad, dtype=float), tables, out)
+    return dict(zip(_BURNOUT_NAMES, out, strict=True))
+
+
+def _at_altitude(profile: BoostProfile, alt_m, fraction, azimuth_rad):
+    """:meth:`BoostProfile.at_altitude` in one compiled kernel (the same operations)."""
+    from bmdsim.assessment import _kernel
+
+    alt = np.ascontiguousarray(alt_m, dtype=float)
+    tau, down = np.empty(alt.shape), np.empty(alt.shape)
+    _kernel.boost_at_altitude(
+        alt, np.ascontiguousarray(fraction, dtype=float),
+        np.ascontiguousarray(azimuth_rad, dtype=float),
+        np.ascontiguousarray(profile.alt_grid_m, dtype=float),
+        _filled(profile.time_to_alt_s), _filled(profile.downrange_at_alt_m),
+        profile.n_ranges, tau, down,
+    )  # fmt: skip
+    return tau, down
+
+
+def _mixture(f, ok, model, *, clean: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Mean ``(N, 3)`` and covariance ``(N, 3, 3)`` of the mixture over missile types of the
+    surrogates of ``f (K, N, 2d + 1, 3)`` plus ``model (K, N, 3, 3)``, in one compiled
+    kernel (:func:`bmdsim.assessment._kernel.launch_mixture`; ``ok (K, N)`` is set when
+    ``clean``)."""
+    from bmdsim.assessment import _kernel
+    from bmdsim.assessment.sigma import SIGMA_SCALE
+
+    n = f.shape[1]
+    mu, cov = np.empty((n, 3)), np.empty((n, 3, 3))
+    _kernel.launch_mixture(f, ok, model, float(SIGMA_SCALE), clean, mu, cov)
+    return mu, cov
+
+
 def _offset_point(lat, lon, azimuth_rad, distance_m) -> tuple[np.ndarray, np.ndarray]:
     from bmdsim.earth.geodesic import geodesic_direct
 
@@ -360,7 +412,8 @@ class LaunchPointEstimator:
         jit = self.compiled
         lat, lon, _ = _geodetic(x7[:, :3], jit)
         v = _vector_to_enu(x7[:, 3:6], lat, lon, jit)
-        tab = profile.burnout_tables(np.arctan2(v[:, 0], v[:, 1]))  # (M, J) each
+        az = np.arctan2(v[:, 0], v[:, 1])
+        tab = _burnout_tables(profile, az) if jit else profile.burnout_tables(az)  # (M, J) each
         alt, speed_bo = tab["burnout_alt_m"], tab["burnout_speed_m_s"]
         nj = profile.n_ranges
         if jit:
@@ -505,6 +558,20 @@ class LaunchPointEstimator:
     def _combine(self, per_type):
         """Mixture over missile types of the sigma-point surrogates of ``(e, n, t)``."""
         la0, lo0 = per_type[0][0][:, 0], per_type[0][1][:, 0]
+        if self.compiled:
+            n, s = per_type[0][0].shape
+            f = np.empty((len(per_type), n, s, 3))
+            model = np.empty((len(per_type), n, 3, 3))
+            oks = np.empty((len(per_type), n), bool)
+            for k, (la, lo, tl, ok, down, burn, az) in enumerate(per_type):
+                f[k, ..., :2] = _enu_of(la, lo, la0[:, None], lo0[:, None], True)
+                f[k, ..., 2] = tl
+                f[k][~ok] = 0.0
+                model[k] = self._model_covariance(down[:, 0], burn[:, 0], az[:, 0])
+                oks[k] = ok.all(axis=1)
+            mu, cov = _mixture(f, oks, model, clean=False)
+            lat, lon = self._ground_from_enu(mu[:, :2], la0, lo0)
+            return lat, lon, cov[:, :2, :2].copy(), mu[:, 2].copy(), cov[:, 2, 2].copy(), oks.any(0)
         means, covs, oks = [], [], []
         for la, lo, tl, ok, down, burn, az in per_type:
             enu = _enu_of(la, lo, la0[:, None], lo0[:, None], self.compiled)
@@ -527,7 +594,19 @@ class LaunchPointEstimator:
 
     def _model_covariance(self, downrange_m, burn_s, azimuth_rad) -> np.ndarray:
         """``(N, 3, 3)`` boost-model uncertainty: along the ground track
-        ``downrange_relative_sigma * downrange``, in time ``time_relative_sigma * burn``."""
+        ``downrange_relative_sigma * downrange``, in time ``time_relative_sigma * burn``
+        (``compiled``: in one compiled kernel, the same operations)."""
+        if self.compiled:
+            from bmdsim.assessment import _kernel
+
+            out = np.empty((len(downrange_m), 3, 3))
+            _kernel.model_covariance(
+                np.ascontiguousarray(downrange_m, dtype=float),
+                np.ascontiguousarray(burn_s, dtype=float),
+                np.ascontiguousarray(azimuth_rad, dtype=float),
+                float(self.downrange_relative_sigma), float(self.time_relative_sigma), out,
+            )  # fmt: skip
+            return out
         u = np.stack([np.sin(azimuth_rad), np.cos(azimuth_rad)], axis=-1)
         sd = self.downrange_relative_sigma * _finite(np.abs(downrange_m))
         out = np.zeros((u.shape[0], 3, 3))
@@ -595,7 +674,10 @@ class LaunchPointEstimator:
         vn = _vector_to_enu(x_rows[:, 3:6], xl, xo, jit)
         heading_now = np.arctan2(vn[:, 0], vn[:, 1])
         means, covs, oks = [], [], []
-        for prof, b, *_ in per_type:
+        if jit:
+            f_all = np.empty((len(per_type), m, q, 3))
+            model = np.empty((len(per_type), m, 3, 3))
+        for k, (prof, b, *_) in enumerate(per_type):
             ok_b = b.ok.reshape(-1, s)[rows, 0]
             frac = np.where(ok_b, b.fraction.reshape(-1, s)[rows, 0], 0.5 * (prof.n_ranges - 1))
             # launch azimuth: the ground track's heading at the matched burnout, else now
@@ -603,10 +685,16 @@ class LaunchPointEstimator:
             bl, bo_, _ = _geodetic(b.position.reshape(-1, s, 3)[rows, 0], jit)
             ve = _vector_to_enu(bv, bl, bo_, jit)
             heading = np.where(ok_b, np.arctan2(ve[:, 0], ve[:, 1]), heading_now)
-            tau, down = prof.at_altitude(alt.ravel(), np.repeat(frac, q), np.repeat(heading, q))
+            at = _at_altitude if jit else BoostProfile.at_altitude
+            tau, down = at(prof, alt.ravel(), np.repeat(frac, q), np.repeat(heading, q))
             tau, down = tau.reshape(m, q), down.reshape(m, q)
             back = np.broadcast_to(np.mod(heading + np.pi, 2.0 * np.pi)[:, None], (m, q))
             la, lo = _offset_point(lat, lon, back, down)
+            if jit:
+                f_all[k, ..., :2] = _enu_of(la, lo, lat[:, :1], lon[:, :1], True)
+                f_all[k, ..., 2] = t_obs[:, None] - tau
+                model[k] = self._model_covariance(down[:, 0], tau[:, 0], heading)
+                continue
             f = np.concatenate(
                 [_enu_of(la, lo, lat[:, :1], lon[:, :1], jit), (t_obs[:, None] - tau)[..., None]],
                 -1,
@@ -616,6 +704,10 @@ class LaunchPointEstimator:
             means.append(sur.mean())
             covs.append(c)
             oks.append(np.isfinite(sur.mean()).all(axis=1))
+        if jit:
+            mu, cov = _mixture(f_all, np.empty((len(per_type), m), bool), model, clean=True)
+            la, lo = self._ground_from_enu(mu[:, :2], lat[:, 0], lon[:, 0])
+            return la, lo, cov[:, :2, :2], mu[:, 2], cov[:, 2, 2]
         means, covs = np.stack(means, 1), np.stack(covs, 1)
         ok = np.stack(oks, 1)
         w = ok / np.maximum(ok.sum(axis=1, keepdims=True), 1)

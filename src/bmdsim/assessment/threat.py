@@ -180,6 +180,8 @@ class ThreatEvaluator:
         first), value at risk (largest first); unknown times go last within a category."""
         tti = np.asarray(time_to_impact_s, dtype=float)
         var = np.asarray(value_at_risk, float)
+        if tti.ndim == 1 and tti.size <= 1 and var.shape == tti.shape == np.shape(category):
+            return np.ones(tti.size, np.int64)  # one track (or none): nothing to order
         order = np.lexsort(
             (
                 -(var if np.isfinite(var).all() else np.nan_to_num(var)),

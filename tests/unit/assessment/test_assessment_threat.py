@@ -113,6 +113,11 @@ def test_ranking_by_category_then_time_to_impact_then_value():
     tti = np.array([300.0, 400.0, 200.0, 200.0, 10.0])
     value = np.array([0.0, 0.0, 1.0, 5.0, 0.0])
     assert list(ThreatEvaluator.rank(cat, tti, value)) == [4, 1, 3, 2, 5]
+    for n in (0, 1):  # one track or none: the sort's answer without sorting
+        one = ThreatEvaluator.rank(cat[:n], tti[:n], value[:n])
+        assert one.dtype == np.int64 and list(one) == list(range(1, n + 1))
+    nan = ThreatEvaluator.rank(np.array([1]), np.array([np.nan]), np.array([np.nan]))
+    assert list(nan) == [1]
 
 
 def test_akrotiri_is_gbr_territory_on_cyprus(evaluator):
