@@ -1228,25 +1228,3 @@ def _nan_to_num(x):
     if x == -math.inf:
         return -1.7976931348623157e308
     return x
-
-
-@numba.njit(cache=True, nogil=True)
-def symmetric_eigh(p, w, v):
-    """``numpy.linalg.eigh(0.5 * (p + p^T))`` of covariances ``p (N, d, d)`` into ``w (N,
-    d)``, ``v (N, d, d)`` (LAPACK's ``syevd``, as numpy calls it), one matrix at a time;
-    ``False`` (nothing written) when ``p`` holds a non-finite value."""
-    n, d, _ = p.shape
-    for i in range(n):
-        for r in range(d):
-            for c in range(d):
-                if not math.isfinite(p[i, r, c]):
-                    return False
-    s = np.empty((d, d))
-    for i in range(n):
-        for r in range(d):
-            for c in range(d):
-                s[r, c] = 0.5 * (p[i, r, c] + p[i, c, r])
-        ww, vv = np.linalg.eigh(s)
-        w[i] = ww
-        v[i] = vv
-    return True

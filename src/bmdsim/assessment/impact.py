@@ -36,7 +36,6 @@ from bmdsim.assessment.sigma import (
     principal_sqrt,
     sigma_points,
     standard_normals,
-    symmetric_eigh,
 )
 from bmdsim.assessment.types import ErrorEllipse, GroundSamples, ImpactPrediction, _scale
 from bmdsim.earth.frames import ecef_to_geodetic, enu_basis, geodetic_to_ecef
@@ -370,7 +369,7 @@ class ImpactPredictor:
         from bmdsim.flight.dynamics import MACH_STEP
 
         n, d = x.shape
-        w, v = symmetric_eigh(p)
+        w, v = np.linalg.eigh(0.5 * (p + np.swapaxes(p, -1, -2)))
         c = self.coast
         table = air_table()
         valid = np.empty(n, bool)
@@ -380,7 +379,7 @@ class ImpactPredictor:
         site, basis = np.empty((n, 3)), np.empty((n, 2, 3))
         f0, ab = np.empty((n, 3)), np.empty((n, 2 * d, 3))
         _kernel.impact_sigma(
-            x, w, v, SIGMA_SCALE, np.require(times, float, "CW"),
+            x, w, np.require(v, float, "CW"), SIGMA_SCALE, np.require(times, float, "CW"),
             float(c.h_exo_s), float(c.h_endo_s), float(c.endo_error_m_s), float(c.alt_endo_m),
             float(c.max_dt_s),
             bool(c.j2), table.rows, table.alt_min_m, table.inv_step_per_m, table.last_node,

@@ -52,29 +52,14 @@ def sigma_points(mean, covariance, scale: float = SIGMA_SCALE, compiled: bool = 
         return np.concatenate([m[:, None], m[:, None] + sl, m[:, None] - sl], axis=1)
     from bmdsim.assessment import _kernel
 
-    w, v = symmetric_eigh(p)
+    w, v = np.linalg.eigh(0.5 * (p + np.swapaxes(p, -1, -2)))
     n, d = m.shape
     out = np.empty((n, 2 * d + 1, d))
     _kernel.sigma_from_eigh(
-        np.require(m, float, "CW"), w, v,
+        np.require(m, float, "CW"), np.require(w, float, "CW"), np.require(v, float, "CW"),
         float(scale), out,
     )  # fmt: skip
     return out
-
-
-def symmetric_eigh(p) -> tuple[np.ndarray, np.ndarray]:
-    """``numpy.linalg.eigh(0.5 * (p + p^T))`` of covariances ``(N, d, d)`` (C-ordered
-    ``(N, d)``, ``(N, d, d)``), in one compiled call (the same LAPACK routine, ``syevd``);
-    numpy's call where ``p`` holds a non-finite value."""
-    from bmdsim.assessment import _kernel
-
-    p = np.require(p, float, "C")
-    n, d = p.shape[0], p.shape[-1]
-    w, v = np.empty((n, d)), np.empty((n, d, d))
-    if not _kernel.symmetric_eigh(p, w, v):
-        w, v = np.linalg.eigh(0.5 * (p + np.swapaxes(p, -1, -2)))
-        w, v = np.require(w, float, "CW"), np.require(v, float, "CW")
-    return w, v
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -400,25 +400,3 @@ def test_compiled_boost_table_reads_and_model_covariance_equal_the_numpy_ones():
     b = replace(est, compiled=False)._model_covariance(down, burn, az[:50])
     err = np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300))
     assert err <= 4e-16, f"relative error {err:.1e}"
-
-
-def test_compiled_symmetric_eigh_is_numpys_eigh_to_rounding():
-    from bmdsim.assessment.sigma import symmetric_eigh
-
-    rng = np.random.default_rng(4)
-    a = rng.standard_normal((40, 7, 7)) * np.array([50.0, 50, 50, 5, 5, 5, 1e-4])[:, None]
-    p = a @ np.swapaxes(a, -1, -2)
-    p[:, 0, 1] += 1e-9  # not quite symmetric: both average p and its transpose
-    w, v = symmetric_eigh(p)
-    w_ref, v_ref = np.linalg.eigh(0.5 * (p + np.swapaxes(p, -1, -2)))
-    err_w = float(np.max(np.abs(w - w_ref) / np.max(np.abs(w_ref), axis=1, keepdims=True)))
-    err_v = float(np.max(np.abs(v - v_ref)))
-    print(f"eigh: eigenvalue error {err_w:.1e} (relative to the largest), vectors {err_v:.1e}")
-    assert err_w <= 1e-14 and err_v <= 1e-12, (err_w, err_v)
-    assert w.flags.c_contiguous and v.flags.c_contiguous
-    bad = p[:2].copy()
-    bad[1, 3, 3] = np.nan  # numpy's own call (and error) where a value is not finite
-    with pytest.raises(np.linalg.LinAlgError):
-        np.linalg.eigh(bad)
-    with pytest.raises(np.linalg.LinAlgError):
-        symmetric_eigh(bad)
