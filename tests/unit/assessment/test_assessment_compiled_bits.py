@@ -368,6 +368,7 @@ def test_compiled_burnout_match_is_the_numpy_one_bit_for_bit():
         )
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast:RuntimeWarning")
 def test_compiled_boost_table_reads_and_model_covariance_equal_the_numpy_ones():
     from dataclasses import replace
 
