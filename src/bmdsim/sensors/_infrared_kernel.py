@@ -18,7 +18,7 @@ import numba
 import numpy as np
 from numba import types
 
-from bmdsim.sensors._kernel import geodetic, hermite_row, ndtr
+from bmdsim.sensors._kernel import _F, _F1, _F2, _F3, _JIT, geodetic, hermite_row, ndtr
 from bmdsim.sensors.types import (
     R_BASIS,
     R_COV,
@@ -33,16 +33,11 @@ from bmdsim.sensors.types import (
     R_Z,
 )
 
-_F1 = types.Array(types.float64, 1, "A", readonly=True)
-_F2 = types.Array(types.float64, 2, "A", readonly=True)
-_F3 = types.Array(types.float64, 3, "A", readonly=True)
 _B2 = types.Array(types.boolean, 2, "A", readonly=True)
 _W2 = types.Array(types.float64, 2, "C")
 _W3 = types.Array(types.float64, 3, "C")
 _J1 = types.Array(types.int64, 1, "C")
 _BW2 = types.Array(types.boolean, 2, "C")
-_F = types.float64
-_JIT = dict(cache=True, nogil=True, error_model="numpy")
 
 #: Entries of the parameter vector: cloud-top altitude [m], the inflated ellipsoid's
 #: semi-axes [m], the detection threshold ``tau``, the minimum radiant intensity [W/sr], the

@@ -42,48 +42,6 @@ _I = types.int64
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 
 
-@numba.njit((_F1, _F1, _F3), **_JIT)
-def hermite_rows(t, t_grid, states):
-    """States ``(K, N, 6)`` at times ``t (K,)`` from samples ``states (T, N, 6)`` at
-    ``t_grid (T,)`` (NaN outside ``[t_grid[0], t_grid[-1]]``)."""
-    k_count = t.shape[0]
-    n_obj = states.shape[1]
-    last = t_grid.shape[0] - 1
-    out = np.empty((k_count, n_obj, 6))
-    for k in range(k_count):
-        tk = t[k]
-        if not (tk >= t_grid[0] and tk <= t_grid[last]):
-            out[k] = np.nan
-            continue
-        # searchsorted(t_grid, tk, side="right") - 1, clipped to [0, T - 2]
-        i = np.searchsorted(t_grid, tk, side="right") - 1
-        if i > last - 1:
-            i = last - 1
-        if i < 0:
-            i = 0
-        h = t_grid[i + 1] - t_grid[i]
-        s = (tk - t_grid[i]) / h
-        s2 = s * s
-        s3 = s * s * s
-        w0 = 2.0 * s3 - 3.0 * s2 + 1.0
-        w1 = (s3 - 2.0 * s2 + s) * h
-        w2 = -2.0 * s3 + 3.0 * s2
-        w3 = (s3 - s2) * h
-        w4 = (6.0 * s2 - 6.0 * s) / h
-        w5 = 3.0 * s2 - 4.0 * s + 1.0
-        w6 = (-6.0 * s2 + 6.0 * s) / h
-        w7 = 3.0 * s2 - 2.0 * s
-        for j in range(n_obj):
-            for c in range(3):
-                p0 = states[i, j, c]
-                v0 = states[i, j, c + 3]
-                p1 = states[i + 1, j, c]
-                v1 = states[i + 1, j, c + 3]
-                out[k, j, c] = w0 * p0 + w1 * v0 + w2 * p1 + w3 * v1
-                out[k, j, c + 3] = w4 * p0 + w5 * v0 + w6 * p1 + w7 * v1
-    return out
-
-
 @numba.njit((_F2, _I1, _I1, _F2, _F2, _F1, _F1, _F1, _F), **_JIT)
 def dwell_pairs(pos, pj, pc, cue_pos, cue_vel, cue_t_ref, cue_radius, t_tick, range_res_m):
     """Dwells ``p`` of (tick ``pj[p]``, cue ``pc[p]``) pairs: range ``rc (P,)`` from the
@@ -654,7 +612,8 @@ def geodetic(x, y, z, a2, e2, e4):
 @numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
 def hermite_row(tk, t_grid, states, out):
     """:meth:`bmdsim.sensors.TruthTable.state_at` of every object at one time ``tk``:
-    ``out (N, 6)`` (the cubic Hermite polynomial of :func:`hermite_rows`; NaN off the grid)."""
+    ``out (N, 6)``, the cubic Hermite polynomial between the samples ``states (T, N, 6)`` at
+    ``t_grid (T,)`` that bracket it (NaN outside ``[t_grid[0], t_grid[-1]]``)."""
     n_obj = states.shape[1]
     last = t_grid.shape[0] - 1
     if not (tk >= t_grid[0] and tk <= t_grid[last]):
@@ -685,6 +644,17 @@ def hermite_row(tk, t_grid, states, out):
             v1 = states[i + 1, j, c + 3]
             out[j, c] = w0 * p0 + w1 * v0 + w2 * p1 + w3 * v1
             out[j, c + 3] = w4 * p0 + w5 * v0 + w6 * p1 + w7 * v1
+
+
+@numba.njit((_F1, _F1, _F3), **_JIT)
+def hermite_rows(t, t_grid, states):
+    """States ``(K, N, 6)`` at times ``t (K,)`` from samples ``states (T, N, 6)`` at
+    ``t_grid (T,)`` (NaN outside ``[t_grid[0], t_grid[-1]]``): :func:`hermite_row` at each
+    time."""
+    out = np.empty((t.shape[0], states.shape[1], 6))
+    for k in range(t.shape[0]):
+        hermite_row(t[k], t_grid, states, out[k])
+    return out
 
 
 # -- numpy's PCG64 and standard normal, for draws inside a kernel ------------------------------

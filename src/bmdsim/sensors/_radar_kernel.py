@@ -24,7 +24,21 @@ import numba
 import numpy as np
 from numba import types
 
-from bmdsim.sensors._kernel import geodetic, hermite_row, ndtr, pcg64_normal, pcg64_seeded
+from bmdsim.sensors._kernel import (
+    _F,
+    _F1,
+    _F2,
+    _F3,
+    _I,
+    _I1,
+    _JIT,
+    _U1,
+    geodetic,
+    hermite_row,
+    ndtr,
+    pcg64_normal,
+    pcg64_seeded,
+)
 from bmdsim.sensors.types import (
     R_BASIS,
     R_COV,
@@ -39,19 +53,11 @@ from bmdsim.sensors.types import (
     R_Z,
 )
 
-_F1 = types.Array(types.float64, 1, "A", readonly=True)
-_F2 = types.Array(types.float64, 2, "A", readonly=True)
-_F3 = types.Array(types.float64, 3, "A", readonly=True)
-_I1 = types.Array(types.int64, 1, "A", readonly=True)
 _I2 = types.Array(types.int64, 2, "A", readonly=True)
-_U1 = types.Array(types.uint32, 1, "A", readonly=True)
 _W1 = types.Array(types.float64, 1, "C")
 _W2 = types.Array(types.float64, 2, "C")
 _W3 = types.Array(types.float64, 3, "C")
 _J1 = types.Array(types.int64, 1, "C")
-_F = types.float64
-_I = types.int64
-_JIT = dict(cache=True, nogil=True, error_model="numpy")
 _INLINE = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
 
 #: Entries of a radar's parameter vector (:meth:`bmdsim.sensors.Radar._constants`).
