@@ -14,7 +14,6 @@ import math
 import numba
 import numpy as np
 from numba import types
-from numba.np.random import _constants as _ziggurat
 
 from bmdsim.sensors.types import (
     R_BASIS,
@@ -664,11 +663,19 @@ def hermite_rows(t, t_grid, states):
 # ``numpy.random.Generator(PCG64(...)).standard_normal`` (tests/unit/sensors/test_fast_paths.py).
 
 #: numpy's ziggurat tables (numba keeps them for its own numpy Generator support).
-_ZIG_KI = _ziggurat.ki_double
-_ZIG_WI = _ziggurat.wi_double
-_ZIG_FI = _ziggurat.fi_double
-_ZIG_NOR_R = float(_ziggurat.ziggurat_nor_r)
-_ZIG_NOR_INV_R = float(_ziggurat.ziggurat_nor_inv_r)
+def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+    """numpy's tables of its 256-layer ziggurat for standard normals (``ki_double``,
+    ``wi_double``, ``fi_double``, ``ziggurat_nor_r``, ``ziggurat_nor_inv_r`` of
+    ``numpy/random/src/distributions/ziggurat_constants.h``), shipped in
+    ``sensors/data/ziggurat_normal.npz``; the compiled normals are tested equal to numpy's."""
+    from importlib import resources
+
+    path = resources.files("bmdsim.sensors") / "data" / "ziggurat_normal.npz"
+    with path.open("rb") as f, np.load(f) as z:
+        return z["ki"], z["wi"], z["fi"], float(z["r"]), float(z["inv_r"])
+
+
+_ZIG_KI, _ZIG_WI, _ZIG_FI, _ZIG_NOR_R, _ZIG_NOR_INV_R = _ziggurat_tables()
 _U8_MASK = np.uint64(0xFF)
 _U52_MASK = np.uint64(0x000FFFFFFFFFFFFF)
 _U8 = np.uint64(8)
