@@ -218,6 +218,7 @@ class BattleManager:
         # the threat picture of the last full step and the time before which a step with
         # that picture, no message and no doctrine change has nothing to do (see _quiet_s)
         self._seen: Sequence[ThreatReport] | None = None
+        self._seen_reports: tuple[ThreatReport, ...] = ()
         self._quiet_s = -math.inf
         # next_due_s, kept until the files change (a full step, an undeliverable order)
         self._due_s: float | None = None
@@ -303,11 +304,13 @@ class BattleManager:
     ) -> BattleStep:
         """Act at ``t_s`` on the messages ``received`` and the threat picture ``threats``.
 
-        A step with no message, the same picture (the same sequence object) as the last
-        step, no posture or weapon-control change and before anything falls due (see
+        A step with no message, the same picture as the last step (the same sequence object
+        holding the same report objects: a caller that changes its list in place is seen),
+        no posture or weapon-control change and before anything falls due (see
         :meth:`_quiet_until`) does nothing."""
         doctrine_done = False
-        if not received and threats is self._seen and t_s < self._quiet_s - 1e-9:
+        if (not received and threats is self._seen and t_s < self._quiet_s - 1e-9
+                and _same_reports(threats, self._seen_reports)):  # fmt: skip
             if not self._doctrine_changes(t_s):
                 return _QUIET
             doctrine_done = True
@@ -333,6 +336,7 @@ class BattleManager:
         plans = self._plan_and_assign(t_s, messages, events)
         self._track_updates(t_s, messages)
         self._seen = threats
+        self._seen_reports = tuple(threats)
         self._quiet_s = self._quiet_until()
         if not messages and not events and not plans:
             return _QUIET
@@ -919,5 +923,10 @@ class _Decision:
     rounds_left: np.ndarray
     unit_ids: tuple[str, ...]
 
+
+
+def _same_reports(threats: Sequence[ThreatReport], seen: tuple[ThreatReport, ...]) -> bool:
+    """Whether ``threats`` holds the report objects ``seen``, in order (identity)."""
+    return len(threats) == len(seen) and all(a is b for a, b in zip(threats, seen, strict=True))
 
 __all__ = ["BattleManager", "BattleStep", "UnitRecord"]

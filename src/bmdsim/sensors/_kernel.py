@@ -1,10 +1,18 @@
-"""Compiled (numba, ``cache=True``) loops of the sensors layer.
+"""Compiled (numba, ``cache=True``) loops of the sensors layer, shared by the radar and
+infrared kernels (:mod:`bmdsim.sensors._radar_kernel`, :mod:`bmdsim.sensors._infrared_kernel`).
 
-``hermite_rows`` is :meth:`bmdsim.sensors.TruthTable.state_at` for one time per row: the
-same cubic Hermite polynomial with the same operations in the same order (IEEE arithmetic,
-no fused multiply-add: numba contracts nothing without ``fastmath``), so its numbers are
-bit-identical to the numpy expression it replaces (``tests/unit/sensors/test_truth.py``);
-it saves the numpy call overhead of a few looks per engine step.
+* ``hermite_row``/``hermite_rows``: :meth:`bmdsim.sensors.TruthTable.state_at` at one time
+  per row, the same cubic Hermite polynomial with the same operations in the same order
+  (IEEE arithmetic, no fused multiply-add): bit-identical (``tests/unit/sensors/test_truth.py``);
+* platform and orbit geometry, search and dwell helpers, ``geodetic`` (ECEF to geodetic) and
+  ``ndtr`` (the normal CDF through the C library's ``erf``/``erfc``): numpy's formulas with
+  the C library's transcendental functions, equal to the numpy paths to rounding;
+* numpy's random streams re-implemented for draws inside kernels: ``SeedSequence`` mixing
+  and PCG64 seeding (``seed_words``, ``pcg64_seeded``), the PCG64 step, ``next_double``,
+  the ziggurat standard normal (numpy's tables, shipped in ``data/ziggurat_normal.npz``) and
+  the Poisson multiplication method: bit-identical to numpy's generators, by test
+  (``tests/unit/sensors/test_fast_paths.py``);
+* ``merge_rows``: a step's detection rows merged in the order of a stable lexsort.
 """
 
 from __future__ import annotations

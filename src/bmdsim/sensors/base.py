@@ -151,7 +151,7 @@ class Sensor(ABC):
             draws = self.scan_normals(scan, index, n_objects, k)
             draws.setflags(write=False)
             if len(memo) >= _MEMO_SCANS:
-                del memo[next(iter(memo))]
+                memo.pop(next(iter(memo), None), None)  # safe if another thread evicted it
             memo[index] = draws
         return draws
 

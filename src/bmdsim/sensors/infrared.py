@@ -127,7 +127,7 @@ class SpaceInfrared(Sensor):
                 np.arange(b * FRAME_BLOCK, (b + 1) * FRAME_BLOCK, dtype=np.int64)
             )
             if len(memo) > _MEMO_BLOCKS:
-                del memo[next(iter(memo))]
+                memo.pop(next(iter(memo), None), None)  # safe if another thread evicted it
         return block
 
     def _frame_block_of(self, ks: np.ndarray) -> _FrameBlock:

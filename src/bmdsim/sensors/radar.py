@@ -653,7 +653,7 @@ class Radar(Sensor):
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             out = self._false_alarm_frame_of(k)
         if len(memo) >= _MEMO_FRAMES:
-            del memo[next(iter(memo))]
+            memo.pop(next(iter(memo), None), None)  # safe if another thread evicted it
         memo[k] = out
         return out
 

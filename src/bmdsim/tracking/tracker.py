@@ -208,17 +208,19 @@ class Tracker:
     def tracks_at(self, time_s: float) -> TrackBatch:
         """Live tracks predicted to ``time_s`` (the stored estimates are not changed).
 
-        The last answer is kept until the tracks change (a run asks for the same time for
-        its track picture, its assessment and the next step's radar cues)."""
+        The last answer is kept while the tracks, the time, the predictor and ``compiled``
+        are the same (a run asks for the same time for its track picture, its assessment and
+        the next step's radar cues); callers share it and must not modify it."""
         last = self._predicted
-        if last and last[0] is self.tracks and last[1] == time_s:
-            return last[2]
+        if (last and last[0] is self.tracks and last[1] == time_s and last[2] is self.predictor
+                and last[3] == self.compiled):  # fmt: skip
+            return last[4]
         kernels = self._compiled_step()
         if kernels is None:
             out = self.predictor.predict(self.tracks, time_s)
         else:
             out = kernels.predict(self.tracks, time_s)
-        self._predicted = (self.tracks, float(time_s), out)
+        self._predicted = (self.tracks, float(time_s), self.predictor, self.compiled, out)
         return out
 
     def cues(

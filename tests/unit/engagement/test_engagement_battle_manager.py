@@ -535,3 +535,22 @@ def test_quiet_steps_on_the_same_picture_change_nothing(driver):
     )
     assert got == want
     assert len(got[0]) >= 2 and len(got[2]) >= 5, got  # an order after the channel freed
+
+
+def test_a_picture_changed_in_place_is_not_taken_for_the_same_picture():
+    """A caller that appends a report to the list it handed over last step gets the same
+    plans and orders as one handing over a new list (the quiet-step test compares the
+    reports, not only the list object)."""
+    windows = {("A", "upper"): (0.0, 400.0, 100.0), ("B", "upper"): (0.0, 400.0, 100.0)}
+
+    def run(driver_cls):
+        bm, planner = _manager(windows, [_unit("upper", "sm-3-ib", 2)])
+        drv = driver_cls(bm, [_threat("A")])
+        drv.run(5.0)
+        drv.threats.append(_threat("B"))  # in place
+        drv.run(12.0)
+        return [(t, o.threat_id) for t, o in drv.orders], [t for t, _ in planner.calls]
+
+    same_list, copies = run(_Driver), run(_CopyingDriver)
+    assert same_list == copies
+    assert any(tid == "B" for _, tid in same_list[0]), same_list
