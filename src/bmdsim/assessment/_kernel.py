@@ -33,6 +33,7 @@ import math
 import numba
 import numpy as np
 
+from bmdsim.earth._kernel import geodetic
 from bmdsim.earth.constants import A_M, E2
 from bmdsim.flight._kernel import _air, _cd, altitude, ballistic_acceleration, vacuum_acceleration
 
@@ -776,23 +777,10 @@ def sigma_from_eigh(m, w, v, scale, out):
 # arithmetic (numba's libm), equal to the numpy path's to rounding.
 @numba.njit(**_INNER, _nrt=False)
 def _geodetic_one(x, y, z):
-    """Geodetic latitude and longitude [deg] of the ECEF point ``(x, y, z)`` [m]: the
-    closed form of :func:`bmdsim.earth.frames.ecef_to_geodetic` (Vermeille)."""
-    a2 = A_M * A_M
-    rho2 = x * x + y * y
-    rho = math.sqrt(rho2)
-    p = rho2 / a2
-    q = (1.0 - E2) * z * z / a2
-    r = (p + q - _E4) / 6.0
-    s = _E4 * p * q / (4.0 * (r * r * r))
-    t = np.cbrt(1.0 + s + math.sqrt(s * (2.0 + s)))
-    u = r * (1.0 + t + 1.0 / t)
-    v = math.sqrt(u * u + _E4 * q)
-    w = E2 * (u + v - q) / (2.0 * v)
-    k = math.sqrt(u + v + w * w) - w
-    d = k * rho / (k + E2)
-    lat = 2.0 * math.atan2(z, d + math.hypot(d, z))
-    return math.degrees(lat), math.degrees(math.atan2(y, x))
+    """Geodetic latitude and longitude [deg] of the ECEF point ``(x, y, z)`` [m]
+    (:func:`bmdsim.earth._kernel.geodetic`, Vermeille's closed form)."""
+    lat, lon, _ = geodetic(x, y, z, A_M * A_M, E2, _E4)
+    return math.degrees(lat), math.degrees(lon)
 
 
 @numba.njit(**_INNER, _nrt=False)

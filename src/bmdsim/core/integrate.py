@@ -284,6 +284,32 @@ def _dp_error_kernel(Y, Yn, K, h, E, rtol, atol, norm):  # pragma: no cover - co
 
 
 @numba.njit(cache=True, nogil=True, _nrt=False)
+def interp_scalar(x, xp, fp):
+    """``numpy.interp(x, xp, fp)`` of one ``x`` for compiled code (numpy's algorithm in
+    ``numpy/_core/src/multiarray/compiled_base.c``: ends held, NaN propagated, the exact
+    sample at a knot, its NaN fallbacks); ``xp`` increasing."""
+    w = xp.shape[0]
+    if w == 1:
+        return fp[0]
+    if np.isnan(x):
+        return x
+    if x < xp[0]:
+        return fp[0]
+    if x >= xp[w - 1]:
+        return fp[w - 1]
+    j = np.searchsorted(xp, x, side="right") - 1
+    if xp[j] == x:
+        return fp[j]
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    res = slope * (x - xp[j]) + fp[j]
+    if np.isnan(res):
+        res = slope * (x - xp[j + 1]) + fp[j + 1]
+        if np.isnan(res) and fp[j] == fp[j + 1]:
+            res = fp[j]
+    return res
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
 def quintic_hermite_weights(s, h):
     """Weights of the quintic Hermite interpolant (second-order states: positions with
     their velocities and accelerations at both ends of a step of length ``h`` [s]) at

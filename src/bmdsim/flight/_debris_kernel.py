@@ -46,7 +46,12 @@ import math
 import numba
 import numpy as np
 
-from bmdsim.core.integrate import DP_ERROR_WEIGHTS, DP_STAGE_MATRIX, hermite_state
+from bmdsim.core.integrate import (
+    DP_ERROR_WEIGHTS,
+    DP_STAGE_MATRIX,
+    hermite_state,
+    interp_scalar,
+)
 from bmdsim.earth.constants import A_M, B_M, G0_M_S2
 from bmdsim.flight._kernel import (
     _INNER,
@@ -567,21 +572,6 @@ def lockstep(todo, S, start_chunk, run_steps) -> None:
                 raise IntegrationError("step size underflow in dopri5")
 
 
-@numba.njit(**_INNER, _nrt=False)
-def _interp(x, xp, fp):
-    """``numpy.interp(x, xp, fp)`` of a scalar ``x`` (ends held; ``xp`` increasing): numpy's
-    formula ``slope (x - xp[j]) + fp[j]``."""
-    n = xp.shape[0]
-    if x <= xp[0]:
-        return fp[0]
-    if x >= xp[n - 1]:
-        return fp[n - 1]
-    j = 0
-    while xp[j + 1] <= x:
-        j += 1
-    return (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j]) * (x - xp[j]) + fp[j]
-
-
 @numba.njit(cache=True, nogil=True, _nrt=False)
 def quasi_steady_times(ground, up, h0, beta, mach_pts, cd_pts, cd_ref, rows, alt_min, inv_step,
                        last_node, out_t, out_v0):  # fmt: skip
@@ -608,7 +598,7 @@ def quasi_steady_times(ground, up, h0, beta, mach_pts, cd_pts, cd_ref, rows, alt
             k = 2.0 * beta[i] * g * cd_ref / math.exp(lnrho)
             v = math.sqrt(k / cd_pts[0])
             for _ in range(4):
-                v = math.sqrt(k / _interp(v / c, mach_pts, cd_pts))
+                v = math.sqrt(k / interp_scalar(v / c, mach_pts, cd_pts))
             w = 1.0 if q == 0 or q == n_pts - 1 else (4.0 if q % 2 == 1 else 2.0)
             total += w / v
             if q == 0:

@@ -18,7 +18,8 @@ import numba
 import numpy as np
 from numba import types
 
-from bmdsim.sensors._kernel import _F, _F1, _F2, _F3, _JIT, geodetic, hermite_row, ndtr
+from bmdsim.earth._kernel import geodetic
+from bmdsim.sensors._kernel import _F, _F1, _F2, _F3, _JIT, hermite_row, ndtr
 from bmdsim.sensors.types import (
     R_BASIS,
     R_COV,

@@ -4,9 +4,10 @@ infrared kernels (:mod:`bmdsim.sensors._radar_kernel`, :mod:`bmdsim.sensors._inf
 * ``hermite_row``/``hermite_rows``: :meth:`bmdsim.sensors.TruthTable.state_at` at one time
   per row, the same cubic Hermite polynomial with the same operations in the same order
   (IEEE arithmetic, no fused multiply-add): bit-identical (``tests/unit/sensors/test_truth.py``);
-* platform and orbit geometry, search and dwell helpers, ``geodetic`` (ECEF to geodetic) and
-  ``ndtr`` (the normal CDF through the C library's ``erf``/``erfc``): numpy's formulas with
-  the C library's transcendental functions, equal to the numpy paths to rounding;
+* platform and orbit geometry, search and dwell helpers and ``ndtr`` (the normal CDF
+  through the C library's ``erf``/``erfc``): numpy's formulas with the C library's
+  transcendental functions, equal to the numpy paths to rounding (the kernels' ECEF to
+  geodetic conversion is :func:`bmdsim.earth._kernel.geodetic`);
 * numpy's random streams re-implemented for draws inside kernels: ``SeedSequence`` mixing
   and PCG64 seeding (``seed_words``, ``pcg64_seeded``), the PCG64 step, ``next_double``,
   the ziggurat standard normal (numpy's tables, shipped in ``data/ziggurat_normal.npz``) and
@@ -23,6 +24,7 @@ import numba
 import numpy as np
 from numba import types
 
+from bmdsim.core.integrate import interp_scalar
 from bmdsim.sensors.types import (
     R_BASIS,
     R_COV,
@@ -408,6 +410,22 @@ def false_alarm_means(sat, rc, ifov2, pfa):
     return out
 
 
+@numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
+def waypoint_rates(t, t_wp, lat_wp, lon_wp):
+    """``(dlat/dt, dlon/dt)`` [deg/s] of a waypoint platform at time ``t``: its leg's rates,
+    0 outside the legs (before the first waypoint and from the last on)."""
+    w = t_wp.shape[0]
+    if not (w >= 2 and t >= t_wp[0] and t < t_wp[w - 1]):
+        return 0.0, 0.0
+    j = np.searchsorted(t_wp, t, side="right") - 1
+    if j > w - 2:
+        j = w - 2
+    if j < 0:
+        j = 0
+    dt = t_wp[j + 1] - t_wp[j]
+    return (lat_wp[j + 1] - lat_wp[j]) / dt, (lon_wp[j + 1] - lon_wp[j]) / dt
+
+
 @numba.njit((_F1, _F1, _F1, _F1, _F), **_JIT)
 def waypoint_track(t, t_wp, lat_wp, lon_wp, h):
     """A waypoint platform at times ``t (K,)``: ``(lat, lon, dlat/dt, dlon/dt) (4, K)``
@@ -415,45 +433,13 @@ def waypoint_track(t, t_wp, lat_wp, lon_wp, h):
     and longitudes [rad] ``(2, R, K)`` of :meth:`bmdsim.sensors.WaypointPlatform.frame_at`
     (``R = 5``: the position and its four ``+- h`` [deg] offsets when moving, else 1)."""
     size = t.shape[0]
-    w = t_wp.shape[0]
     out = np.empty((4, size))
     moving = False
     for i in range(size):
         x = t[i]
-        for row in range(2):
-            fp = lat_wp if row == 0 else lon_wp
-            # numpy's interp (numpy/_core/src/multiarray/compiled_base.c), left/right = ends
-            if w == 1:
-                res = fp[0]
-            elif np.isnan(x):
-                res = x
-            elif x < t_wp[0]:
-                res = fp[0]
-            elif x >= t_wp[w - 1]:
-                res = fp[w - 1]
-            else:
-                j = np.searchsorted(t_wp, x, side="right") - 1
-                if t_wp[j] == x:
-                    res = fp[j]
-                else:
-                    slope = (fp[j + 1] - fp[j]) / (t_wp[j + 1] - t_wp[j])
-                    res = slope * (x - t_wp[j]) + fp[j]
-                    if np.isnan(res):
-                        res = slope * (x - t_wp[j + 1]) + fp[j + 1]
-                        if np.isnan(res) and fp[j] == fp[j + 1]:
-                            res = fp[j]
-            out[row, i] = res
-        dlat = 0.0
-        dlon = 0.0
-        if w >= 2 and x >= t_wp[0] and x < t_wp[w - 1]:
-            j = np.searchsorted(t_wp, x, side="right") - 1
-            if j > w - 2:
-                j = w - 2
-            if j < 0:
-                j = 0
-            dt = t_wp[j + 1] - t_wp[j]
-            dlat = (lat_wp[j + 1] - lat_wp[j]) / dt
-            dlon = (lon_wp[j + 1] - lon_wp[j]) / dt
+        out[0, i] = interp_scalar(x, t_wp, lat_wp)
+        out[1, i] = interp_scalar(x, t_wp, lon_wp)
+        dlat, dlon = waypoint_rates(x, t_wp, lat_wp, lon_wp)
         out[2, i] = dlat
         out[3, i] = dlon
         if dlat != 0.0 or dlon != 0.0:
@@ -593,27 +579,6 @@ def ndtr(a):
     if x > 0.0:
         return 1.0 - y
     return y
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
-def geodetic(x, y, z, a2, e2, e4):
-    """:func:`bmdsim.earth.ecef_to_geodetic` of one point: ``(lat [rad], lon [rad], alt [m])``
-    (``a2 = A_M**2``, ``e2 = E2``, ``e4 = E2**2``; its arithmetic in its order, libm's
-    functions)."""
-    rho2 = x * x + y * y
-    rho = math.sqrt(rho2)
-    p = rho2 / a2
-    q = (1.0 - e2) * z * z / a2
-    r = (p + q - e4) / 6.0
-    s = e4 * p * q / (4.0 * (r * r * r))
-    t = np.cbrt(1.0 + s + math.sqrt(s * (2.0 + s)))
-    u = r * (1.0 + t + 1.0 / t)
-    v = math.sqrt(u * u + e4 * q)
-    w = e2 * (u + v - q) / (2.0 * v)
-    k = math.sqrt(u + v + w * w) - w
-    d = k * rho / (k + e2)
-    dz = math.hypot(d, z)
-    return 2.0 * math.atan2(z, d + dz), math.atan2(y, x), (k + e2 - 1.0) / k * dz
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)

@@ -24,6 +24,8 @@ import numba
 import numpy as np
 from numba import types
 
+from bmdsim.core.integrate import interp_scalar
+from bmdsim.earth._kernel import geodetic
 from bmdsim.sensors._kernel import (
     _F,
     _F1,
@@ -33,11 +35,11 @@ from bmdsim.sensors._kernel import (
     _I1,
     _JIT,
     _U1,
-    geodetic,
     hermite_row,
     ndtr,
     pcg64_normal,
     pcg64_seeded,
+    waypoint_rates,
 )
 from bmdsim.sensors.types import (
     R_BASIS,
@@ -116,30 +118,6 @@ def _is_down(t, down):
 
 
 @numba.njit(**_INLINE)
-def _interp(x, xp, fp):
-    """``np.interp(x, xp, fp)`` (numpy/_core/src/multiarray/compiled_base.c), ends held."""
-    w = xp.shape[0]
-    if w == 1:
-        return fp[0]
-    if np.isnan(x):
-        return x
-    if x < xp[0]:
-        return fp[0]
-    if x >= xp[w - 1]:
-        return fp[w - 1]
-    j = np.searchsorted(xp, x, side="right") - 1
-    if xp[j] == x:
-        return fp[j]
-    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
-    res = slope * (x - xp[j]) + fp[j]
-    if np.isnan(res):
-        res = slope * (x - xp[j + 1]) + fp[j + 1]
-        if np.isnan(res) and fp[j] == fp[j + 1]:
-            res = fp[j]
-    return res
-
-
-@numba.njit(**_INLINE)
 def _surface_xyz(lat_deg, lon_deg, alt, a_m, e2, out):
     """:func:`bmdsim.earth.geodetic_to_ecef` of one point into ``out (3,)``."""
     lat = np.radians(lat_deg)
@@ -161,20 +139,9 @@ def _ship_row(t, t_wp, lat_wp, lon_wp, prm, g):
     e2 = prm[P_E2]
     alt = prm[P_ALT]
     h = prm[P_H]
-    lat = _interp(t, t_wp, lat_wp)
-    lon = _interp(t, t_wp, lon_wp)
-    w = t_wp.shape[0]
-    dlat = 0.0
-    dlon = 0.0
-    if w >= 2 and t >= t_wp[0] and t < t_wp[w - 1]:
-        j = np.searchsorted(t_wp, t, side="right") - 1
-        if j > w - 2:
-            j = w - 2
-        if j < 0:
-            j = 0
-        dt = t_wp[j + 1] - t_wp[j]
-        dlat = (lat_wp[j + 1] - lat_wp[j]) / dt
-        dlon = (lon_wp[j + 1] - lon_wp[j]) / dt
+    lat = interp_scalar(t, t_wp, lat_wp)
+    lon = interp_scalar(t, t_wp, lon_wp)
+    dlat, dlon = waypoint_rates(t, t_wp, lat_wp, lon_wp)
     _surface_xyz(lat, lon, alt, a_m, e2, g[G_POS : G_POS + 3])
     for c in range(3):
         g[G_VEL + c] = 0.0
