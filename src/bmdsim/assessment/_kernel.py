@@ -35,7 +35,13 @@ import numpy as np
 
 from bmdsim.earth._kernel import geodetic
 from bmdsim.earth.constants import A_M, E2
-from bmdsim.flight._kernel import _air, _cd, altitude, ballistic_acceleration, vacuum_acceleration
+from bmdsim.flight._kernel import (
+    _air,
+    _drag_factor,
+    altitude,
+    ballistic_acceleration,
+    vacuum_acceleration,
+)
 
 _E4 = E2 * E2
 
@@ -87,9 +93,7 @@ def _accel_nu(x, y, z, vx, vy, vz, alt, kappa, j2, rows, alt_min, inv_step, last
     nu = 0.0
     if kappa > 0.0:
         lnrho, _lnp, c_sound = _air(alt, rows, alt_min, inv_step, last_node)
-        v = math.sqrt(vx * vx + vy * vy + vz * vz)
-        c = _cd(cd, 0, v / c_sound, inv_mach_step)
-        kd = -0.5 * math.exp(lnrho) * v * c * kappa
+        kd = _drag_factor(vx, vy, vz, kappa, lnrho, c_sound, cd, 0, inv_mach_step)
         ax += kd * vx
         ay += kd * vy
         az += kd * vz
