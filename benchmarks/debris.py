@@ -9,7 +9,8 @@ flown to the ground with drag (USSA76, J2, Earth rotation) and the 95 % mass foo
   per-object steps, terminal-descent handoff to the quasi-steady fall, in the compiled
   kernels of :mod:`bmdsim.flight._debris_kernel`;
 * **numpy path**: the same call with ``compiled=False`` (the batched numpy driver the kernels
-  reproduce); the results are checked to be bit-identical;
+  follow); the largest difference of their landing points is reported (they agree to the
+  integration's accuracy: the compiled loop's step control takes the C library's ``pow``);
 * **full integration**: the same batch integrated all the way to the ground
   (``terminal_handoff=False``, i.e. :func:`bmdsim.flight.predict_impact`), which light
   fragments make long (thousands of stability-limited steps for a fall of an hour or more);
@@ -99,12 +100,9 @@ def main() -> None:
     t_gen, frags = best_of(args.repeat, lambda: breakup(args.n, 1))
     t_fly, imp = best_of(args.repeat, lambda: fly_debris(frags, 0.0))
     t_np, imp_np = best_of(args.repeat, lambda: fly_debris(frags, 0.0, compiled=False))
-    same = all(
-        np.array_equal(
-            getattr(imp, k), getattr(imp_np, k), equal_nan=k not in ("landed", "terminal")
-        )
-        for k in ("lat_deg", "lon_deg", "t_s", "speed_m_s", "landed", "terminal")
-    )
+    same_flags = all(np.array_equal(getattr(imp, k), getattr(imp_np, k))
+                     for k in ("landed", "terminal"))  # fmt: skip
+    d_np = geodesic_inverse(imp.lat_deg, imp.lon_deg, imp_np.lat_deg, imp_np.lon_deg)[0]
     t_fp, fp = best_of(args.repeat, lambda: footprint(imp))
     t_full, full = best_of(1, lambda: fly_debris(frags, 0.0, terminal_handoff=False,
                                                  max_fall_s=30_000.0))  # fmt: skip
@@ -131,7 +129,8 @@ def main() -> None:
     print(f"{'scipy RK45 loop (extrapolated)':<44}{t_sp_all:>9.1f}{n / t_sp_all:>13,.0f}"
           f"{t_sp_all / t_fly:>18.0f}")  # fmt: skip
     print(f"{'footprint (95 % mass, countries, places)':<44}{t_fp:>9.4f}")
-    print(f"compiled vs numpy path: {'bit-identical' if same else 'DIFFERENT'}")
+    print(f"compiled vs numpy path: landing points within {np.nanmax(d_np):.3f} m, "
+          f"flags {'identical' if same_flags else 'DIFFERENT'}")  # fmt: skip
     print(f"handoff vs full integration: impact points within {np.nanmax(d):.1f} m, "
           f"fall times within {100 * np.nanmax(dt):.2f} %; scipy vs full: impact times within "
           f"{sp_err:.2e} s")  # fmt: skip
